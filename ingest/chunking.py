@@ -1,0 +1,173 @@
+"""Section-aware chunking: blocks of a parsed report -> retrieval chunks of about 120-250 words.
+
+A chunk never crosses a section boundary, never cuts a sentence, list item or table row, and its
+text is always the exact span text[char_start:char_end] of the normalized document.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from ingest.parsing import Block, ParsedDocument, Section
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    document_id: str
+    char_start: int
+    char_end: int
+    text: str
+    section: str
+    heading_path: str
+    kind: str
+    # Heading path (and a split table's header row) that the chunk text alone would lose.
+    context: str
+    # Spans of the sentences, list items and table rows in the chunk: the answer's quotable units.
+    units: tuple[tuple[int, int], ...]
+    page: int | None = None
+
+
+def chunk_id_for(document_id: str, start: int, end: int, text: str) -> str:
+    return hashlib.sha256(f"{document_id}\x00{start}\x00{end}\x00{text}".encode()).hexdigest()[:24]
+
+
+_WORD = re.compile(r"[^\W_]{2,}")
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+class _Draft:
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.units: list[tuple[int, int]] = []
+        self.words = 0
+        self.split_table: Block | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.blocks
+
+    @property
+    def only_headings(self) -> bool:
+        return all(b.kind == "heading" for b in self.blocks)
+
+    def add(self, block: Block, units: list[tuple[int, int]], text: str) -> None:
+        if not self.blocks or self.blocks[-1] is not block:
+            self.blocks.append(block)
+        self.units.extend(units)
+        self.words += sum(_words(text[s:e]) for s, e in units)
+
+
+class SectionChunker:
+    """Packs a document's blocks into chunks; `min_words`/`max_words` bound a chunk's body."""
+
+    def __init__(self, min_words: int = 120, max_words: int = 250) -> None:
+        if not 0 < min_words <= max_words:
+            raise ValueError(f"need 0 < min_words <= max_words, got {min_words}, {max_words}")
+        self.min_words = min_words
+        self.max_words = max_words
+
+    def run(self, document_id: str, parsed: ParsedDocument) -> list[Chunk]:
+        text = parsed.text
+        chunks: list[Chunk] = []
+        draft = _Draft()
+        section: Section | None = None
+
+        def flush() -> None:
+            nonlocal draft
+            if not draft.empty and not draft.only_headings:
+                chunks.append(self._make(document_id, text, draft))
+                draft = _Draft()
+
+        for block in parsed.blocks:
+            if block.kind == "toc":
+                continue
+            if block.section is not section:
+                # A heading with no body of its own stays with the first chunk of the next section.
+                if not draft.only_headings:
+                    flush()
+                section = block.section
+            block_words = sum(_words(text[s:e]) for s, e in block.units)
+            if block.continuation or draft.words + block_words <= self.max_words:
+                draft.add(block, list(block.units), text)
+                continue
+            if draft.words >= self.min_words and block_words <= self.max_words:
+                flush()
+                draft.add(block, list(block.units), text)
+                continue
+            for unit in block.units:
+                unit_words = _words(text[unit[0] : unit[1]])
+                if draft.words + unit_words > self.max_words and not draft.only_headings:
+                    flush()
+                    if block.kind == "table":
+                        draft.split_table = block
+                draft.add(block, [unit], text)
+        flush()
+        return self._absorb_fragments(document_id, text, chunks)
+
+    def _absorb_fragments(self, document_id: str, text: str, chunks: list[Chunk]) -> list[Chunk]:
+        """Tiny leftovers (a table's sum row, a cover title) join a neighbour; text-less debris goes."""
+        merged: list[Chunk] = []
+        pending_front: Chunk | None = None
+        for chunk in chunks:
+            if not _WORD.search(chunk.text):
+                continue
+            if pending_front is not None:
+                chunk = self._join(document_id, text, pending_front, chunk, chunk)
+                pending_front = None
+            tiny = _words(chunk.text) < self.min_words // 4
+            if tiny and merged and merged[-1].section == chunk.section and merged[-1].document_id == document_id:
+                if _words(merged[-1].text) + _words(chunk.text) <= self.max_words + self.min_words // 4:
+                    merged[-1] = self._join(document_id, text, merged[-1], chunk, merged[-1])
+                    continue
+            if tiny and not chunk.section and not merged:
+                pending_front = chunk
+                continue
+            merged.append(chunk)
+        if pending_front is not None:
+            merged.append(pending_front)
+        return merged
+
+    @staticmethod
+    def _join(document_id: str, text: str, first: Chunk, second: Chunk, like: Chunk) -> Chunk:
+        start, end = first.char_start, second.char_end
+        body = text[start:end]
+        return Chunk(
+            chunk_id=chunk_id_for(document_id, start, end, body),
+            document_id=document_id,
+            char_start=start,
+            char_end=end,
+            text=body,
+            section=like.section,
+            heading_path=like.heading_path,
+            kind="table" if "table" in (first.kind, second.kind) else "text",
+            context=like.context,
+            units=first.units + second.units,
+        )
+
+    def _make(self, document_id: str, text: str, draft: _Draft) -> Chunk:
+        first = draft.blocks[0]
+        start = first.char_start if first.kind == "heading" else draft.units[0][0]
+        end = draft.units[-1][1]
+        section = draft.blocks[-1].section
+        heading_path = section.heading_path if section else ""
+        context = heading_path
+        table = draft.split_table
+        if table is not None and table.header and table.header[1] <= start:
+            context = f"{heading_path}\n{text[table.header[0] : table.header[1]]}"
+        body = text[start:end]
+        return Chunk(
+            chunk_id=chunk_id_for(document_id, start, end, body),
+            document_id=document_id,
+            char_start=start,
+            char_end=end,
+            text=body,
+            section=section.anchor if section else "",
+            heading_path=heading_path,
+            kind="table" if any(b.kind == "table" for b in draft.blocks) else "text",
+            context=context,
+            units=tuple(draft.units),
+        )

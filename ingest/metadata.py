@@ -1,0 +1,140 @@
+"""Report metadata: read from the corpus manifest, or inferred from the text of a report that has no entry."""
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+MANIFEST_NAME = "manifest.toml"
+INFERABLE = ("municipality", "year", "date", "title", "firm")
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        "januari februari mars april maj juni juli augusti september oktober november december".split(), start=1
+    )
+}
+_FIRMS = {
+    "KPMG": r"\bKPMG\b",
+    "PwC": r"\bPwC\b|PricewaterhouseCoopers|Öhrlings",
+    "EY": r"\bEY\b|Ernst\s*&\s*Young",
+    "Deloitte": r"\bDeloitte\b",
+    "Grant Thornton": r"Grant Thornton",
+    "BDO": r"\bBDO\b",
+}
+_MUNICIPALITY = re.compile(
+    r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)s? kommun\b|\b[Kk]ommun ([A-ZÅÄÖ][a-zåäöé]+)\b"
+)
+_ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+_TEXT_DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(_MONTHS) + r") ((?:19|20)\d\d)\b", re.IGNORECASE)
+_MONTH_YEAR = re.compile(r"\b(" + "|".join(_MONTHS) + r") ((?:19|20)\d\d)\b", re.IGNORECASE)
+
+
+class ManifestError(Exception):
+    """The corpus manifest cannot be read."""
+
+
+@dataclass(frozen=True)
+class DocumentMetadata:
+    document_id: str
+    municipality: str | None = None
+    year: int | None = None
+    date: str | None = None
+    title: str | None = None
+    auditor: str | None = None
+    firm: str | None = None
+    source_file: str | None = None
+    # Fields that were inferred from the text rather than given, and those that could not be inferred.
+    inferred: tuple[str, ...] = field(default=())
+    missing: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def read_manifest(folder: Path) -> dict[str, dict]:
+    path = folder / MANIFEST_NAME
+    if not path.exists():
+        return {}
+    try:
+        entries = tomllib.loads(path.read_text(encoding="utf-8")).get("document", [])
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"'{path}' är inte giltig TOML: {exc}") from exc
+    known = {f.name for f in fields(DocumentMetadata)} - {"inferred", "missing"}
+    result = {}
+    for entry in entries:
+        if "document_id" not in entry:
+            raise ManifestError(f"en post i '{path}' saknar document_id: {entry}")
+        result[entry["document_id"]] = {k: v for k, v in entry.items() if k in known}
+    return result
+
+
+def infer_metadata(document_id: str, text: str) -> dict:
+    """Best-effort fields from a report's own text; absent keys could not be inferred."""
+    head = text[:4000]
+    found: dict = {}
+    municipality = _municipality(head, text) or _municipality(text, text)
+    if municipality:
+        found["municipality"] = municipality
+    date = _date(text)
+    if date:
+        found["date"] = date
+        found["year"] = int(date[:4])
+    else:
+        month_year = _MONTH_YEAR.search(head)
+        if month_year:
+            found["year"] = int(month_year.group(2))
+    for firm, pattern in _FIRMS.items():
+        if re.search(pattern, text):
+            found["firm"] = firm
+            break
+    title = _title(head)
+    if title:
+        found["title"] = title
+    return found
+
+
+def resolve_metadata(document_id: str, text: str, manifest: dict[str, dict], source_file: str) -> DocumentMetadata:
+    given = dict(manifest.get(document_id, {}))
+    given.setdefault("source_file", source_file)
+    inferred = {k: v for k, v in infer_metadata(document_id, text).items() if given.get(k) is None}
+    values = {**inferred, **given, "document_id": document_id}
+    missing = tuple(k for k in INFERABLE if values.get(k) is None)
+    return DocumentMetadata(**values, inferred=tuple(sorted(inferred)), missing=missing)
+
+
+def _municipality(text: str, full_text: str) -> str | None:
+    counts: dict[str, int] = {}
+    for match in _MUNICIPALITY.finditer(text):
+        name = match.group(1) or match.group(2)
+        if name.lower() in {"varje", "denna", "vår", "hela", "egen", "samma", "annan", "berörd"}:
+            continue
+        # "Hultsfreds kommun" is genitive, "Borås kommun" is not: trust the bare form only if the text uses it.
+        if name.endswith("s") and re.search(rf"\b{re.escape(name[:-1])}\b", full_text):
+            name = name[:-1]
+        counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=counts.get) if counts else None
+
+
+def _date(text: str) -> str | None:
+    candidates = []
+    for m in _TEXT_DATE.finditer(text):
+        candidates.append((m.start(), f"{m.group(3)}-{_MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}"))
+    for m in _ISO_DATE.finditer(text):
+        if 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
+            candidates.append((m.start(), m.group(0)))
+    if not candidates:
+        return None
+    # A report is signed at its end and dated on its cover; both beat dates quoted in the body.
+    head = [c for c in candidates if c[0] < 1500]
+    tail = [c for c in candidates if c[0] > len(text) - 1500]
+    return (tail[-1] if tail else head[0] if head else candidates[0])[1]
+
+
+def _title(head: str) -> str | None:
+    for line in head.splitlines():
+        stripped = line.strip().strip("#* ")
+        if re.match(r"^(Granskning|Uppföljning|Revisionsrapport:|Förstudie|Fördjupad granskning)\b", stripped):
+            if 3 <= len(stripped.split()) <= 20:
+                return stripped
+    return None

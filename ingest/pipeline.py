@@ -1,0 +1,208 @@
+"""Ingest: files -> parsed documents -> chunks -> vectors in Chroma + live rows in the catalog + BM25.
+
+Re-runnable and keyed on content hashes: an unchanged document is skipped, a changed one is written
+as a new version and then switched live in one catalog transaction, and `prune` drops documents
+whose files are gone. Vectors of versions that never went live (a crash mid-ingest) are removed on
+the next run.
+"""
+
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ingest.catalog import Catalog
+from ingest.chunking import Chunk, SectionChunker
+from ingest.embedding import Embedder
+from ingest.lexical import LexicalIndex
+from ingest.loading import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
+from ingest.metadata import DocumentMetadata, read_manifest, resolve_metadata
+from ingest.parsing import ReportParser
+from ingest.settings import Settings
+from ingest.store import VectorStore
+
+log = logging.getLogger(__name__)
+
+# Bump when parsing or chunking changes what a document turns into, so re-ingest rebuilds it.
+PIPELINE_VERSION = "1"
+_DOCUMENT_ID = re.compile(r"[^A-Za-z0-9._-]+")
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+class IngestError(Exception):
+    """A request to ingest that cannot be carried out (bad folder, unreadable manifest)."""
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    incomplete: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        if not self.changed and not self.failed:
+            return f"Nothing changed: {len(self.unchanged)} documents already up to date."
+        rate = self.chunks_embedded / self.seconds if self.seconds else 0.0
+        parts = [
+            f"{len(self.added)} added", f"{len(self.updated)} updated", f"{len(self.unchanged)} unchanged",
+            f"{len(self.removed)} removed", f"{len(self.failed)} failed",
+            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s ({rate:.1f} chunks/s)",
+        ]
+        return "Ingest: " + ", ".join(parts) + "."
+
+
+@dataclass(frozen=True)
+class PlannedDocument:
+    document_id: str
+    path: Path
+    loaded: LoadedDocument
+    metadata: DocumentMetadata
+    content_hash: str
+    state: str  # "new" | "changed" | "unchanged"
+
+
+def document_id_for(path: Path) -> str:
+    return _DOCUMENT_ID.sub("-", path.stem).strip("-") or "dokument"
+
+
+def embedding_text(chunk: Chunk, metadata: DocumentMetadata) -> str:
+    """What is embedded and BM25-indexed for a chunk: the text plus the context it would otherwise lose."""
+    origin = " ".join(str(p) for p in (metadata.municipality and f"{metadata.municipality} kommun", metadata.year) if p)
+    return "\n".join(p for p in (f"{metadata.title or ''} {origin}".strip(), chunk.context, chunk.text) if p)
+
+
+def discover(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise IngestError(f"mappen '{folder}' finns inte")
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+
+
+class Ingestor:
+    def __init__(self, settings: Settings, embedder: Embedder, store: VectorStore | None = None, catalog: Catalog | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.store = store or VectorStore(settings)
+        self.catalog = catalog or Catalog(settings.catalog_path)
+        self.parser = ReportParser()
+        self.chunker = SectionChunker()
+
+    def warm_up(self) -> None:
+        self.embedder.warm_up()
+
+    def plan(self, paths: list[Path], manifest: dict[str, dict]) -> tuple[list[PlannedDocument], list[tuple[str, str]]]:
+        planned, failed = [], []
+        for path in paths:
+            try:
+                loaded = load_document(path)
+            except LoadError as exc:
+                failed.append((path.name, str(exc)))
+                continue
+            document_id = document_id_for(path)
+            metadata = resolve_metadata(document_id, loaded.text, manifest, str(path))
+            content_hash = self._content_hash(loaded, metadata)
+            live = self.catalog.content_hash(document_id)
+            state = "new" if live is None else "unchanged" if live == content_hash else "changed"
+            planned.append(PlannedDocument(document_id, path, loaded, metadata, content_hash, state))
+        return planned, failed
+
+    def _content_hash(self, loaded: LoadedDocument, metadata: DocumentMetadata) -> str:
+        digest = hashlib.sha256()
+        meta = {k: v for k, v in metadata.as_dict().items() if k != "source_file"}
+        for part in (PIPELINE_VERSION, self.embedder.model_name, repr(sorted(meta.items())), loaded.text, repr(loaded.pages)):
+            digest.update(part.encode())
+            digest.update(b"\x00")
+        return digest.hexdigest()
+
+    def run(self, folder: Path, *, prune: bool = False, progress: ProgressFn | None = None) -> IngestReport:
+        return self.run_files(discover(folder), manifest=read_manifest(folder), prune_missing=prune, progress=progress)
+
+    def run_files(
+        self,
+        paths: list[Path],
+        *,
+        manifest: dict[str, dict] | None = None,
+        prune_missing: bool = False,
+        progress: ProgressFn | None = None,
+    ) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        planned, report.failed = self.plan(paths, manifest or {})
+        todo = [p for p in planned if p.state != "unchanged"]
+        report.unchanged = [p.document_id for p in planned if p.state == "unchanged"]
+        for index, doc in enumerate(todo, start=1):
+            if progress:
+                progress(doc.document_id, index, len(todo))
+            report.chunks_embedded += self._ingest_one(doc)
+            (report.added if doc.state == "new" else report.updated).append(doc.document_id)
+            if doc.metadata.missing:
+                report.incomplete[doc.document_id] = doc.metadata.missing
+        if prune_missing:
+            for record in self.catalog.documents():
+                if not Path(record.source_path).exists():
+                    self.remove(record.document_id)
+                    report.removed.append(record.document_id)
+        self._collect_orphans()
+        self.refresh_lexical()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_one(self, doc: PlannedDocument) -> int:
+        parsed = self.parser.run(doc.loaded.text)
+        chunks = [
+            _with_page(c, doc.loaded.page_at(c.char_start)) for c in self.chunker.run(doc.document_id, parsed)
+        ]
+        pages = tuple((p.number, p.char_start, p.char_end) for p in doc.loaded.pages)
+        chunk_vectors = self.embedder.embed_passages([embedding_text(c, doc.metadata) for c in chunks])
+        unit_texts = [doc.loaded.text[s:e] for c in chunks for s, e in c.units]
+        all_units = self.embedder.embed_passages(unit_texts) if unit_texts else np.zeros((0, self.embedder.dimension))
+        unit_vectors, offset = [], 0
+        for chunk in chunks:
+            unit_vectors.append(all_units[offset : offset + len(chunk.units)])
+            offset += len(chunk.units)
+        self.store.add_version(doc.metadata, doc.content_hash, chunks, chunk_vectors, unit_vectors)
+        self.catalog.activate(doc.metadata, doc.content_hash, doc.loaded.text, str(doc.path.resolve()), chunks, pages)
+        self.store.delete_other_versions(doc.document_id, keep_hash=doc.content_hash)
+        log.info("ingested %s: %d chunks, %d units", doc.document_id, len(chunks), len(unit_texts))
+        return len(chunks)
+
+    def remove(self, document_id: str) -> bool:
+        removed = self.catalog.remove(document_id)
+        self.store.delete_other_versions(document_id, keep_hash=None)
+        return removed
+
+    def _collect_orphans(self) -> None:
+        live = {d.document_id: d.content_hash for d in self.catalog.documents()}
+        for document_id in self.store.document_ids():
+            self.store.delete_other_versions(document_id, keep_hash=live.get(document_id))
+
+    def refresh_lexical(self) -> LexicalIndex:
+        """Rebuild the BM25 index if the catalog moved on since it was built."""
+        generation = self.catalog.generation
+        current = LexicalIndex.load(self.settings.lexical_path)
+        if current is not None and current.generation == generation:
+            return current
+        records = self.catalog.chunks()
+        index = LexicalIndex.build(
+            [r.chunk.chunk_id for r in records], [embedding_text(r.chunk, r.metadata) for r in records], generation
+        )
+        index.save(self.settings.lexical_path)
+        return index
+
+
+def _with_page(chunk: Chunk, page: int | None) -> Chunk:
+    return chunk if page is None else replace(chunk, page=page)

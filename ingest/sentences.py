@@ -1,0 +1,35 @@
+"""Swedish sentence boundaries as character spans, so a quote can always be cut from the source text."""
+
+import re
+
+# Swedish abbreviations that end in a period but do not end a sentence.
+_ABBREVIATIONS = frozenset(
+    """bl.a t.ex m.fl m.m s.k dvs d.v.s ca enl resp jfr kap nr st tel t.o.m fr.o.m p.g.a o.s.v etc
+    f.d f.n ang bet inkl exkl milj mkr mnkr tkr kr proc vs mfl tex osv pga ev t.ex.""".split()
+)
+_END = re.compile(r"[.!?…]+[\"”’)]*(?=\s+[\"“”'(]?[A-ZÅÄÖÉ0-9•▶-])")
+_LAST_TOKEN = re.compile(r"(\S+)$")
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans [s, e) of the sentences in text[start:end], trimmed of surrounding whitespace."""
+    end = len(text) if end is None else end
+    segment = text[start:end]
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for match in _END.finditer(segment):
+        token = _LAST_TOKEN.search(segment[cursor : match.end()])
+        word = token.group(1).lower().rstrip(".!?…\"”’)") if token else ""
+        if word in _ABBREVIATIONS or re.fullmatch(r"\d+(\.\d+)*", word) or len(word) == 1:
+            continue
+        spans.append((cursor, match.end()))
+        cursor = match.end()
+    spans.append((cursor, len(segment)))
+    result = []
+    for s, e in spans:
+        piece = segment[s:e]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece) - len(piece.rstrip())
+        if e - trail > s + lead:
+            result.append((start + s + lead, start + e - trail))
+    return result

@@ -1,0 +1,46 @@
+"""The one configuration object of auditqa: every setting, read once from AUDITQA_* variables."""
+
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL_DIR = Path(sys.prefix) / "share" / "auditqa" / "multilingual-e5-small"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AUDITQA_", extra="ignore")
+
+    home: Path = Field(default=Path(".auditqa"), description="State: Chroma data, lexical index, catalog.")
+    corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="Reports ingested by `make run`.")
+    embed_model: Path = Field(default=DEFAULT_MODEL_DIR, description="Local sentence-transformers model directory.")
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+    embed_batch_size: int = Field(default=16, ge=1, le=256)
+    chroma_url: str | None = Field(default=None, description="Chroma server URL; embedded PersistentClient when unset.")
+    collection_prefix: str = "auditqa"
+    hnsw_ef_construction: int = Field(default=200, ge=10)
+    hnsw_ef_search: int = Field(default=128, ge=10)
+    hnsw_max_neighbors: int = Field(default=32, ge=4)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.sqlite3"
+
+    @property
+    def lexical_path(self) -> Path:
+        return self.home / "lexical"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
