@@ -109,30 +109,21 @@ class SectionChunker:
         return self._absorb_fragments(document_id, text, chunks)
 
     def _absorb_fragments(self, document_id: str, text: str, chunks: list[Chunk]) -> list[Chunk]:
-        """Tiny leftovers (a table's sum row, a cover title) join a neighbour; text-less debris goes."""
+        """Tiny leftovers (a table's sum row) join the chunk before them; text-less debris goes."""
         merged: list[Chunk] = []
-        pending_front: Chunk | None = None
         for chunk in chunks:
             if not _WORD.search(chunk.text):
                 continue
-            if pending_front is not None:
-                chunk = self._join(document_id, text, pending_front, chunk, chunk)
-                pending_front = None
             tiny = _words(chunk.text) < self.min_words // 4
-            if tiny and merged and merged[-1].section == chunk.section and merged[-1].document_id == document_id:
+            if tiny and merged and merged[-1].section == chunk.section:
                 if _words(merged[-1].text) + _words(chunk.text) <= self.max_words + self.min_words // 4:
-                    merged[-1] = self._join(document_id, text, merged[-1], chunk, merged[-1])
+                    merged[-1] = self._join(document_id, text, merged[-1], chunk)
                     continue
-            if tiny and not chunk.section and not merged:
-                pending_front = chunk
-                continue
             merged.append(chunk)
-        if pending_front is not None:
-            merged.append(pending_front)
         return merged
 
     @staticmethod
-    def _join(document_id: str, text: str, first: Chunk, second: Chunk, like: Chunk) -> Chunk:
+    def _join(document_id: str, text: str, first: Chunk, second: Chunk) -> Chunk:
         start, end = first.char_start, second.char_end
         body = text[start:end]
         return Chunk(
@@ -141,10 +132,10 @@ class SectionChunker:
             char_start=start,
             char_end=end,
             text=body,
-            section=like.section,
-            heading_path=like.heading_path,
+            section=first.section,
+            heading_path=first.heading_path,
             kind="table" if "table" in (first.kind, second.kind) else "text",
-            context=like.context,
+            context=first.context,
             units=first.units + second.units,
         )
 

@@ -191,17 +191,21 @@ class Ingestor:
             self.store.delete_other_versions(document_id, keep_hash=live.get(document_id))
 
     def refresh_lexical(self) -> LexicalIndex:
-        """Rebuild the BM25 index if the catalog moved on since it was built."""
-        generation = self.catalog.generation
-        current = LexicalIndex.load(self.settings.lexical_path)
-        if current is not None and current.generation == generation:
-            return current
-        records = self.catalog.chunks()
-        index = LexicalIndex.build(
-            [r.chunk.chunk_id for r in records], [embedding_text(r.chunk, r.metadata) for r in records], generation
-        )
-        index.save(self.settings.lexical_path)
-        return index
+        return ensure_lexical_index(self.catalog, self.settings.lexical_path)
+
+
+def ensure_lexical_index(catalog: Catalog, path: Path) -> LexicalIndex:
+    """The BM25 index of the live chunks, rebuilt only if the catalog moved on since it was saved."""
+    generation = catalog.generation
+    current = LexicalIndex.load(path)
+    if current is not None and current.generation == generation:
+        return current
+    records = catalog.chunks()
+    index = LexicalIndex.build(
+        [r.chunk.chunk_id for r in records], [embedding_text(r.chunk, r.metadata) for r in records], generation
+    )
+    index.save(path)
+    return index
 
 
 def _with_page(chunk: Chunk, page: int | None) -> Chunk:

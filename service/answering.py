@@ -1,0 +1,71 @@
+"""The answer layer: answer types, the refusal, and the router that asks each answerer in turn."""
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from ingest.catalog import ChunkRecord
+from service.query_analysis import QuestionAnalysis
+from service.retrieval import Filters, ScoredChunk
+
+NO_SUPPORT = "Jag hittar inget stöd i rapporterna för"
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    record: ChunkRecord
+    # The supporting span, in document offsets; always inside the chunk.
+    quote_start: int
+    quote_end: int
+
+    @property
+    def quote(self) -> str:
+        chunk = self.record.chunk
+        return chunk.text[self.quote_start - chunk.char_start : self.quote_end - chunk.char_start]
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    grounded: bool
+    citations: tuple[Citation, ...] = ()
+    answerer: str = "extractive"
+    evidence: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnswerRequest:
+    question: str
+    analysis: QuestionAnalysis
+    filters: Filters
+    hits: tuple[ScoredChunk, ...]
+    query_vector: np.ndarray
+
+
+class Answerer(Protocol):
+    """Answers the request, or returns None to leave it to the next answerer."""
+
+    name: str
+
+    def run(self, request: AnswerRequest) -> Answer | None: ...
+
+
+@dataclass(frozen=True)
+class CorpusSummary:
+    """What the reports cover, named in every refusal so the user knows what can be asked."""
+
+    reports: tuple[tuple[str, int | None, str], ...]  # (municipality, year, title)
+
+    def describe(self) -> str:
+        if not self.reports:
+            return "Inga rapporter är inlästa ännu."
+        items = [f"{m} ({y}): {t}" if y else f"{m}: {t}" for m, y, t in self.reports]
+        return "Rapporterna gäller " + "; ".join(items) + "."
+
+
+def refusal(topic: str, summary: CorpusSummary, reason: str = "", evidence: dict | None = None) -> Answer:
+    lead = f"{NO_SUPPORT} {topic}" if topic else f"{NO_SUPPORT} att besvara frågan"
+    text = f"{lead}{': ' + reason if reason else ''}. {summary.describe()}"
+    return Answer(text=text, grounded=False, answerer="refusal", evidence=evidence or {})

@@ -1,0 +1,167 @@
+"""The `auditqa` command: ingest, status, serve, ask, build-model."""
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from ingest.settings import Settings, get_settings
+
+log = logging.getLogger("auditqa")
+
+
+class CliError(Exception):
+    """Bad input to a command: printed as one line, exit code 2."""
+
+
+def _embedder(settings: Settings):
+    from ingest.embedding import Embedder
+
+    return Embedder(
+        settings.embed_model, query_prefix=settings.query_prefix,
+        passage_prefix=settings.passage_prefix, batch_size=settings.embed_batch_size,
+    )
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.pipeline import Ingestor
+
+    folder = Path(args.path) if args.path else settings.corpus_dir
+    ingestor = Ingestor(settings, _embedder(settings))
+    ingestor.warm_up()
+    progress = None
+    if sys.stderr.isatty():
+        def progress(document_id: str, index: int, total: int) -> None:
+            print(f"[{index}/{total}] {document_id} …", file=sys.stderr, flush=True)
+    report = ingestor.run(folder, prune=args.prune, progress=progress)
+    print(report.summary())
+    for name, message in report.failed:
+        print(f"  misslyckades: {name}: {message}", file=sys.stderr)
+    for document_id, missing in report.incomplete.items():
+        print(f"  {document_id}: kunde inte härleda {', '.join(missing)}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.catalog import Catalog
+    from ingest.metadata import read_manifest
+    from ingest.pipeline import Ingestor, discover
+
+    catalog = Catalog(settings.catalog_path)
+    documents = catalog.documents()
+    ingestor = Ingestor(settings, _embedder(settings), catalog=catalog)
+    planned, failed = ingestor.plan(discover(settings.corpus_dir), read_manifest(settings.corpus_dir))
+    live = {d.document_id for d in documents}
+    stale = [p.document_id for p in planned if p.state != "unchanged"]
+    gone = sorted(live - {p.document_id for p in planned})
+    status = {
+        "documents": len(documents),
+        "chunks": sum(d.chunk_count for d in documents),
+        "model": str(settings.embed_model),
+        "index": settings.chroma_url or str(settings.chroma_path.resolve()),
+        "catalog": str(settings.catalog_path.resolve()),
+        "corpus": str(settings.corpus_dir),
+        "stale": bool(stale or failed),
+        "to_ingest": stale,
+        "not_in_corpus": gone,
+    }
+    if args.json:
+        print(json.dumps(status, ensure_ascii=False, indent=2))
+    else:
+        for key, value in status.items():
+            print(f"{key:14} {', '.join(value) if isinstance(value, list) else value}")
+    return 1 if args.check and status["stale"] else 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    uvicorn.run("service.app:app", host=args.host or settings.host, port=args.port or settings.port, log_level="info")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from service.app import build_qa, citations_out
+    from service.retrieval import Filters
+
+    qa = build_qa(settings)
+    if not qa.ready:
+        raise CliError("inget index är byggt ännu; kör `auditqa ingest` först")
+    filters = Filters(municipality=tuple(args.municipality or ()))
+    result = qa.ask(args.question, filters)
+    citations = citations_out(result.answer)
+    if args.json:
+        body = {"answer": result.answer.text, "grounded": result.answer.grounded, "citations": [c.model_dump() for c in citations]}
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+        return 0
+    print(result.answer.text)
+    if citations:
+        print("\nKällor:")
+        for c in citations:
+            page = f", s. {c.page}" if c.page else ""
+            print(f"  [{c.n}] {c.title} ({c.municipality} {c.year}), avsnitt {c.section}{page}, tecken {c.quote_start}–{c.quote_end}")
+            print(f"      ”{' '.join(c.quote.split())}”")
+    return 0
+
+
+def cmd_build_model(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.model_build import build_model
+
+    path = build_model(Path(args.dir) if args.dir else settings.embed_model, force=args.force)
+    print(f"model ready at {path}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="auditqa", description="Question answering over Swedish municipal audit reports.")
+    root.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = root.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", help="ingest a folder of reports (default: the bundled corpus)")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
+    p.set_defaults(func=cmd_ingest)
+    p = sub.add_parser("status", help="documents, chunks, model, index location, staleness")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--check", action="store_true", help="exit 1 if the index is stale against the corpus")
+    p.set_defaults(func=cmd_status)
+    p = sub.add_parser("serve", help="run the HTTP API")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+    p = sub.add_parser("ask", help="answer a question in the terminal")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--municipality", action="append", help="restrict to a municipality (repeatable)")
+    p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("build-model", help="build the bundled embedding model (done by `make install`)")
+    p.add_argument("dir", nargs="?")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_build_model)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    # The model and tokenizer are local; never let a library try a hub or telemetry.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from ingest.embedding import EmbeddingModelError
+    from ingest.metadata import ManifestError
+    from ingest.pipeline import IngestError
+    from ingest.store import StoreError
+    from service.qa import QuestionError
+    from service.retrieval import UnknownFilterError
+
+    try:
+        return args.func(args, get_settings())
+    except (CliError, IngestError, ManifestError, EmbeddingModelError, StoreError, QuestionError, UnknownFilterError) as exc:
+        print(f"auditqa {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

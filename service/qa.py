@@ -1,0 +1,116 @@
+"""Question answering end to end: validate, analyse, route to an answerer, fall back to retrieval."""
+
+from dataclasses import dataclass
+
+from ingest.catalog import DocumentRecord
+from ingest.embedding import Embedder
+from ingest.settings import Settings
+from service.answering import Answer, Answerer, AnswerRequest, CorpusSummary, refusal
+from service.extractive import ExtractiveAnswerer
+from service.query_analysis import QuestionAnalysis, analyze_question
+from service.retrieval import Filters, HybridRetriever, Mode, ScoredChunk
+
+MAX_QUESTION_CHARS = 2000
+
+
+class QuestionError(Exception):
+    """A question that cannot be asked (empty, too long)."""
+
+
+class DocumentNotFoundError(Exception):
+    """No live document has this id."""
+
+
+@dataclass(frozen=True)
+class QAResult:
+    answer: Answer
+    analysis: QuestionAnalysis
+    filters: Filters
+
+
+def check_question(question: str) -> str:
+    stripped = question.strip()
+    if not stripped:
+        raise QuestionError("frågan är tom")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"frågan är {len(question)} tecken lång; högst {MAX_QUESTION_CHARS} tecken tillåts")
+    return stripped
+
+
+class QAService:
+    """Holds the loaded components; built once in the app's lifespan (or by the CLI)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, retriever: HybridRetriever | None = None, answerers: list[Answerer] | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.retriever = retriever or HybridRetriever(settings, embedder)
+        self._extra_answerers = answerers or []
+        self.extractive: ExtractiveAnswerer | None = None
+
+    def warm_up(self) -> None:
+        self.retriever.warm_up()
+        self._rebuild_answerers()
+
+    def reload(self) -> None:
+        self.retriever.reload()
+        self._rebuild_answerers()
+
+    def _rebuild_answerers(self) -> None:
+        self.extractive = ExtractiveAnswerer(self.retriever.store, self.summary())
+
+    @property
+    def ready(self) -> bool:
+        return self.retriever.ready
+
+    def summary(self) -> CorpusSummary:
+        reports = sorted(
+            {(d.metadata.municipality or d.document_id, d.metadata.year, d.metadata.title or d.document_id) for d in self.retriever.catalog.documents()},
+            key=lambda r: (r[0], r[1] or 0),
+        )
+        return CorpusSummary(tuple(reports))
+
+    def document(self, document_id: str) -> tuple[DocumentRecord, str]:
+        records = self.retriever.catalog.documents()
+        record = next((d for d in records if d.document_id == document_id), None)
+        if record is None:
+            known = ", ".join(d.document_id for d in records)
+            raise DocumentNotFoundError(f"Dokumentet '{document_id}' finns inte. Kända dokument: {known}")
+        return record, self.retriever.catalog.document_text(document_id) or ""
+
+    def search(self, query: str, top_k: int = 10, filters: Filters = Filters(), mode: Mode = "hybrid") -> list[ScoredChunk]:
+        query = check_question(query)
+        self.retriever.validate(filters)
+        return self.retriever.run(query, top_k, filters, mode)
+
+    def effective_filters(self, analysis: QuestionAnalysis, explicit: Filters) -> Filters:
+        """Explicit filters win; otherwise a municipality or year named in the question restricts retrieval."""
+        if explicit:
+            return explicit
+        years = analysis.years
+        if analysis.municipalities and years:
+            # A year beside a municipality is usually the year of an event, not of the report.
+            municipality_years = {r.metadata.year for r in self.retriever.records_in(Filters(municipality=analysis.municipalities))}
+            years = tuple(y for y in years if y in municipality_years)
+        return Filters(municipality=analysis.municipalities, year=years)
+
+    def ask(self, question: str, filters: Filters = Filters(), top_k: int | None = None) -> QAResult:
+        question = check_question(question)
+        self.retriever.validate(filters)
+        view = self.retriever.view
+        analysis = analyze_question(question, view.municipalities, view.years)
+        effective = self.effective_filters(analysis, filters)
+        if analysis.unknown_municipalities and not analysis.municipalities and not filters.municipality:
+            names = ", ".join(analysis.unknown_municipalities)
+            answer = refusal(
+                f"frågan om {names}", self.summary(), reason=f"det finns inga rapporter från {names} i underlaget",
+                evidence={"reason": "unknown_municipality"},
+            )
+            return QAResult(answer, analysis, effective)
+        query_vector = self.embedder.embed_query(question)
+        hits = self.retriever.run(question, top_k or 8, effective, "hybrid", query_vector=query_vector)
+        request = AnswerRequest(question, analysis, effective, tuple(hits), query_vector)
+        for answerer in self._extra_answerers:
+            answer = answerer.run(request)
+            if answer is not None:
+                return QAResult(answer, analysis, effective)
+        return QAResult(self.extractive.run(request), analysis, effective)

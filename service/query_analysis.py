@@ -1,0 +1,78 @@
+"""What a question says beyond its words: the municipalities and years it names, and what kind of answer it wants."""
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+# Municipality names that are also ordinary Swedish words ("vara", "mark", "berg"): only a capitalized
+# mention inside the sentence, or one followed by "kommun", counts for these.
+_AMBIGUOUS = frozenset(
+    "ale berg boden eda falun flen habo heby hjo kil lund mark mora nora orsa sala salem sunne tanum vara åre malå".split()
+)
+_PREPOSITION = r"(?:i|för|av|från|in|om|at|of|for)"
+_YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+
+
+@lru_cache
+def swedish_municipalities() -> tuple[str, ...]:
+    text = resources.files("service").joinpath("data/kommuner.txt").read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    municipalities: tuple[str, ...] = ()
+    unknown_municipalities: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    answer_type: str = "general"  # count | amount | date | person | list | yesno | general
+    cues: tuple[str, ...] = field(default=())
+
+
+def _mention(name: str, question: str) -> bool:
+    escaped = re.escape(name)
+    capitalized = re.compile(rf"(?<![\w-]){escaped}s?(?![\w-])")
+    for match in capitalized.finditer(question):
+        before = question[: match.start()].rstrip()
+        sentence_start = not before or before[-1] in ".!?:"
+        followed_by_kommun = question[match.end() :].lstrip().lower().startswith("kommun")
+        if followed_by_kommun or not sentence_start or name.lower() not in _AMBIGUOUS:
+            return True
+    lower = name.lower()
+    if lower in _AMBIGUOUS or len(lower) < 4:
+        return bool(re.search(rf"(?<![\w-]){re.escape(lower)}s? kommun", question.lower()))
+    return bool(
+        re.search(rf"(?:{_PREPOSITION}\s+{re.escape(lower)}s?(?![\w-]))|(?<![\w-]){re.escape(lower)}s? kommun", question.lower())
+    )
+
+
+def _answer_type(q: str) -> str:
+    if re.search(r"\bhur (många|stor andel)\b|\bantal(et)?\b|\bhow many\b", q):
+        return "count"
+    if re.search(r"\bhur (mycket|stor[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bbudget", q):
+        return "amount"
+    if re.search(r"\bnär\b|\bvilket (datum|år)\b|\bdatum\b|\bwhen\b|\bwhat date\b|\bwhich year\b", q):
+        return "date"
+    if re.search(r"\bvem\b|\bvilka personer\b|\bvilken revisor\b|\bwho\b|\bskrev\b|\bförfattare", q):
+        return "person"
+    if re.search(r"\bvilka\b|\bwhich\b|\blista\b|\bwhat are\b", q):
+        return "list"
+    if re.search(r"^(finns|har|är|gör|kan|bedömdes|fick|do|does|is|are|has|did)\b", q):
+        return "yesno"
+    return "general"
+
+
+def analyze_question(question: str, corpus_municipalities: tuple[str, ...], corpus_years: tuple[int, ...]) -> QuestionAnalysis:
+    known = {m.lower(): m for m in corpus_municipalities}
+    named = [m for m in dict.fromkeys((*corpus_municipalities, *swedish_municipalities())) if _mention(m, question)]
+    # "Upplands Väsby" also mentions "Väsby"-less names; keep the longest overlapping mention only.
+    named = [m for m in named if not any(m != o and m in o for o in named)]
+    in_corpus = tuple(known[m.lower()] for m in named if m.lower() in known)
+    unknown = tuple(m for m in named if m.lower() not in known)
+    years = tuple(int(y) for y in _YEAR.findall(question) if int(y) in corpus_years)
+    return QuestionAnalysis(
+        municipalities=in_corpus,
+        unknown_municipalities=unknown,
+        years=years,
+        answer_type=_answer_type(question.lower().strip()),
+    )

@@ -1,0 +1,105 @@
+"""The HTTP contract: request and response models (intranet tools and the eval harness depend on these names)."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.retrieval import Filters
+
+
+class FiltersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    municipality: list[str] = Field(default_factory=list)
+    year: list[int] = Field(default_factory=list)
+    document_id: list[str] = Field(default_factory=list)
+
+    def to_filters(self) -> Filters:
+        return Filters(tuple(self.municipality), tuple(self.year), tuple(self.document_id))
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str
+    top_k: int = Field(default=10, ge=1, le=100)
+    filters: FiltersIn | None = None
+
+
+class SearchResult(BaseModel):
+    document_id: str
+    title: str | None
+    municipality: str | None
+    year: int | None
+    section: str
+    heading_path: str
+    page: int | None
+    char_start: int
+    char_end: int
+    text: str
+    score: float
+
+
+class SearchResponse(BaseModel):
+    results: list[SearchResult]
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    conversation_id: str | None = Field(default=None, max_length=200)
+    filters: FiltersIn | None = None
+    top_k: int | None = Field(default=None, ge=1, le=50)
+
+
+class CitationOut(BaseModel):
+    n: int
+    document_id: str
+    title: str | None
+    municipality: str | None
+    year: int | None
+    section: str
+    page: int | None
+    char_start: int
+    char_end: int
+    text: str
+    quote: str
+    quote_start: int
+    quote_end: int
+
+
+class AskResponse(BaseModel):
+    answer: str
+    grounded: bool
+    citations: list[CitationOut]
+    conversation_id: str
+    answerer: str
+
+
+class DocumentOut(BaseModel):
+    document_id: str
+    title: str | None
+    municipality: str | None
+    year: int | None
+    date: str | None
+    auditor: str | None
+    firm: str | None
+    chunks: int
+    pages: int | None
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentOut]
+
+
+class DocumentDetail(DocumentOut):
+    text: str
+
+
+class Health(BaseModel):
+    status: str
+    documents: int
+    chunks: int
+
+
+class ErrorOut(BaseModel):
+    detail: str

@@ -1,0 +1,111 @@
+"""Shared fixtures: real model, real Chroma (embedded and a `chroma run` server), the corpus ingested once."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from ingest.settings import PROJECT_ROOT, Settings, get_settings  # noqa: E402
+
+CORPUS = PROJECT_ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def e5_model_dir() -> Path:
+    from ingest.model_build import build_model
+
+    return build_model(get_settings().embed_model)
+
+
+@pytest.fixture(scope="session")
+def embedder(e5_model_dir):
+    from ingest.embedding import Embedder
+
+    model = Embedder(e5_model_dir)
+    model.warm_up()
+    return model
+
+
+def make_settings(home: Path, **overrides) -> Settings:
+    return Settings(home=home, corpus_dir=overrides.pop("corpus_dir", CORPUS), **overrides)
+
+
+@pytest.fixture(scope="session")
+def corpus_home(tmp_path_factory, embedder) -> Path:
+    """An AUDITQA_HOME with the bundled corpus ingested once per test session (read-only for tests)."""
+    from ingest.pipeline import Ingestor
+
+    home = tmp_path_factory.mktemp("corpus-home")
+    report = Ingestor(make_settings(home), embedder).run(CORPUS)
+    assert len(report.added) == 5, report.summary()
+    return home
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(corpus_home) -> Settings:
+    return make_settings(corpus_home)
+
+
+@pytest.fixture(scope="session")
+def api_client(corpus_settings):
+    """The real app over the real index, lifespan included."""
+    from fastapi.testclient import TestClient
+
+    from service.app import app
+
+    app.dependency_overrides.clear()
+    get_settings.cache_clear()
+    previous = os.environ.get("AUDITQA_HOME")
+    os.environ["AUDITQA_HOME"] = str(corpus_settings.home)
+    try:
+        with TestClient(app) as client:
+            yield client
+    finally:
+        if previous is None:
+            os.environ.pop("AUDITQA_HOME", None)
+        else:
+            os.environ["AUDITQA_HOME"] = previous
+        get_settings.cache_clear()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory) -> str:
+    """A real `chroma run` server on a free loopback port; yields its URL."""
+    chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    port = _free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False", "CHROMA_ANONYMIZED_TELEMETRY": "False"}
+    process = subprocess.Popen(
+        [chroma, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("chroma run did not become healthy within 60 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
