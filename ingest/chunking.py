@@ -57,7 +57,9 @@ class _Draft:
     def add(self, block: Block, units: list[tuple[int, int]], text: str) -> None:
         if not self.blocks or self.blocks[-1] is not block:
             self.blocks.append(block)
-        self.units.extend(units)
+        # A heading belongs to the chunk's text but is no statement an answer could quote.
+        if block.kind != "heading":
+            self.units.extend(units)
         self.words += sum(_words(text[s:e]) for s, e in units)
 
 

@@ -142,6 +142,7 @@ def build_model(output_dir: Path, *, force: bool = False) -> Path:
                 "source_sha256": source_sha256,
             }
             (staging / BUILD_RECORD).write_text(json.dumps(record, indent=2) + "\n")
+            _make_readable(staging)
             _replace_dir(staging, output_dir)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
@@ -175,6 +176,13 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _make_readable(root: Path) -> None:
+    """mkdtemp and safetensors create owner-only entries; the model is shared, read-only data."""
+    root.chmod(0o755)
+    for path in root.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def _replace_dir(new: Path, target: Path) -> None:

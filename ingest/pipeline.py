@@ -19,6 +19,7 @@ import numpy as np
 from ingest.catalog import Catalog
 from ingest.chunking import Chunk, SectionChunker
 from ingest.embedding import Embedder
+from ingest.findings import FindingsExtractor, FindingsStore
 from ingest.lexical import LexicalIndex
 from ingest.loading import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
 from ingest.metadata import DocumentMetadata, read_manifest, resolve_metadata
@@ -29,7 +30,7 @@ from ingest.store import VectorStore
 log = logging.getLogger(__name__)
 
 # Bump when parsing or chunking changes what a document turns into, so re-ingest rebuilds it.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 _DOCUMENT_ID = re.compile(r"[^A-Za-z0-9._-]+")
 
 ProgressFn = Callable[[str, int, int], None]
@@ -100,6 +101,8 @@ class Ingestor:
         self.catalog = catalog or Catalog(settings.catalog_path)
         self.parser = ReportParser()
         self.chunker = SectionChunker()
+        self.extractor = FindingsExtractor()
+        self.findings = FindingsStore(settings.catalog_path)
 
     def warm_up(self) -> None:
         self.embedder.warm_up()
@@ -176,12 +179,14 @@ class Ingestor:
             offset += len(chunk.units)
         self.store.add_version(doc.metadata, doc.content_hash, chunks, chunk_vectors, unit_vectors)
         self.catalog.activate(doc.metadata, doc.content_hash, doc.loaded.text, str(doc.path.resolve()), chunks, pages)
+        self.findings.replace(doc.document_id, self.extractor.run(doc.document_id, parsed))
         self.store.delete_other_versions(doc.document_id, keep_hash=doc.content_hash)
         log.info("ingested %s: %d chunks, %d units", doc.document_id, len(chunks), len(unit_texts))
         return len(chunks)
 
     def remove(self, document_id: str) -> bool:
         removed = self.catalog.remove(document_id)
+        self.findings.delete(document_id)
         self.store.delete_other_versions(document_id, keep_hash=None)
         return removed
 

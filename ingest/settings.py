@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     hnsw_max_neighbors: int = Field(default=32, ge=4)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    swefaq_dir: Path | None = Field(default=None, description="SweFAQ benchmark folder for `auditqa eval`; default ../shared/data/swefaq.")
 
     @property
     def chroma_path(self) -> Path:

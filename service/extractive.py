@@ -84,6 +84,9 @@ class ExtractiveAnswerer:
             return refusal("frågan", self.summary, evidence=evidence)
         limit = self.max_sentences + (2 if request.analysis.answer_type == "list" else 0)
         chosen = [c for c in candidates if c[0] >= best_score - 0.035][:limit]
+        if not _has_asked_for_fact(request.analysis.answer_type, chosen):
+            # A question for a figure or a date answered without one would only look like an answer.
+            return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_fact"})
         return self._compose(chosen, evidence)
 
     def _supported(self, similarity: float, overlap: float, request: AnswerRequest) -> bool:
@@ -123,3 +126,10 @@ def _cue_bonus(answer_type: str, sentence: str) -> float:
     if answer_type == "person":
         return 1.0 if _NAME.search(sentence) else 0.0
     return 0.0
+
+
+def _has_asked_for_fact(answer_type: str, chosen: list) -> bool:
+    pattern = {"count": _NUMBER, "amount": _NUMBER, "date": _DATE}.get(answer_type)
+    if pattern is None:
+        return True
+    return any(pattern.search(c[3].record.chunk.text[c[4] - c[3].record.chunk.char_start : c[5] - c[3].record.chunk.char_start]) for c in chosen)
