@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                         passage_prefix=settings.passage_prefix)
     embedder.warm_up()
     load_s = time.perf_counter() - started
+    loaded_rss_mb = _peak_rss_mb()
 
     import torch
 
@@ -77,8 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         latencies.append(time.perf_counter() - t0)
     print(f"query      median {statistics.median(latencies) * 1000:.1f} ms over {args.queries} "
           f"(p90 {statistics.quantiles(latencies, n=10)[-1] * 1000:.1f} ms)")
-    print(f"peak RSS   {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"peak RSS   {_peak_rss_mb():.0f} MB ({loaded_rss_mb:.0f} MB once the model was loaded)")
     return 0
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
 
 
 if __name__ == "__main__":

@@ -61,6 +61,7 @@ class ChunkRecord:
     chunk: Chunk
     metadata: DocumentMetadata
     position: int
+    content_hash: str
 
 
 class Catalog:
@@ -158,17 +159,17 @@ class Catalog:
             docs = {r[0]: (_metadata(r[1]), r[2]) for r in db.execute("SELECT document_id, metadata, text FROM documents")}
             rows = db.execute(
                 "SELECT chunk_id, document_id, position, char_start, char_end, section, heading_path, kind, context,"
-                " units, page FROM chunks ORDER BY document_id, position"
+                " units, page, content_hash FROM chunks ORDER BY document_id, position"
             ).fetchall()
         records = []
-        for chunk_id, document_id, position, start, end, section, path, kind, context, units, page in rows:
+        for chunk_id, document_id, position, start, end, section, path, kind, context, units, page, content_hash in rows:
             metadata, text = docs[document_id]
             chunk = Chunk(
                 chunk_id=chunk_id, document_id=document_id, char_start=start, char_end=end, text=text[start:end],
                 section=section, heading_path=path, kind=kind, context=context,
                 units=tuple(tuple(u) for u in json.loads(units)), page=page,
             )
-            records.append(ChunkRecord(chunk, metadata, position))
+            records.append(ChunkRecord(chunk, metadata, position, content_hash))
         return records
 
 

@@ -27,7 +27,7 @@ _LEADING_NUMBER_TAB = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*\.?)\t+")
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _BREAK = object()  # a page break among a paragraph's text pieces
 
-W = {name: qn(f"w:{name}") for name in (
+_W = {name: qn(f"w:{name}") for name in (
     "p", "r", "t", "tab", "br", "cr", "noBreakHyphen", "lastRenderedPageBreak", "footnoteReference", "tbl", "tr",
     "tc", "sdt", "sdtContent", "customXml", "del", "moveFrom", "pPr", "pStyle", "numPr", "numId", "ilvl",
     "pageBreakBefore", "sectPr", "type", "val", "outlineLvl", "gridSpan", "tcPr", "footnote", "id", "style",
@@ -42,7 +42,7 @@ def load_docx(path: Path) -> LoadedDocument:
     except (PackageNotFoundError, BadZipFile, KeyError, ValueError, XMLSyntaxError) as exc:
         raise LoadError(f"'{path.name}' kunde inte läsas som Word-dokument (.docx): {exc}") from exc
     writer = _Writer(_Styles(document), _Numbering(document), _footnotes(document), _section_starts(document))
-    writer.blocks(document.element.body)
+    writer.read(document.element.body)
     raw = writer.text()
     if not raw.replace(_PAGE_MARK, "").strip():
         raise LoadError(f"'{path.name}' innehåller ingen text")
@@ -57,14 +57,14 @@ def load_docx(path: Path) -> LoadedDocument:
 
 
 def _val(element, child: str) -> str | None:
-    found = element.find(W[child]) if element is not None else None
-    return None if found is None else found.get(W["val"])
+    found = element.find(_W[child]) if element is not None else None
+    return None if found is None else found.get(_W["val"])
 
 
 def _break_before(ppr) -> bool | None:
     """pageBreakBefore as set on a paragraph or style: None where it is not set, so a style can inherit it."""
-    found = ppr.find(W["pageBreakBefore"]) if ppr is not None else None
-    return None if found is None else found.get(W["val"]) not in ("0", "false", "off")
+    found = ppr.find(_W["pageBreakBefore"]) if ppr is not None else None
+    return None if found is None else found.get(_W["val"]) not in ("0", "false", "off")
 
 
 def _split_mark(line: str) -> tuple[str, str]:
@@ -88,17 +88,17 @@ class _Styles:
     def __init__(self, document):
         self._styles: dict[str, _Style] = {}
         self.default: str | None = None
-        for style in document.styles.element.iter(W["style"]):
-            style_id = style.get(W["styleId"])
-            ppr = style.find(W["pPr"])
-            numpr = ppr.find(W["numPr"]) if ppr is not None else None
+        for style in document.styles.element.iter(_W["style"]):
+            style_id = style.get(_W["styleId"])
+            ppr = style.find(_W["pPr"])
+            numpr = ppr.find(_W["numPr"]) if ppr is not None else None
             ilvl = _val(numpr, "ilvl")
             outline = _val(ppr, "outlineLvl")
             self._styles[style_id] = _Style(
                 _val(style, "name") or style_id, _val(style, "basedOn"), _val(numpr, "numId"),
                 int(ilvl) if ilvl is not None else None, outline is not None and int(outline) < 9, _break_before(ppr),
             )
-            if style.get(W["type"]) == "paragraph" and style.get(W["default"]) in ("1", "true"):
+            if style.get(_W["type"]) == "paragraph" and style.get(_W["default"]) in ("1", "true"):
                 self.default = style_id
 
     def chain(self, style_id: str | None):
@@ -141,22 +141,22 @@ class _Numbering:
             root = document.part.part_related_by(RT.NUMBERING).element
         except KeyError:
             return
-        for abstract in root.iter(W["abstractNum"]):
+        for abstract in root.iter(_W["abstractNum"]):
             levels = {}
-            for lvl in abstract.iter(W["lvl"]):
+            for lvl in abstract.iter(_W["lvl"]):
                 start = _val(lvl, "start")
-                levels[int(lvl.get(W["ilvl"]))] = _Level(
+                levels[int(lvl.get(_W["ilvl"]) or 0)] = _Level(
                     _val(lvl, "numFmt") or "decimal", _val(lvl, "lvlText") or "", int(start) if start else 1,
-                    _val(lvl, "pStyle"), lvl.find(W["isLgl"]) is not None,
+                    _val(lvl, "pStyle"), lvl.find(_W["isLgl"]) is not None,
                 )
-            self._abstract[abstract.get(W["abstractNumId"])] = levels
-        for num in root.iter(W["num"]):
+            self._abstract[abstract.get(_W["abstractNumId"])] = levels
+        for num in root.iter(_W["num"]):
             overrides = {}
-            for override in num.iter(W["lvlOverride"]):
+            for override in num.iter(_W["lvlOverride"]):
                 start = _val(override, "startOverride")
                 if start is not None:
-                    overrides[int(override.get(W["ilvl"]))] = int(start)
-            self._nums[num.get(W["numId"])] = (_val(num, "abstractNumId"), overrides)
+                    overrides[int(override.get(_W["ilvl"]))] = int(start)
+            self._nums[num.get(_W["numId"])] = (_val(num, "abstractNumId"), overrides)
 
     def label(self, num_id: str | None, ilvl: int | None, style_id: str | None) -> tuple[str, int] | None:
         """(label, level) for a numbered paragraph; a bullet's label is "•"."""
@@ -224,17 +224,17 @@ def _footnotes(document) -> dict[str, list]:
     if root is None:
         root = parse_xml(part.blob)
     return {
-        note.get(W["id"]): list(note.iter(W["p"]))
-        for note in root.iter(W["footnote"])
-        if note.get(W["id"]) and int(note.get(W["id"])) > 0
+        note.get(_W["id"]): list(note.iter(_W["p"]))
+        for note in root.iter(_W["footnote"])
+        if note.get(_W["id"]) and int(note.get(_W["id"])) > 0
     }
 
 
 def _section_starts(document) -> list[bool]:
     """For each section after the first, whether it starts on a new page (Word's default) rather than continuously."""
     body = document.element.body
-    sections = [ppr.find(W["sectPr"]) for ppr in body.iter(W["pPr"]) if ppr.find(W["sectPr"]) is not None]
-    final = body.find(W["sectPr"])
+    sections = [ppr.find(_W["sectPr"]) for ppr in body.iter(_W["pPr"]) if ppr.find(_W["sectPr"]) is not None]
+    final = body.find(_W["sectPr"])
     if final is not None:
         sections.append(final)
     return [_val(s, "type") not in ("continuous", "nextColumn") for s in sections[1:]]
@@ -258,14 +258,14 @@ class _Writer:
     def text(self) -> str:
         return "\n\n".join("\n".join(lines) for lines in self._blocks) + "\n"
 
-    def blocks(self, container) -> None:
+    def read(self, container) -> None:
         for child in container:
-            if child.tag == W["p"]:
+            if child.tag == _W["p"]:
                 self.paragraph(child)
-            elif child.tag == W["tbl"]:
+            elif child.tag == _W["tbl"]:
                 self.table(child)
-            elif child.tag in (W["sdt"], W["sdtContent"], W["customXml"]):
-                self.blocks(child)  # content controls (a Word table of contents) wrap ordinary paragraphs
+            elif child.tag in (_W["sdt"], _W["sdtContent"], _W["customXml"]):
+                self.read(child)  # content controls (a Word table of contents) wrap ordinary paragraphs
 
     def page_break(self) -> None:
         if self._page_has_text:
@@ -290,7 +290,7 @@ class _Writer:
         return out.strip()
 
     def paragraph(self, p) -> None:
-        ppr = p.find(W["pPr"])
+        ppr = p.find(_W["pPr"])
         style_id = _val(ppr, "pStyle") or self.styles.default
         own_break = _break_before(ppr)
         if own_break or (own_break is None and self.styles.break_before(style_id)):
@@ -301,19 +301,19 @@ class _Writer:
         if line:
             self._emit(mark, line, ppr, style_id)
         self._footnotes(notes)
-        if ppr is not None and ppr.find(W["sectPr"]) is not None:
+        if ppr is not None and ppr.find(_W["sectPr"]) is not None:
             if self.sections_seen < len(self.section_starts) and self.section_starts[self.sections_seen]:
                 self.page_break()
             self.sections_seen += 1
 
     def _emit(self, mark: str, line: str, ppr, style_id: str | None) -> None:
-        numpr = ppr.find(W["numPr"]) if ppr is not None else None
+        numpr = ppr.find(_W["numPr"]) if ppr is not None else None
         style_num, style_ilvl = self.styles.numbering(style_id)
         own_ilvl = _val(numpr, "ilvl")
         label = self.numbering.label(
             _val(numpr, "numId") or style_num, int(own_ilvl) if own_ilvl is not None else style_ilvl, style_id
         )
-        heading = self.styles.is_heading(style_id) or (ppr is not None and ppr.find(W["outlineLvl"]) is not None)
+        heading = self.styles.is_heading(style_id) or (ppr is not None and ppr.find(_W["outlineLvl"]) is not None)
         if heading:
             text = f"{label[0]} {line}" if label and label[0] != "•" else line
             self._add(mark + text.replace("\t", " "), None)
@@ -338,44 +338,44 @@ class _Writer:
             mark, text = _split_mark(" ".join(ln for ln in (self._line(self._pieces(p, [])) for p in paragraphs) if ln))
             self._add(f"{mark}{str(self.footnote_count).translate(_SUPERSCRIPT)} {text}".strip(), None)
 
-    def _pieces(self, p, notes: list[str]) -> list:
+    def _pieces(self, p, notes: list) -> list:
+        """A paragraph's text pieces and page breaks; each footnote it cites is added to notes, its number left."""
         pieces: list = []
         for run in _runs(p):
             for child in run:
                 tag = child.tag
-                if tag == W["t"]:
+                if tag == _W["t"]:
                     pieces.append(child.text or "")
-                elif tag == W["tab"]:
+                elif tag == _W["tab"]:
                     pieces.append("\t")
-                elif tag == W["br"]:
-                    pieces.append(_BREAK if child.get(W["type"]) == "page" else " ")
-                elif tag == W["cr"]:
+                elif tag == _W["br"]:
+                    pieces.append(_BREAK if child.get(_W["type"]) == "page" else " ")
+                elif tag == _W["cr"]:
                     pieces.append(" ")
-                elif tag == W["noBreakHyphen"]:
+                elif tag == _W["noBreakHyphen"]:
                     pieces.append("-")
-                elif tag == W["lastRenderedPageBreak"]:
+                elif tag == _W["lastRenderedPageBreak"]:
                     pieces.append(_BREAK)
-                elif tag == W["footnoteReference"] and child.get(W["id"]) in self.footnotes:
-                    notes.append(self.footnotes[child.get(W["id"])])
+                elif tag == _W["footnoteReference"] and child.get(_W["id"]) in self.footnotes:
+                    notes.append(self.footnotes[child.get(_W["id"])])
                     pieces.append(str(self.footnote_count + len(notes)).translate(_SUPERSCRIPT))
         return pieces
 
     def table(self, tbl) -> None:
-        rows = [tr for tr in _children(tbl, W["tr"])]
-        cells = [list(_children(tr, W["tc"])) for tr in rows]
+        cells = [list(_children(tr, _W["tc"])) for tr in _children(tbl, _W["tr"])]
         if max((len(c) for c in cells), default=0) < 2:
             # A one-column table is a frame around ordinary paragraphs (a summary box), not a table.
             for row in cells:
                 for tc in row:
-                    self.blocks(tc)
+                    self.read(tc)
             return
         lines, notes = [], []
         for row in cells:
             texts = []
             for tc in row:
-                parts = [self._line(self._pieces(p, notes)) for p in tc.iter(W["p"])]
+                parts = [self._line(self._pieces(p, notes)) for p in tc.iter(_W["p"])]
                 texts.append(" ".join(part.replace("\t", " ") for part in parts if part))
-                span = _val(tc.find(W["tcPr"]), "gridSpan")
+                span = _val(tc.find(_W["tcPr"]), "gridSpan")
                 texts += [""] * (int(span) - 1 if span else 0)  # keep columns under their headers
             if any(texts):
                 lines.append("\t".join(texts))
@@ -390,14 +390,14 @@ def _children(element, tag: str):
     for child in element:
         if child.tag == tag:
             yield child
-        elif child.tag in (W["sdt"], W["sdtContent"], W["customXml"]):
+        elif child.tag in (_W["sdt"], _W["sdtContent"], _W["customXml"]):
             yield from _children(child, tag)
 
 
 def _runs(element):
     """The runs of a paragraph in order, through hyperlinks, fields, insertions and content controls; not deletions."""
     for child in element:
-        if child.tag == W["r"]:
+        if child.tag == _W["r"]:
             yield child
-        elif child.tag not in (W["del"], W["moveFrom"], W["pPr"]):
+        elif child.tag not in (_W["del"], _W["moveFrom"], _W["pPr"]):
             yield from _runs(child)

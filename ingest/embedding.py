@@ -47,7 +47,9 @@ class Embedder:
                 f"'{model_path}' is not a sentence-transformers model directory (unreadable modules.json: {exc})"
             ) from exc
         if not isinstance(modules, list) or not modules:
-            raise EmbeddingModelError(f"'{model_path}' is not a sentence-transformers model directory (empty modules.json)")
+            raise EmbeddingModelError(
+                f"'{model_path}' is not a sentence-transformers model directory (empty modules.json)"
+            )
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.model_path = model_path

@@ -34,11 +34,13 @@ _PARAGRAPH_GAP = 0.4  # extra space between lines, over the document's normal le
 
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _LIST_LABEL = re.compile(r"^(\d{1,2}(\.\d{1,2}){0,4}\.?|[a-z]\)|\d{1,2}\))$")
-_BULLET_GLYPHS = {"•", "●", "▪", "■", "◦", "➢", "►", "▶", "✓", "□", "-", "–", "*"}
+_BULLET_GLYPHS = {"•", "●", "▪", "■", "◦", "➢", "►", "▶", "✓", "□"}
+# Also dashes in running text: a bullet only when a tab stop, wider than a space, follows.
+_DASH_BULLETS = {"-", "–", "*"}
 _SENTENCE_END = re.compile(r"[.!?:]$")
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 # An elided compound ("barn- och utbildningsnämnden") keeps its hyphen and space when wrapped after it.
-_CONJUNCTIONS = {"och", "eller", "samt", "respektive", "resp", "som", "till", "men"}
+_CONJUNCTIONS = {"och", "eller", "samt", "respektive", "resp", "som", "liksom"}
 
 
 @dataclass(frozen=True)
@@ -90,13 +92,21 @@ class _Line:
 
     @property
     def is_list_item(self) -> bool:
-        first = self.words[0].text
-        return len(self.words) > 1 and (_bullet(first) is not None or bool(_LIST_LABEL.match(first)))
+        if len(self.words) < 2:
+            return False
+        first, second = self.words[0], self.words[1]
+        if first.text in _DASH_BULLETS:
+            return second.x0 - first.x1 > 0.5 * self.size
+        return _bullet(first.text) is not None or bool(_LIST_LABEL.match(first.text))
 
     def _split_cells(self) -> list[list[_Word]]:
+        gaps = [b.x0 - a.x1 for a, b in zip(self.words, self.words[1:])]
+        spaces = [g for g in gaps if g > 0.1 * self.size]  # not a footnote mark set against its word
+        # Justification widens every space of a line alike; a tab stop or cell boundary is wider than the rest.
+        threshold = max(_CELL_GAP * self.size, 2 * min(spaces)) if len(spaces) > 1 else _CELL_GAP * self.size
         cells = [[self.words[0]]]
-        for previous, word in zip(self.words, self.words[1:]):
-            if word.x0 - previous.x1 > _CELL_GAP * self.size:
+        for gap, word in zip(gaps, self.words[1:]):
+            if gap > threshold:
                 cells.append([word])
             else:
                 cells[-1].append(word)
@@ -141,7 +151,7 @@ class _Page:
 
 
 def _bullet(token: str) -> str | None:
-    if token in _BULLET_GLYPHS:
+    if token in _BULLET_GLYPHS or token in _DASH_BULLETS:
         return token
     # Symbol and Wingdings bullets come out as private-use code points.
     if len(token) == 1 and "\ue000" <= token <= "\uf8ff":
@@ -165,7 +175,8 @@ def load_pdf(path: Path) -> LoadedDocument:
         if exc.args and isinstance(exc.args[0], PDFPasswordIncorrect):
             raise LoadError(f"'{path.name}' är lösenordsskyddad och kan inte läsas") from exc
         raise LoadError(f"'{path.name}' kunde inte läsas som PDF ({exc})") from exc
-    except PSException as exc:
+    except (PSException, ValueError, KeyError, TypeError) as exc:
+        # pdfminer meets a malformed file with its own errors or with whatever its parsing trips over.
         raise LoadError(f"'{path.name}' kunde inte läsas som PDF ({exc})") from exc
     _drop_running_lines(pages)
     _refuse_scans(path, pages)
@@ -186,7 +197,7 @@ def _read_page(page) -> _Page:
             for row in rows
             if any(cell and cell.strip() for cell in row)
         )
-        x0, top, x1, bottom = found.bbox
+        _, top, _, bottom = found.bbox
         tables.append(_Table(top, bottom, text_rows))
         boxes.append(found.bbox)
     words = []
@@ -242,7 +253,8 @@ def _refuse_scans(path: Path, pages: list[_Page]) -> None:
         raise LoadError(f"'{path.name}' saknar textlager och behöver OCR innan den kan läsas in")
     if len(scanned) * 2 > len(pages):
         raise LoadError(
-            f"'{path.name}': {len(scanned)} av {len(pages)} sidor saknar textlager och behöver OCR innan filen kan läsas in"
+            f"'{path.name}': {len(scanned)} av {len(pages)} sidor saknar textlager och behöver OCR "
+            "innan filen kan läsas in"
         )
     if scanned:
         log.warning("%s: pages %s are images without a text layer and are left out", path.name, scanned)

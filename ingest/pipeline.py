@@ -30,7 +30,7 @@ from ingest.store import VectorStore
 log = logging.getLogger(__name__)
 
 # Bump when parsing or chunking changes what a document turns into, so re-ingest rebuilds it.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 _DOCUMENT_ID = re.compile(r"[^A-Za-z0-9._-]+")
 
 ProgressFn = Callable[[str, int, int], None]

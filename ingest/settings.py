@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     swefaq_dir: Path | None = Field(default=None, description="SweFAQ benchmark folder for `auditqa eval`; default ../shared/data/swefaq.")
+    conversation_ttl_s: float = Field(default=24 * 3600, gt=0, description="A conversation idle this long (seconds) is forgotten.")
+    conversation_max_turns: int = Field(default=20, ge=1, description="Turns kept per conversation; older turns are dropped.")
+    conversation_max_count: int = Field(default=10_000, ge=1, description="Conversations kept; the least recently used are evicted.")
 
     @property
     def chroma_path(self) -> Path:
@@ -40,6 +43,10 @@ class Settings(BaseSettings):
     @property
     def lexical_path(self) -> Path:
         return self.home / "lexical"
+
+    @property
+    def conversations_path(self) -> Path:
+        return self.home / "conversations.sqlite3"
 
 
 @lru_cache

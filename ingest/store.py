@@ -51,6 +51,11 @@ def make_client(settings: Settings) -> chromadb.ClientAPI:
         raise StoreError(f"kunde inte öppna Chroma på '{where}': {exc}") from exc
 
 
+def vector_id(chunk_id: str, content_hash: str) -> str:
+    """Chroma ids carry the version: an unchanged chunk of a new version must not overwrite the live one."""
+    return f"{chunk_id}@{content_hash[:16]}"
+
+
 class VectorStore:
     """Two collections: chunks (for retrieval) and units (for choosing the sentences of an answer)."""
 
@@ -90,15 +95,18 @@ class VectorStore:
             "year": metadata.year or 0,
         }
         self.chunks.upsert(
-            ids=[c.chunk_id for c in chunks],
+            ids=[vector_id(c.chunk_id, content_hash) for c in chunks],
             embeddings=chunk_vectors.astype(np.float32),
             documents=[c.text for c in chunks],
-            metadatas=[{**base, "section": c.section, "char_start": c.char_start, "char_end": c.char_end} for c in chunks],
+            metadatas=[
+                {**base, "chunk_id": c.chunk_id, "section": c.section, "char_start": c.char_start, "char_end": c.char_end}
+                for c in chunks
+            ],
         )
         ids, vectors, metas = [], [], []
         for chunk, unit_matrix in zip(chunks, unit_vectors, strict=True):
             for i, ((start, end), vector) in enumerate(zip(chunk.units, unit_matrix, strict=True)):
-                ids.append(f"{chunk.chunk_id}:{i}")
+                ids.append(f"{vector_id(chunk.chunk_id, content_hash)}:{i}")
                 vectors.append(vector)
                 metas.append({**base, "chunk_id": chunk.chunk_id, "char_start": start, "char_end": end})
         for offset in range(0, len(ids), 2000):
@@ -131,20 +139,20 @@ class VectorStore:
 
     def search(self, vector: np.ndarray, k: int, where: dict | None) -> list[DenseHit]:
         result = self.chunks.query(
-            query_embeddings=[vector.astype(np.float32)], n_results=k, where=where, include=["distances"]
+            query_embeddings=[vector.astype(np.float32)], n_results=k, where=where, include=["distances", "metadatas"]
         )
-        return [DenseHit(i, 1.0 - d) for i, d in zip(result["ids"][0], result["distances"][0])]
+        return [DenseHit(m["chunk_id"], 1.0 - d) for m, d in zip(result["metadatas"][0], result["distances"][0])]
 
     def unit_vectors(self, records: list[ChunkRecord]) -> dict[str, UnitVectors]:
         """The stored unit embeddings of the given chunks, keyed by chunk id (one round trip)."""
         if not records:
             return {}
-        ids = [f"{r.chunk.chunk_id}:{i}" for r in records for i in range(len(r.chunk.units))]
+        ids = [f"{vector_id(r.chunk.chunk_id, r.content_hash)}:{i}" for r in records for i in range(len(r.chunk.units))]
         found = self.units.get(ids=ids, include=["embeddings"])
         by_id = dict(zip(found["ids"], found["embeddings"]))
         result = {}
         for record in records:
-            keys = [f"{record.chunk.chunk_id}:{i}" for i in range(len(record.chunk.units))]
+            keys = [f"{vector_id(record.chunk.chunk_id, record.content_hash)}:{i}" for i in range(len(record.chunk.units))]
             if all(k in by_id for k in keys):
                 result[record.chunk.chunk_id] = UnitVectors(
                     record.chunk.units, np.asarray([by_id[k] for k in keys], dtype=np.float32)

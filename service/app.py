@@ -3,17 +3,22 @@
 import logging
 import uuid
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from ingest.catalog import DocumentRecord
 from ingest.embedding import EmbeddingModelError, Embedder
 from ingest.settings import Settings, get_settings
 from ingest.store import StoreError
 from service.answering import Answer
+from service.conversations import ChatService, ConversationError, ConversationStore
+from service.openai_api import OpenAIError
+from service.openai_api import router as openai_router
 from service.qa import DocumentNotFoundError, QAService, QuestionError
 from service.retrieval import Filters, IndexNotReadyError, ScoredChunk, UnknownFilterError
 from service.schemas import (
@@ -28,10 +33,12 @@ from service.schemas import (
     SearchResponse,
     SearchResult,
 )
+from service.streaming import ask_events, sse_response
 
 log = logging.getLogger("auditqa")
 
 NOT_BUILT = "Inget index är byggt ännu. Bygg det med `auditqa ingest` (eller `make run`)."
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
 def build_qa(settings: Settings) -> QAService:
@@ -49,6 +56,7 @@ def build_qa(settings: Settings) -> QAService:
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     app.state.qa = build_qa(get_settings())
+    app.state.conversations = ConversationStore.from_settings(get_settings())
     log.info("auditqa ready: %d documents, %d chunks", app.state.qa.retriever.view.document_count, len(app.state.qa.retriever.view.records))
     yield
 
@@ -73,6 +81,13 @@ def get_ready_qa(qa: Annotated[QAService, Depends(get_qa)]) -> QAService:
 
 QADep = Annotated[QAService, Depends(get_qa)]
 ReadyQADep = Annotated[QAService, Depends(get_ready_qa)]
+
+
+def get_chat(request: Request, qa: ReadyQADep) -> ChatService:
+    return ChatService(qa, request.app.state.conversations)
+
+
+ChatDep = Annotated[ChatService, Depends(get_chat)]
 
 
 @app.exception_handler(QuestionError)
@@ -103,6 +118,16 @@ async def _store_error(_: Request, exc: StoreError) -> JSONResponse:
 @app.exception_handler(EmbeddingModelError)
 async def _model_error(_: Request, exc: EmbeddingModelError) -> JSONResponse:
     return JSONResponse(status_code=503, content={"detail": f"Embeddingmodellen är inte tillgänglig: {exc}"})
+
+
+@app.exception_handler(ConversationError)
+async def _conversation_error(_: Request, exc: ConversationError) -> JSONResponse:
+    return JSONResponse(status_code=503, content={"detail": f"Samtalslagret är inte tillgängligt: {exc}"})
+
+
+@app.exception_handler(OpenAIError)
+async def _openai_error(_: Request, exc: OpenAIError) -> JSONResponse:
+    return JSONResponse(status_code=exc.status_code, content=exc.body())
 
 
 @app.exception_handler(RequestValidationError)
@@ -159,17 +184,23 @@ def citations_out(answer: Answer) -> list[CitationOut]:
     return out
 
 
-@app.post("/v1/ask", response_model=AskResponse)
-def ask(body: AskRequest, qa: ReadyQADep) -> AskResponse:
+@app.post(
+    "/v1/ask",
+    response_model=AskResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "With stream=true: events answer (pieces), citations, done."}},
+)
+def ask(body: AskRequest, chat: ChatDep):
     filters = body.filters.to_filters() if body.filters else Filters()
-    result = qa.ask(body.question, filters, body.top_k)
-    return AskResponse(
-        answer=result.answer.text,
-        grounded=result.answer.grounded,
-        citations=citations_out(result.answer),
-        conversation_id=body.conversation_id or uuid.uuid4().hex,
-        answerer=result.answer.answerer,
+    turn = chat.ask(body.question, body.conversation_id, filters, body.top_k)
+    response = AskResponse(
+        answer=turn.result.answer.text,
+        grounded=turn.result.answer.grounded,
+        citations=citations_out(turn.result.answer),
+        conversation_id=turn.conversation_id,
+        answerer=turn.result.answer.answerer,
+        resolved_question=turn.resolved_question,
     )
+    return sse_response(ask_events(response)) if body.stream else response
 
 
 def _document_out(record: DocumentRecord) -> DocumentOut:
@@ -190,3 +221,12 @@ def documents(qa: QADep) -> DocumentList:
 def document(document_id: str, qa: QADep) -> DocumentDetail:
     record, text = qa.document(document_id)
     return DocumentDetail(**_document_out(record).model_dump(), text=text)
+
+
+app.include_router(openai_router)
+app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+@app.get("/", include_in_schema=False)
+def index() -> FileResponse:
+    return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})

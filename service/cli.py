@@ -26,9 +26,10 @@ def _embedder(settings: Settings):
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.pipeline import Ingestor
+    from ingest.pipeline import Ingestor, discover
 
     folder = Path(args.path) if args.path else settings.corpus_dir
+    discover(folder)  # a bad folder fails here, before the model loads
     ingestor = Ingestor(settings, _embedder(settings))
     ingestor.warm_up()
     progress = None

@@ -49,6 +49,7 @@ class AskRequest(BaseModel):
     conversation_id: str | None = Field(default=None, max_length=200)
     filters: FiltersIn | None = None
     top_k: int | None = Field(default=None, ge=1, le=50)
+    stream: bool = Field(default=False, description="Answer as Server-Sent Events: answer pieces, then citations, then done.")
 
 
 class CitationOut(BaseModel):
@@ -73,6 +74,7 @@ class AskResponse(BaseModel):
     citations: list[CitationOut]
     conversation_id: str
     answerer: str
+    resolved_question: str | None = Field(default=None, description="The question as answered: a follow-up made self-contained from the conversation.")
 
 
 class DocumentOut(BaseModel):

@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -181,7 +180,9 @@ def test_token_ids_match_engine_tokenizer(engine_tokenize, e5_model_dir):
 
 @pytest.mark.slow
 def test_token_counts_match_shipped_engine(engine, embedder):
-    mismatches = [p[:60] for p in corpus_paragraphs() if embedder.count_tokens(p) != engine.token_count(p, is_query=False)]
+    mismatches = [
+        p[:60] for p in corpus_paragraphs() if embedder.count_tokens(p) != engine.token_count(p, is_query=False)
+    ]
     assert not mismatches
 
 

@@ -1,0 +1,276 @@
+"""Runs the evaluation suite end to end and writes the reports: `run_eval(set_name, settings, out_dir)`.
+
+set_name: "dev" (retrieval + answers on evals/dev.jsonl, ours vs the LlamaIndex baseline),
+"swefaq" (the external retrieval benchmark), or "all". The index in `settings.home` must already
+be built (`auditqa eval` ingests first; the tests use the session's corpus_home).
+"""
+
+import datetime as dt
+import logging
+import os
+import platform
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from evals import answer_eval, retrieval_eval
+from evals.baseline import CHUNK_OVERLAP, CHUNK_SIZE, LlamaIndexBaseline
+from evals.dataset import CORPUS_DIR, DEV_PATH, EvalItem, corpus_texts, load_items
+from evals.gates import THRESHOLDS_PATH, ThresholdsError, check, load_gates
+from evals.metrics import Retrieved
+from evals.report import write_reports
+from evals.swefaq import evaluate_swefaq, swefaq_dir
+from ingest.settings import PROJECT_ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+SETS = ("dev", "swefaq", "all")
+REPORTS_DIR = Path(__file__).resolve().parent / "reports"
+ANSWER_KEYS = ("key_fact_accuracy", "forbidden_rate", "citation_precision", "citation_recall", "refusal_precision", "refusal_recall")
+RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "all_gold@10")
+
+
+def default_out_dir() -> Path:
+    return REPORTS_DIR / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+@contextmanager
+def api_client(settings: Settings) -> Iterator:
+    """`TestClient(app)` over the index in `settings.home`, lifespan included."""
+    from fastapi.testclient import TestClient
+
+    import service.app as app_module
+
+    original = app_module.get_settings
+    app_module.get_settings = lambda: settings  # the lifespan builds QAService from these settings
+    try:
+        with TestClient(app_module.app) as client:
+            yield client
+    finally:
+        app_module.get_settings = original
+
+
+def _git_revision() -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=5).stdout.strip()
+        return f"{rev}{'+dirty' if dirty else ''}" if rev else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def flat_metrics(report: dict) -> dict[str, float | None]:
+    """The names thresholds.toml refers to, e.g. 'retrieval.hybrid+filters.recall@5', 'answers.key_fact_accuracy'."""
+    flat: dict[str, float | None] = {}
+    retrieval = report.get("retrieval")
+    if retrieval:
+        for mode, summary in retrieval["ours"].items():
+            for key in RETRIEVAL_KEYS:
+                flat[f"retrieval.{mode}.{key}"] = summary.get(key)
+        for key in RETRIEVAL_KEYS:
+            flat[f"retrieval.baseline.{key}"] = retrieval["baseline"].get(key)
+    answers = report.get("answers")
+    if answers:
+        for key in ANSWER_KEYS:
+            flat[f"answers.{key}"] = answers["ours"].get(key)
+            flat[f"answers.baseline.{key}"] = answers["baseline"].get(key)
+    swefaq = report.get("swefaq")
+    if swefaq:
+        for mode, summary in swefaq["modes"].items():
+            for key in ("recall@1", "recall@5", "recall@10", "mrr@10", "mrr@10_gain"):
+                flat[f"swefaq.{mode}.{key}"] = summary.get(key)
+    return flat
+
+
+def _item_details(
+    items: list[EvalItem],
+    records: dict[str, answer_eval.AnswerRecord],
+    scores: dict[str, answer_eval.ItemScore],
+    rankings: dict[str, dict[str, retrieval_eval.ItemRanking]],
+    baseline_scores: dict[str, answer_eval.ItemScore],
+) -> list[dict]:
+    details = []
+    for item in items:
+        record, score = records[item.id], scores[item.id]
+        ranks = {mode: (by_id[item.id].first_rank if item.id in by_id else None) for mode, by_id in rankings.items()}
+        problems = []
+        if score.refusal_error:
+            problems.append(score.refusal_error)
+        if score.answerable and not score.refused and score.missing:
+            problems.append("missing facts")
+        if score.forbidden:
+            problems.append("forbidden facts")
+        if score.answerable and not score.refused and score.n_citations and not score.good_citations:
+            problems.append("no citation covers a gold passage")
+        hf = rankings.get("hybrid+filters", {}).get(item.id)
+        details.append({
+            "id": item.id,
+            "kind": item.kind,
+            "turns": list(item.turns),
+            "answerable": item.answerable,
+            "answer": record.answer,
+            "grounded": record.grounded,
+            "answerer": record.answerer,
+            "earlier_turns": record.earlier,
+            "citations": [f"{c.document_id}: {' '.join(c.text.split())[:90]}…" for c in record.citations],
+            "facts_ok": score.facts_ok,
+            "missing": [list(m) for m in score.missing] if score.answerable else [],
+            "forbidden": score.forbidden,
+            "citations_covering_gold": f"{score.good_citations}/{score.n_citations}",
+            "gold_covered": f"{score.gold_covered}/{score.n_gold}",
+            "gold": [{"document_id": g.document_id, "quote": g.quote} for g in item.gold],
+            "gold_rank": ranks,  # first rank (1-10) of a chunk covering gold, per retrieval mode; None = not in top 10
+            "filters": hf.filters if hf else {},
+            "retrieved": hf.top[:5] if hf else [],
+            "problems": problems,
+            "failed": bool(problems),
+            "baseline_facts_ok": baseline_scores[item.id].facts_ok,
+            "notes": item.notes,
+        })
+    return details
+
+
+def run_dev(client, settings: Settings, items: list[EvalItem], progress: Callable[[str], None]) -> dict:
+    phases: dict[str, float] = {}
+
+    def phase(name: str, started: float) -> None:
+        phases[name] = round(time.perf_counter() - started, 2)
+        progress(f"  {name}: {phases[name]:.1f} s")
+
+    qa = client.app.state.qa
+    if not qa.ready:
+        raise RuntimeError(f"no index in {settings.home}; run `auditqa ingest` first")
+
+    started = time.perf_counter()
+    ours_rankings = retrieval_eval.product_rankings(qa, items)
+    phase("retrieval (ours, 4 modes)", started)
+
+    started = time.perf_counter()
+    records, ask_latencies = answer_eval.ask_all(client, items)
+    phase("answers via /v1/ask", started)
+    started = time.perf_counter()
+    search_latencies = answer_eval.search_all(client, items)
+    phase("latency via /v1/search", started)
+
+    started = time.perf_counter()
+    baseline = LlamaIndexBaseline(settings.embed_model, corpus_texts(settings.corpus_dir if settings.corpus_dir.is_dir() else CORPUS_DIR)).build()
+    phase("baseline build (LlamaIndex)", started)
+    try:
+        started = time.perf_counter()
+        ranked, seconds = baseline.retrieve_all({item.id: item.question for item in items})
+        baseline_rankings = retrieval_eval.baseline_rankings(baseline, items, ranked, seconds)
+        baseline_records = []
+        for item in items:
+            body = baseline.answer(ranked[item.id])
+            baseline_records.append(
+                answer_eval.AnswerRecord(
+                    item.id, body["answer"], body["grounded"],
+                    [Retrieved(c["document_id"], c["text"]) for c in body["citations"]], body["answerer"],
+                )
+            )
+        phase("baseline retrieval + answers", started)
+        nodes = len(baseline.pool)
+        build_s = baseline.build_seconds
+    finally:
+        baseline.close()
+
+    ours_answers, ours_scores = answer_eval.score_answers(items, records)
+    base_answers, base_scores = answer_eval.score_answers(items, baseline_records)
+    by_mode = {mode: {r.item_id: r for r in rs} for mode, rs in ours_rankings.items()}
+    baseline_seconds = [s * 1000 for s in seconds.values()]
+    return {
+        "retrieval": {
+            "ours": {mode: retrieval_eval.summarize(rs) for mode, rs in ours_rankings.items()},
+            "baseline": retrieval_eval.summarize(baseline_rankings),
+        },
+        "answers": {"ours": ours_answers, "baseline": base_answers},
+        "latency": {
+            "/v1/search": answer_eval.latency_summary(search_latencies),
+            "/v1/ask": answer_eval.latency_summary(ask_latencies),
+            "baseline retrieve (in-process)": answer_eval.latency_summary(baseline_seconds),
+        },
+        "items": _item_details(
+            items, {r.item_id: r for r in records}, {s.item_id: s for s in ours_scores}, by_mode,
+            {s.item_id: s for s in base_scores},
+        ),
+        "baseline_config": {
+            "pipeline": "LlamaIndex SentenceSplitter -> VectorStoreIndex(ChromaVectorStore) -> top-k dense; answer = top chunk",
+            "chunk_size": CHUNK_SIZE, "chunk_overlap": CHUNK_OVERLAP, "nodes": nodes, "build_s": round(build_s, 2),
+        },
+        "phases_s": phases,
+        "dev": {
+            "path": str(DEV_PATH), "items": len(items), "answerable": sum(i.answerable for i in items),
+            "with_gold": sum(1 for i in items if i.answerable and i.gold),
+            "chunks_ours": len(qa.retriever.view.records),
+        },
+    }
+
+
+def run_eval(
+    set_name: str,
+    settings: Settings,
+    out_dir: Path | None = None,
+    *,
+    client=None,
+    thresholds: Path = THRESHOLDS_PATH,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Run the chosen set(s), check the gates, write report.{md,json,html} into out_dir; return the report."""
+    if set_name not in SETS:
+        raise ValueError(f"unknown eval set '{set_name}'; choose one of {', '.join(SETS)}")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    progress = progress or (lambda message: log.info(message))
+    out_dir = Path(out_dir) if out_dir else default_out_dir()
+    started_at = dt.datetime.now().astimezone()
+    started = time.perf_counter()
+    report: dict = {
+        "meta": {
+            "set": set_name,
+            "started": started_at.isoformat(timespec="seconds"),
+            "git": _git_revision(),
+            "model": str(settings.embed_model),
+            "home": str(settings.home),
+            "cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+            "load_avg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+            "python": platform.python_version(),
+        }
+    }
+    gates = load_gates(thresholds)  # fail early on a malformed thresholds file
+    embedder = None
+    if set_name in ("dev", "all"):
+        progress("dev set: validating evals/dev.jsonl")
+        items = load_items(DEV_PATH, CORPUS_DIR)
+        if client is None:
+            with api_client(settings) as own_client:
+                report.update(run_dev(own_client, settings, items, progress))
+                embedder = own_client.app.state.qa.embedder
+        else:
+            report.update(run_dev(client, settings, items, progress))
+            embedder = client.app.state.qa.embedder
+    if set_name in ("swefaq", "all"):
+        if embedder is None:
+            from ingest.embedding import Embedder
+
+            embedder = Embedder(
+                settings.embed_model, query_prefix=settings.query_prefix,
+                passage_prefix=settings.passage_prefix, batch_size=settings.embed_batch_size,
+            )
+        step = time.perf_counter()
+        report["swefaq"] = evaluate_swefaq(swefaq_dir(settings), embedder)
+        report.setdefault("phases_s", {})["swefaq (4 modes)"] = round(time.perf_counter() - step, 2)
+        progress(f"  swefaq: {report['phases_s']['swefaq (4 modes)']:.1f} s")
+    report["metrics"] = flat_metrics(report)
+    unknown = [g.metric for g in gates if g.metric not in report["metrics"]]
+    if set_name == "all" and unknown:
+        raise ThresholdsError(f"{thresholds.name} gates metrics this run does not produce: {', '.join(unknown)}")
+    applicable = [g for g in gates if g.metric in report["metrics"]]  # a single set checks its own gates
+    report["gates"] = [r.as_dict() for r in check(applicable, report["metrics"])]
+    report["meta"]["wall_s"] = round(time.perf_counter() - started, 2)
+    report["meta"]["load_avg_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    report["meta"]["out_dir"] = str(out_dir)
+    report["meta"]["files"] = {k: str(v) for k, v in write_reports(report, out_dir).items()}
+    return report
