@@ -36,6 +36,7 @@ class AnswerRecord:
     citations: list[Retrieved]
     answerer: str = ""
     earlier: list[dict] = field(default_factory=list)  # earlier turns of a multi-turn item: question, answer
+    resolved_question: str | None = None  # the follow-up as the service made it self-contained
 
 
 @dataclass
@@ -92,7 +93,7 @@ def ask_all(client, items: Sequence[EvalItem]) -> tuple[list[AnswerRecord], list
             AnswerRecord(
                 item.id, body["answer"], bool(body["grounded"]),
                 [Retrieved(c["document_id"], c["text"]) for c in body.get("citations", [])],
-                body.get("answerer", ""), earlier[:-1],
+                body.get("answerer", ""), earlier[:-1], body.get("resolved_question"),
             )
         )
     return records, latencies

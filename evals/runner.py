@@ -114,6 +114,7 @@ def _item_details(
             "grounded": record.grounded,
             "answerer": record.answerer,
             "earlier_turns": record.earlier,
+            "resolved_question": record.resolved_question,
             "citations": [f"{c.document_id}: {' '.join(c.text.split())[:90]}…" for c in record.citations],
             "facts_ok": score.facts_ok,
             "missing": [list(m) for m in score.missing] if score.answerable else [],

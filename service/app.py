@@ -28,6 +28,10 @@ from service.schemas import (
     DocumentDetail,
     DocumentList,
     DocumentOut,
+    FindingList,
+    FindingOut,
+    FindingsReportSummary,
+    FindingsSummary,
     Health,
     SearchRequest,
     SearchResponse,
@@ -221,6 +225,20 @@ def documents(qa: QADep) -> DocumentList:
 def document(document_id: str, qa: QADep) -> DocumentDetail:
     record, text = qa.document(document_id)
     return DocumentDetail(**_document_out(record).model_dump(), text=text)
+
+
+@app.get("/v1/findings", response_model=FindingList, responses={422: {"description": "Unknown filter value; the valid ones are named"}})
+def findings(
+    qa: ReadyQADep, municipality: str | None = None, verdict: str | None = None, document_id: str | None = None, kind: str | None = None
+) -> FindingList:
+    # An empty parameter ("?verdict=") means no filter, as forms send it.
+    found = qa.findings(municipality or None, verdict or None, document_id or None, kind or None)
+    return FindingList(findings=[FindingOut(**f.to_dict()) for f in found])
+
+
+@app.get("/v1/findings/summary", response_model=FindingsSummary)
+def findings_summary(qa: ReadyQADep) -> FindingsSummary:
+    return FindingsSummary(reports=[FindingsReportSummary(**entry) for entry in qa.findings_summary()])
 
 
 app.include_router(openai_router)

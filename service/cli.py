@@ -115,6 +115,35 @@ def cmd_build_model(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from evals.dataset import DatasetError
+    from evals.gates import GateResult, ThresholdsError, suggested_lines
+    from evals.report import summary_text
+    from evals.runner import default_out_dir, run_eval
+    from evals.swefaq import SweFAQError
+
+    if args.set in ("dev", "all"):
+        # Build or refresh the index in AUDITQA_HOME; unchanged documents are skipped without loading the model.
+        from ingest.pipeline import Ingestor
+
+        report = Ingestor(settings, _embedder(settings)).run(settings.corpus_dir)
+        print(report.summary(), file=sys.stderr)
+        if report.failed:
+            raise CliError("ingest failed: " + "; ".join(f"{n}: {m}" for n, m in report.failed))
+    out = Path(args.out) if args.out else default_out_dir()
+    try:
+        result = run_eval(args.set, settings, out, progress=lambda message: print(message, file=sys.stderr, flush=True))
+    except (DatasetError, SweFAQError, ThresholdsError) as exc:
+        raise CliError(str(exc)) from exc
+    print(summary_text(result))
+    lines = suggested_lines([GateResult(**g) for g in result["gates"]])
+    if lines:
+        print("\nSuggested thresholds (measured - 0.02; evals/thresholds.toml is edited by hand):")
+        print("\n".join(lines))
+    failed = [g["metric"] for g in result["gates"] if not g["passed"]]
+    return 1 if args.check and failed else 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="auditqa", description="Question answering over Swedish municipal audit reports.")
     root.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -140,6 +169,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("dir", nargs="?")
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=cmd_build_model)
+    p = sub.add_parser("eval", help="run the evaluation suite and write evals/reports/<timestamp>/report.{md,json,html}")
+    p.add_argument("--set", choices=("dev", "swefaq", "all"), default="all")
+    p.add_argument("--out", help="report folder (default: evals/reports/<timestamp>)")
+    p.add_argument("--check", action="store_true", help="exit 1 if a CI gate of evals/thresholds.toml fails")
+    p.set_defaults(func=cmd_eval)
     return root
 
 

@@ -1,16 +1,23 @@
 """Question answering end to end: validate, analyse, route to an answerer, fall back to retrieval."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import get_args
+
+import numpy as np
 
 from ingest.catalog import DocumentRecord
 from ingest.embedding import Embedder
+from ingest.findings import VERDICTS, Finding, FindingsStore, Kind
 from ingest.settings import Settings
 from service.answering import Answer, Answerer, AnswerRequest, CorpusSummary, refusal
 from service.extractive import ExtractiveAnswerer
+from service.findings_answering import FindingsAnswerer
 from service.query_analysis import QuestionAnalysis, analyze_question
-from service.retrieval import Filters, HybridRetriever, Mode, ScoredChunk
+from service.retrieval import Filters, HybridRetriever, Mode, ScoredChunk, UnknownFilterError
 
 MAX_QUESTION_CHARS = 2000
+# The findings answerer runs before the question is embedded: it reads neither hits nor the query vector.
+_NOT_EMBEDDED = np.empty(0, dtype=np.float32)
 
 
 class QuestionError(Exception):
@@ -46,6 +53,8 @@ class QAService:
         self.retriever = retriever or HybridRetriever(settings, embedder)
         self._extra_answerers = answerers or []
         self.extractive: ExtractiveAnswerer | None = None
+        self.findings_store: FindingsStore | None = None
+        self.findings_answerer: FindingsAnswerer | None = None
 
     def warm_up(self) -> None:
         self.retriever.warm_up()
@@ -56,7 +65,10 @@ class QAService:
         self._rebuild_answerers()
 
     def _rebuild_answerers(self) -> None:
-        self.extractive = ExtractiveAnswerer(self.retriever.store, self.summary())
+        summary = self.summary()
+        self.extractive = ExtractiveAnswerer(self.retriever.store, summary)
+        self.findings_store = FindingsStore(self.settings.catalog_path)
+        self.findings_answerer = FindingsAnswerer(self.findings_store, self.retriever.view, summary)
 
     @property
     def ready(self) -> bool:
@@ -106,11 +118,33 @@ class QAService:
                 evidence={"reason": "unknown_municipality"},
             )
             return QAResult(answer, analysis, effective)
+        request = AnswerRequest(question, analysis, effective, (), _NOT_EMBEDDED)
+        answer = self.findings_answerer.run(request)
+        if answer is not None:
+            return QAResult(answer, analysis, effective)
         query_vector = self.embedder.embed_query(question)
         hits = self.retriever.run(question, top_k or 8, effective, "hybrid", query_vector=query_vector)
-        request = AnswerRequest(question, analysis, effective, tuple(hits), query_vector)
+        request = replace(request, hits=tuple(hits), query_vector=query_vector)
         for answerer in self._extra_answerers:
             answer = answerer.run(request)
             if answer is not None:
                 return QAResult(answer, analysis, effective)
         return QAResult(self.extractive.run(request), analysis, effective)
+
+    def findings(self, municipality: str | None = None, verdict: str | None = None, document_id: str | None = None, kind: str | None = None) -> list[Finding]:
+        """Findings of the live reports; a value no report has raises UnknownFilterError naming the valid ones."""
+        view = self.retriever.view
+        for name, value, valid in (
+            ("municipality", municipality, view.municipalities),
+            ("verdict", verdict, VERDICTS),
+            ("document_id", document_id, view.document_ids),
+            ("kind", kind, get_args(Kind)),
+        ):
+            if value is not None and value not in valid:
+                raise UnknownFilterError(name, [value], list(valid))
+        found = self.findings_store.query(municipality, verdict, document_id, kind)
+        return [f for f in found if f.document_id in view.live_hashes]
+
+    def findings_summary(self) -> list[dict]:
+        live = self.retriever.view.live_hashes
+        return [entry for entry in self.findings_store.summary() if entry["document_id"] in live]

@@ -1,8 +1,12 @@
 """The HTTP contract: request and response models (intranet tools and the eval harness depend on these names)."""
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.retrieval import Filters
+
+VerdictOut = Literal["uppfyllt", "delvis uppfyllt", "ej uppfyllt"]
 
 
 class FiltersIn(BaseModel):
@@ -95,6 +99,48 @@ class DocumentList(BaseModel):
 
 class DocumentDetail(DocumentOut):
     text: str
+
+
+class FindingSourceOut(BaseModel):
+    section: str
+    char_start: int
+    char_end: int
+    quote: str
+    verdict: VerdictOut | None
+
+
+class FindingOut(BaseModel):
+    document_id: str
+    municipality: str | None
+    year: int | None
+    kind: Literal["kontrollmal", "rekommendation", "revisionsfraga", "revisionell_bedomning"]
+    text: str
+    section: str
+    verdict: VerdictOut | None
+    motivation: str | None
+    inconsistent: bool
+    # Why a kontrollmål has no verdict ("Ej bedömt" in the report, or none found).
+    note: str | None
+    sources: list[FindingSourceOut]
+
+
+class FindingList(BaseModel):
+    findings: list[FindingOut]
+
+
+class FindingsReportSummary(BaseModel):
+    document_id: str
+    municipality: str | None
+    year: int | None
+    status: Literal["assessed", "no_assessments"]
+    # Kontrollmål per verdict, "ej bedömt" for those without one.
+    verdicts: dict[str, int]
+    inconsistent: int
+    rekommendationer: int
+
+
+class FindingsSummary(BaseModel):
+    reports: list[FindingsReportSummary]
 
 
 class Health(BaseModel):

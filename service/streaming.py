@@ -14,8 +14,9 @@ from fastapi.responses import StreamingResponse
 from service.schemas import AskResponse
 
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-# Split after a line break, or after a sentence end followed by white space; the pieces join to the text.
-_PIECE_BOUNDARY = re.compile(r"(?<=\n)|(?<=[.!?])(?=\s)")
+# Split after a line break, or after a sentence end followed by white space (a citation marker stays with
+# its sentence); the pieces join to the text.
+_PIECE_BOUNDARY = re.compile(r"(?<=\n)|(?<=[.!?])(?=[ \t]+(?!\[\d+\]))")
 
 
 def answer_pieces(text: str) -> list[str]:

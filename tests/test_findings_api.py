@@ -1,0 +1,223 @@
+"""Findings over HTTP: GET /v1/findings and its summary, and findings questions answered exactly by /v1/ask.
+
+The question-recognition test is fast; the rest run the real app over the ingested corpus (slow).
+"""
+
+import re
+
+import pytest
+
+from service.findings_answering import read_question
+
+ALVESTA = "alvesta-2018-introduktion-nyanlanda"
+HULTSFRED = "hultsfred-2019-asyl-integration"
+KALMAR = "kalmar-2016-flyktingmottagande-integration"
+ALVESTA_VERDICTS = {
+    "2.1": "delvis uppfyllt", "2.2": "delvis uppfyllt", "2.3": "delvis uppfyllt", "2.4": "uppfyllt", "2.5": "delvis uppfyllt",
+    "2.6": "ej uppfyllt", "2.7": "delvis uppfyllt", "2.8": "ej uppfyllt", "2.9": "ej uppfyllt",
+}
+
+
+# --- recognizing findings questions (fast) ---------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("question", "kind", "verdict", "single"),
+    [
+        ("Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", "kontrollmal", "ej uppfyllt", False),
+        ("Vilka kontrollmål är delvis uppfyllda?", "kontrollmal", "delvis uppfyllt", False),
+        ("Which control objectives were not met in Alvesta?", "kontrollmal", "ej uppfyllt", False),
+        ("Vilka kommuner har kontrollmål som inte uppfylldes?", "kontrollmal", "ej uppfyllt", False),
+        ("I vilka kommuner bedömdes något kontrollmål som helt uppfyllt?", "kontrollmal", "uppfyllt", False),
+        ("Vilka kontrollmål är inte helt uppfyllda i Hultsfred?", "kontrollmal", "delvis uppfyllt", False),
+        ("Hur bedömdes kontrollmålen i Hultsfred?", "kontrollmal", None, False),
+        ("Hur bedömdes kontrollmålet om samordning av kommunens insatser?", "kontrollmal", None, True),
+        ("Hur bedömdes kontrollmål 2.6 i Alvesta?", "kontrollmal", None, True),
+        ("Vilka rekommendationer gavs i Hultsfred?", "rekommendation", None, False),
+        ("What did the auditors recommend in Umeå?", "rekommendation", None, False),
+        ("Vilka rekommendationer gavs för kontrollmålen som inte uppfylldes?", "rekommendation", None, False),
+        ("Vad var revisionsfrågan i Alvesta?", "revisionsfraga", None, False),
+        ("Vilka revisionsfrågor hade Kalmar?", "revisionsfraga", None, False),
+        ("What was the audit question in Kalmar?", "revisionsfraga", None, False),
+        ("Vad blev den revisionella bedömningen i Alvesta?", "revisionell_bedomning", None, False),
+        ("What was the overall assessment in Hultsfred?", "revisionell_bedomning", None, False),
+        ("Vad blev den samlade bedömningen av kontrollmålen i Alvesta?", "kontrollmal", None, False),
+    ],
+)
+def test_findings_questions_are_recognized(question, kind, verdict, single):
+    asked = read_question(question)
+    assert asked is not None
+    assert (asked.kind, asked.verdict, asked.single, asked.implicit) == (kind, verdict, single, False)
+
+
+def test_an_assessment_without_a_findings_word_is_only_a_candidate():
+    asked = read_question("Bedömde revisorerna att arbetsmarknadsenheten i Alvesta bidrar till introduktionen av nyanlända?")
+    assert asked is not None and asked.kind == "kontrollmal" and asked.implicit
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hur många platser har sysselsättningsavdelningen?",
+        "Vem skrev rapporten?",
+        "Vilka föreningar samarbetar kommunen med i integrationsarbetet i Alvesta?",
+        "När antogs integrationsprogrammet i Luleå?",
+        "Hur mycket kostade satsningen på SFI i Umeå?",
+        "Har kommunen uppfyllt sitt ansvar för bostäder?",
+    ],
+)
+def test_other_questions_are_left_to_retrieval(question):
+    assert read_question(question) is None
+
+
+# --- GET /v1/findings ------------------------------------------------------------------------------------
+
+def _kontrollmal(client, **params) -> list[dict]:
+    response = client.get("/v1/findings", params={"kind": "kontrollmal", **params})
+    assert response.status_code == 200, response.text
+    return response.json()["findings"]
+
+
+@pytest.mark.slow
+def test_alvesta_has_nine_kontrollmal_with_their_verdicts(api_client):
+    found = _kontrollmal(api_client, municipality="Alvesta")
+    assert {f["section"]: f["verdict"] for f in found} == ALVESTA_VERDICTS
+    assert all(f["document_id"] == ALVESTA and f["municipality"] == "Alvesta" and f["year"] == 2018 for f in found)
+    inconsistent = [f for f in found if f["inconsistent"]]
+    assert [f["section"] for f in inconsistent] == ["2.9"]
+    sources = inconsistent[0]["sources"]
+    assert {(s["section"], s["verdict"]) for s in sources} == {("2.9.2", "ej uppfyllt"), ("3.2", "delvis uppfyllt")}
+    text = api_client.get(f"/v1/documents/{ALVESTA}").json()["text"]
+    for source in sources:
+        assert text[source["char_start"] : source["char_end"]] == source["quote"]
+
+
+@pytest.mark.slow
+def test_hultsfred_has_four_kontrollmal_and_kalmar_none(api_client):
+    assert [(f["section"], f["verdict"]) for f in _kontrollmal(api_client, municipality="Hultsfred")] == [
+        ("3.1", "uppfyllt"), ("3.2", "uppfyllt"), ("3.3", "delvis uppfyllt"), ("3.4", "delvis uppfyllt"),
+    ]
+    assert _kontrollmal(api_client, municipality="Kalmar") == []
+    questions = api_client.get("/v1/findings", params={"document_id": KALMAR, "kind": "revisionsfraga"}).json()["findings"]
+    assert len(questions) == 9
+
+
+@pytest.mark.slow
+def test_verdict_filter(api_client):
+    found = _kontrollmal(api_client, verdict="ej uppfyllt")
+    assert {(f["municipality"], f["section"]) for f in found} == {("Alvesta", "2.6"), ("Alvesta", "2.8"), ("Alvesta", "2.9")}
+    assert all(f["verdict"] == "ej uppfyllt" for f in found)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("params", "field", "valid"),
+    [
+        ({"verdict": "helt uppfyllt"}, "verdict", ["uppfyllt", "delvis uppfyllt", "ej uppfyllt"]),
+        ({"kind": "kontrollmål"}, "kind", ["kontrollmal", "rekommendation", "revisionsfraga", "revisionell_bedomning"]),
+        ({"municipality": "Växjö"}, "municipality", ["Alvesta", "Hultsfred", "Kalmar", "Luleå", "Umeå"]),
+    ],
+)
+def test_unknown_filter_values_are_422_naming_the_valid_ones(api_client, params, field, valid):
+    response = api_client.get("/v1/findings", params=params)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["valid"] == {field: valid}
+    assert all(v in body["detail"] for v in valid)
+
+
+@pytest.mark.slow
+def test_unknown_document_id_is_422(api_client):
+    response = api_client.get("/v1/findings", params={"document_id": "nope"})
+    assert response.status_code == 422 and ALVESTA in response.json()["valid"]["document_id"]
+
+
+@pytest.mark.slow
+def test_summary_counts_per_report_and_verdict(api_client):
+    reports = {r["document_id"]: r for r in api_client.get("/v1/findings/summary").json()["reports"]}
+    assert len(reports) == 5
+    alvesta = reports[ALVESTA]
+    assert alvesta["status"] == "assessed" and alvesta["inconsistent"] == 1 and alvesta["rekommendationer"] == 2
+    assert alvesta["verdicts"] == {"uppfyllt": 1, "delvis uppfyllt": 5, "ej uppfyllt": 3, "ej bedömt": 0}
+    assert reports[HULTSFRED]["verdicts"] == {"uppfyllt": 2, "delvis uppfyllt": 2, "ej uppfyllt": 0, "ej bedömt": 0}
+    assert reports[HULTSFRED]["rekommendationer"] == 4
+    assert reports[KALMAR]["status"] == "no_assessments" and sum(reports[KALMAR]["verdicts"].values()) == 0
+
+
+# --- findings questions through /v1/ask ------------------------------------------------------------------
+
+def _ask(client, question: str) -> dict:
+    response = client.post("/v1/ask", json={"question": question})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    for citation in body["citations"]:
+        assert f"[{citation['n']}]" in body["answer"]
+        assert citation["quote"] and citation["quote"] in citation["text"]
+    return body
+
+
+def _listed(answer: str) -> list[str]:
+    """The section numbers of an answer's item lines ("- 2.6 Hur engageras …")."""
+    return re.findall(r"^- (\d+(?:\.\d+)*) ", answer, re.MULTILINE)
+
+
+@pytest.mark.slow
+def test_seed_question_lists_exactly_the_unmet_kontrollmal(api_client):
+    body = _ask(api_client, "Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?")
+    assert body["answerer"] == "findings" and body["grounded"] is True
+    assert _listed(body["answer"]) == ["2.6", "2.8", "2.9"]
+    line = next(l for l in body["answer"].splitlines() if l.startswith("- 2.9 "))
+    assert "ej uppfyllt i avsnitt 2.9.2" in line and "delvis uppfyllt i sammanställningen i avsnitt 3.2" in line
+    assert {"2.6.4", "2.8.2", "2.9.2"} <= {c["section"] for c in body["citations"]}
+    assessments = [c for c in body["citations"] if c["section"] in ("2.6.4", "2.8.2", "2.9.2")]
+    assert all(c["quote"] == "Vi bedömer kontrollmålet som Ej uppfyllt." for c in assessments)
+
+
+@pytest.mark.slow
+def test_the_seed_question_in_english_gives_the_same_items(api_client):
+    swedish = _ask(api_client, "Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?")
+    english = _ask(api_client, "Which control objectives were not met in Alvesta?")
+    assert english["answerer"] == "findings" and english["grounded"] is True
+    assert _listed(english["answer"]) == _listed(swedish["answer"]) == ["2.6", "2.8", "2.9"]
+    assert [c["quote_start"] for c in english["citations"]] == [c["quote_start"] for c in swedish["citations"]]
+
+
+@pytest.mark.slow
+def test_hultsfred_recommendations_are_listed(api_client):
+    body = _ask(api_client, "Vilka rekommendationer gavs i Hultsfred?")
+    assert body["answerer"] == "findings" and body["grounded"] is True
+    assert len(re.findall(r"^- ", body["answer"], re.MULTILINE)) == 4
+    for fact in ("styrkort", "protokoll", "tilldelade och utnyttjade", "öronmärk"):
+        assert fact in body["answer"]
+    assert {c["document_id"] for c in body["citations"]} == {HULTSFRED} and len(body["citations"]) == 4
+
+
+@pytest.mark.slow
+def test_none_unmet_in_hultsfred_cites_the_verdicts_it_has(api_client):
+    body = _ask(api_client, "Vilka kontrollmål bedömdes ej uppfyllda i Hultsfred?")
+    assert body["answerer"] == "findings" and body["grounded"] is True
+    assert body["answer"].startswith("Inga kontrollmål bedömdes som ej uppfyllda i Hultsfred")
+    assert _listed(body["answer"]) == ["3.1", "3.2", "3.3", "3.4"]
+    assert {c["section"] for c in body["citations"]} == {"3.1.2", "3.2.2", "3.3.2", "3.4.2"}
+
+
+@pytest.mark.slow
+def test_kalmar_assesses_no_kontrollmal(api_client):
+    body = _ask(api_client, "Vilka kontrollmål bedömdes i Kalmars granskning av flyktingmottagandet?")
+    assert body["answerer"] == "findings" and body["grounded"] is True
+    assert body["answer"].startswith("Rapporten från Kalmar (2016) bedömer inga kontrollmål")
+    assert "uppfyllt" not in body["answer"]
+    assert "Arbetsförmedlingen" in body["answer"] and "ingen anledning" in body["answer"]
+    assert {c["document_id"] for c in body["citations"]} == {KALMAR}
+
+
+@pytest.mark.slow
+def test_one_kontrollmal_is_found_by_its_wording(api_client):
+    body = _ask(api_client, "Hur bedömdes kontrollmålet om samordning av kommunens insatser?")
+    assert body["answerer"] == "findings" and body["grounded"] is True
+    assert "2.8" in body["answer"] and "ej uppfyllt" in body["answer"] and "delvis" not in body["answer"]
+    assert any("saknas en samlande roll" in c["quote"] for c in body["citations"])
+
+
+@pytest.mark.slow
+def test_other_questions_still_go_to_retrieval(api_client):
+    assert _ask(api_client, "Hur många platser har sysselsättningsavdelningen i Luleå?")["answerer"] != "findings"

@@ -1,0 +1,126 @@
+"""The OpenAI-compatible API, driven by the official `openai` client against uvicorn on loopback."""
+
+import httpx
+import openai
+import pytest
+from fixtures.live_server import live_server
+
+pytestmark = pytest.mark.slow
+
+MODEL = "auditqa-extractive"
+ALVESTA = "alvesta-2018-introduktion-nyanlanda"
+HULTSFRED = "hultsfred-2019-asyl-integration"
+QUESTION = "Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?"
+
+
+@pytest.fixture(scope="module")
+def server_url(corpus_settings, tmp_path_factory):
+    log = tmp_path_factory.mktemp("openai-server") / "uvicorn.log"
+    with live_server(corpus_settings.home, log) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def client(server_url) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{server_url}/v1", api_key="not-needed", max_retries=0, timeout=120)
+
+
+def test_models_lists_the_model(client):
+    models = client.models.list()
+    assert [m.id for m in models.data] == [MODEL]
+    assert models.data[0].object == "model" and models.data[0].owned_by == "auditqa"
+    assert client.models.retrieve(MODEL).id == MODEL
+
+
+def test_completion_carries_markers_sources_and_citations(client):
+    completion = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": QUESTION}])
+    assert completion.object == "chat.completion" and completion.model == MODEL
+    choice = completion.choices[0]
+    assert choice.message.role == "assistant" and choice.finish_reason == "stop"
+    content = choice.message.content
+    answer, sources = content.split("\n\nKällor:\n")
+    extra = completion.model_extra
+    assert extra["grounded"] is True
+    citations = extra["citations"]
+    assert citations and {c["document_id"] for c in citations} == {ALVESTA}
+    lines = sources.split("\n")
+    assert len(lines) == len(citations)
+    for citation, line in zip(citations, lines, strict=True):
+        assert f"[{citation['n']}]" in answer
+        assert line.startswith(f"[{citation['n']}] {citation['title']} (Alvesta 2018), avsnitt {citation['section']}")
+        if citation["page"] is not None:
+            assert line.endswith(f", s. {citation['page']}")
+        assert citation["quote"] in citation["text"]
+
+
+def test_streamed_completion_matches_the_plain_one(client):
+    messages = [{"role": "user", "content": QUESTION}]
+    plain = client.chat.completions.create(model=MODEL, messages=messages)
+    chunks = list(client.chat.completions.create(model=MODEL, messages=messages, stream=True))
+    assert len(chunks) >= 3
+    assert {c.object for c in chunks} == {"chat.completion.chunk"}
+    assert len({c.id for c in chunks}) == 1
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == plain.choices[0].message.content
+    assert [c.choices[0].finish_reason for c in chunks][-1] == "stop"
+    assert all(c.choices[0].finish_reason is None for c in chunks[:-1])
+    last = chunks[-1].model_extra
+    assert last["grounded"] is True and last["citations"] == plain.model_extra["citations"]
+
+
+def test_stream_ends_with_done_sentinel(server_url):
+    body = {"model": MODEL, "messages": [{"role": "user", "content": QUESTION}], "stream": True}
+    response = httpx.post(f"{server_url}/v1/chat/completions", json=body, timeout=120)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.text.endswith("data: [DONE]\n\n")
+
+
+def test_history_resolves_follow_ups(client):
+    messages = [
+        {"role": "system", "content": "Svara på svenska."},
+        {"role": "user", "content": "Vilka rekommendationer gavs i Alvesta?"},
+        {"role": "assistant", "content": "Alvesta (2018) – 2 rekommendationer: ..."},
+        {"role": "user", "content": [{"type": "text", "text": "Och i Hultsfred?"}]},
+    ]
+    completion = client.chat.completions.create(model=MODEL, messages=messages)
+    extra = completion.model_extra
+    assert extra["resolved_question"] == "Vilka rekommendationer gavs i Hultsfred?"
+    assert extra["grounded"] is True
+    assert {c["document_id"] for c in extra["citations"]} == {HULTSFRED}
+    assert "Granskning av insatser för asyl och integration (Hultsfred 2019)" in completion.choices[0].message.content
+
+
+def test_streamed_history_resolves_follow_ups(client):
+    messages = [{"role": "user", "content": "Vilka rekommendationer gavs i Alvesta?"}, {"role": "user", "content": "Och Umeå?"}]
+    chunks = list(client.chat.completions.create(model=MODEL, messages=messages, stream=True))
+    assert chunks[-1].model_extra["resolved_question"] == "Vilka rekommendationer gavs i Umeå?"
+
+
+def test_refusal_has_no_sources(client):
+    completion = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "Hur många flyktingar tog Göteborg emot 2017?"}])
+    content = completion.choices[0].message.content
+    assert completion.model_extra["grounded"] is False and completion.model_extra["citations"] == []
+    assert content.startswith("Jag hittar inget stöd i rapporterna") and "Källor" not in content
+
+
+def test_unknown_model_is_an_openai_error(client):
+    with pytest.raises(openai.NotFoundError) as raised:
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": QUESTION}])
+    error = raised.value.body
+    assert error["code"] == "model_not_found" and MODEL in error["message"]
+
+
+def test_messages_without_a_user_question_are_rejected(client):
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model=MODEL, messages=[{"role": "system", "content": "Du är en hjälpsam assistent."}])
+
+
+def test_disconnecting_mid_stream_leaves_the_server_serving(server_url, client):
+    body = {"model": MODEL, "messages": [{"role": "user", "content": QUESTION}], "stream": True}
+    with httpx.stream("POST", f"{server_url}/v1/chat/completions", json=body, timeout=120) as response:
+        for line in response.iter_lines():
+            if line.startswith("data:"):
+                break  # one chunk read; hang up
+    completion = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": QUESTION}])
+    assert completion.model_extra["grounded"] is True
