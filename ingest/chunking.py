@@ -126,41 +126,31 @@ class SectionChunker:
 
     @staticmethod
     def _join(document_id: str, text: str, first: Chunk, second: Chunk) -> Chunk:
-        start, end = first.char_start, second.char_end
-        body = text[start:end]
-        return Chunk(
-            chunk_id=chunk_id_for(document_id, start, end, body),
-            document_id=document_id,
-            char_start=start,
-            char_end=end,
-            text=body,
-            section=first.section,
-            heading_path=first.heading_path,
+        return _chunk(
+            document_id, text, first.char_start, second.char_end,
+            section=first.section, heading_path=first.heading_path,
             kind="table" if "table" in (first.kind, second.kind) else "text",
-            context=first.context,
-            units=first.units + second.units,
+            context=first.context, units=first.units + second.units,
         )
 
     def _make(self, document_id: str, text: str, draft: _Draft) -> Chunk:
         first = draft.blocks[0]
         start = first.char_start if first.kind == "heading" else draft.units[0][0]
-        end = draft.units[-1][1]
         section = draft.blocks[-1].section
         heading_path = section.heading_path if section else ""
         context = heading_path
         table = draft.split_table
         if table is not None and table.header and table.header[1] <= start:
             context = f"{heading_path}\n{text[table.header[0] : table.header[1]]}"
-        body = text[start:end]
-        return Chunk(
-            chunk_id=chunk_id_for(document_id, start, end, body),
-            document_id=document_id,
-            char_start=start,
-            char_end=end,
-            text=body,
-            section=section.anchor if section else "",
-            heading_path=heading_path,
+        return _chunk(
+            document_id, text, start, draft.units[-1][1],
+            section=section.anchor if section else "", heading_path=heading_path,
             kind="table" if any(b.kind == "table" for b in draft.blocks) else "text",
-            context=context,
-            units=tuple(draft.units),
+            context=context, units=tuple(draft.units),
         )
+
+
+def _chunk(document_id: str, text: str, start: int, end: int, **fields) -> Chunk:
+    body = text[start:end]
+    return Chunk(chunk_id=chunk_id_for(document_id, start, end, body), document_id=document_id,
+                 char_start=start, char_end=end, text=body, **fields)

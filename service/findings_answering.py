@@ -46,7 +46,7 @@ _VERDICT_CUES: tuple[tuple[Verdict, re.Pattern], ...] = (
     ("uppfyllt", re.compile(r"\buppfyll|\b(?:met|fulfilled|achieved)\b")),
 )
 _ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
-_ASSESSED = re.compile(r"\bbedöm(?:de|des|t|ts|er|ning\w*)\b|\bassess\w*|\bjudged\b|\brated\b")
+_ASSESSED = re.compile(r"\bbedöm(?:de|des|t|ts|er|as|ning\w*)\b|\bassess\w*|\bjudged\b|\brated\b")
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
 
 
@@ -110,19 +110,18 @@ class _GoalMatcher:
         return list(dict.fromkeys(self.analyzer(" ".join(words))))
 
     def best(self, topic: list[str], goals: list[Finding], min_coverage: float, min_words: int) -> list[Finding]:
-        """The kontrollmål whose wording covers the topic best; several when none clearly leads."""
+        """The kontrollmål whose wording covers most of the topic; several when none clearly leads."""
         scored = []
         for goal in goals:
             stems = set(self.analyzer(goal.text))
             matched = [t for t in topic if any(_stems_match(t, s) for s in stems)]
             coverage = len(matched) / len(topic)
             if coverage >= min_coverage and len(matched) >= min_words:
-                # How much of the kontrollmål the topic names only breaks near-ties.
-                scored.append((coverage + 0.05 * len(matched) / max(len(stems), 1), goal))
+                scored.append((coverage, goal))
         if not scored:
             return []
-        top = max(score for score, _ in scored)
-        return [goal for score, goal in scored if score >= top - _CLEAR_LEAD]
+        top = max(coverage for coverage, _ in scored)
+        return [goal for coverage, goal in scored if coverage >= top - _CLEAR_LEAD]
 
 
 # --- wording --------------------------------------------------------------------------------------------

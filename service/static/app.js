@@ -351,8 +351,13 @@
       [start, end] = [found, found + c.text.length];
     }
     const mark = el("mark", { text: text.slice(qStart, qEnd) });
-    const passage = el("span", { class: "passage", id: "cited-passage" }, text.slice(start, qStart), mark, text.slice(qEnd, end));
-    readerBody.replaceChildren(text.slice(0, start), passage, text.slice(end));
+    // The passage is a block: white space at its edges would only widen the gaps around it.
+    const before = text.slice(0, start).replace(/[ \t]+$/, "");
+    const lead = text.slice(start, qStart).replace(/^\s+/, "");
+    const tail = text.slice(qEnd, end).replace(/\s+$/, "");
+    const after = text.slice(end).replace(/^[ \t]*\n?/, "").replace(/^\s*\n/, "");
+    const passage = el("span", { class: "passage", id: "cited-passage" }, lead, mark, tail);
+    readerBody.replaceChildren(before, passage, after);
     requestAnimationFrame(() => mark.scrollIntoView({ block: "center", behavior: "instant" }));
   }
 
