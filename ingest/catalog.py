@@ -156,6 +156,9 @@ class Catalog:
     def chunks(self) -> list[ChunkRecord]:
         """Every live chunk, in document order, with its text cut from the stored document text."""
         with self._connect() as db:
+            # One read transaction: an activation committed between the two reads would cut the new chunks'
+            # offsets out of the old text.
+            db.execute("BEGIN")
             docs = {r[0]: (_metadata(r[1]), r[2]) for r in db.execute("SELECT document_id, metadata, text FROM documents")}
             rows = db.execute(
                 "SELECT chunk_id, document_id, position, char_start, char_end, section, heading_path, kind, context,"

@@ -3,6 +3,7 @@
 import json
 import re
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,16 +16,54 @@ _TOKEN = re.compile(r"[^\W_]+(?:[-:][^\W_]+)*")
 _STOPWORDS = frozenset(STOPWORDS_SWEDISH)
 
 
-class SwedishAnalyzer:
-    """Lower-case word tokens without stopwords, reduced by the Swedish Snowball stemmer."""
+class CompoundSplitter:
+    """Splits Swedish compounds into parts the corpus also uses on their own.
 
-    def __init__(self, stem: bool = True) -> None:
+    "flyktingmottagande" also yields "flykting" and "mottagande", so a query for "mottagande av
+    flyktingar" finds it (and the other way round); "arbetsmarknadsenheten" drops its linking s.
+    Parts are checked as Snowball stems against the stems of the corpus vocabulary.
+    """
+
+    def __init__(self, stems: Iterable[str], min_part: int = 4) -> None:
+        self.stems = frozenset(stems)
+        self.min_part = min_part
+        self._stemmer = Stemmer.Stemmer("swedish")
+
+    def split(self, word: str, depth: int = 2) -> list[str]:
+        n = self.min_part
+        if depth == 0 or len(word) < 2 * n:
+            return []
+        for i in range(len(word) - n, n - 1, -1):
+            head, tail = word[:i], word[i:]
+            if self._stemmer.stemWord(tail) not in self.stems:
+                continue
+            for candidate in (head, head[:-1] if head.endswith("s") and len(head) > n else None):
+                if candidate and self._stemmer.stemWord(candidate) in self.stems:
+                    return [candidate, tail, *self.split(candidate, depth - 1)]
+        return []
+
+
+class SwedishAnalyzer:
+    """Lower-case word tokens without stopwords, compounds split, reduced by the Swedish Snowball stemmer."""
+
+    def __init__(self, stem: bool = True, splitter: CompoundSplitter | None = None) -> None:
         self._stemmer = Stemmer.Stemmer("swedish") if stem else None
+        self.splitter = splitter
+
+    def words(self, text: str) -> list[str]:
+        words = [w for w in _TOKEN.findall(text.lower().replace("\u00ad", "")) if w not in _STOPWORDS]
+        return [p for w in words for p in ([w] if "-" not in w else [w, *w.split("-")]) if p]
 
     def __call__(self, text: str) -> list[str]:
-        words = [w for w in _TOKEN.findall(text.lower().replace("\u00ad", "")) if w not in _STOPWORDS]
-        parts = [p for w in words for p in ([w] if "-" not in w else [w, *w.split("-")]) if p]
+        parts = self.words(text)
+        if self.splitter is not None:
+            parts = [p for w in parts for p in (w, *self.splitter.split(w))]
         return self._stemmer.stemWords(parts) if self._stemmer else parts
+
+
+def corpus_stems(texts: Iterable[str], min_part: int = 4) -> set[str]:
+    plain = SwedishAnalyzer()
+    return {t for text in texts for t in plain(text) if len(t) >= min_part}
 
 
 @dataclass
@@ -35,8 +74,9 @@ class LexicalIndex:
     _analyzer: SwedishAnalyzer
 
     @classmethod
-    def build(cls, chunk_ids: list[str], texts: list[str], generation: int, analyzer: SwedishAnalyzer | None = None) -> "LexicalIndex":
-        analyzer = analyzer or SwedishAnalyzer()
+    def build(cls, chunk_ids: list[str], texts: list[str], generation: int, split_compounds: bool = True) -> "LexicalIndex":
+        splitter = CompoundSplitter(corpus_stems(texts)) if split_compounds else None
+        analyzer = SwedishAnalyzer(splitter=splitter)
         bm25 = bm25s.BM25()
         if texts:
             bm25.index([analyzer(t) or ["\u2205"] for t in texts], show_progress=False)
@@ -48,7 +88,13 @@ class LexicalIndex:
         tmp.mkdir(parents=True)
         if self.chunk_ids:
             self._bm25.save(str(tmp), show_progress=False)
-        (tmp / "auditqa.json").write_text(json.dumps({"chunk_ids": self.chunk_ids, "generation": self.generation}))
+        splitter = self._analyzer.splitter
+        meta = {
+            "chunk_ids": self.chunk_ids,
+            "generation": self.generation,
+            "compound_stems": sorted(splitter.stems) if splitter else None,
+        }
+        (tmp / "auditqa.json").write_text(json.dumps(meta, ensure_ascii=False))
         old = folder.with_name(folder.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if folder.exists():
@@ -63,7 +109,9 @@ class LexicalIndex:
             return None
         meta = json.loads(meta_path.read_text())
         bm25 = bm25s.BM25.load(str(folder), show_progress=False) if meta["chunk_ids"] else bm25s.BM25()
-        return cls(meta["chunk_ids"], meta["generation"], bm25, SwedishAnalyzer())
+        stems = meta.get("compound_stems")
+        analyzer = SwedishAnalyzer(splitter=CompoundSplitter(stems) if stems is not None else None)
+        return cls(meta["chunk_ids"], meta["generation"], bm25, analyzer)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk, aligned with chunk_ids."""

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -31,9 +32,15 @@ log = logging.getLogger(__name__)
 
 # Bump when parsing or chunking changes what a document turns into, so re-ingest rebuilds it.
 PIPELINE_VERSION = "3"
-_DOCUMENT_ID = re.compile(r"[^A-Za-z0-9._-]+")
+_DOCUMENT_ID = re.compile(r"[^A-Za-z0-9åäöÅÄÖ._-]+")
+# Chunks embedded per call, so that progress can be reported while a long report is embedded.
+EMBED_GROUP_CHUNKS = 8
 
 ProgressFn = Callable[[str, int, int], None]
+# stage(document_id, stage, done, total): "loading" (files done/total), "parsing" (0/0), "embedding" and
+# "storing" (chunks done/total), then "live" once the new version is the one queries see (its old version's
+# vectors are deleted only after this returns, so a reader may reload here).
+StageFn = Callable[[str, str, int, int], None]
 
 
 class IngestError(Exception):
@@ -78,7 +85,7 @@ class PlannedDocument:
 
 
 def document_id_for(path: Path) -> str:
-    return _DOCUMENT_ID.sub("-", path.stem).strip("-") or "dokument"
+    return _DOCUMENT_ID.sub("-", unicodedata.normalize("NFC", path.stem)).strip("-") or "dokument"
 
 
 def embedding_text(chunk: Chunk, metadata: DocumentMetadata) -> str:
@@ -107,9 +114,13 @@ class Ingestor:
     def warm_up(self) -> None:
         self.embedder.warm_up()
 
-    def plan(self, paths: list[Path], manifest: dict[str, dict]) -> tuple[list[PlannedDocument], list[tuple[str, str]]]:
+    def plan(
+        self, paths: list[Path], manifest: dict[str, dict], stage: StageFn | None = None
+    ) -> tuple[list[PlannedDocument], list[tuple[str, str]]]:
         planned, failed = [], []
-        for path in paths:
+        for index, path in enumerate(paths):
+            if stage:
+                stage(document_id_for(path), "loading", index, len(paths))
             try:
                 loaded = load_document(path)
             except LoadError as exc:
@@ -131,8 +142,12 @@ class Ingestor:
             digest.update(b"\x00")
         return digest.hexdigest()
 
-    def run(self, folder: Path, *, prune: bool = False, progress: ProgressFn | None = None) -> IngestReport:
-        return self.run_files(discover(folder), manifest=read_manifest(folder), prune_missing=prune, progress=progress)
+    def run(
+        self, folder: Path, *, prune: bool = False, progress: ProgressFn | None = None, stage: StageFn | None = None
+    ) -> IngestReport:
+        return self.run_files(
+            discover(folder), manifest=read_manifest(folder), prune_missing=prune, progress=progress, stage=stage
+        )
 
     def run_files(
         self,
@@ -141,16 +156,17 @@ class Ingestor:
         manifest: dict[str, dict] | None = None,
         prune_missing: bool = False,
         progress: ProgressFn | None = None,
+        stage: StageFn | None = None,
     ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
-        planned, report.failed = self.plan(paths, manifest or {})
+        planned, report.failed = self.plan(paths, manifest or {}, stage)
         todo = [p for p in planned if p.state != "unchanged"]
         report.unchanged = [p.document_id for p in planned if p.state == "unchanged"]
         for index, doc in enumerate(todo, start=1):
             if progress:
                 progress(doc.document_id, index, len(todo))
-            report.chunks_embedded += self._ingest_one(doc)
+            report.chunks_embedded += self._ingest_one(doc, stage)
             (report.added if doc.state == "new" else report.updated).append(doc.document_id)
             if doc.metadata.missing:
                 report.incomplete[doc.document_id] = doc.metadata.missing
@@ -164,25 +180,42 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _ingest_one(self, doc: PlannedDocument) -> int:
+    def _ingest_one(self, doc: PlannedDocument, stage: StageFn | None = None) -> int:
+        report = stage or (lambda *_: None)
+        report(doc.document_id, "parsing", 0, 0)
         parsed = self.parser.run(doc.loaded.text)
         chunks = [
             _with_page(c, doc.loaded.page_at(c.char_start)) for c in self.chunker.run(doc.document_id, parsed)
         ]
         pages = tuple((p.number, p.char_start, p.char_end) for p in doc.loaded.pages)
-        chunk_vectors = self.embedder.embed_passages([embedding_text(c, doc.metadata) for c in chunks])
-        unit_texts = [doc.loaded.text[s:e] for c in chunks for s, e in c.units]
-        all_units = self.embedder.embed_passages(unit_texts) if unit_texts else np.zeros((0, self.embedder.dimension))
-        unit_vectors, offset = [], 0
-        for chunk in chunks:
-            unit_vectors.append(all_units[offset : offset + len(chunk.units)])
-            offset += len(chunk.units)
+        chunk_vectors, unit_vectors = self._embed(doc, chunks, report)
+        report(doc.document_id, "storing", 0, len(chunks))
         self.store.add_version(doc.metadata, doc.content_hash, chunks, chunk_vectors, unit_vectors)
         self.catalog.activate(doc.metadata, doc.content_hash, doc.loaded.text, str(doc.path.resolve()), chunks, pages)
+        report(doc.document_id, "live", len(chunks), len(chunks))
         self.findings.replace(doc.document_id, self.extractor.run(doc.document_id, parsed))
         self.store.delete_other_versions(doc.document_id, keep_hash=doc.content_hash)
-        log.info("ingested %s: %d chunks, %d units", doc.document_id, len(chunks), len(unit_texts))
+        log.info("ingested %s: %d chunks, %d units", doc.document_id, len(chunks), sum(len(c.units) for c in chunks))
         return len(chunks)
+
+    def _embed(self, doc: PlannedDocument, chunks: list[Chunk], report: StageFn) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Chunk vectors and per chunk its unit vectors, embedded a group of chunks at a time to report progress."""
+        dimension = self.embedder.dimension
+        chunk_vectors, unit_vectors = [], []
+        report(doc.document_id, "embedding", 0, len(chunks))
+        for start in range(0, len(chunks), EMBED_GROUP_CHUNKS):
+            group = chunks[start : start + EMBED_GROUP_CHUNKS]
+            texts = [embedding_text(c, doc.metadata) for c in group]
+            texts += [doc.loaded.text[s:e] for c in group for s, e in c.units]
+            vectors = self.embedder.embed_passages(texts)
+            chunk_vectors.append(vectors[: len(group)])
+            offset = len(group)
+            for chunk in group:
+                unit_vectors.append(vectors[offset : offset + len(chunk.units)])
+                offset += len(chunk.units)
+            report(doc.document_id, "embedding", start + len(group), len(chunks))
+        stacked = np.concatenate(chunk_vectors) if chunk_vectors else np.zeros((0, dimension), dtype=np.float32)
+        return stacked, unit_vectors
 
     def remove(self, document_id: str) -> bool:
         removed = self.catalog.remove(document_id)

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     conversation_ttl_s: float = Field(default=24 * 3600, gt=0, description="A conversation idle this long (seconds) is forgotten.")
     conversation_max_turns: int = Field(default=20, ge=1, description="Turns kept per conversation; older turns are dropped.")
     conversation_max_count: int = Field(default=10_000, ge=1, description="Conversations kept; the least recently used are evicted.")
+    max_upload_mb: float = Field(default=50, gt=0, description="Largest file `POST /v1/documents` accepts, in MB (10^6 bytes).")
 
     @property
     def chroma_path(self) -> Path:
@@ -47,6 +48,11 @@ class Settings(BaseSettings):
     @property
     def conversations_path(self) -> Path:
         return self.home / "conversations.sqlite3"
+
+    @property
+    def uploads_path(self) -> Path:
+        """Files uploaded through the API; a document's file is kept here while the document is live."""
+        return self.home / "uploads"
 
 
 @lru_cache

@@ -17,6 +17,8 @@ from ingest.settings import Settings, get_settings
 from ingest.store import StoreError
 from service.answering import Answer
 from service.conversations import ChatService, ConversationError, ConversationStore
+from service.documents_api import router as documents_router
+from service.jobs import JobNotFoundError, UploadRejected
 from service.openai_api import OpenAIError
 from service.openai_api import router as openai_router
 from service.qa import DocumentNotFoundError, QAService, QuestionError
@@ -134,6 +136,16 @@ async def _openai_error(_: Request, exc: OpenAIError) -> JSONResponse:
     return JSONResponse(status_code=exc.status_code, content=exc.body())
 
 
+@app.exception_handler(UploadRejected)
+async def _upload_rejected(_: Request, exc: UploadRejected) -> JSONResponse:
+    return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+
+
+@app.exception_handler(JobNotFoundError)
+async def _job_not_found(_: Request, exc: JobNotFoundError) -> JSONResponse:
+    return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+
 @app.exception_handler(RequestValidationError)
 async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
     problems = []
@@ -242,6 +254,7 @@ def findings_summary(qa: ReadyQADep) -> FindingsSummary:
 
 
 app.include_router(openai_router)
+app.include_router(documents_router)
 app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
 

@@ -32,11 +32,48 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     discover(folder)  # a bad folder fails here, before the model loads
     ingestor = Ingestor(settings, _embedder(settings))
     ingestor.warm_up()
-    progress = None
-    if sys.stderr.isatty():
+    if not sys.stderr.isatty():
+        report = ingestor.run(folder, prune=args.prune)  # not a terminal: the summary line only
+    else:
+        # On a terminal: a bar for the files read, then one for the documents and one for the current one's chunks.
+        from tqdm import tqdm
+        from tqdm.contrib.logging import logging_redirect_tqdm
+
+        bars: dict[str, tqdm] = {}
+
+        def bar(key: str, **options) -> tqdm:
+            if key not in bars:
+                bars[key] = tqdm(file=sys.stderr, dynamic_ncols=True, leave=key == "docs", **options)
+            return bars[key]
+
         def progress(document_id: str, index: int, total: int) -> None:
-            print(f"[{index}/{total}] {document_id} …", file=sys.stderr, flush=True)
-    report = ingestor.run(folder, prune=args.prune, progress=progress)
+            if "files" in bars:
+                bars.pop("files").close()
+            docs = bar("docs", total=total, desc="Dokument", unit="dok")
+            docs.n = index - 1
+            docs.set_postfix_str(document_id)
+
+        def stage(document_id: str, name: str, done: int, total: int) -> None:
+            if name == "loading":
+                files = bar("files", total=total, desc="Läser filer", unit="fil")
+                files.n = done
+                files.set_postfix_str(document_id)
+            elif name in ("embedding", "storing"):
+                chunks = bar("chunks", total=total, unit="chunk")
+                if done == 0 and name == "embedding":
+                    chunks.reset(total=total)
+                chunks.n = done
+                chunks.set_description_str("  bäddar in" if name == "embedding" else "  sparar")
+            elif name == "live" and "docs" in bars:
+                bars["docs"].update(1)
+
+        try:
+            with logging_redirect_tqdm():
+                report = ingestor.run(folder, prune=args.prune, progress=progress, stage=stage)
+        finally:
+            for key in ("chunks", "files", "docs"):
+                if key in bars:
+                    bars.pop(key).close()
     print(report.summary())
     for name, message in report.failed:
         print(f"  misslyckades: {name}: {message}", file=sys.stderr)

@@ -97,11 +97,14 @@ class HybridRetriever:
         lexical = ensure_lexical_index(self.catalog, self.settings.lexical_path)
         records = self.catalog.chunks()
         documents = self.catalog.documents()
+        # Dense search is restricted to the versions of `records`: documents() is read a moment later and may
+        # already show a newer version than the chunks were read at.
+        live_hashes = {d.document_id: d.content_hash for d in documents} | {r.chunk.document_id: r.content_hash for r in records}
         self.view = CorpusView(
             records={r.chunk.chunk_id: r for r in records},
             order=[r.chunk.chunk_id for r in records],
             lexical=lexical,
-            live_hashes={d.document_id: d.content_hash for d in documents},
+            live_hashes=live_hashes,
             document_count=len(documents),
         )
 

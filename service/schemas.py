@@ -151,3 +151,57 @@ class Health(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+# Upload API (service/documents_api.py): jobs that ingest an uploaded file or delete a document.
+
+
+class UploadedDocument(DocumentOut):
+    file: str = Field(description="The file the live version was read from (under uploads/ for an upload).")
+    type: str = Field(description="The type found in the content: pdf, docx, md or txt.")
+    state: Literal["added", "updated", "unchanged"]
+    inferred: list[str] = Field(description="Metadata fields inferred from the text rather than given.")
+    missing: list[str] = Field(description="Metadata fields neither given nor inferable.")
+    job_id: str | None = None
+
+
+class DeletedDocument(BaseModel):
+    document_id: str
+    deleted: bool
+    chunks: int
+    files_removed: list[str] = Field(description="Uploaded files removed with it; files outside uploads/ are kept.")
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    status_url: str
+    status: Literal["queued", "running", "done", "failed"]
+    document_id: str
+    file: str | None = None
+
+
+class JobProgress(BaseModel):
+    stage: str | None = Field(description="loading, parsing, embedding, storing, live, deleting, done")
+    chunks_done: int
+    chunks_total: int | None
+
+
+class JobErrorOut(BaseModel):
+    status_code: int
+    detail: str
+
+
+class JobOut(BaseModel):
+    job_id: str
+    kind: Literal["ingest", "delete"]
+    status: Literal["queued", "running", "done", "failed"]
+    status_url: str
+    document_id: str
+    file: str | None
+    progress: JobProgress
+    document: UploadedDocument | None = Field(default=None, description="When an ingest job is done.")
+    deleted: DeletedDocument | None = Field(default=None, description="When a delete job is done.")
+    error: JobErrorOut | None = Field(default=None, description="When the job failed.")
+    created_at: str
+    started_at: str | None
+    finished_at: str | None

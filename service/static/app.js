@@ -140,6 +140,14 @@
         continue;
       }
       list = null;
+      // A refusal names what the reports cover: a note of its own.
+      const refusal = line.match(/^(.*?[.:]) (Rapporterna gäller .*)$/);
+      if (refusal) {
+        const p = el("p");
+        withMarkers(p, refusal[1], citations);
+        container.append(p, el("p", { class: "note", text: refusal[2] }));
+        continue;
+      }
       const p = el("p");
       const origin = line.match(ORIGIN);
       if (origin) {
@@ -212,6 +220,15 @@
   function scrollToEnd(force = false) {
     if (force || nearBottom()) log.scrollTop = log.scrollHeight;
   }
+  // Re-render a turn; a reader following along at the end keeps following, and sees the question of a
+  // long answer rather than only its last lines.
+  function follow(turn, render) {
+    const stick = nearBottom();
+    render();
+    if (!stick) return;
+    if (turn.offsetHeight > log.clientHeight) log.scrollTop = turn.offsetTop - 16;
+    else log.scrollTop = log.scrollHeight;
+  }
 
   // ---- asking ----
   async function ask(question) {
@@ -242,15 +259,14 @@
       await streamAsk(payload, {
         answer: (data) => {
           text += data.text;
-          renderAnswer(textBox, text, null);
-          scrollToEnd();
+          follow(turn, () => renderAnswer(textBox, text, null));
         },
         citations: (data) => { citations = data.citations; },
         done: (data) => { done = data; },
       }, state.controller.signal);
       if (!done) throw new Error("Svaret avbröts innan det var klart.");
       state.conversationId = done.conversation_id;
-      finishTurn(turn, question, text, citations, done);
+      follow(turn, () => finishTurn(turn, question, text, citations, done));
     } catch (error) {
       if (error.name === "AbortError") {
         turn.remove();
@@ -263,8 +279,7 @@
       state.busy = false;
       state.controller = null;
       send.disabled = false;
-      input.focus();
-      scrollToEnd();
+      input.focus({ preventScroll: true });
     }
   }
 

@@ -1,0 +1,360 @@
+"""Background jobs of the upload API: ingest an uploaded file, delete a document.
+
+One worker thread runs the jobs one at a time, in the order they were submitted: Chroma, the catalog and
+the BM25 file have one writer at a time, and a DELETE queued behind an upload of the same document runs
+after it. Queries never wait for a job: they read the live view, which the job reloads the moment a new
+version is live (before the old version's vectors are deleted) and again when the job is done.
+
+Jobs live in memory (the newest `KEEP_JOBS`); a restart forgets them. A job killed with its process
+leaves the index as a crash mid-ingest does: the old version stays live and the next ingest collects the
+new version's orphaned vectors. Files are staged under `uploads/.incoming/<job id>/` and moved into
+`uploads/` by the worker, so a failed upload never replaces the file of a live document.
+"""
+
+import logging
+import shutil
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from ingest.catalog import DocumentRecord
+from ingest.embedding import EmbeddingModelError
+from ingest.pipeline import Ingestor, document_id_for
+from ingest.store import StoreError
+from service.qa import DocumentNotFoundError, QAService
+
+log = logging.getLogger(__name__)
+
+KEEP_JOBS = 1000
+INCOMING = ".incoming"
+STALE_STAGING_S = 24 * 3600
+
+JobKind = Literal["ingest", "delete"]
+JobStatus = Literal["queued", "running", "done", "failed"]
+
+
+class UploadRejected(Exception):
+    """An upload or job that cannot be carried out; `status_code` is the HTTP status it answers with."""
+
+    status_code = 422
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class FileTooLargeError(UploadRejected):
+    status_code = 413
+
+
+class UnsupportedFileTypeError(UploadRejected):
+    status_code = 415
+
+
+class InvalidFileNameError(UploadRejected):
+    status_code = 422
+
+
+class UnreadableDocumentError(UploadRejected):
+    """The file has an accepted type but no report could be read from it (a scan without text, a broken PDF)."""
+
+    status_code = 422
+
+
+class JobNotFoundError(Exception):
+    """No job with this id (unknown, or forgotten after a restart)."""
+
+
+@dataclass
+class StagedUpload:
+    """An accepted upload waiting for the worker: the file as it will be stored, and the metadata given with it."""
+
+    path: Path  # uploads/.incoming/<job id>/<stored name>
+    original_name: str
+    file_type: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass
+class Job:
+    job_id: str
+    kind: JobKind
+    document_id: str
+    file: str | None = None
+    status: JobStatus = "queued"
+    stage: str | None = None
+    chunks_done: int = 0
+    chunks_total: int | None = None
+    result: dict | None = None
+    error_status: int | None = None
+    error: str | None = None
+    created_at: float = field(default_factory=time.time)
+    started_at: float | None = None
+    finished_at: float | None = None
+    exception: BaseException | None = field(default=None, repr=False)
+    upload: StagedUpload | None = field(default=None, repr=False)
+    _finished: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def finished(self) -> bool:
+        return self._finished.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._finished.wait(timeout)
+
+    def as_dict(self) -> dict:
+        return {
+            "job_id": self.job_id,
+            "kind": self.kind,
+            "status": self.status,
+            "document_id": self.document_id,
+            "file": self.file,
+            "progress": {"stage": self.stage, "chunks_done": self.chunks_done, "chunks_total": self.chunks_total},
+            "document": self.result if self.kind == "ingest" else None,
+            "deleted": self.result if self.kind == "delete" else None,
+            "error": None if self.error is None else {"status_code": self.error_status, "detail": self.error},
+            "created_at": _iso(self.created_at),
+            "started_at": _iso(self.started_at),
+            "finished_at": _iso(self.finished_at),
+        }
+
+
+def _iso(timestamp: float | None) -> str | None:
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
+
+
+def document_out(record: DocumentRecord) -> dict:
+    meta = record.metadata
+    return {
+        "document_id": record.document_id, "title": meta.title, "municipality": meta.municipality, "year": meta.year,
+        "date": meta.date, "auditor": meta.auditor, "firm": meta.firm, "chunks": record.chunk_count,
+        "pages": len(record.pages) or None,
+    }
+
+
+class JobRunner:
+    """The single worker thread and the jobs it has run. `qa` gives the live QAService at the time a job runs."""
+
+    def __init__(self, qa: Callable[[], QAService], keep: int = KEEP_JOBS) -> None:
+        self._qa = qa
+        self._keep = keep
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._pending: list[Job] = []
+        self._lock = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._work, name="auditqa-jobs", daemon=True)
+        self._thread.start()
+
+    # -- submitting and looking up -------------------------------------------------------------------
+
+    def staging_dir(self, uploads: Path) -> tuple[str, Path]:
+        """A fresh job id and the folder its upload is staged in (created)."""
+        job_id = uuid.uuid4().hex
+        folder = uploads / INCOMING / job_id
+        folder.mkdir(parents=True, exist_ok=True)
+        return job_id, folder
+
+    def submit_upload(self, job_id: str, upload: StagedUpload) -> Job:
+        job = Job(job_id, "ingest", document_id_for(upload.path), file=upload.name, upload=upload)
+        return self._submit(job)
+
+    def submit_delete(self, document_id: str) -> Job:
+        return self._submit(Job(uuid.uuid4().hex, "delete", document_id))
+
+    def _submit(self, job: Job) -> Job:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the job runner is closed")
+            self._jobs[job.job_id] = job
+            self._pending.append(job)
+            self._forget_old()
+            self._lock.notify_all()
+        return job
+
+    def _forget_old(self) -> None:
+        finished = [j for j in self._jobs.values() if j.finished]
+        for job in finished[: max(0, len(self._jobs) - self._keep)]:
+            del self._jobs[job.job_id]
+
+    def get(self, job_id: str) -> Job:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise JobNotFoundError(f"Jobbet '{job_id}' finns inte (okänt, eller glömt efter en omstart av tjänsten).")
+        return job
+
+    def jobs(self) -> list[Job]:
+        with self._lock:
+            return list(self._jobs.values())
+
+    def pending_for(self, document_id: str) -> bool:
+        """Whether a queued or running job will ingest this document."""
+        with self._lock:
+            return any(j.kind == "ingest" and j.document_id == document_id and not j.finished for j in self._jobs.values())
+
+    def close(self, timeout: float = 5.0) -> None:
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+        self._thread.join(timeout)
+
+    # -- the worker -------------------------------------------------------------------------------
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                while not self._pending and not self._closed:
+                    self._lock.wait()
+                if self._closed and not self._pending:
+                    return
+                job = self._pending.pop(0)
+            self._run(job)
+
+    def _run(self, job: Job) -> None:
+        job.status, job.started_at = "running", time.time()
+        try:
+            job.result = self._ingest(job) if job.kind == "ingest" else self._delete(job)
+            job.status = "done"
+        except BaseException as exc:  # noqa: BLE001 - a job's failure is reported, never kills the worker
+            job.status, job.exception = "failed", exc
+            job.error_status, job.error = _http_error(exc)
+            if job.error_status >= 500:
+                log.exception("job %s (%s %s) failed", job.job_id, job.kind, job.document_id)
+        finally:
+            job.finished_at = time.time()
+            if job.upload is not None:
+                shutil.rmtree(job.upload.path.parent, ignore_errors=True)
+            job._finished.set()
+
+    def _ingestor(self, qa: QAService) -> Ingestor:
+        retriever = qa.retriever
+        return Ingestor(qa.settings, qa.embedder, store=retriever.store, catalog=retriever.catalog)
+
+    def _ingest(self, job: Job) -> dict:
+        upload = job.upload
+        assert upload is not None
+        qa = self._qa()
+        ingestor = self._ingestor(qa)
+        uploads = qa.settings.uploads_path
+        final = uploads / upload.name
+        backup = upload.path.parent / "previous"
+        if final.exists():
+            backup.mkdir(exist_ok=True)
+            final.replace(backup / final.name)
+        upload.path.replace(final)
+
+        def stage(document_id: str, name: str, done: int, total: int) -> None:
+            job.stage = name
+            if name in ("embedding", "storing", "live"):
+                job.chunks_done, job.chunks_total = done, total
+            if name == "live":
+                try:
+                    qa.reload()  # before the old version's vectors go, so no query loses the document
+                except Exception:  # noqa: BLE001 - the reload at the end of the job tries again
+                    log.exception("reload after %s went live failed", document_id)
+
+        manifest = {job.document_id: upload.metadata} if upload.metadata else None
+        live_before = ingestor.catalog.content_hash(job.document_id)
+        try:
+            report = ingestor.run_files([final], manifest=manifest, stage=stage)
+        except BaseException:
+            if ingestor.catalog.content_hash(job.document_id) == live_before:
+                _restore(final, backup)  # the new version never went live: its file goes, the old one comes back
+            raise
+        if report.failed:
+            _restore(final, backup)
+            message = report.failed[0][1]
+            if upload.original_name != upload.name:
+                message += f" (uppladdad som '{upload.original_name}')"
+            raise UnreadableDocumentError(message)
+        state = "added" if report.added else "updated" if report.updated else "unchanged"
+        record = next(d for d in ingestor.catalog.documents() if d.document_id == job.document_id)
+        _keep_only_source(uploads, record)
+        self._qa().reload()
+        job.stage = "done"
+        meta = record.metadata
+        return {
+            **document_out(record), "file": Path(record.source_path).name, "type": upload.file_type, "state": state,
+            "inferred": list(meta.inferred), "missing": list(meta.missing),
+        }
+
+    def _delete(self, job: Job) -> dict:
+        qa = self._qa()
+        ingestor = self._ingestor(qa)
+        record = next((d for d in ingestor.catalog.documents() if d.document_id == job.document_id), None)
+        if record is None:
+            raise DocumentNotFoundError(f"Dokumentet '{job.document_id}' finns inte; inget togs bort.")
+        job.stage = "deleting"
+        ingestor.remove(job.document_id)
+        ingestor.refresh_lexical()
+        removed = _remove_uploaded(qa.settings.uploads_path, record)
+        self._qa().reload()
+        job.stage = "done"
+        return {"document_id": job.document_id, "deleted": True, "chunks": record.chunk_count, "files_removed": removed}
+
+
+def _restore(final: Path, backup: Path) -> None:
+    """Undo the move of a failed upload: drop its file, put back the file it replaced."""
+    final.unlink(missing_ok=True)
+    previous = backup / final.name
+    if previous.exists():
+        previous.replace(final)
+
+
+def _uploaded_files(uploads: Path, document_id: str) -> list[Path]:
+    if not uploads.is_dir():
+        return []
+    return [p for p in uploads.iterdir() if p.is_file() and document_id_for(p) == document_id]
+
+
+def _keep_only_source(uploads: Path, record: DocumentRecord) -> None:
+    """After an upload, the document's live file is the only one of its files kept (a .txt replaced by a .pdf goes)."""
+    source = Path(record.source_path).resolve()
+    for path in _uploaded_files(uploads, record.document_id):
+        if path.resolve() != source:
+            path.unlink(missing_ok=True)
+
+
+def _remove_uploaded(uploads: Path, record: DocumentRecord) -> list[str]:
+    """The uploaded files of a deleted document; files outside `uploads/` (the corpus) are never touched."""
+    removed = []
+    for path in _uploaded_files(uploads, record.document_id):
+        path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
+
+
+def clean_stale_staging(uploads: Path, older_than_s: float = STALE_STAGING_S) -> None:
+    """Staging folders left by a process that died with jobs queued."""
+    folder = uploads / INCOMING
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - older_than_s
+    for child in folder.iterdir():
+        try:
+            if child.stat().st_mtime < cutoff:
+                shutil.rmtree(child, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def _http_error(exc: BaseException) -> tuple[int, str]:
+    if isinstance(exc, UploadRejected):
+        return exc.status_code, exc.detail
+    if isinstance(exc, DocumentNotFoundError):
+        return 404, str(exc)
+    if isinstance(exc, StoreError):
+        return 503, f"Vektorlagret är inte tillgängligt: {exc}"
+    if isinstance(exc, EmbeddingModelError):
+        return 503, f"Embeddingmodellen är inte tillgänglig: {exc}"
+    return 500, "Ett internt fel inträffade; felet är loggat."
