@@ -89,7 +89,7 @@ def render_markdown(report: dict) -> str:
     out = [
         f"# auditqa eval — {meta['set']} — {meta['started']}",
         "",
-        f"git `{meta['git']}` · wall time **{meta.get('wall_s', 0):.0f} s** on {meta['cpus']} CPUs "
+        f"git `{meta['git']}` · wall time **{meta.get('wall_s', 0):.0f} s** ({meta.get('cpu_s', 0):.0f} s CPU) on {meta['cpus']} CPUs "
         f"(load {', '.join(f'{x:.1f}' for x in meta.get('load_avg') or [])}) · model `{Path(meta['model']).name}`",
         "",
     ]
@@ -148,6 +148,8 @@ def render_markdown(report: dict) -> str:
             out.append(f"### `{item['id']}` ({item['kind']}): {', '.join(item['problems'])}")
             out.append("")
             out.append(f"- **Q:** {turns}")
+            if item.get("resolved_question") and item["resolved_question"] != item["turns"][-1]:
+                out.append(f"- **resolved as:** {item['resolved_question']}")
             out.append(f"- **A** ({'grounded' if item['grounded'] else 'refused'}, {item['answerer']}): {_clip(item['answer'])}")
             if item["missing"]:
                 out.append("- **missing:** " + "; ".join(" | ".join(f"`{p}`" for p in alts) for alts in item["missing"]))
@@ -201,13 +203,15 @@ def _svg_curves(title: str, curves: list[tuple[str, str, dict[str, float | None]
     left, right, top, bottom = 44, 170, 28, 34
     pw, ph = width - left - right, height - top - bottom
     e = html.escape
+    values = [v for _, _, curve in curves for v in curve.values() if v is not None]
+    floor = max(0.0, min(0.8, int(min(values, default=0.0) * 10) / 10))  # zoom in, on a 0.1 grid
 
     def xy(k: int, v: float) -> tuple[float, float]:
-        return left + pw * (k - 1) / 9, top + ph * (1 - v)
+        return left + pw * (k - 1) / 9, top + ph * (1 - (v - floor) / (1 - floor))
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{e(title)}">',
              f'<text x="0" y="16" font-weight="bold" font-size="14">{e(title)}</text>']
-    for tick in (0, 0.2, 0.4, 0.6, 0.8, 1.0):
+    for tick in [floor + i * (1 - floor) / 5 for i in range(6)]:
         _, y = xy(1, tick)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#eee"/><text x="{left - 4}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{tick:.1f}</text>')
     for k in range(1, 11):
@@ -254,7 +258,7 @@ def render_html(report: dict) -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>auditqa eval {e(meta['started'])}</title><style>{_CSS}</style></head><body>",
         f"<h1>auditqa eval — {e(meta['set'])}</h1>",
-        f"<p class='meta'>{e(meta['started'])} · git <code>{e(meta['git'])}</code> · wall time {meta.get('wall_s', 0):.0f} s on {meta['cpus']} CPUs · "
+        f"<p class='meta'>{e(meta['started'])} · git <code>{e(meta['git'])}</code> · wall time {meta.get('wall_s', 0):.0f} s ({meta.get('cpu_s', 0):.0f} s CPU) on {meta['cpus']} CPUs · "
         f"model <code>{e(Path(meta['model']).name)}</code></p>",
     ]
     if report.get("phases_s"):
@@ -270,11 +274,12 @@ def render_html(report: dict) -> str:
         parts += ["<h2>CI gates and product targets</h2>", _html_table(["metric", "measured", "CI threshold", "gate", "target", "distance to target"], rows, raw=True)]
     if "retrieval" in report:
         kinds = _kind_rows(report)
-        labels = [r["kind"] for r in kinds]
+        answerable_kinds = [r for r in kinds if r["facts_ours"] is not None or r["facts_base"] is not None]
+        labels = [r["kind"] for r in answerable_kinds]
         parts.append("<h2>Ours vs baseline</h2><div class='charts'>")
-        parts.append(_svg_bars("Key-fact accuracy per kind", labels, [("ours (/v1/ask)", COLORS["ours"], [r["facts_ours"] for r in kinds]), ("baseline (LlamaIndex top-1)", COLORS["baseline"], [r["facts_base"] for r in kinds])]))
-        parts.append(_svg_bars("Retrieval recall@5 per kind", labels, [("ours (hybrid+filters)", COLORS["ours"], [r["r5_ours"] for r in kinds]), ("baseline", COLORS["baseline"], [r["r5_base"] for r in kinds])]))
-        parts.append(_svg_bars("Citation precision per kind", labels, [("ours", COLORS["ours"], [r["cp_ours"] for r in kinds]), ("baseline", COLORS["baseline"], [r["cp_base"] for r in kinds])]))
+        parts.append(_svg_bars("Key-fact accuracy per kind", labels, [("ours (/v1/ask)", COLORS["ours"], [r["facts_ours"] for r in answerable_kinds]), ("baseline (LlamaIndex top-1)", COLORS["baseline"], [r["facts_base"] for r in answerable_kinds])]))
+        parts.append(_svg_bars("Retrieval recall@5 per kind", labels, [("ours (hybrid+filters)", COLORS["ours"], [r["r5_ours"] for r in answerable_kinds]), ("baseline", COLORS["baseline"], [r["r5_base"] for r in answerable_kinds])]))
+        parts.append(_svg_bars("Citation precision per kind", labels, [("ours", COLORS["ours"], [r["cp_ours"] for r in answerable_kinds]), ("baseline", COLORS["baseline"], [r["cp_base"] for r in answerable_kinds])]))
         curves = [(f"ours: {m}", COLORS.get(m, "#444"), s["curve"]) for m, s in report["retrieval"]["ours"].items()]
         curves.append(("baseline (dense)", COLORS["baseline"], report["retrieval"]["baseline"]["curve"]))
         parts.append(_svg_curves("Dev retrieval: recall@k (any gold in top k)", curves))
@@ -301,6 +306,8 @@ def render_html(report: dict) -> str:
         parts.append(f"<h2>Failing items ({len(failures)} of {len(report['items'])})</h2>")
         for item in failures:
             body = [f"<p><b>Q:</b> {e(' → '.join(item['turns']))}</p>"]
+            if item.get("resolved_question") and item["resolved_question"] != item["turns"][-1]:
+                body.append(f"<p class='meta'>resolved as: {e(item['resolved_question'])}</p>")
             for turn in item["earlier_turns"]:
                 body.append(f"<p class='meta'>earlier turn: {e(turn['question'])} → {e(_clip(turn['answer'], 200))}</p>")
             body.append(f"<p><b>A</b> ({'grounded' if item['grounded'] else 'refused'}, {e(item['answerer'])}):</p><div class='answer'>{e(item['answer'])}</div>")
@@ -324,7 +331,7 @@ def render_html(report: dict) -> str:
 def summary_text(report: dict) -> str:
     """One screen for the terminal."""
     meta = report["meta"]
-    lines = [f"auditqa eval ({meta['set']}): {meta.get('wall_s', 0):.0f} s on {meta['cpus']} CPUs, git {meta['git']}"]
+    lines = [f"auditqa eval ({meta['set']}): {meta.get('wall_s', 0):.0f} s wall, {meta.get('cpu_s', 0):.0f} s CPU on {meta['cpus']} CPUs, git {meta['git']}"]
     if "retrieval" in report:
         lines.append("retrieval (dev)        R@1    R@5    R@10   MRR@10 nDCG@10")
         for mode, s in report["retrieval"]["ours"].items():

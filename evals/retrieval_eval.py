@@ -42,7 +42,7 @@ def golds(item: EvalItem) -> list[Gold]:
 
 def count_relevant(pool: Sequence[Retrieved], item: EvalItem) -> int:
     gold = golds(item)
-    return sum(1 for chunk in pool if any(relevance([chunk], gold)[0]))
+    return sum(1 for covered in relevance(pool, gold) if covered)
 
 
 def summarize(rankings: Sequence[ItemRanking]) -> dict:

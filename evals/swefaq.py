@@ -1,8 +1,9 @@
 """SweFAQ v2.0: a corpus-wide Swedish retrieval benchmark written outside the project.
 
 Every distinct answer of dev+test is its own document (219); every question ranks the whole set.
-Ranked in memory with the product's own pieces: `SwedishAnalyzer` + `LexicalIndex` (bm25s) for
-lexical, the same analyzer without stemming for the plain-BM25 reference, our `Embedder`
+Ranked in memory with the product's own pieces: `LexicalIndex.build` (bm25s, as ingest builds it) for
+lexical; bm25s over `SwedishAnalyzer(stem=False)` tokens (no stemming, no compound splitting) for the
+plain-BM25 reference; our `Embedder`
 (query:/passage: prefixes, cosine via numpy) for dense, and `service.retrieval._rrf` (RRF, k=60,
 fusing the top 40 of each list, as `HybridRetriever.run` does for top_k=10) for hybrid.
 """
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import bm25s
 import numpy as np
 
 from evals.metrics import mean, reciprocal_rank
@@ -68,7 +70,23 @@ def load_swefaq(folder: Path) -> SweFAQ:
     return SweFAQ(list(documents), questions, gold)
 
 
-def _lexical_ranking(index: LexicalIndex, query: str, depth: int) -> list[tuple[int, float]]:
+class PlainBM25:
+    """The reference: bm25s with the same defaults, over lower-cased words without stopwords; no stemming, no compound splitting."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._analyzer = SwedishAnalyzer(stem=False)
+        self._bm25 = bm25s.BM25()
+        self._bm25.index([self._analyzer(t) or ["\u2205"] for t in texts], show_progress=False)
+        self._size = len(texts)
+
+    def scores(self, query: str) -> np.ndarray:
+        tokens = self._analyzer(query)
+        if not tokens:
+            return np.zeros(self._size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
+
+def _lexical_ranking(index: "LexicalIndex | PlainBM25", query: str, depth: int) -> list[tuple[int, float]]:
     # Mirrors HybridRetriever._lexical: only documents with a positive score are retrieved.
     scores = index.scores(query)
     order = np.argsort(-scores, kind="stable")
@@ -80,8 +98,8 @@ def rank_all(data: SweFAQ, embedder, depth: int = FUSION_DEPTH) -> dict[str, lis
     from service.retrieval import _rrf
 
     ids = [str(i) for i in range(len(data.documents))]
-    stemmed = LexicalIndex.build(ids, data.documents, 0, SwedishAnalyzer())
-    plain = LexicalIndex.build(ids, data.documents, 0, SwedishAnalyzer(stem=False))
+    stemmed = LexicalIndex.build(ids, data.documents, generation=0)  # exactly as the product builds it
+    plain = PlainBM25(data.documents)
     doc_vectors = embedder.embed_passages(data.documents)
     rankings: dict[str, list[list[int]]] = {mode: [] for mode in MODES}
     for question in data.questions:

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 PIPELINE_VERSION = "3"
 _DOCUMENT_ID = re.compile(r"[^A-Za-z0-9åäöÅÄÖ._-]+")
 # Chunks embedded per call, so that progress can be reported while a long report is embedded.
-EMBED_GROUP_CHUNKS = 8
+EMBED_GROUP_CHUNKS = 4
 
 ProgressFn = Callable[[str, int, int], None]
 # stage(document_id, stage, done, total): "loading" (files done/total), "parsing" (0/0), "embedding" and

@@ -26,7 +26,11 @@ def _embedder(settings: Settings):
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    # The output is this command's own bars and summary: no model-loading bar, no bm25s debug line.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     from ingest.pipeline import Ingestor, discover
+
+    logging.getLogger("bm25s").setLevel(logging.DEBUG if args.verbose else logging.WARNING)  # set DEBUG on import
 
     folder = Path(args.path) if args.path else settings.corpus_dir
     discover(folder)  # a bad folder fails here, before the model loads
@@ -60,12 +64,17 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 files.set_postfix_str(document_id)
             elif name in ("embedding", "storing"):
                 chunks = bar("chunks", total=total, unit="chunk")
-                if done == 0 and name == "embedding":
-                    chunks.reset(total=total)
-                chunks.n = done
+                if name == "embedding":
+                    if done == 0:
+                        chunks.reset(total=total)
+                    chunks.n = done
                 chunks.set_description_str("  bäddar in" if name == "embedding" else "  sparar")
-            elif name == "live" and "docs" in bars:
-                bars["docs"].update(1)
+            elif name == "live":
+                if "chunks" in bars:
+                    bars["chunks"].n = total
+                    bars["chunks"].set_description_str("  klar")
+                if "docs" in bars:
+                    bars["docs"].update(1)
 
         try:
             with logging_redirect_tqdm():

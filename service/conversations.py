@@ -269,15 +269,18 @@ class FollowUpResolver:
     # -- resolution
 
     def resolve(self, history: Sequence["Turn | str"], question: str) -> str:
-        question = " ".join(question.split())
-        if not history or not question:
+        """The question made self-contained; a question that needs nothing from the history is returned as it is."""
+        normalized = " ".join(question.split())
+        if not history or not normalized:
             return question
         last = history[-1]
         previous = " ".join((last.resolved_question if isinstance(last, Turn) else str(last)).split())
         if not previous:
             return question
-        resolved = self._resolve(previous, question)
-        return resolved if len(resolved) <= MAX_QUESTION_CHARS else question
+        resolved = self._resolve(previous, normalized)
+        if resolved == normalized or len(resolved) > MAX_QUESTION_CHARS:
+            return question
+        return resolved
 
     def _resolve(self, previous: str, question: str) -> str:
         lead = _LEAD.match(question)
@@ -377,6 +380,7 @@ class FollowUpResolver:
 
     def _complete(self, previous: str, question: str, named: list[_Mention]) -> str:
         """A whole question: pronouns take their referents, and the conversation's municipality is kept."""
+        original = question
         text = question.rstrip()
         mark = ""
         while text and text[-1] in "?!.":
@@ -397,6 +401,8 @@ class FollowUpResolver:
                 text = text[: there.start()] + place + text[there.end() :]
             elif not self.mentions(text):
                 text = f"{text} {place}"
+        if text == original.rstrip().rstrip("?!.").rstrip():
+            return original
         return _capitalize(text) + mark
 
     @staticmethod

@@ -89,6 +89,8 @@ def test_self_contained_questions_pass_unchanged(resolver, previous, question):
 
 def test_first_question_passes_unchanged(resolver):
     assert resolver.resolve([], "Och i Hultsfred?") == "Och i Hultsfred?"
+    # Not even its white space is touched when nothing is resolved.
+    assert resolver.resolve(["Vilka rekommendationer gavs i Alvesta?"], "Vem skrev\n  Kalmarrapporten") == "Vem skrev\n  Kalmarrapporten"
 
 
 def test_resolution_chains_and_accepts_turns(resolver):

@@ -205,3 +205,10 @@ def test_dataset_validation_names_the_item(tmp_path, rows, message):
 
 def test_dev_path_is_the_bundled_set():
     assert DEV_PATH.name == "dev.jsonl" and DEV_PATH.is_file()
+
+
+def test_count_relevant_counts_chunks_covering_the_first_gold_passage():
+    from evals.retrieval_eval import count_relevant
+
+    item = _item("v1", "verdict")
+    assert count_relevant([RELEVANT_A, OTHER, RELEVANT_A, WRONG_DOC], item) == 2
