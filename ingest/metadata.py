@@ -99,7 +99,8 @@ def resolve_metadata(document_id: str, text: str, manifest: dict[str, dict], sou
     given.setdefault("source_file", source_file)
     inferred = {k: v for k, v in infer_metadata(document_id, text).items() if given.get(k) is None}
     values = {**inferred, **given, "document_id": document_id}
-    missing = tuple(k for k in INFERABLE if values.get(k) is None)
+    # A manifest entry is the curator's word: a field left out there (no firm named) is not "missing".
+    missing = () if document_id in manifest else tuple(k for k in INFERABLE if values.get(k) is None)
     return DocumentMetadata(**values, inferred=tuple(sorted(inferred)), missing=missing)
 
 

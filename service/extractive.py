@@ -68,7 +68,7 @@ class ExtractiveAnswerer:
             similarities = units.vectors @ request.query_vector
             text = hit.record.chunk.text
             base = hit.record.chunk.char_start
-            for (start, end), similarity in zip(units.spans, similarities):
+            for (start, end), similarity in zip(_quote_windows(text, base, units.spans), similarities):
                 sentence = text[start - base : end - base]
                 stems = set(self._analyzer(sentence))
                 overlap = len(stems & question_stems) / len(question_stems) if question_stems else 0.0
@@ -83,7 +83,13 @@ class ExtractiveAnswerer:
         if not self._supported(best_similarity, best_overlap, request):
             return refusal("frågan", self.summary, evidence=evidence)
         limit = self.max_sentences + (2 if request.analysis.answer_type == "list" else 0)
-        chosen = [c for c in candidates if c[0] >= best_score - 0.035][:limit]
+        seen: set[tuple[str, int]] = set()
+        chosen = []
+        for c in candidates:
+            key = (c[3].record.chunk.document_id, c[4])
+            if c[0] >= best_score - 0.035 and key not in seen and len(chosen) < limit:
+                seen.add(key)
+                chosen.append(c)
         if not _has_asked_for_fact(request.analysis.answer_type, chosen):
             # A question for a figure or a date answered without one would only look like an answer.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_fact"})
@@ -133,3 +139,18 @@ def _has_asked_for_fact(answer_type: str, chosen: list) -> bool:
     if pattern is None:
         return True
     return any(pattern.search(c[3].record.chunk.text[c[4] - c[3].record.chunk.char_start : c[5] - c[3].record.chunk.char_start]) for c in chosen)
+
+
+def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    """Each unit's quotable span; runs of very short units (a signature: date, name, title) quote together."""
+    short = [len(text[s - base : e - base].split()) <= 4 for s, e in spans]
+    windows = list(spans)
+    i = 0
+    while i < len(spans):
+        j = i
+        while j + 1 < len(spans) and short[j] and short[j + 1]:
+            j += 1
+        if j > i:
+            windows[i : j + 1] = [(spans[i][0], spans[j][1])] * (j - i + 1)
+        i = j + 1
+    return windows
