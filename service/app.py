@@ -1,7 +1,6 @@
 """The FastAPI app: models and indexes load once in the lifespan; domain errors become HTTP errors here only."""
 
 import logging
-import uuid
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated

@@ -203,9 +203,19 @@ class JobRunner:
             return any(j.kind == "ingest" and j.document_id == document_id and not j.finished for j in self._jobs.values())
 
     def close(self, timeout: float = 5.0) -> None:
+        """Stop taking jobs; queued ones fail, a running one gets `timeout` seconds (killed with the process after
+        that, which leaves the index as any crash mid-ingest does)."""
         with self._lock:
             self._closed = True
+            cancelled, self._pending = self._pending, []
             self._lock.notify_all()
+        for job in cancelled:
+            job.status, job.error_status = "failed", 503
+            job.error = "Tjänsten stängdes innan jobbet hann köras; ladda upp filen igen."
+            job.finished_at = time.time()
+            if job.upload is not None:
+                shutil.rmtree(job.upload.path.parent, ignore_errors=True)
+            job._finished.set()
         self._thread.join(timeout)
 
     # -- the worker -------------------------------------------------------------------------------
@@ -215,7 +225,7 @@ class JobRunner:
             with self._lock:
                 while not self._pending and not self._closed:
                     self._lock.wait()
-                if self._closed and not self._pending:
+                if not self._pending:
                     return
                 job = self._pending.pop(0)
             self._run(job)

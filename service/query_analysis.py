@@ -31,7 +31,8 @@ class QuestionAnalysis:
 
 def _mention(name: str, question: str) -> bool:
     escaped = re.escape(name)
-    capitalized = re.compile(rf"(?<![\w-]){escaped}s?(?![\w-])")
+    # "Kalmarrapporten", "Umeågranskningen" name the municipality's report.
+    capitalized = re.compile(rf"(?<![\w-]){escaped}s?(?:rapport(?:en)?|granskningen)?(?![\w-])")
     for match in capitalized.finditer(question):
         before = question[: match.start()].rstrip()
         sentence_start = not before or before[-1] in ".!?:"
