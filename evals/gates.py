@@ -5,12 +5,13 @@ and optionally the product `target` (a number, or `target_relative_to` another m
 `target_delta`). `lower_is_better = true` turns the threshold into a ceiling.
 """
 
+import math
 import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 THRESHOLDS_PATH = Path(__file__).resolve().parent / "thresholds.toml"
-MARGIN = 0.02  # suggested threshold = measured - MARGIN (never below measured - 0.03)
+MARGIN = 0.02  # suggested threshold = measured - MARGIN, rounded down to 0.005 (never below measured - 0.03)
 
 
 class ThresholdsError(ValueError):
@@ -90,15 +91,20 @@ def check(gates: list[Gate], metrics: dict[str, float | None]) -> list[GateResul
     return results
 
 
-def suggested_lines(results: list[GateResult], margin: float = MARGIN) -> list[str]:
-    """TOML lines a person may paste into thresholds.toml to follow what this run measured."""
+def suggested_lines(results: list[GateResult], margin: float = MARGIN, widest: float = 0.03) -> list[str]:
+    """TOML lines to paste into thresholds.toml for each gate outside [measured - widest, measured]
+    (for a ceiling: [measured, measured + widest]), i.e. failing, or too loose to catch a regression."""
     lines = []
     for r in results:
         if r.measured is None:
             continue
-        suggestion = round(r.measured + margin if r.lower_is_better else r.measured - margin, 3)
+        gap = r.threshold - r.measured if r.lower_is_better else r.measured - r.threshold
+        if 0 <= gap <= widest + 1e-9:
+            continue
+        step = 200  # thresholds on a 0.005 grid
         if r.lower_is_better:
-            suggestion = max(suggestion, 0.0)
-        if abs(suggestion - r.threshold) >= 0.01 or not r.passed:
-            lines.append(f'[gates."{r.metric}"]\nthreshold = {suggestion}  # measured {r.measured:.3f}; currently {r.threshold}')
+            suggestion = math.ceil((r.measured + margin) * step - 1e-6) / step
+        else:
+            suggestion = max(0.0, math.floor((r.measured - margin) * step + 1e-6) / step)
+        lines.append(f'[gates."{r.metric}"]\nthreshold = {suggestion:g}  # measured {r.measured:.3f}; currently {r.threshold:g}')
     return lines

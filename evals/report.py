@@ -102,7 +102,9 @@ def render_markdown(report: dict) -> str:
         out += [
             "## Retrieval (dev set)", "",
             f"{dev['with_gold']} answerable items with gold; a chunk is relevant when it is in the gold document and contains the "
-            "whitespace-normalized gold quote. recall@k = ANY gold passage covered in the top k; all_gold@10 = EVERY gold passage.",
+            "whitespace-normalized gold quote. recall@k = ANY gold passage covered in the top k; all_gold@10 = EVERY gold passage. "
+            "Multi-turn items are ranked on their last turn as typed (no conversation context); "
+            "hybrid+filters uses the municipality/year filters that /v1/ask infers from the question.",
             "",
         ]
         rows = [[f"ours: {mode}"] + [fmt(s.get(c)) for c in RETRIEVAL_COLUMNS] for mode, s in report["retrieval"]["ours"].items()]
@@ -198,9 +200,9 @@ def _svg_bars(title: str, labels: list[str], series: list[tuple[str, str, list[f
     return "".join(parts)
 
 
-def _svg_curves(title: str, curves: list[tuple[str, str, dict[str, float | None]]], width: int = 560, height: int = 300) -> str:
+def _svg_curves(title: str, curves: list[tuple[str, str, dict[str, float | None]]], width: int = 640, height: int = 300) -> str:
     """recall@k against k (1-10), one line per series; y from 0 to 1."""
-    left, right, top, bottom = 44, 170, 28, 34
+    left, right, top, bottom = 44, 230, 28, 34
     pw, ph = width - left - right, height - top - bottom
     e = html.escape
     values = [v for _, _, curve in curves for v in curve.values() if v is not None]

@@ -61,8 +61,9 @@ class Embedder:
     def warm_up(self) -> None:
         if self._model is not None:
             return
-        # The model is local; these keep huggingface_hub and transformers from trying the network
-        # (and waiting on timeouts) for metadata. Set before the first import of those libraries.
+        # The only environment write: the model is local and this machine is offline, so keep
+        # huggingface_hub/transformers from attempting (and timing out on) metadata requests.
+        # local_files_only covers this load; the variables must be set before their first import.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch

@@ -162,6 +162,8 @@ def cmd_build_model(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    logging.getLogger("bm25s").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     from evals.dataset import DatasetError
     from evals.gates import GateResult, ThresholdsError, suggested_lines
     from evals.report import summary_text

@@ -134,7 +134,7 @@ def sanitize_filename(raw: str | None) -> str:
     """A safe name to store an upload under: directories stripped, only [A-Za-z0-9åäöÅÄÖ._-], no leading dots."""
     name = unicodedata.normalize("NFC", raw or "")
     name = re.split(r"[\\/]", name)[-1].strip()
-    name = _NOT_ALLOWED.sub("-", name).strip(".-_")
+    name = re.sub(r"-{2,}", "-", _NOT_ALLOWED.sub("-", name)).strip(".-_")
     stem, dot, suffix = name.rpartition(".")
     if not dot:
         stem, suffix = name, ""

@@ -67,6 +67,12 @@ class UnreadableDocumentError(UploadRejected):
     status_code = 422
 
 
+class JobCancelledError(UploadRejected):
+    """The service stopped before a queued job ran."""
+
+    status_code = 503
+
+
 class JobNotFoundError(Exception):
     """No job with this id (unknown, or forgotten after a restart)."""
 
@@ -210,8 +216,8 @@ class JobRunner:
             cancelled, self._pending = self._pending, []
             self._lock.notify_all()
         for job in cancelled:
-            job.status, job.error_status = "failed", 503
-            job.error = "Tjänsten stängdes innan jobbet hann köras; ladda upp filen igen."
+            job.exception = JobCancelledError("Tjänsten stängdes innan jobbet hann köras; försök igen.")
+            job.status, (job.error_status, job.error) = "failed", _http_error(job.exception)
             job.finished_at = time.time()
             if job.upload is not None:
                 shutil.rmtree(job.upload.path.parent, ignore_errors=True)

@@ -4,6 +4,8 @@ Uses the session's corpus index and API client, so the corpus is ingested once p
 """
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +18,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def eval_report(api_client, corpus_settings, tmp_path_factory):
-    out = tmp_path_factory.mktemp("eval-report")
+    # AUDITQA_EVAL_REPORT_DIR keeps the report somewhere stable (CI artifacts); default: a tmp folder.
+    chosen = os.environ.get("AUDITQA_EVAL_REPORT_DIR")
+    out = Path(chosen) if chosen else tmp_path_factory.mktemp("eval-report")
     report = run_eval("all", corpus_settings, out, client=api_client, progress=print)
     print(summary_text(report))
     return report

@@ -271,3 +271,46 @@ def test_delete_removes_the_document_everywhere(client, home, traversal):
     assert again.status_code == 404 and document_id in again.json()["detail"]
     unknown = client.delete("/v1/documents/finns-inte")
     assert unknown.status_code == 404 and "finns-inte" in unknown.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\Windows\\rapport.txt", "rapport.txt"),
+        ("Växjö rapport (slutlig).PDF", "Växjö-rapport-slutlig.PDF"),
+        ("Va\u0308xjo\u0308.txt", "Växjö.txt"),  # NFD from macOS becomes NFC
+        (".hidden.md", "hidden.md"),
+        ("rapport;rm -rf *.txt", "rapport-rm-rf.txt"),
+    ],
+)
+def test_file_names_are_sanitized(raw, stored):
+    from service.documents_api import sanitize_filename
+
+    assert sanitize_filename(raw) == stored
+
+
+@pytest.mark.parametrize("raw", ["", "   ", ".", "..", "a/b/..", "/", "***"])
+def test_names_without_letters_or_digits_are_refused(raw):
+    from service.documents_api import sanitize_filename
+    from service.jobs import InvalidFileNameError
+
+    with pytest.raises(InvalidFileNameError, match="Filnamnet"):
+        sanitize_filename(raw)
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "expected"),
+    [
+        (b"%PDF-1.7\n...", "bild.png", ("pdf", "bild.pdf")),
+        (b"%PDF-1.7\n...", "rapport", ("pdf", "rapport.pdf")),
+        (b"Granskning av", "rapport.pdf", ("txt", "rapport.txt")),
+        (b"# Rubrik\n\nText", "rapport.txt", ("md", "rapport.txt")),  # one loader reads both: the name is kept
+        ("Granskning av Västerås".encode("cp1252"), "gammal.txt", ("txt", "gammal.txt")),
+        (b"Granskning", "rapport-2019.06", ("txt", "rapport-2019.06.txt")),
+    ],
+)
+def test_type_is_judged_by_content_and_the_extension_follows(data, name, expected):
+    from service.documents_api import judge_type
+
+    assert judge_type(data, name) == expected
