@@ -113,10 +113,10 @@ def render_markdown(report: dict) -> str:
         out += [_md_table(["system / mode", *RETRIEVAL_COLUMNS], rows), ""]
         unreachable = report["retrieval"]["baseline"].get("unreachable") or []
         if unreachable:
-            out += [f"Baseline: {len(unreachable)} items have no chunk containing a whole gold quote (split across chunks): {', '.join(unreachable)}", ""]
+            out += [f"Baseline: {len(unreachable)} item(s) have no chunk containing a whole gold quote (split across chunks): {', '.join(unreachable)}", ""]
         unreachable = report["retrieval"]["ours"]["hybrid"].get("unreachable") or []
         if unreachable:
-            out += [f"Ours: {len(unreachable)} items have no chunk containing a whole gold quote: {', '.join(unreachable)}", ""]
+            out += [f"Ours: {len(unreachable)} item(s) have no chunk containing a whole gold quote: {', '.join(unreachable)}", ""]
         out += ["## Answers via /v1/ask (dev set), ours vs baseline", ""]
         ours, base = report["answers"]["ours"], report["answers"]["baseline"]
         out += [_md_table(["metric", "ours", "baseline"], [[label, fmt(ours.get(k)), fmt(base.get(k))] for k, label in ANSWER_ROWS]), ""]

@@ -33,7 +33,9 @@ class Thresholds:
 
     min_similarity: float = 0.80
     min_overlap: float = 0.15
-    strong_similarity: float = 0.86
+    strong_similarity: float = 0.835
+    # English questions share no words with Swedish reports: similarity alone must carry them.
+    cross_language_similarity: float = 0.80
 
 
 class ExtractiveAnswerer:
@@ -90,13 +92,15 @@ class ExtractiveAnswerer:
             if c[0] >= best_score - 0.035 and key not in seen and len(chosen) < limit:
                 seen.add(key)
                 chosen.append(c)
-        if not _has_asked_for_fact(request.analysis.answer_type, chosen):
+        if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language):
             # A question for a figure or a date answered without one would only look like an answer.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_fact"})
         return self._compose(chosen, evidence)
 
     def _supported(self, similarity: float, overlap: float, request: AnswerRequest) -> bool:
         t = self.thresholds
+        if request.analysis.language != "sv":
+            return similarity >= t.cross_language_similarity
         return similarity >= t.strong_similarity or (similarity >= t.min_similarity and overlap >= t.min_overlap)
 
     def _compose(self, chosen: list, evidence: dict) -> Answer:
@@ -129,16 +133,33 @@ def _cue_bonus(answer_type: str, sentence: str) -> float:
         return 1.0 if _AMOUNT.search(sentence) else 0.3 if _NUMBER.search(sentence) else 0.0
     if answer_type == "date":
         return 1.0 if _DATE.search(sentence) else 0.0
-    if answer_type == "person":
+    if answer_type in ("person", "name"):
         return 1.0 if _NAME.search(sentence) else 0.0
     return 0.0
 
 
-def _has_asked_for_fact(answer_type: str, chosen: list) -> bool:
-    pattern = {"count": _NUMBER, "amount": _NUMBER, "date": _DATE}.get(answer_type)
+_MONTHS = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+# A count or an amount: a number that is no year, no day of a date and no abbreviated year ("-04").
+_COUNT = re.compile(
+    rf"(?<![-\d])\b(?!(?:19|20)\d\d\b)\d[\d  ]*(?:,\d+)?\b(?!\s+(?:{_MONTHS}))"
+    r"|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|hundra|tusen)\b",
+    re.IGNORECASE,
+)
+# The sentence carrying the fact must also be about what was asked, not just hold a number.
+_FACT_OVERLAP = 0.25
+
+
+def _has_asked_for_fact(answer_type: str, chosen: list, language: str) -> bool:
+    """Whether a chosen sentence holds the kind of fact asked for (a figure: in a sentence on the subject)."""
+    pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "name": _NAME}.get(answer_type)
     if pattern is None:
         return True
-    return any(pattern.search(c[3].record.chunk.text[c[4] - c[3].record.chunk.char_start : c[5] - c[3].record.chunk.char_start]) for c in chosen)
+    min_overlap = _FACT_OVERLAP if answer_type in ("count", "amount") and language == "sv" else 0.0
+    for _, _, overlap, hit, start, end in chosen:
+        chunk = hit.record.chunk
+        if overlap >= min_overlap and pattern.search(chunk.text[start - chunk.char_start : end - chunk.char_start]):
+            return True
+    return False
 
 
 def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:

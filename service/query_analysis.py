@@ -1,7 +1,7 @@
 """What a question says beyond its words: the municipalities and years it names, and what kind of answer it wants."""
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -25,8 +25,8 @@ class QuestionAnalysis:
     municipalities: tuple[str, ...] = ()
     unknown_municipalities: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
-    answer_type: str = "general"  # count | amount | date | person | list | yesno | general
-    cues: tuple[str, ...] = field(default=())
+    answer_type: str = "general"  # count | amount | date | person | name | list | yesno | general
+    language: str = "sv"  # "en" when the question is written in English
 
 
 def _mention(name: str, question: str) -> bool:
@@ -50,10 +50,12 @@ def _mention(name: str, question: str) -> bool:
 def _answer_type(q: str) -> str:
     if re.search(r"\bhur (många|stor andel)\b|\bantal(et)?\b|\bhow many\b", q):
         return "count"
-    if re.search(r"\bhur (mycket|stor[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bbudget", q):
+    if re.search(r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bbudget", q):
         return "amount"
     if re.search(r"\bnär\b|\bvilket (datum|år)\b|\bdatum\b|\bwhen\b|\bwhat date\b|\bwhich year\b", q):
         return "date"
+    if re.search(r"\bvad heter\b|\bwhat is the name\b|\bnamnet på\b", q):
+        return "name"
     if re.search(r"\bvem\b|\bvilka personer\b|\bvilken revisor\b|\bwho\b|\bskrev\b|\bförfattare", q):
         return "person"
     if re.search(r"\bvilka\b|\bwhich\b|\blista\b|\bwhat are\b", q):
@@ -76,4 +78,13 @@ def analyze_question(question: str, corpus_municipalities: tuple[str, ...], corp
         unknown_municipalities=unknown,
         years=years,
         answer_type=_answer_type(question.lower().strip()),
+        language=_language(question),
     )
+
+
+_ENGLISH = frozenset("the what which who when how did does do is are was were of in to and for with about by has have".split())
+
+
+def _language(question: str) -> str:
+    words = re.findall(r"[a-zåäö]+", question.lower())
+    return "en" if sum(w in _ENGLISH for w in words) >= 2 else "sv"
