@@ -6,12 +6,15 @@ whose files are gone. Vectors of versions that never went live (a crash mid-inge
 the next run.
 """
 
+import fcntl
 import hashlib
+import json
 import logging
 import re
 import time
 import unicodedata
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -233,17 +236,40 @@ class Ingestor:
 
 
 def ensure_lexical_index(catalog: Catalog, path: Path) -> LexicalIndex:
-    """The BM25 index of the live chunks, rebuilt only if the catalog moved on since it was saved."""
+    """The BM25 index of the live chunks, rebuilt only if the catalog moved on since it was saved.
+
+    Readers (a reload) and writers (an ingest) may run this at the same time, in threads or processes: the
+    saved folder is swapped under an exclusive lock and read under a shared one, so no one reads it half-swapped
+    and two saves never interleave.
+    """
     generation = catalog.generation
-    current = LexicalIndex.load(path)
+    with _lexical_lock(path, exclusive=False):
+        current = LexicalIndex.load(path)
     if current is not None and current.generation == generation:
         return current
     records = catalog.chunks()
     index = LexicalIndex.build(
         [r.chunk.chunk_id for r in records], [embedding_text(r.chunk, r.metadata) for r in records], generation
     )
-    index.save(path)
+    with _lexical_lock(path, exclusive=True):
+        if _saved_generation(path) != generation:  # another process may have saved this generation meanwhile
+            index.save(path)
     return index
+
+
+def _saved_generation(path: Path) -> int:
+    try:
+        return int(json.loads((path / "auditqa.json").read_text())["generation"])
+    except (OSError, ValueError, KeyError):
+        return -1
+
+
+@contextmanager
+def _lexical_lock(path: Path, exclusive: bool):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield  # closing the file releases the lock
 
 
 def _with_page(chunk: Chunk, page: int | None) -> Chunk:

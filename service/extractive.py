@@ -5,7 +5,9 @@ with their embeddings stored at ingest (no embedding per request), lexical overl
 and cues for the type of answer asked for; a calibrated evidence threshold decides `grounded`.
 """
 
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from ingest.lexical import SwedishAnalyzer
@@ -19,6 +21,8 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+\b")
+# Who did something: a person's name or an audit firm.
+_AGENT = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+\b|\b(KPMG|PwC|EY|Deloitte|BDO|Grant Thornton)\b")
 # Question words and words every report shares: they say nothing about which sentence answers.
 _QUESTION_WORDS = frozenset(
     """vad vilka vilken vilket hur när var vem varför finns fanns många mycket står enligt rapporten rapport
@@ -41,7 +45,15 @@ class Thresholds:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, store: VectorStore, summary: CorpusSummary, thresholds: Thresholds = Thresholds(), chunks_considered: int = 6, max_sentences: int = 3) -> None:
+    def __init__(
+        self,
+        store: VectorStore,
+        summary: CorpusSummary,
+        chunk_texts: list[str],
+        thresholds: Thresholds = Thresholds(),
+        chunks_considered: int = 6,
+        max_sentences: int = 3,
+    ) -> None:
         if chunks_considered < 1 or max_sentences < 1:
             raise ValueError("chunks_considered and max_sentences must be positive")
         self.store = store
@@ -50,6 +62,20 @@ class ExtractiveAnswerer:
         self.chunks_considered = chunks_considered
         self.max_sentences = max_sentences
         self._analyzer = SwedishAnalyzer()
+        # Rare words decide which sentence answers; "integration" is in every chunk of these reports.
+        frequency = Counter(stem for text in chunk_texts for stem in set(self._analyzer(text)))
+        total = max(len(chunk_texts), 1)
+        self._idf = {stem: math.log(1 + total / count) for stem, count in frequency.items()}
+        self._unseen_idf = math.log(1 + total)
+
+    def _overlap(self, question_stems: set[str], sentence: str) -> float:
+        """IDF-weighted share of the question's stems found in the sentence; a shared 5-letter prefix counts."""
+        if not question_stems:
+            return 0.0
+        stems = set(self._analyzer(sentence))
+        weights = {q: self._idf.get(q, self._unseen_idf) for q in question_stems}
+        found = sum(w for q, w in weights.items() if q in stems or any(_related(q, s) for s in stems))
+        return found / sum(weights.values())
 
     def _content_stems(self, question: str, exclude: tuple[str, ...]) -> set[str]:
         skip = {w.lower() for w in exclude} | _QUESTION_WORDS
@@ -72,8 +98,7 @@ class ExtractiveAnswerer:
             base = hit.record.chunk.char_start
             for (start, end), similarity in zip(_quote_windows(text, base, units.spans), similarities):
                 sentence = text[start - base : end - base]
-                stems = set(self._analyzer(sentence))
-                overlap = len(stems & question_stems) / len(question_stems) if question_stems else 0.0
+                overlap = self._overlap(question_stems, sentence)
                 cue = _cue_bonus(request.analysis.answer_type, sentence)
                 score = float(similarity) + 0.25 * overlap + 0.04 * cue + 0.02 / (rank + 1)
                 candidates.append((score, float(similarity), overlap, hit, start, end))
@@ -133,8 +158,10 @@ def _cue_bonus(answer_type: str, sentence: str) -> float:
         return 1.0 if _AMOUNT.search(sentence) else 0.3 if _NUMBER.search(sentence) else 0.0
     if answer_type == "date":
         return 1.0 if _DATE.search(sentence) else 0.0
-    if answer_type in ("person", "name"):
+    if answer_type == "name":
         return 1.0 if _NAME.search(sentence) else 0.0
+    if answer_type == "person":
+        return 1.0 if _AGENT.search(sentence) else 0.0
     return 0.0
 
 
@@ -175,3 +202,9 @@ def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> 
             windows[i : j + 1] = [(spans[i][0], spans[j][1])] * (j - i + 1)
         i = j + 1
     return windows
+
+
+def _related(a: str, b: str) -> bool:
+    """Stems of one word family: "utfört"/"utför", "samordning"/"samordn"."""
+    shorter, longer = sorted((a, b), key=len)
+    return len(shorter) >= 5 and longer.startswith(shorter[:5]) and len(longer) - len(shorter) <= 3

@@ -66,7 +66,8 @@ class QAService:
 
     def _rebuild_answerers(self) -> None:
         summary = self.summary()
-        self.extractive = ExtractiveAnswerer(self.retriever.store, summary)
+        texts = [r.chunk.text for r in self.retriever.view.records.values()]
+        self.extractive = ExtractiveAnswerer(self.retriever.store, summary, texts)
         self.findings_store = FindingsStore(self.settings.catalog_path)
         self.findings_answerer = FindingsAnswerer(self.findings_store, self.retriever.view, summary)
 
