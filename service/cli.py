@@ -234,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from ingest.embedding import EmbeddingModelError
     from ingest.metadata import ManifestError
+    from ingest.model_build import ModelBuildError
     from ingest.pipeline import IngestError
     from ingest.store import StoreError
     from service.qa import QuestionError
@@ -241,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args, get_settings())
-    except (CliError, IngestError, ManifestError, EmbeddingModelError, StoreError, QuestionError, UnknownFilterError) as exc:
+    except (CliError, IngestError, ManifestError, ModelBuildError, EmbeddingModelError, StoreError, QuestionError, UnknownFilterError) as exc:
         print(f"auditqa {args.command}: {exc}", file=sys.stderr)
         return 2
 

@@ -112,3 +112,19 @@ def test_unsupported_file_type_is_a_clear_error(tmp_path):
     path.write_bytes(b"data")
     with pytest.raises(LoadError, match="'.xlsx'"):
         load_document(path)
+
+
+@pytest.mark.slow
+def test_embedded_chunk_text_fits_the_model(embedder):
+    """What is embedded (chunk plus its context) must stay under the model's 512 tokens, or it is truncated."""
+    from ingest.metadata import read_manifest, resolve_metadata
+    from ingest.pipeline import embedding_text
+
+    manifest = read_manifest(CORPUS)
+    worst = 0
+    for path in REPORTS:
+        doc = load_document(path)
+        metadata = resolve_metadata(path.stem, doc.text, manifest, str(path))
+        for chunk in SectionChunker().run(path.stem, ReportParser().run(doc.text)):
+            worst = max(worst, embedder.count_tokens(embedding_text(chunk, metadata)))
+    assert worst <= embedder.max_seq_length, worst
