@@ -20,6 +20,13 @@ def swedish_municipalities() -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
+@lru_cache(maxsize=32)
+def _candidate_pattern(names: tuple[str, ...]) -> re.Pattern:
+    """One pass over the question for all 290 names; the careful per-name check runs only on hits."""
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])({alternation})", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class QuestionAnalysis:
     municipalities: tuple[str, ...] = ()
@@ -67,7 +74,10 @@ def _answer_type(q: str) -> str:
 
 def analyze_question(question: str, corpus_municipalities: tuple[str, ...], corpus_years: tuple[int, ...]) -> QuestionAnalysis:
     known = {m.lower(): m for m in corpus_municipalities}
-    named = [m for m in dict.fromkeys((*corpus_municipalities, *swedish_municipalities())) if _mention(m, question)]
+    candidates = _candidate_pattern(tuple(dict.fromkeys((*corpus_municipalities, *swedish_municipalities()))))
+    found = {m.group(1).lower() for m in candidates.finditer(question)}
+    names = dict.fromkeys((*corpus_municipalities, *swedish_municipalities()))
+    named = [m for m in names if m.lower() in found and _mention(m, question)]
     # "Upplands Väsby" also mentions "Väsby"-less names; keep the longest overlapping mention only.
     named = [m for m in named if not any(m != o and m in o for o in named)]
     in_corpus = tuple(known[m.lower()] for m in named if m.lower() in known)
