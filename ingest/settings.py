@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     embed_model: Path = Field(default=DEFAULT_MODEL_DIR, description="Local sentence-transformers model directory.")
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
-    embed_batch_size: int = Field(default=16, ge=1, le=256)
+    embed_batch_size: int = Field(default=8, ge=1, le=256)
     chroma_url: str | None = Field(default=None, description="Chroma server URL; embedded PersistentClient when unset.")
     collection_prefix: str = "auditqa"
     hnsw_ef_construction: int = Field(default=200, ge=10)
