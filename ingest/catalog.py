@@ -62,6 +62,15 @@ class ChunkRecord:
     metadata: DocumentMetadata
     position: int
     content_hash: str
+    # The document's (page, char_start, char_end) spans; empty for formats without pages.
+    pages: tuple[tuple[int, int, int], ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The page a reader opens for this offset (a quote may lie on a later page than its chunk starts)."""
+        for number, start, end in self.pages:
+            if start <= offset < end:
+                return number
+        return self.chunk.page
 
 
 class Catalog:
@@ -159,20 +168,23 @@ class Catalog:
             # One read transaction: an activation committed between the two reads would cut the new chunks'
             # offsets out of the old text.
             db.execute("BEGIN")
-            docs = {r[0]: (_metadata(r[1]), r[2]) for r in db.execute("SELECT document_id, metadata, text FROM documents")}
+            docs = {
+                r[0]: (_metadata(r[1]), r[2], tuple(tuple(p) for p in json.loads(r[3])))
+                for r in db.execute("SELECT document_id, metadata, text, pages FROM documents")
+            }
             rows = db.execute(
                 "SELECT chunk_id, document_id, position, char_start, char_end, section, heading_path, kind, context,"
                 " units, page, content_hash FROM chunks ORDER BY document_id, position"
             ).fetchall()
         records = []
         for chunk_id, document_id, position, start, end, section, path, kind, context, units, page, content_hash in rows:
-            metadata, text = docs[document_id]
+            metadata, text, pages = docs[document_id]
             chunk = Chunk(
                 chunk_id=chunk_id, document_id=document_id, char_start=start, char_end=end, text=text[start:end],
                 section=section, heading_path=path, kind=kind, context=context,
                 units=tuple(tuple(u) for u in json.loads(units)), page=page,
             )
-            records.append(ChunkRecord(chunk, metadata, position, content_hash))
+            records.append(ChunkRecord(chunk, metadata, position, content_hash, pages))
         return records
 
 

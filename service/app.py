@@ -192,7 +192,7 @@ def citations_out(answer: Answer) -> list[CitationOut]:
         out.append(
             CitationOut(
                 n=c.n, document_id=chunk.document_id, title=meta.title, municipality=meta.municipality, year=meta.year,
-                section=chunk.section, page=chunk.page, char_start=chunk.char_start, char_end=chunk.char_end,
+                section=chunk.section, page=c.record.page_at(c.quote_start), char_start=chunk.char_start, char_end=chunk.char_end,
                 text=chunk.text, quote=c.quote, quote_start=c.quote_start, quote_end=c.quote_end,
             )
         )
