@@ -8,11 +8,11 @@ only invisible orphans that the next ingest removes.
 
 import json
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.chunking import Chunk
+from ingest.database import connect
 from ingest.metadata import DocumentMetadata
 
 _SCHEMA = """
@@ -80,15 +80,8 @@ class Catalog:
         with self._connect() as db:
             db.executescript(_SCHEMA)
 
-    @contextmanager
     def _connect(self):
-        db = sqlite3.connect(self.path, timeout=30)
-        db.execute("PRAGMA journal_mode=WAL")
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+        return connect(self.path)
 
     @property
     def generation(self) -> int:

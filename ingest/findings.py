@@ -20,12 +20,12 @@ assessment section: that is where the auditors argue the verdict, a summary tabl
 import json
 import re
 import sqlite3
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Literal
 
+from ingest.database import connect
 from ingest.parsing import Block, ParsedDocument, Section
 from ingest.sentences import split_sentences
 
@@ -805,17 +805,9 @@ class FindingsStore:
         with self._connect() as db:
             db.executescript(_SCHEMA)
 
-    @contextmanager
     def _connect(self):
-        db = sqlite3.connect(self.path, timeout=30)
-        db.execute("PRAGMA journal_mode=WAL")
         # SQLite's lower() folds ASCII only; "Umeå" must match "UMEÅ".
-        db.create_function("casefold", 1, lambda s: s.casefold() if isinstance(s, str) else s, deterministic=True)
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
+        return connect(self.path, {"casefold": lambda s: s.casefold() if isinstance(s, str) else s})
 
     def replace(self, document_id: str, findings: list[Finding], status: str | None = None) -> None:
         """Make these the document's findings, in one transaction; running it twice changes nothing."""

@@ -1,0 +1,20 @@
+"""The SQLite file under AUDITQA_HOME that the catalog and the findings share: one way to open it."""
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def connect(path: Path, functions: dict[str, Callable] | None = None) -> Iterator[sqlite3.Connection]:
+    """A connection in WAL mode (readers never wait for the ingest writer), committed on success."""
+    db = sqlite3.connect(path, timeout=30)
+    db.execute("PRAGMA journal_mode=WAL")
+    for name, function in (functions or {}).items():
+        db.create_function(name, 1, function, deterministic=True)
+    try:
+        with db:
+            yield db
+    finally:
+        db.close()
