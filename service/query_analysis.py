@@ -39,8 +39,7 @@ class QuestionAnalysis:
 def _mention(name: str, question: str) -> bool:
     escaped = re.escape(name)
     # "Kalmarrapporten", "Umeågranskningen" name the municipality's report.
-    # "Kalmar- och Alvestarapporten": a hyphen before a space still ends the name.
-    capitalized = re.compile(rf"(?<![\w-]){escaped}s?(?:rapport(?:en)?|granskningen)?(?:(?![\w-])|-(?=\s))")
+    capitalized = re.compile(rf"(?<![\w-]){escaped}s?(?:rapport(?:en)?|granskningen)?(?![\w-])")
     for match in capitalized.finditer(question):
         before = question[: match.start()].rstrip()
         sentence_start = not before or before[-1] in ".!?:"
