@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.chunking import Chunk
-from ingest.database import connect
+from ingest.database import connect, ensure_schema
 from ingest.metadata import DocumentMetadata
 
 _SCHEMA = """
@@ -76,9 +76,7 @@ class ChunkRecord:
 class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        ensure_schema(path, _SCHEMA)
 
     def _connect(self):
         return connect(self.path)

@@ -18,3 +18,9 @@ def connect(path: Path, functions: dict[str, Callable] | None = None) -> Iterato
             yield db
     finally:
         db.close()
+
+
+def ensure_schema(path: Path, schema: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with connect(path) as db:
+        db.executescript(schema)

@@ -25,7 +25,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Literal
 
-from ingest.database import connect
+from ingest.database import connect, ensure_schema
 from ingest.parsing import Block, ParsedDocument, Section
 from ingest.sentences import split_sentences
 
@@ -801,9 +801,7 @@ class FindingsStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        ensure_schema(path, _SCHEMA)
 
     def _connect(self):
         # SQLite's lower() folds ASCII only; "Umeå" must match "UMEÅ".

@@ -54,22 +54,20 @@ def _mention(name: str, question: str) -> bool:
     )
 
 
+# The first matching cue decides what kind of fact the question asks for.
+_ANSWER_TYPES = (
+    ("count", r"\bhur (många|stor andel)\b|\bantal(et)?\b|\bhow many\b"),
+    ("amount", r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bbudget"),
+    ("date", r"\bnär\b|\bvilket (datum|år)\b|\bdatum\b|\bwhen\b|\bwhat date\b|\bwhich year\b"),
+    ("name", r"\bvad heter\b|\bwhat is the name\b|\bnamnet på\b"),
+    ("person", r"\bvem\b|\bvilka personer\b|\bvilken revisor\b|\bwho\b|\bskrev\b|\bförfattare"),
+    ("list", r"\bvilka\b|\bwhich\b|\blista\b|\bwhat are\b"),
+    ("yesno", r"^(finns|har|är|gör|kan|bedömdes|fick|do|does|is|are|has|did)\b"),
+)
+
+
 def _answer_type(q: str) -> str:
-    if re.search(r"\bhur (många|stor andel)\b|\bantal(et)?\b|\bhow many\b", q):
-        return "count"
-    if re.search(r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bbudget", q):
-        return "amount"
-    if re.search(r"\bnär\b|\bvilket (datum|år)\b|\bdatum\b|\bwhen\b|\bwhat date\b|\bwhich year\b", q):
-        return "date"
-    if re.search(r"\bvad heter\b|\bwhat is the name\b|\bnamnet på\b", q):
-        return "name"
-    if re.search(r"\bvem\b|\bvilka personer\b|\bvilken revisor\b|\bwho\b|\bskrev\b|\bförfattare", q):
-        return "person"
-    if re.search(r"\bvilka\b|\bwhich\b|\blista\b|\bwhat are\b", q):
-        return "list"
-    if re.search(r"^(finns|har|är|gör|kan|bedömdes|fick|do|does|is|are|has|did)\b", q):
-        return "yesno"
-    return "general"
+    return next((kind for kind, pattern in _ANSWER_TYPES if re.search(pattern, q)), "general")
 
 
 def analyze_question(question: str, corpus_municipalities: tuple[str, ...], corpus_years: tuple[int, ...]) -> QuestionAnalysis:
