@@ -20,7 +20,11 @@ def connect(path: Path, functions: dict[str, Callable] | None = None) -> Iterato
         db.close()
 
 
-def ensure_schema(path: Path, schema: str) -> None:
+def ensure_schema(path: Path, schema: str, added_columns: tuple[tuple[str, str, str], ...] = ()) -> None:
+    """Create the tables, and add the (table, column, type) columns that a file from an older version lacks."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with connect(path) as db:
         db.executescript(schema)
+        for table, column, kind in added_columns:
+            if column not in {row[1] for row in db.execute(f"PRAGMA table_info({table})")}:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")

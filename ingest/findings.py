@@ -58,6 +58,8 @@ class Finding:
     motivation: str | None = None
     inconsistent: bool = False
     sources: list[FindingSource] = field(default_factory=list)
+    # Where the introduction lists the kontrollmål, apart from `sources`: the list states no verdict.
+    listed: FindingSource | None = None
     # Why a kontrollmål has no verdict ("Ej bedömt" in the report, or none found).
     note: str | None = None
     # Filled from the catalog's document metadata when read back from the store.
@@ -77,6 +79,7 @@ class Finding:
             "inconsistent": self.inconsistent,
             "note": self.note,
             "sources": [asdict(s) for s in self.sources],
+            "listed": asdict(self.listed) if self.listed else None,
         }
 
 
@@ -373,7 +376,7 @@ class _KontrollmalReader:
     def _finding(self, document_id: str, goal: _Kontrollmal) -> Finding:
         evidence = ([goal.assessment] if goal.assessment else []) + goal.summaries
         if not evidence:
-            return Finding(document_id, "kontrollmal", goal.text, goal.listed.section, sources=[goal.listed], note=NOTE_NO_VERDICT)
+            return Finding(document_id, "kontrollmal", goal.text, goal.listed.section, sources=[goal.listed], listed=goal.listed, note=NOTE_NO_VERDICT)
         primary = evidence[0]
         readings = {(e.reading.verdict, e.reading.assessed) for e in evidence}
         return Finding(
@@ -385,6 +388,7 @@ class _KontrollmalReader:
             motivation=_join(primary.motivation),
             inconsistent=len(readings) > 1,
             sources=[e.source for e in evidence],
+            listed=goal.listed,
             note=None if primary.reading.assessed else NOTE_NOT_ASSESSED,
         )
 
@@ -783,6 +787,7 @@ CREATE TABLE IF NOT EXISTS findings (
     inconsistent INTEGER NOT NULL DEFAULT 0,
     note TEXT,
     sources TEXT NOT NULL DEFAULT '[]',
+    listed TEXT,
     PRIMARY KEY (document_id, position)
 );
 CREATE INDEX IF NOT EXISTS findings_by_kind_verdict ON findings (kind, verdict);
@@ -793,7 +798,7 @@ CREATE TABLE IF NOT EXISTS findings_status (
 );
 """
 
-_COLUMNS = "f.document_id, f.kind, f.text, f.section, f.verdict, f.motivation, f.inconsistent, f.note, f.sources"
+_COLUMNS = "f.document_id, f.kind, f.text, f.section, f.verdict, f.motivation, f.inconsistent, f.note, f.sources, f.listed"
 
 
 class FindingsStore:
@@ -801,7 +806,7 @@ class FindingsStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        ensure_schema(path, _SCHEMA)
+        ensure_schema(path, _SCHEMA, added_columns=(("findings", "listed", "TEXT"),))
 
     def _connect(self):
         # SQLite's lower() folds ASCII only; "Umeå" must match "UMEÅ".
@@ -812,10 +817,12 @@ class FindingsStore:
         with self._connect() as db:
             db.execute("DELETE FROM findings WHERE document_id=?", (document_id,))
             db.executemany(
-                "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO findings (document_id, position, kind, text, section, verdict, motivation, inconsistent, note, sources, listed)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (document_id, i, f.kind, f.text, f.section, f.verdict, f.motivation, int(f.inconsistent), f.note,
-                     json.dumps([asdict(s) for s in f.sources], ensure_ascii=False))
+                     json.dumps([asdict(s) for s in f.sources], ensure_ascii=False),
+                     json.dumps(asdict(f.listed), ensure_ascii=False) if f.listed else None)
                     for i, f in enumerate(findings)
                 ],
             )
@@ -900,9 +907,10 @@ def _metadata(db: sqlite3.Connection, alias: str) -> tuple[str, str]:
 
 
 def _finding_from_row(row: tuple) -> Finding:
-    document_id, kind, text, section, verdict, motivation, inconsistent, note, sources, _, municipality, year = row
+    document_id, kind, text, section, verdict, motivation, inconsistent, note, sources, listed, _, municipality, year = row
     return Finding(
         document_id=document_id, kind=kind, text=text, section=section, verdict=verdict, motivation=motivation,
-        inconsistent=bool(inconsistent), sources=[FindingSource(**s) for s in json.loads(sources)], note=note,
+        inconsistent=bool(inconsistent), sources=[FindingSource(**s) for s in json.loads(sources)],
+        listed=FindingSource(**json.loads(listed)) if listed else None, note=note,
         municipality=municipality, year=year,
     )

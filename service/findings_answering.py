@@ -155,6 +155,12 @@ def _where(section: str) -> str:
     return f"avsnitt {section}" if _numbered(section) else f"avsnittet ”{section}”"
 
 
+def _place(goal: Finding, source: FindingSource) -> str:
+    # A source outside the kontrollmål's own section is a summary that restates the verdict.
+    own = source.section == goal.section or source.section.startswith(goal.section + ".")
+    return _where(source.section) if own else f"sammanställningen i {_where(source.section)}"
+
+
 def _names(labels: list[str]) -> str:
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " och " + labels[-1]
 
@@ -199,6 +205,16 @@ class _Citations:
 
     def source(self, document_id: str, source: FindingSource) -> str:
         return self.mark(document_id, source.char_start, source.char_end)
+
+    def together(self, document_id: str, sources: list[FindingSource]) -> str:
+        """One citation per chunk for sources that belong together, such as the items of one list."""
+        spans: dict[str, tuple[int, int]] = {}
+        for s in sources:
+            record = self.holder(document_id, s.char_start, s.char_end)
+            if record is not None:
+                start, end = spans.get(record.chunk.chunk_id, (s.char_start, s.char_end))
+                spans[record.chunk.chunk_id] = (min(start, s.char_start), max(end, s.char_end))
+        return "".join(self.mark(document_id, start, end) for start, end in sorted(spans.values()))
 
     def sentence(self, document_id: str, sentence: str, near: FindingSource) -> str | None:
         """Cite a sentence of a finding's motivation where the report has it, searching the chunk of `near` first."""
@@ -285,8 +301,12 @@ class FindingsAnswerer:
             text = self._verdict_overview(documents, found, asked.verdict, statuses, cite)
         return Answer(text, grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "kontrollmal", "verdict": asked.verdict})
 
-    def _verdict_phrase(self, goal: Finding, cite: _Citations) -> str:
-        """"ej uppfyllt (avsnitt 2.6.4) [1]", or both verdicts of a kontrollmål the report assesses inconsistently."""
+    def _verdict_phrase(self, goal: Finding, cite: _Citations, every_source: bool = False) -> str:
+        """"ej uppfyllt (avsnitt 2.6.4) [1]", or both verdicts of a kontrollmål the report assesses inconsistently.
+
+        `every_source` also cites the summary that repeats a consistent verdict: worth it for one kontrollmål,
+        noise in a list of nine.
+        """
         if not goal.sources:
             return goal.note or _NOT_ASSESSED
         primary = goal.sources[0]
@@ -294,14 +314,13 @@ class FindingsAnswerer:
             # The note says why: "Ej bedömt" in the report, or no verdict found for it.
             return f"{goal.note or _NOT_ASSESSED} {cite.source(goal.document_id, primary)}"
         if not goal.inconsistent:
-            return f"{goal.verdict} ({_where(primary.section)}) {cite.source(goal.document_id, primary)}"
+            stated = goal.sources if every_source else [primary]
+            places = "; även i ".join(_place(goal, s) for s in stated)
+            marks = "".join(cite.source(goal.document_id, s) for s in stated)
+            return f"{goal.verdict} ({places}) {marks}"
         others = [s for s in goal.sources[1:] if s.verdict != primary.verdict]
         parts = [f"bedöms som {goal.verdict} i {_where(primary.section)}"]
-        for other in others:
-            # A source outside the kontrollmål's own section is a summary that restates the verdict.
-            own = other.section == goal.section or other.section.startswith(goal.section + ".")
-            place = _where(other.section) if own else f"sammanställningen i {_where(other.section)}"
-            parts.append(f"som {other.verdict or _NOT_ASSESSED} i {place}")
+        parts += [f"som {other.verdict or _NOT_ASSESSED} i {_place(goal, other)}" for other in others]
         marks = "".join(cite.source(goal.document_id, s) for s in [primary, *others])
         return " men ".join(parts) + f" {marks}"
 
@@ -319,8 +338,11 @@ class FindingsAnswerer:
     def _verdict_block(self, document_id: str, goals: list[Finding], verdict: Verdict | None, cite: _Citations) -> str:
         label = self._label(document_id)
         if verdict is None:
-            lines = [f"{label} – {_count(len(goals), 'kontrollmal')}: {self._tally(goals)}"]
-            return "\n".join(lines + [self._goal_line(g, cite) for g in goals])
+            header = f"{label} – {_count(len(goals), 'kontrollmal')}: {self._tally(goals)}"
+            listed = [g.listed for g in goals if g.listed]
+            if listed:
+                header += f"; uppräknade i {_where(listed[0].section)} {cite.together(document_id, listed)}"
+            return "\n".join([header] + [self._goal_line(g, cite) for g in goals])
         items = [g for g in goals if g.verdict == verdict]
         # A kontrollmål given this verdict in one place and another verdict elsewhere in the report.
         elsewhere = [g for g in goals if g.verdict != verdict and any(s.verdict == verdict for s in g.sources)]
@@ -387,7 +409,7 @@ class FindingsAnswerer:
         if len(goals) == 1:
             goal = goals[0]
             number = f" {goal.section}" if _numbered(goal.section) else ""
-            lines = [f"{self._label(goal.document_id)}, kontrollmål{number} ”{goal.text}” – {self._verdict_phrase(goal, cite)}"]
+            lines = [f"{self._label(goal.document_id)}, kontrollmål{number} ”{goal.text}” – {self._verdict_phrase(goal, cite, every_source=True)}"]
             if goal.inconsistent:
                 lines.append("Rapporten är inte samstämmig i sin bedömning av kontrollmålet.")
             if goal.motivation and goal.sources:

@@ -122,6 +122,8 @@ class FindingOut(BaseModel):
     # Why a kontrollmål has no verdict ("Ej bedömt" in the report, or none found).
     note: str | None
     sources: list[FindingSourceOut]
+    # Where the report's introduction lists the kontrollmål (no verdict there); null for other kinds.
+    listed: FindingSourceOut | None = None
 
 
 class FindingList(BaseModel):

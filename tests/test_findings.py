@@ -4,6 +4,7 @@ Fast: parser + extractor only, no embedding model; the store and the ingest hook
 """
 
 import json
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -343,9 +344,13 @@ def test_store_round_trip(tmp_path):
     ]
     assert set(alvesta[0].to_dict()) == {
         "document_id", "municipality", "year", "kind", "text", "section", "verdict", "motivation", "inconsistent",
-        "note", "sources",
+        "note", "sources", "listed",
     }
     json.dumps([f.to_dict() for f in alvesta], ensure_ascii=False)
+    # Each kontrollmål keeps where the introduction lists it, apart from the sources that state its verdict.
+    goals = [f for f in alvesta if f.kind == "kontrollmal"]
+    assert goals and all(g.listed is not None and g.listed.verdict is None for g in goals)
+    assert all(g.listed.section != g.section and g.text[:30] in " ".join(g.listed.quote.split()) for g in goals)
 
     ej = store.query(municipality="ALVESTA", verdict="ej uppfyllt", kind="kontrollmal")
     assert [f.section for f in ej] == ["2.6", "2.8", "2.9"]
@@ -409,3 +414,20 @@ def test_ingest_stores_findings_and_remove_deletes_them(tmp_path):
     assert store.status(UMEA) == "no_assessments"
     assert ingestor.remove(ALVESTA)
     assert store.query(document_id=ALVESTA) == [] and store.status(ALVESTA) is None
+
+
+def test_store_adds_the_listed_column_to_an_older_file(tmp_path):
+    path = tmp_path / "catalog.sqlite3"
+    _catalog_with(path, HULTSFRED)
+    with sqlite3.connect(path) as db:
+        # The findings table as the first release created it, without `listed`.
+        db.execute(
+            "CREATE TABLE findings (document_id TEXT NOT NULL, position INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,"
+            " section TEXT NOT NULL, verdict TEXT, motivation TEXT, inconsistent INTEGER NOT NULL DEFAULT 0, note TEXT,"
+            " sources TEXT NOT NULL DEFAULT '[]', PRIMARY KEY (document_id, position))"
+        )
+        db.execute("INSERT INTO findings VALUES ('old', 0, 'rekommendation', 't', '4', NULL, NULL, 0, NULL, '[]')")
+    store = FindingsStore(path)
+    assert [f.listed for f in store.query(document_id="old")] == [None]
+    store.replace(HULTSFRED, extract(HULTSFRED)[1])
+    assert all(f.listed is not None for f in store.query(document_id=HULTSFRED, kind="kontrollmal"))

@@ -87,8 +87,9 @@ def test_alvesta_has_nine_kontrollmal_with_their_verdicts(api_client):
     sources = inconsistent[0]["sources"]
     assert {(s["section"], s["verdict"]) for s in sources} == {("2.9.2", "ej uppfyllt"), ("3.2", "delvis uppfyllt")}
     text = api_client.get(f"/v1/documents/{ALVESTA}").json()["text"]
-    for source in sources:
+    for source in sources + [f["listed"] for f in found]:
         assert text[source["char_start"] : source["char_end"]] == source["quote"]
+    assert {f["listed"]["section"] for f in found} == {"1.4"}
 
 
 @pytest.mark.slow
@@ -216,6 +217,26 @@ def test_one_kontrollmal_is_found_by_its_wording(api_client):
     assert body["answerer"] == "findings" and body["grounded"] is True
     assert "2.8" in body["answer"] and "ej uppfyllt" in body["answer"] and "delvis" not in body["answer"]
     assert any("saknas en samlande roll" in c["quote"] for c in body["citations"])
+
+
+@pytest.mark.slow
+def test_the_list_of_kontrollmal_cites_where_the_introduction_lists_them(api_client):
+    body = _ask(api_client, "Vilka kontrollmål hade granskningen i Hultsfred?")
+    assert body["answerer"] == "findings" and _listed(body["answer"]) == ["3.1", "3.2", "3.3", "3.4"]
+    first = body["citations"][0]
+    assert first["section"] == "2.2" and "uppräknade i avsnitt 2.2 [1]" in body["answer"].splitlines()[0]
+    for goal in ("Finns mål och aktiviteter", "Har analys och uppföljning genomförts"):
+        assert goal in first["quote"]
+    # In a list each verdict is cited once, where it is argued.
+    assert {c["section"] for c in body["citations"][1:]} == {"3.1.2", "3.2.2", "3.3.2", "3.4.2"}
+
+
+@pytest.mark.slow
+def test_one_kontrollmal_cites_every_place_that_states_its_verdict(api_client):
+    body = _ask(api_client, "Hur bedömdes kontrollmålet om återrapportering av vidtagna åtgärder i Hultsfred?")
+    assert body["answerer"] == "findings" and "delvis uppfyllt (avsnitt 3.3.2; även i sammanställningen i avsnitt 1.1)" in body["answer"]
+    quotes = [c["quote"] for c in body["citations"] if c["section"] in ("3.3.2", "1.1")]
+    assert quotes[0] == "Kontrollmålet bedöms som delvis uppfyllt." and "<p>Delvis uppfyllt</p>" in quotes[1]
 
 
 @pytest.mark.slow
