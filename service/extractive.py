@@ -189,9 +189,21 @@ def _has_asked_for_fact(answer_type: str, chosen: list, language: str) -> bool:
     return False
 
 
+# A unit that introduces what follows ("Målbilden beskrivs som:") or breaks off mid-sentence at a line end.
+_UNFINISHED = re.compile(r"(?::|[^.!?:;)\]”\"'>\d\s])\s*$")
+# How many following units an unfinished unit may take in: a list it introduces, the rest of its sentence.
+_MAX_CONTINUATION = 6
+
+
 def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
-    """Each unit's quotable span; runs of very short units (a signature: date, name, title) quote together."""
-    short = [len(text[s - base : e - base].split()) <= 4 for s, e in spans]
+    """Each unit's quotable span.
+
+    Runs of very short units (a signature: date, name, title) quote together, and a unit that is not a
+    whole statement on its own runs on: a lead ending in ':' through the list it introduces, a sentence
+    broken at a line end through its end. Quoting "Målbilden beskrivs som:" alone would answer nothing.
+    """
+    units = [text[s - base : e - base] for s, e in spans]
+    short = [len(u.split()) <= 4 for u in units]
     windows = list(spans)
     i = 0
     while i < len(spans):
@@ -201,7 +213,30 @@ def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> 
         if j > i:
             windows[i : j + 1] = [(spans[i][0], spans[j][1])] * (j - i + 1)
         i = j + 1
+    for i, unit in enumerate(units):
+        if short[i] or not _UNFINISHED.search(unit):
+            continue
+        end = i
+        # A lead takes in the items of its list; a broken sentence goes on in lower case. A bullet that
+        # lacks a full stop is whole as it is: the next bullet is not its continuation.
+        goes_on = _is_item if unit.rstrip().endswith(":") else _is_rest_of_sentence
+        while end + 1 < len(units) and end - i < _MAX_CONTINUATION and goes_on(units[end + 1]):
+            end += 1
+            if goes_on is _is_rest_of_sentence and not _UNFINISHED.search(units[end]):
+                break
+        windows[i] = (windows[i][0], max(windows[i][1], spans[end][1]))
     return windows
+
+
+def _is_item(unit: str) -> bool:
+    stripped = unit.lstrip(" ")
+    if "\t" in stripped or stripped.startswith("#"):
+        return False  # a table row or a heading ends the list
+    return bool(re.match(r"[-–•▶*]|\d+[.)]\s", stripped)) or len(stripped.split()) <= 12
+
+
+def _is_rest_of_sentence(unit: str) -> bool:
+    return unit[:1].islower()
 
 
 def _related(a: str, b: str) -> bool:
