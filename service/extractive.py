@@ -110,12 +110,13 @@ class ExtractiveAnswerer:
         if not self._supported(best_similarity, best_overlap, request):
             return refusal("frågan", self.summary, evidence=evidence)
         limit = self.max_sentences + (2 if request.analysis.answer_type == "list" else 0)
-        seen: set[tuple[str, int]] = set()
         chosen = []
         for c in candidates:
-            key = (c[3].record.chunk.document_id, c[4])
-            if c[0] >= best_score - 0.035 and key not in seen and len(chosen) < limit:
-                seen.add(key)
+            if c[0] < best_score - 0.035 or len(chosen) >= limit:
+                break
+            document_id = c[3].record.chunk.document_id
+            # Windows overlap where a lead takes in its list: each stretch of text is quoted once.
+            if not any(o[3].record.chunk.document_id == document_id and c[4] < o[5] and o[4] < c[5] for o in chosen):
                 chosen.append(c)
         if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language):
             # A question for a figure or a date answered without one would only look like an answer.
@@ -189,9 +190,7 @@ def _has_asked_for_fact(answer_type: str, chosen: list, language: str) -> bool:
     return False
 
 
-# A unit that introduces what follows ("Målbilden beskrivs som:") or breaks off mid-sentence at a line end.
-_UNFINISHED = re.compile(r"(?::|[^.!?:;)\]”\"'>\d\s])\s*$")
-# How many following units an unfinished unit may take in: a list it introduces, the rest of its sentence.
+# How many following units a unit may take in: the list it introduces, the rest of its sentence.
 _MAX_CONTINUATION = 6
 
 
@@ -200,7 +199,7 @@ def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> 
 
     Runs of very short units (a signature: date, name, title) quote together, and a unit that is not a
     whole statement on its own runs on: a lead ending in ':' through the list it introduces, a sentence
-    broken at a line end through its end. Quoting "Målbilden beskrivs som:" alone would answer nothing.
+    broken at a page end through its end. Quoting "Målbilden beskrivs som:" alone would answer nothing.
     """
     units = [text[s - base : e - base] for s, e in spans]
     short = [len(u.split()) <= 4 for u in units]
@@ -214,29 +213,27 @@ def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> 
             windows[i : j + 1] = [(spans[i][0], spans[j][1])] * (j - i + 1)
         i = j + 1
     for i, unit in enumerate(units):
-        if short[i] or not _UNFINISHED.search(unit):
-            continue
+        lead = unit.rstrip().endswith(":")
         end = i
-        # A lead takes in the items of its list; a broken sentence goes on in lower case. A bullet that
-        # lacks a full stop is whole as it is: the next bullet is not its continuation.
-        goes_on = _is_item if unit.rstrip().endswith(":") else _is_rest_of_sentence
-        while end + 1 < len(units) and end - i < _MAX_CONTINUATION and goes_on(units[end + 1]):
-            end += 1
-            if goes_on is _is_rest_of_sentence and not _UNFINISHED.search(units[end]):
+        # A lead takes in the items of its list; a unit that starts in lower case continues the one before
+        # it (a sentence broken at a page end, "eller KPMG, …" after a contact line). A bullet that lacks a
+        # full stop is whole: the next bullet does not continue it.
+        while end + 1 < len(units) and end - i < _MAX_CONTINUATION:
+            following = units[end + 1]
+            gap = text[spans[end][1] - base : spans[end + 1][0] - base]
+            if not (following[:1].islower() or lead and _is_item(following, gap)):
                 break
-        windows[i] = (windows[i][0], max(windows[i][1], spans[end][1]))
+            end += 1
+        if end > i:
+            windows[i] = (windows[i][0], max(windows[i][1], spans[end][1]))
     return windows
 
 
-def _is_item(unit: str) -> bool:
-    stripped = unit.lstrip(" ")
-    if "\t" in stripped or stripped.startswith("#"):
+def _is_item(unit: str, gap: str) -> bool:
+    """Whether a unit is an item of the list a lead introduces: marked as one, or a short line of the same block."""
+    if "\t" in unit or unit.startswith("#"):
         return False  # a table row or a heading ends the list
-    return bool(re.match(r"[-–•▶*]|\d+[.)]\s", stripped)) or len(stripped.split()) <= 12
-
-
-def _is_rest_of_sentence(unit: str) -> bool:
-    return unit[:1].islower()
+    return bool(re.match(r"[-–•▶*]|\d+[.)]\s", unit)) or (len(unit.split()) <= 12 and gap.count("\n") < 2)
 
 
 def _related(a: str, b: str) -> bool:

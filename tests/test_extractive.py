@@ -1,0 +1,40 @@
+"""Quote windows of the extractive answerer, on units as ingest's parser cuts them."""
+
+from ingest.parsing import ReportParser
+from service.extractive import _quote_windows
+
+REPORT = (
+    "## 3.1 Mål\n\n"
+    "I februari 2015 beslutar kommunfullmäktige om ett åtgärdsprogram. Målbilden beskrivs som:\n"
+    "- Så många som möjligt ska kunna stå på egna ben.\n"
+    "- Vi har en effektiv och tydlig organisation.\n\n"
+    "Det finns flera olika studieinriktningar, bl.a. finns akademikerspår för\n\n"
+    "personer med studievana samt yrkesspår.\n\n"
+    "- Integrationsprogrammet är under revidering\n"
+    "- Mottagna flyktingar redovisas per år.\n"
+)
+
+
+def _window_of(text: str, unit_start: str) -> str:
+    spans = tuple(u for block in ReportParser().run(text).blocks for u in block.units)
+    windows = _quote_windows(text, 0, spans)
+    index = next(i for i, (s, _) in enumerate(spans) if text[s:].startswith(unit_start))
+    start, end = windows[index]
+    return text[start:end]
+
+
+def test_a_lead_quotes_the_list_it_introduces():
+    window = _window_of(REPORT, "Målbilden")
+    assert window.startswith("Målbilden beskrivs som:") and window.endswith("tydlig organisation.")
+
+
+def test_a_sentence_broken_at_a_page_end_runs_to_its_end():
+    assert _window_of(REPORT, "Det finns flera").endswith("samt yrkesspår.")
+
+
+def test_a_bullet_without_a_full_stop_stays_whole():
+    assert _window_of(REPORT, "- Integrationsprogrammet") == "- Integrationsprogrammet är under revidering"
+
+
+def test_a_whole_sentence_is_its_own_window():
+    assert _window_of(REPORT, "I februari") == "I februari 2015 beslutar kommunfullmäktige om ett åtgärdsprogram."
