@@ -28,6 +28,33 @@ class Chunk:
     page: int | None = None
 
 
+def unit_contexts(chunk: Chunk) -> list[str]:
+    """Per unit, what it needs to be read alone: a table row its table's title and header rows, else nothing.
+
+    "1 Socialsekreterare 7 2016- 9 072 10 812" only answers "what was the anslag?" beside the header
+    "Plan Åtgärd Tj. Period Anslag Utnyttjat" and the title "Bilaga 4: Åtgärdsplan socialnämnden".
+    """
+    lines = chunk.context.splitlines()
+    title = lines[0].split(" > ")[-1] if lines else ""
+    # A table split over chunks carries its header in the context.
+    header = [lines[-1]] if len(lines) > 1 and "\t" in lines[-1] else []
+    rows = len(header)  # rows of the current table seen so far
+    contexts = []
+    for start, end in chunk.units:
+        unit = chunk.text[start - chunk.char_start : end - chunk.char_start]
+        if "\t" not in unit:
+            rows = 0
+            contexts.append("")
+            continue
+        if rows == 0:
+            header = [unit]
+        elif rows == 1 and unit.startswith("\t"):
+            header.append(unit)  # a second header row: the years under "Anslag" and "Utnyttjat"
+        rows += 1
+        contexts.append("\n".join(p for p in (title, *header) if p and p != unit))
+    return contexts
+
+
 def chunk_id_for(document_id: str, start: int, end: int, text: str) -> str:
     return hashlib.sha256(f"{document_id}\x00{start}\x00{end}\x00{text}".encode()).hexdigest()[:24]
 

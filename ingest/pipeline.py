@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.catalog import Catalog
-from ingest.chunking import Chunk, SectionChunker
+from ingest.chunking import Chunk, SectionChunker, unit_contexts
 from ingest.embedding import Embedder
 from ingest.findings import FindingsExtractor, FindingsStore
 from ingest.lexical import LexicalIndex
@@ -209,7 +209,10 @@ class Ingestor:
         for start in range(0, len(chunks), EMBED_GROUP_CHUNKS):
             group = chunks[start : start + EMBED_GROUP_CHUNKS]
             texts = [embedding_text(c, doc.metadata) for c in group]
-            texts += [doc.loaded.text[s:e] for c in group for s, e in c.units]
+            texts += [
+                f"{context}\n{doc.loaded.text[s:e]}" if context else doc.loaded.text[s:e]
+                for c in group for (s, e), context in zip(c.units, unit_contexts(c))
+            ]
             vectors = self.embedder.embed_passages(texts)
             chunk_vectors.append(vectors[: len(group)])
             offset = len(group)

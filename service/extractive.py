@@ -10,6 +10,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from ingest.catalog import ChunkRecord
+from ingest.chunking import unit_contexts
 from ingest.lexical import SwedishAnalyzer
 from ingest.store import VectorStore
 from service.answering import Answer, AnswerRequest, Citation, CorpusSummary, refusal
@@ -17,18 +19,45 @@ from service.answering import Answer, AnswerRequest, Citation, CorpusSummary, re
 _NUMBER = re.compile(r"\d")
 _AMOUNT = re.compile(r"\d[\d  ,.]*\s*(kr|kronor|mnkr|tkr|mkr|miljoner|procent|%)", re.IGNORECASE)
 _DATE = re.compile(
-    r"\b(19|20)\d\d(-\d\d-\d\d)?\b|\b\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)\b",
+    r"\b(19|20)\d\d(-\d\d-\d\d)?\b|\b\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)\b"
+    # Older reports write "18/12-06" and "januari -07".
+    r"|\b\d{1,2}/\d{1,2}-\d\d\b|\b(januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) -\d\d\b",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+\b")
+# Audit firms that do municipal audits in Sweden.
+_FIRM = re.compile(r"\b(KPMG|PwC|EY|Ernst & Young|Deloitte|BDO|Grant Thornton|Öhrlings|Revisionskontoret|Komrev)\b")
 # Who did something: a person's name or an audit firm.
-_AGENT = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+\b|\b(KPMG|PwC|EY|Deloitte|BDO|Grant Thornton)\b")
+_AGENT = re.compile(f"{_NAME.pattern}|{_FIRM.pattern}")
 # Question words and words every report shares: they say nothing about which sentence answers.
 _QUESTION_WORDS = frozenset(
     """vad vilka vilken vilket hur när var vem varför finns fanns många mycket står enligt rapporten rapport
     granskningen granskning revisorerna kommun kommunen kommunens what which how when who where why does did
     the report audit municipality""".split()
 )
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A quotable window of a retrieved chunk and how well it answers."""
+
+    score: float
+    similarity: float
+    overlap: float
+    record: ChunkRecord
+    start: int
+    end: int
+    # A table row's title and header rows (ingest.chunking.unit_contexts), else "".
+    context: str
+
+    @property
+    def document_id(self) -> str:
+        return self.record.chunk.document_id
+
+    @property
+    def text(self) -> str:
+        chunk = self.record.chunk
+        return chunk.text[self.start - chunk.char_start : self.end - chunk.char_start]
 
 
 @dataclass(frozen=True)
@@ -96,27 +125,29 @@ class ExtractiveAnswerer:
             similarities = units.vectors @ request.query_vector
             text = hit.record.chunk.text
             base = hit.record.chunk.char_start
-            for (start, end), similarity in zip(_quote_windows(text, base, units.spans), similarities):
+            windows = _quote_windows(text, base, units.spans)
+            for (start, end), similarity, context in zip(windows, similarities, unit_contexts(hit.record.chunk)):
                 sentence = text[start - base : end - base]
-                overlap = self._overlap(question_stems, sentence)
+                # A table row is matched with its header and title, as it was embedded.
+                overlap = self._overlap(question_stems, f"{context}\n{sentence}")
                 cue = _cue_bonus(request.analysis.answer_type, sentence)
                 score = float(similarity) + 0.25 * overlap + 0.04 * cue + 0.02 / (rank + 1)
-                candidates.append((score, float(similarity), overlap, hit, start, end))
+                candidates.append(_Candidate(score, float(similarity), overlap, hit.record, start, end, context))
         if not candidates:
             return refusal("frågan", self.summary, evidence={"reason": "no_units"})
-        candidates.sort(key=lambda c: c[0], reverse=True)
-        best_score, best_similarity, best_overlap = candidates[0][:3]
+        candidates.sort(key=lambda c: c.score, reverse=True)
+        best = candidates[0]
+        best_score, best_similarity, best_overlap = best.score, best.similarity, best.overlap
         evidence = {"similarity": round(best_similarity, 4), "overlap": round(best_overlap, 4), "score": round(best_score, 4)}
         if not self._supported(best_similarity, best_overlap, request):
             return refusal("frågan", self.summary, evidence=evidence)
         limit = self.max_sentences + (2 if request.analysis.answer_type == "list" else 0)
         chosen = []
         for c in candidates:
-            if c[0] < best_score - 0.035 or len(chosen) >= limit:
+            if c.score < best_score - 0.035 or len(chosen) >= limit:
                 break
-            document_id = c[3].record.chunk.document_id
             # Windows overlap where a lead takes in its list: each stretch of text is quoted once.
-            if not any(o[3].record.chunk.document_id == document_id and c[4] < o[5] and o[4] < c[5] for o in chosen):
+            if not any(o.document_id == c.document_id and c.start < o.end and o.start < c.end for o in chosen):
                 chosen.append(c)
         if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language):
             # A question for a figure or a date answered without one would only look like an answer.
@@ -129,26 +160,25 @@ class ExtractiveAnswerer:
             return similarity >= t.cross_language_similarity
         return similarity >= t.strong_similarity or (similarity >= t.min_similarity and overlap >= t.min_overlap)
 
-    def _compose(self, chosen: list, evidence: dict) -> Answer:
+    def _compose(self, chosen: list["_Candidate"], evidence: dict) -> Answer:
         # Report order reads better than score order, and keeps one citation per chunk.
-        chosen.sort(key=lambda c: (c[3].record.chunk.document_id, c[4]))
+        chosen.sort(key=lambda c: (c.document_id, c.start))
         numbers: dict[str, int] = {}
         citations: list[Citation] = []
         lines: list[str] = []
-        for _, _, _, hit, start, end in chosen:
-            record = hit.record
+        for c in chosen:
+            record = c.record
             chunk_id = record.chunk.chunk_id
             if chunk_id not in numbers:
                 numbers[chunk_id] = len(numbers) + 1
-                citations.append(Citation(numbers[chunk_id], record, start, end))
+                citations.append(Citation(numbers[chunk_id], record, c.start, c.end))
             else:
                 # Widen the chunk's quote to cover every sentence taken from it.
                 index = numbers[chunk_id] - 1
                 old = citations[index]
-                citations[index] = Citation(old.n, record, min(old.quote_start, start), max(old.quote_end, end))
-            sentence = " ".join(record.chunk.text[start - record.chunk.char_start : end - record.chunk.char_start].split())
+                citations[index] = Citation(old.n, record, min(old.quote_start, c.start), max(old.quote_end, c.end))
             origin = f"{record.metadata.municipality} {record.metadata.year}, avsnitt {record.chunk.section}"
-            lines.append(f"{origin}: {sentence} [{numbers[chunk_id]}]")
+            lines.append(f"{origin}: {_readable(c.text, c.context)} [{numbers[chunk_id]}]")
         return Answer(text="\n".join(lines), grounded=True, citations=tuple(citations), evidence=evidence)
 
 
@@ -163,6 +193,8 @@ def _cue_bonus(answer_type: str, sentence: str) -> float:
         return 1.0 if _NAME.search(sentence) else 0.0
     if answer_type == "person":
         return 1.0 if _AGENT.search(sentence) else 0.0
+    if answer_type == "firm":
+        return 1.0 if _FIRM.search(sentence) else 0.0
     return 0.0
 
 
@@ -177,17 +209,23 @@ _COUNT = re.compile(
 _FACT_OVERLAP = 0.25
 
 
-def _has_asked_for_fact(answer_type: str, chosen: list, language: str) -> bool:
+def _has_asked_for_fact(answer_type: str, chosen: list["_Candidate"], language: str) -> bool:
     """Whether a chosen sentence holds the kind of fact asked for (a figure: in a sentence on the subject)."""
-    pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "name": _NAME}.get(answer_type)
+    pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "name": _NAME, "firm": _FIRM}.get(answer_type)
     if pattern is None:
         return True
     min_overlap = _FACT_OVERLAP if answer_type in ("count", "amount") and language == "sv" else 0.0
-    for _, _, overlap, hit, start, end in chosen:
-        chunk = hit.record.chunk
-        if overlap >= min_overlap and pattern.search(chunk.text[start - chunk.char_start : end - chunk.char_start]):
-            return True
-    return False
+    return any(c.overlap >= min_overlap and pattern.search(c.text) for c in chosen)
+
+
+def _readable(quote: str, context: str) -> str:
+    """The quote on one line; a table row with its header's labels: "Anslag: 9 072; Utnyttjat: 10 812"."""
+    cells = quote.split("\t")
+    header = next((line.split("\t") for line in context.splitlines() if "\t" in line), None)
+    if len(cells) < 2 or not header or len(header) != len(cells):
+        return " ".join(quote.split())
+    pairs = [f"{label.strip()}: {value.strip()}" if label.strip() else value.strip() for label, value in zip(header, cells) if value.strip()]
+    return "; ".join(pairs)
 
 
 # How many following units a unit may take in: the list it introduces, the rest of its sentence.

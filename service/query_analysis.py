@@ -32,7 +32,7 @@ class QuestionAnalysis:
     municipalities: tuple[str, ...] = ()
     unknown_municipalities: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
-    answer_type: str = "general"  # count | amount | date | person | name | list | yesno | general
+    answer_type: str = "general"  # count | amount | date | name | firm | person | list | yesno | general
     language: str = "sv"  # "en" when the question is written in English
 
 
@@ -54,12 +54,14 @@ def _mention(name: str, question: str) -> bool:
     )
 
 
-# The first matching cue decides what kind of fact the question asks for.
+# The cue that comes first in the question decides what kind of fact it asks for ("Vem yrkade bifall …
+# när rapporten behandlades?" asks for a person); on a tie, the earlier entry in this table.
 _ANSWER_TYPES = (
     ("count", r"\bhur (många|stor andel)\b|\bantal(et)?\b|\bhow many\b"),
     ("amount", r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bbudget"),
     ("date", r"\bnär\b|\bvilket (datum|år)\b|\bdatum\b|\bwhen\b|\bwhat date\b|\bwhich year\b"),
     ("name", r"\bvad heter\b|\bwhat is the name\b|\bnamnet på\b"),
+    ("firm", r"\bvilken (revisionsbyrå|revisionsfirma|byrå|konsult)|\bvilket (revisionsbolag|konsultföretag|företag)\b|\bwhich (audit |accounting )?firm\b"),
     ("person", r"\bvem\b|\bvilka personer\b|\bvilken revisor\b|\bwho\b|\bskrev\b|\bförfattare"),
     ("list", r"\bvilka\b|\bwhich\b|\blista\b|\bwhat are\b"),
     ("yesno", r"^(finns|har|är|gör|kan|bedömdes|fick|do|does|is|are|has|did)\b"),
@@ -67,7 +69,8 @@ _ANSWER_TYPES = (
 
 
 def _answer_type(q: str) -> str:
-    return next((kind for kind, pattern in _ANSWER_TYPES if re.search(pattern, q)), "general")
+    found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(_ANSWER_TYPES) if (m := re.search(pattern, q))]
+    return min(found)[2] if found else "general"
 
 
 def analyze_question(question: str, corpus_municipalities: tuple[str, ...], corpus_years: tuple[int, ...]) -> QuestionAnalysis:

@@ -38,3 +38,17 @@ def test_a_bullet_without_a_full_stop_stays_whole():
 
 def test_a_whole_sentence_is_its_own_window():
     assert _window_of(REPORT, "I februari") == "I februari 2015 beslutar kommunfullmäktige om ett åtgärdsprogram."
+
+
+def test_a_table_row_is_read_with_its_header_labels():
+    from ingest.chunking import Chunk, unit_contexts
+    from service.extractive import _readable
+
+    text = "Bilaga 4: Åtgärdsplan socialnämnden\n\nPlan\tÅtgärd\tTj.\tAnslag\tUtnyttjat\n1\tSocialsekreterare\t7\t9 072\t10 812"
+    header, row = text.index("Plan"), text.index("1\tSocial")
+    chunk = Chunk("c", "d", 0, len(text), text, "Bilaga 4", "Bilaga 4", "table", "Bilaga 4: Åtgärdsplan socialnämnden",
+                  ((0, 35), (header, row - 1), (row, len(text))))
+    contexts = unit_contexts(chunk)
+    assert contexts[0] == "" and contexts[2] == "Bilaga 4: Åtgärdsplan socialnämnden\nPlan\tÅtgärd\tTj.\tAnslag\tUtnyttjat"
+    assert _readable(text[row:], contexts[2]) == "Plan: 1; Åtgärd: Socialsekreterare; Tj.: 7; Anslag: 9 072; Utnyttjat: 10 812"
+    assert _readable("En mening\tmed en tabb.", "") == "En mening med en tabb."
