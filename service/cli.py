@@ -235,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     from ingest.embedding import EmbeddingModelError
     from ingest.metadata import ManifestError
     from ingest.model_build import ModelBuildError
+    from ingest.onnx_export import OnnxExportError
     from ingest.pipeline import IngestError
     from ingest.store import StoreError
     from service.qa import QuestionError
@@ -242,7 +243,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args, get_settings())
-    except (CliError, IngestError, ManifestError, ModelBuildError, EmbeddingModelError, StoreError, QuestionError, UnknownFilterError) as exc:
+    except (
+        CliError, IngestError, ManifestError, ModelBuildError, OnnxExportError, EmbeddingModelError, StoreError, QuestionError,
+        UnknownFilterError,
+    ) as exc:
         print(f"auditqa {args.command}: {exc}", file=sys.stderr)
         return 2
 

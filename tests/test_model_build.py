@@ -197,3 +197,41 @@ def test_top1_retrieval_matches_engine(engine, embedder, passage_vectors):
 @pytest.mark.slow
 def test_embed_passages_of_nothing(embedder):
     assert embedder.embed_passages([]).shape == (0, embedder.dimension)
+
+
+@pytest.mark.slow
+def test_embeddings_equal_sentence_transformers_on_the_same_directory(e5_model_dir, embedder):
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformer(str(e5_model_dir), device="cpu", local_files_only=True)
+    texts = ["query: " + q for q in QUERIES] + ["passage: " + p for p in corpus_paragraphs()[:12]]
+    expected = reference.encode(texts, normalize_embeddings=True, batch_size=4)
+    ours = np.concatenate([np.stack([embedder.embed_query(q) for q in QUERIES]), embedder.embed_passages(corpus_paragraphs()[:12])])
+    assert np.sum(expected * ours, axis=1).min() >= 0.99999
+    assert embedder.max_seq_length == reference.max_seq_length
+
+
+def test_embedder_rejects_a_pooling_it_does_not_run(e5_model_dir, tmp_path):
+    copy = tmp_path / "model"
+    copy.mkdir()
+    for name in ("modules.json", "sentence_bert_config.json"):
+        shutil.copy(e5_model_dir / name, copy / name)
+    (copy / "1_Pooling").mkdir()
+    (copy / "1_Pooling" / "config.json").write_text(json.dumps({"embedding_dimension": 384, "pooling_mode": "max"}))
+    with pytest.raises(EmbeddingModelError, match="'max'"):
+        Embedder(copy)
+
+
+@pytest.mark.slow
+def test_torch_runner_without_the_onnx_export_gives_the_same_vectors(e5_model_dir, embedder, tmp_path):
+    # Any sentence-transformers directory (AUDITQA_EMBED_MODEL) works without an ONNX export, through torch.
+    plain = tmp_path / "model"
+    plain.mkdir()
+    for entry in e5_model_dir.iterdir():
+        if entry.name != "onnx":
+            (plain / entry.name).symlink_to(entry)
+    through_torch = Embedder(plain)
+    texts = [p for p in corpus_paragraphs()[:6]]
+    assert np.sum(through_torch.embed_passages(texts) * embedder.embed_passages(texts), axis=1).min() >= 0.99999
+    assert [through_torch.count_tokens(t) for t in texts] == [embedder.count_tokens(t) for t in texts]
+    assert type(through_torch._runner).__name__ == "_TorchRunner" and type(embedder._runner).__name__ == "_OnnxRunner"
