@@ -152,10 +152,26 @@ class ExtractiveAnswerer:
             # Windows overlap where a lead takes in its list: each stretch of text is quoted once.
             if not any(o.document_id == c.document_id and c.start < o.end and o.start < c.end for o in chosen):
                 chosen.append(c)
+        chosen += self._other_municipalities(candidates, chosen, request)
         if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language):
             # A question for a figure or a date answered without one would only look like an answer.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_fact"})
         return self._compose(chosen, evidence)
+
+    def _other_municipalities(self, candidates: list["_Candidate"], chosen: list["_Candidate"], request: AnswerRequest) -> list["_Candidate"]:
+        """For a question about several municipalities, the best sentence of each one the answer lacks,
+        when it would answer the question on its own."""
+        if len(request.filters.municipality) < 2:
+            return []
+        covered = {c.record.metadata.municipality for c in chosen}
+        added = []
+        for municipality in request.filters.municipality:
+            if municipality in covered:
+                continue
+            best = next((c for c in candidates if c.record.metadata.municipality == municipality), None)
+            if best is not None and self._supported(best.similarity, best.overlap, request):
+                added.append(best)
+        return added
 
     def _supported(self, similarity: float, overlap: float, request: AnswerRequest) -> bool:
         t = self.thresholds

@@ -124,13 +124,29 @@ class QAService:
         if answer is not None:
             return QAResult(answer, analysis, effective)
         query_vector = self.embedder.embed_query(question)
-        hits = self.retriever.run(question, top_k or 8, effective, "hybrid", query_vector=query_vector)
+        hits = self._hits(question, top_k or 8, effective, query_vector)
         request = replace(request, hits=tuple(hits), query_vector=query_vector)
         for answerer in self._extra_answerers:
             answer = answerer.run(request)
             if answer is not None:
                 return QAResult(answer, analysis, effective)
         return QAResult(self.extractive.run(request), analysis, effective)
+
+    def _hits(self, question: str, top_k: int, filters: Filters, query_vector: np.ndarray) -> list[ScoredChunk]:
+        """The retrieved chunks; for several municipalities ("i Alvesta respektive Hultsfred") taken in turn
+        from each one's own ranking, so that one report matching better does not crowd out the other."""
+        if len(filters.municipality) < 2:
+            return self.retriever.run(question, top_k, filters, "hybrid", query_vector=query_vector)
+        rankings = [
+            self.retriever.run(question, top_k, replace(filters, municipality=(m,)), "hybrid", query_vector=query_vector)
+            for m in filters.municipality
+        ]
+        merged: dict[str, ScoredChunk] = {}
+        for rank in range(top_k):
+            for ranking in rankings:
+                if rank < len(ranking):
+                    merged.setdefault(ranking[rank].record.chunk.chunk_id, ranking[rank])
+        return list(merged.values())[:top_k]
 
     def findings(self, municipality: str | None = None, verdict: str | None = None, document_id: str | None = None, kind: str | None = None) -> list[Finding]:
         """Findings of the live reports; a value no report has raises UnknownFilterError naming the valid ones."""

@@ -55,6 +55,20 @@ def test_municipality_in_question_restricts_retrieval(api_client):
     assert body["grounded"] and {c["municipality"] for c in body["citations"]} == {"Hultsfred"}
 
 
+def test_a_question_about_two_municipalities_cites_both(api_client):
+    body = api_client.post("/v1/ask", json={"question": "Hur beskrivs samarbetet med Arbetsförmedlingen i Alvesta respektive Hultsfred?"}).json()
+    assert body["grounded"] and {c["municipality"] for c in body["citations"]} == {"Alvesta", "Hultsfred"}
+    assert "Arbetsförmedlingen" in body["answer"] or "arbetsförmedlingen" in body["answer"]
+
+
+def test_a_table_row_is_answered_with_its_column_labels(api_client):
+    body = api_client.post(
+        "/v1/ask", json={"question": "Hur stort var anslaget för HVB barn och unga i socialnämndens åtgärdsplan i Hultsfred?"}
+    ).json()
+    assert body["grounded"] and "Anslag: 10 000" in body["answer"] and "Utnyttjat: 3 472" in body["answer"]
+    assert any("HVB Barn och unga" in c["quote"] for c in body["citations"])
+
+
 @pytest.mark.parametrize(
     ("payload", "needle"),
     [
