@@ -149,8 +149,12 @@ class ExtractiveAnswerer:
         for c in candidates:
             if c.score < best_score - 0.035 or len(chosen) >= limit:
                 break
-            # Windows overlap where a lead takes in its list: each stretch of text is quoted once.
-            if not any(o.document_id == c.document_id and c.start < o.end and o.start < c.end for o in chosen):
+            # Windows overlap where a lead takes in its list, and summaries repeat sentences word for word:
+            # each statement is quoted once.
+            if not any(
+                o.document_id == c.document_id and (c.start < o.end and o.start < c.end or o.text.split() == c.text.split())
+                for o in chosen
+            ):
                 chosen.append(c)
         chosen += self._other_municipalities(candidates, chosen, request)
         if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language):
