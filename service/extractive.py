@@ -27,6 +27,10 @@ _DATE = re.compile(
 _NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+\b")
 # Audit firms that do municipal audits in Sweden.
 _FIRM = re.compile(r"\b(KPMG|PwC|EY|Ernst & Young|Deloitte|BDO|Grant Thornton|Öhrlings|Revisionskontoret|Komrev)\b")
+# "Rädda Barnen, Svenska kyrkan, ABF samt Tjetjenska föreningen", or a lead and its list: what "vilka" asks for.
+_ENUMERATION = re.compile(r"\w+(?: \w+){0,3}, \w+(?: \w+){0,3},? (?:och|samt|eller) \w|:\s*\n\s*[-–•▶*]")
+# A name in a question: a capitalized word or an acronym after its first word.
+_NAMED = re.compile(r"\b[A-ZÅÄÖ][\wåäö]+")
 # Who did something: a person's name or an audit firm.
 _AGENT = re.compile(f"{_NAME.pattern}|{_FIRM.pattern}")
 # Question words and words every report shares: they say nothing about which sentence answers.
@@ -94,6 +98,7 @@ class ExtractiveAnswerer:
         self.chunks_considered = chunks_considered
         self.max_sentences = max_sentences
         self._analyzer = SwedishAnalyzer()
+        self._question_stems = set(self._analyzer(" ".join(_QUESTION_WORDS)))
         # Rare words decide which sentence answers; "integration" is in every chunk of these reports.
         frequency = Counter(stem for text in chunk_texts for stem in set(self._analyzer(text)))
         total = max(len(chunk_texts), 1)
@@ -112,7 +117,8 @@ class ExtractiveAnswerer:
     def _content_stems(self, question: str, exclude: tuple[str, ...]) -> set[str]:
         skip = {w.lower() for w in exclude} | _QUESTION_WORDS
         words = [w for w in re.findall(r"[^\W\d_]+", question.lower()) if w not in skip and w.rstrip("s") not in skip]
-        return set(self._analyzer(" ".join(words)))
+        # By stem too: "granskningarna" and "rapporterna" are the same non-words as "granskningen" and "rapport".
+        return set(self._analyzer(" ".join(words))) - self._question_stems
 
     def run(self, request: AnswerRequest) -> Answer:
         hits = request.hits[: self.chunks_considered]
@@ -136,6 +142,14 @@ class ExtractiveAnswerer:
                 cue = _cue_bonus(request.analysis.answer_type, sentence)
                 score = float(similarity) + 0.25 * overlap + 0.04 * cue + 0.02 / (rank + 1)
                 candidates.append(_Candidate(score, float(similarity), overlap, hit.record, start, end, context))
+        if request.analysis.across_reports:
+            # "Which reports mention X?" is answered by the reports' sentences on X, not by ones that read alike;
+            # a name in the question ("KPMG", "Röda korset") must be in the sentence.
+            names = [n.casefold() for n in _NAMED.findall(request.question[1:]) if n not in request.analysis.municipalities]
+            candidates = [
+                c for c in candidates
+                if c.overlap >= self.thresholds.strong_overlap and (not names or any(n in c.text.casefold() for n in names))
+            ]
         if not candidates:
             return refusal("frågan", self.summary, evidence={"reason": "no_units"})
         candidates.sort(key=lambda c: c.score, reverse=True)
@@ -156,24 +170,27 @@ class ExtractiveAnswerer:
                 for o in chosen
             ):
                 chosen.append(c)
-        chosen += self._other_municipalities(candidates, chosen, request)
+        chosen += self._other_reports(candidates, chosen, request)
         if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language):
             # A question for a figure or a date answered without one would only look like an answer.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_fact"})
         return self._compose(chosen, evidence)
 
-    def _other_municipalities(self, candidates: list["_Candidate"], chosen: list["_Candidate"], request: AnswerRequest) -> list["_Candidate"]:
-        """For a question about several municipalities, the best sentence of each one the answer lacks,
-        when it would answer the question on its own."""
-        if len(request.filters.municipality) < 2:
+    def _other_reports(self, candidates: list["_Candidate"], chosen: list["_Candidate"], request: AnswerRequest) -> list["_Candidate"]:
+        """For a question about several municipalities, or across reports, the best sentence of each one the
+        answer lacks when it would answer on its own."""
+        analysis = request.analysis
+        if len(request.filters.municipality) >= 2:
+            group, groups = (lambda c: c.record.metadata.municipality), request.filters.municipality
+        elif analysis.across_reports:
+            group, groups = (lambda c: c.document_id), tuple(dict.fromkeys(c.document_id for c in candidates))
+        else:
             return []
-        covered = {c.record.metadata.municipality for c in chosen}
+        covered = {group(c) for c in chosen}
         added = []
-        for municipality in request.filters.municipality:
-            if municipality in covered:
-                continue
-            best = next((c for c in candidates if c.record.metadata.municipality == municipality), None)
-            if best is not None and self._supported(best.similarity, best.overlap, request):
+        for name in groups:
+            best = next((c for c in candidates if group(c) == name), None)
+            if name not in covered and best is not None and self._supported(best.similarity, best.overlap, request):
                 added.append(best)
         return added
 
@@ -222,6 +239,8 @@ def _cue_bonus(answer_type: str, sentence: str) -> float:
         return 1.0 if _AGENT.search(sentence) else 0.0
     if answer_type == "firm":
         return 1.0 if _FIRM.search(sentence) else 0.0
+    if answer_type == "list":
+        return 1.0 if _ENUMERATION.search(sentence) else 0.0
     return 0.0
 
 

@@ -124,7 +124,7 @@ class QAService:
         if answer is not None:
             return QAResult(answer, analysis, effective)
         query_vector = self.embedder.embed_query(question)
-        hits = self._hits(question, top_k or 8, effective, query_vector)
+        hits = self._hits(question, top_k or 8, effective, query_vector, analysis)
         request = replace(request, hits=tuple(hits), query_vector=query_vector)
         for answerer in self._extra_answerers:
             answer = answerer.run(request)
@@ -132,21 +132,23 @@ class QAService:
                 return QAResult(answer, analysis, effective)
         return QAResult(self.extractive.run(request), analysis, effective)
 
-    def _hits(self, question: str, top_k: int, filters: Filters, query_vector: np.ndarray) -> list[ScoredChunk]:
-        """The retrieved chunks; for several municipalities ("i Alvesta respektive Hultsfred") taken in turn
-        from each one's own ranking, so that one report matching better does not crowd out the other."""
-        if len(filters.municipality) < 2:
+    def _hits(self, question: str, top_k: int, filters: Filters, query_vector: np.ndarray, analysis: QuestionAnalysis) -> list[ScoredChunk]:
+        """The retrieved chunks; for several municipalities ("i Alvesta respektive Hultsfred") or a question
+        across reports ("I vilka kommuner nämns …?") taken in turn from each one's own ranking, so that the
+        report matching best does not crowd out the others."""
+        if len(filters.municipality) >= 2:
+            parts = [replace(filters, municipality=(m,)) for m in filters.municipality]
+        elif analysis.across_reports and not filters:
+            parts = [Filters(document_id=(d,)) for d in self.retriever.view.document_ids]
+        else:
             return self.retriever.run(question, top_k, filters, "hybrid", query_vector=query_vector)
-        rankings = [
-            self.retriever.run(question, top_k, replace(filters, municipality=(m,)), "hybrid", query_vector=query_vector)
-            for m in filters.municipality
-        ]
+        rankings = [self.retriever.run(question, top_k, part, "hybrid", query_vector=query_vector) for part in parts]
         merged: dict[str, ScoredChunk] = {}
         for rank in range(top_k):
             for ranking in rankings:
                 if rank < len(ranking):
                     merged.setdefault(ranking[rank].record.chunk.chunk_id, ranking[rank])
-        return list(merged.values())[:top_k]
+        return list(merged.values())[: max(top_k, len(parts))]
 
     def findings(self, municipality: str | None = None, verdict: str | None = None, document_id: str | None = None, kind: str | None = None) -> list[Finding]:
         """Findings of the live reports; a value no report has raises UnknownFilterError naming the valid ones."""

@@ -34,6 +34,8 @@ class QuestionAnalysis:
     years: tuple[int, ...] = ()
     answer_type: str = "general"  # count | amount | date | name | firm | person | list | yesno | general
     language: str = "sv"  # "en" when the question is written in English
+    # Asks which reports say something ("I vilka kommuner nämns Röda korset?"): every report may hold a part.
+    across_reports: bool = False
 
 
 def _mention(name: str, question: str) -> bool:
@@ -68,6 +70,13 @@ _ANSWER_TYPES = (
 )
 
 
+_ACROSS_REPORTS = re.compile(
+    r"\b(?:i )?vilka (?:kommuner|rapporter|granskningar)\b|\bvilken av (?:granskningarna|rapporterna|kommunerna)\b"
+    r"|\bvilka av (?:granskningarna|rapporterna|kommunerna)\b|\b(?:in )?which (?:municipalities|reports|audits)\b",
+    re.IGNORECASE,
+)
+
+
 def _answer_type(q: str) -> str:
     found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(_ANSWER_TYPES) if (m := re.search(pattern, q))]
     return min(found)[2] if found else "general"
@@ -90,6 +99,7 @@ def analyze_question(question: str, corpus_municipalities: tuple[str, ...], corp
         years=years,
         answer_type=_answer_type(question.lower().strip()),
         language=_language(question),
+        across_reports=bool(_ACROSS_REPORTS.search(question)),
     )
 
 

@@ -61,6 +61,12 @@ def test_a_question_about_two_municipalities_cites_both(api_client):
     assert "Arbetsförmedlingen" in body["answer"] or "arbetsförmedlingen" in body["answer"]
 
 
+def test_a_question_across_reports_cites_each_report_that_names_it(api_client):
+    body = api_client.post("/v1/ask", json={"question": "Vilka av granskningarna har gjorts av KPMG?"}).json()
+    assert body["grounded"] and {c["municipality"] for c in body["citations"]} == {"Luleå", "Umeå"}
+    assert all("KPMG" in c["quote"] for c in body["citations"])
+
+
 def test_a_table_row_is_answered_with_its_column_labels(api_client):
     body = api_client.post(
         "/v1/ask", json={"question": "Hur stort var anslaget för HVB barn och unga i socialnämndens åtgärdsplan i Hultsfred?"}

@@ -52,3 +52,27 @@ def test_a_table_row_is_read_with_its_header_labels():
     assert contexts[0] == "" and contexts[2] == "Bilaga 4: Åtgärdsplan socialnämnden\nPlan\tÅtgärd\tTj.\tAnslag\tUtnyttjat"
     assert _readable(text[row:], contexts[2]) == "Plan: 1; Åtgärd: Socialsekreterare; Tj.: 7; Anslag: 9 072; Utnyttjat: 10 812"
     assert _readable("En mening\tmed en tabb.", "") == "En mening med en tabb."
+
+
+def test_the_first_question_word_decides_what_is_asked():
+    from service.query_analysis import analyze_question
+
+    def kind(question: str) -> str:
+        return analyze_question(question, ("Luleå",), (2007,)).answer_type
+
+    assert kind("Vem yrkade bifall till yttrandet när rapporten behandlades i Luleå?") == "person"
+    assert kind("När och under vilken paragraf behandlades rapporten?") == "date"
+    assert kind("Vilken revisionsbyrå genomförde granskningen?") == "firm"
+    assert kind("Hur många platser har avdelningen?") == "count"
+
+
+def test_questions_across_reports_are_recognized():
+    from service.query_analysis import analyze_question
+
+    def across(question: str) -> bool:
+        return analyze_question(question, ("Luleå", "Umeå"), (2007, 2018)).across_reports
+
+    assert across("I vilka kommuner nämns Röda korset i rapporterna?")
+    assert across("Vilka av granskningarna har gjorts av KPMG?")
+    assert across("Which reports mention the Red Cross?")
+    assert not across("Vilka rekommendationer gavs i Umeå?")
