@@ -1,12 +1,13 @@
 """Dense embeddings with the local multilingual-e5-small model (Haystack-2 component shape).
 
 The model directory is in sentence-transformers format (Transformer -> mean Pooling -> Normalize);
-sentence-transformers is the reference its vectors are tested against. It is run here directly: with
-onnxruntime and tokenizers when the directory holds the ONNX export that `auditqa build-model` writes
-(about 2 s to load), else with transformers and torch (about 6 s: the import of torch and of
-transformers' model loading). sentence-transformers itself would add 4.5 s of imports (scikit-learn,
-scipy) for what is a mean over token vectors and an L2 normalization.
-"""
+sentence-transformers is the reference its vectors are tested against. It is run here directly, by two
+runners that give the same vectors: queries on onnxruntime and tokenizers when the directory holds the
+ONNX export that `auditqa build-model` writes (about 2 s to load, 8 ms a query, so the service starts
+without importing torch), passages on transformers and torch (the export runs long batches at half
+torch's speed here, and ingest embeds thousands of them). Without an export, torch runs both.
+sentence-transformers itself would add 4.5 s of imports (scikit-learn, scipy) for what is a mean over
+token vectors and an L2 normalization."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from ingest.onnx_export import INPUTS, ONNX_FILE
 
 log = logging.getLogger(__name__)
 
+RunnerT = TypeVar("RunnerT")
 # The sentence-transformers modules this embedder reproduces, by the last part of their type name.
 _TRANSFORMER, _POOLING, _NORMALIZE = "Transformer", "Pooling", "Normalize"
 _POOLING_MODES = ("mean", "cls")
@@ -34,8 +37,8 @@ class EmbeddingModelError(RuntimeError):
 class Embedder:
     """Embeds passages and queries with e5's "passage: " / "query: " prefixes.
 
-    Construction only validates the directory; the model is loaded by `warm_up()` (called
-    implicitly by the first embedding or tokenizer call), so importing and wiring stay cheap.
+    Construction only validates the directory; the query runner is loaded by `warm_up()` (or the first
+    query), the passage runner by the first passages, so importing and wiring stay cheap.
     """
 
     def __init__(
@@ -79,11 +82,27 @@ class Embedder:
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
-        self._runner: _Runner | None = None
+        self._query_runner: _Runner | None = None
+        self._passage_runner: _TorchRunner | None = None
 
     def warm_up(self) -> None:
-        if self._runner is not None:
-            return
+        """Load what queries need; the passage runner is loaded by the first `embed_passages` (ingest)."""
+        self._queries()
+
+    def _queries(self) -> _Runner:
+        if self._query_runner is None:
+            if (self.model_path / ONNX_FILE).is_file():
+                self._query_runner = self._load(lambda threads: _OnnxRunner(self.model_path, threads))
+            else:
+                self._query_runner = self._passages()
+        return self._query_runner
+
+    def _passages(self) -> _TorchRunner:
+        if self._passage_runner is None:
+            self._passage_runner = self._load(lambda threads: _TorchRunner(self.model_path, self._transformer_config, threads))
+        return self._passage_runner
+
+    def _load(self, make: Callable[[int], RunnerT]) -> RunnerT:
         # The only environment write: the model is local and this machine is offline, so keep
         # huggingface_hub/transformers from attempting (and timing out on) metadata requests.
         # local_files_only covers this load; the variables must be set before their first import.
@@ -91,16 +110,14 @@ class Embedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         threads = int(os.environ.get("OMP_NUM_THREADS", 0)) or max(1, len(os.sched_getaffinity(0)))
         try:
-            if (self.model_path / ONNX_FILE).is_file():
-                self._runner = _OnnxRunner(self.model_path, threads)
-            else:
-                self._runner = _TorchRunner(self.model_path, self._transformer_config, threads)
+            runner = make(threads)
         except (OSError, ValueError, RuntimeError) as exc:
             raise EmbeddingModelError(f"cannot load embedding model from '{self.model_path}': {exc}") from exc
         log.info(
             "Loaded embedding model %s with %s (dim %d, max %d tokens, %d threads)",
-            self.model_path, type(self._runner).__name__, self.dimension, self.max_seq_length, threads,
+            self.model_path, type(runner).__name__, runner.dimension, runner.max_seq_length, threads,
         )
+        return runner
 
     @property
     def model_name(self) -> str:
@@ -108,27 +125,26 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        return self._loaded().dimension
+        return self._queries().dimension
 
     @property
     def max_seq_length(self) -> int:
         """Longest input in tokens (prefix and special tokens included); the model truncates beyond it."""
-        return self._loaded().max_seq_length
+        return self._queries().max_seq_length
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """float32 [len(texts), dimension], L2-normalized."""
-        return self._encode([self.passage_prefix + text for text in texts])
+        return self._encode(self._passages(), [self.passage_prefix + text for text in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
         """float32 [dimension], L2-normalized."""
-        return self._encode([self.query_prefix + text])[0]
+        return self._encode(self._queries(), [self.query_prefix + text])[0]
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for `text` embedded as a passage: prefix and <s>/</s> included, untruncated."""
-        return self._loaded().count_tokens(self.passage_prefix + text)
+        return self._passages().count_tokens(self.passage_prefix + text)
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        runner = self._loaded()
+    def _encode(self, runner: _Runner, texts: list[str]) -> np.ndarray:
         result = np.empty((len(texts), runner.dimension), dtype=np.float32)
         # Longest first, as sentence-transformers batches: less padding per batch.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
@@ -143,11 +159,6 @@ class Embedder:
             result[batch] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return result
 
-    def _loaded(self) -> _Runner:
-        self.warm_up()
-        assert self._runner is not None
-        return self._runner
-
 
 class _Runner(Protocol):
     """Runs the transformer: token vectors of a batch and its attention mask, as numpy."""
@@ -156,8 +167,6 @@ class _Runner(Protocol):
     max_seq_length: int
 
     def token_vectors(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]: ...
-
-    def count_tokens(self, text: str) -> int: ...
 
 
 class _OnnxRunner:
@@ -169,11 +178,9 @@ class _OnnxRunner:
         tokenizer_config = _read_json(model_path / "tokenizer_config.json", model_path)
         self.dimension = int(config["hidden_size"])
         self.max_seq_length = min(int(config["max_position_embeddings"]), int(tokenizer_config.get("model_max_length", 512)))
-        self._tokenizer_file = str(model_path / "tokenizer.json")
-        self._tokenizer = Tokenizer.from_file(self._tokenizer_file)
+        self._tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
         self._tokenizer.enable_truncation(self.max_seq_length)
         self._tokenizer.enable_padding(pad_id=int(config["pad_token_id"]), pad_token=tokenizer_config.get("pad_token", "<pad>"))
-        self._counter: Tokenizer | None = None
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.log_severity_level = 3  # warnings about unused initializers are not the user's concern
@@ -185,14 +192,6 @@ class _OnnxRunner:
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
         (tokens,) = self._session.run(None, dict(zip(INPUTS, (ids, mask))))
         return tokens, mask
-
-    def count_tokens(self, text: str) -> int:
-        from tokenizers import Tokenizer
-
-        # A second tokenizer without truncation, made on first use (benchmarks and tests count tokens).
-        if self._counter is None:
-            self._counter = Tokenizer.from_file(self._tokenizer_file)
-        return len(self._counter.encode(text).ids)
 
 
 class _TorchRunner:

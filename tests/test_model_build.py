@@ -223,15 +223,15 @@ def test_embedder_rejects_a_pooling_it_does_not_run(e5_model_dir, tmp_path):
 
 
 @pytest.mark.slow
-def test_torch_runner_without_the_onnx_export_gives_the_same_vectors(e5_model_dir, embedder, tmp_path):
-    # Any sentence-transformers directory (AUDITQA_EMBED_MODEL) works without an ONNX export, through torch.
+def test_queries_on_the_onnx_export_equal_queries_on_torch(e5_model_dir, embedder, tmp_path):
+    # Queries run on the export (fast start); passages, and everything for a directory without one, on torch.
     plain = tmp_path / "model"
     plain.mkdir()
     for entry in e5_model_dir.iterdir():
         if entry.name != "onnx":
             (plain / entry.name).symlink_to(entry)
     through_torch = Embedder(plain)
-    texts = [p for p in corpus_paragraphs()[:6]]
-    assert np.sum(through_torch.embed_passages(texts) * embedder.embed_passages(texts), axis=1).min() >= 0.99999
-    assert [through_torch.count_tokens(t) for t in texts] == [embedder.count_tokens(t) for t in texts]
-    assert type(through_torch._runner).__name__ == "_TorchRunner" and type(embedder._runner).__name__ == "_OnnxRunner"
+    ours = np.stack([embedder.embed_query(q) for q in QUERIES])
+    assert np.sum(np.stack([through_torch.embed_query(q) for q in QUERIES]) * ours, axis=1).min() >= 0.99999
+    assert type(embedder._query_runner).__name__ == "_OnnxRunner"
+    assert type(through_torch._query_runner).__name__ == "_TorchRunner"
