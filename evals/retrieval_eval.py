@@ -1,9 +1,11 @@
 """Retrieval metrics on the dev set: rank every answerable item's question and score the rankings.
 
-Our system is ranked in-process through `QAService.retriever.run` (the code path behind /v1/search
-and /v1/ask) in four modes: lexical, dense, hybrid, and hybrid with the filters that /v1/ask infers
-from the question (`analyze_question` -> `QAService.effective_filters`). A multi-turn item is
-ranked on its last turn.
+Our system is ranked in-process in four modes: lexical, dense and hybrid through
+`QAService.retriever.run` (the code path behind /v1/search), and hybrid+filters through
+`QAService.retrieve`, exactly what /v1/ask answers from: the filters it infers from the question
+(`analyze_question` -> `QAService.effective_filters`), and per-report rankings taken in turn for a
+question about several municipalities or across reports. A multi-turn item is ranked on its last
+turn made self-contained the way /v1/ask does it (`resolve_history`), in every mode.
 """
 
 import time
@@ -87,22 +89,25 @@ def rank_items(items: Sequence[EvalItem], rank: Callable[[EvalItem], tuple[list[
 
 def product_rankings(qa, items: Sequence[EvalItem]) -> dict[str, list[ItemRanking]]:
     """Rank the answerable items with our retriever in every mode of MODES."""
+    from service.conversations import resolve_history
     from service.query_analysis import analyze_question
     from service.retrieval import Filters
 
     retriever = qa.retriever
     view = retriever.view
     pool = [Retrieved(r.chunk.document_id, r.chunk.text) for r in view.records.values()]
-    vectors = {item.id: qa.embedder.embed_query(item.question) for item in items if item.answerable}
+    questions = {item.id: resolve_history(qa, item.turns)[1] for item in items if item.answerable}
+    vectors = {item_id: qa.embedder.embed_query(question) for item_id, question in questions.items()}
 
     def ranker(mode: str) -> Callable:
         def rank(item: EvalItem):
-            filters = Filters()
+            question, vector, filters = questions[item.id], vectors[item.id], Filters()
             if mode == "hybrid+filters":
-                analysis = analyze_question(item.question, view.municipalities, view.years)
+                analysis = analyze_question(question, view.municipalities, view.years)
                 filters = qa.effective_filters(analysis, Filters())
-            run_mode = "hybrid" if mode == "hybrid+filters" else mode
-            hits = retriever.run(item.question, DEPTH, filters, run_mode, query_vector=vectors[item.id])
+                hits = qa.retrieve(question, DEPTH, filters, vector, analysis)
+            else:
+                hits = retriever.run(question, DEPTH, filters, mode, query_vector=vector)
             chunks = [Retrieved(h.record.chunk.document_id, h.record.chunk.text) for h in hits]
             labels = [f"{h.record.chunk.document_id} §{h.record.chunk.section}" for h in hits]
             described = {k: list(v) for k, v in (("municipality", filters.municipality), ("year", filters.year), ("document_id", filters.document_id)) if v}

@@ -15,7 +15,7 @@ from ingest.findings import ASSESSED, NO_ASSESSMENTS, Finding, FindingSource, Fi
 from ingest.lexical import SwedishAnalyzer
 from ingest.metadata import DocumentMetadata
 from service.answering import Answer, AnswerRequest, Citation, CorpusSummary, refusal
-from service.retrieval import CorpusView
+from service.retrieval import CorpusView, Filters
 
 # --- recognizing a findings question --------------------------------------------------------------------
 
@@ -261,6 +261,31 @@ class FindingsAnswerer:
         if asked.kind == "kontrollmal":
             return self._kontrollmal(asked, request, documents, found, statuses)
         return self._listing(asked.kind, documents, found)
+
+    def evidence_chunks(self, question: str, filters: Filters) -> list[str]:
+        """The chunks that state what a findings question asks about, for retrieval to rank as a third list.
+
+        Verdict questions want the passages that give that verdict ("Vilka kommuner fick kontrollmål bedömda som
+        delvis uppfyllda?"): words such as "bedömning" and "kontrollmål" fill summary tables and introductions
+        too, so lexical and dense ranking alone place the verdict sentences below them.
+        """
+        asked = read_question(question)
+        if asked is None:
+            return []
+        places = _Citations(self.chunks)
+        found: list[str] = []
+        for finding in self.store.query(kind=asked.kind):
+            records = self.chunks.get(finding.document_id)
+            if not records or not filters.admits(records[0]):
+                continue
+            sources = [s for s in finding.sources if asked.verdict is None or s.verdict == asked.verdict]
+            if asked.kind == "kontrollmal" and asked.verdict is None and finding.listed:
+                sources.insert(0, finding.listed)
+            for source in sources:
+                record = places.holder(finding.document_id, source.char_start, source.char_end)
+                if record is not None and record.chunk.chunk_id not in found:
+                    found.append(record.chunk.chunk_id)
+        return found
 
     def _meta(self, document_id: str) -> DocumentMetadata:
         return self.chunks[document_id][0].metadata

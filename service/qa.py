@@ -124,7 +124,7 @@ class QAService:
         if answer is not None:
             return QAResult(answer, analysis, effective)
         query_vector = self.embedder.embed_query(question)
-        hits = self._hits(question, top_k or 8, effective, query_vector, analysis)
+        hits = self.retrieve(question, top_k or 8, effective, query_vector, analysis)
         request = replace(request, hits=tuple(hits), query_vector=query_vector)
         for answerer in self._extra_answerers:
             answer = answerer.run(request)
@@ -132,17 +132,21 @@ class QAService:
                 return QAResult(answer, analysis, effective)
         return QAResult(self.extractive.run(request), analysis, effective)
 
-    def _hits(self, question: str, top_k: int, filters: Filters, query_vector: np.ndarray, analysis: QuestionAnalysis) -> list[ScoredChunk]:
-        """The retrieved chunks; for several municipalities ("i Alvesta respektive Hultsfred") or a question
+    def retrieve(self, question: str, top_k: int, filters: Filters, query_vector: np.ndarray, analysis: QuestionAnalysis) -> list[ScoredChunk]:
+        """The chunks /v1/ask answers from; for several municipalities ("i Alvesta respektive Hultsfred") or a question
         across reports ("I vilka kommuner nämns …?") taken in turn from each one's own ranking, so that the
         report matching best does not crowd out the others."""
+        evidence = self.findings_answerer.evidence_chunks(question, filters)
         if len(filters.municipality) >= 2:
             parts = [replace(filters, municipality=(m,)) for m in filters.municipality]
         elif analysis.across_reports and not filters:
             parts = [Filters(document_id=(d,)) for d in self.retriever.view.document_ids]
         else:
-            return self.retriever.run(question, top_k, filters, "hybrid", query_vector=query_vector)
-        rankings = [self.retriever.run(question, top_k, part, "hybrid", query_vector=query_vector) for part in parts]
+            return self.retriever.run(question, top_k, filters, "hybrid", query_vector=query_vector, evidence=evidence)
+        rankings = [self.retriever.run(question, top_k, part, "hybrid", query_vector=query_vector, evidence=evidence) for part in parts]
+        # Reports that state what a findings question asks about go first; the others only fill in.
+        stated = set(evidence)
+        rankings.sort(key=lambda ranking: not any(h.record.chunk.chunk_id in stated for h in ranking))
         merged: dict[str, ScoredChunk] = {}
         for rank in range(top_k):
             for ranking in rankings:

@@ -1,6 +1,6 @@
 """Hybrid retrieval: dense (Chroma) and Swedish BM25 ranks fused by reciprocal rank fusion, with filters."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -122,7 +122,13 @@ class HybridRetriever:
             if bad:
                 raise UnknownFilterError(name, bad, list(valid))
 
-    def run(self, query: str, top_k: int = 10, filters: Filters = Filters(), mode: Mode = "hybrid", query_vector: np.ndarray | None = None) -> list[ScoredChunk]:
+    def run(
+        self, query: str, top_k: int = 10, filters: Filters = Filters(), mode: Mode = "hybrid",
+        query_vector: np.ndarray | None = None, evidence: Sequence[str] = (),
+    ) -> list[ScoredChunk]:
+        """Hybrid ranking fuses dense and lexical ranks; `evidence` (chunk ids a structured source names as
+        stating the answer, such as the verdict passages of a findings question) joins them as a third list,
+        ordered by the first two."""
         if not self.ready:
             raise IndexNotReadyError("inget index är byggt ännu")
         depth = max(top_k * 4, 40)
@@ -139,6 +145,10 @@ class HybridRetriever:
             fused = {cid: score for cid, score in lexical}
         else:
             fused = _rrf([dense, lexical])
+            admitted = [cid for cid in evidence if cid in self.view.records and filters.admits(self.view.records[cid])]
+            if admitted:
+                ordered = sorted(admitted, key=lambda cid: fused.get(cid, 0.0), reverse=True)
+                fused = _rrf([dense, lexical, [(cid, 0.0) for cid in ordered]])
         dense_scores, lexical_scores = dict(dense), dict(lexical)
         ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:top_k]
         return [

@@ -242,3 +242,33 @@ def test_one_kontrollmal_cites_every_place_that_states_its_verdict(api_client):
 @pytest.mark.slow
 def test_other_questions_still_go_to_retrieval(api_client):
     assert _ask(api_client, "Hur många platser har sysselsättningsavdelningen i Luleå?")["answerer"] != "findings"
+
+
+@pytest.mark.slow
+def test_verdict_passages_are_ranked_as_a_third_list(api_client):
+    from service.retrieval import Filters
+
+    qa = api_client.app.state.qa
+    question = "Vilka kommuner har kontrollmål som bedömts som ej uppfyllda?"
+    evidence = qa.findings_answerer.evidence_chunks(question, Filters())
+    records = [qa.retriever.view.records[c] for c in evidence]
+    assert {r.chunk.document_id for r in records} == {ALVESTA}
+    assert {"2.6.4", "2.8.2", "2.9.2"} <= {r.chunk.section for r in records}
+    assert all(re.search(r"ej uppfyllt", r.chunk.text, re.IGNORECASE) for r in records)
+
+    def first_verdict_rank(hits) -> int:
+        return next(i for i, h in enumerate(hits) if "Vi bedömer kontrollmålet som Ej uppfyllt." in h.record.chunk.text)
+
+    plain = qa.retriever.run(question, 20, Filters(), "hybrid")
+    fused = qa.retriever.run(question, 20, Filters(), "hybrid", evidence=evidence)
+    assert first_verdict_rank(fused) < min(first_verdict_rank(plain), 5)
+
+
+@pytest.mark.slow
+def test_verdict_passages_keep_to_the_filters_and_to_findings_questions(api_client):
+    from service.retrieval import Filters
+
+    qa = api_client.app.state.qa
+    evidence = qa.findings_answerer.evidence_chunks("Vilka kontrollmål är delvis uppfyllda?", Filters(municipality=("Hultsfred",)))
+    assert evidence and {qa.retriever.view.records[c].chunk.document_id for c in evidence} == {HULTSFRED}
+    assert qa.findings_answerer.evidence_chunks("Hur många platser har sysselsättningsavdelningen i Luleå?", Filters()) == []
