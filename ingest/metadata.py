@@ -8,13 +8,13 @@ from pathlib import Path
 MANIFEST_NAME = "manifest.toml"
 INFERABLE = ("municipality", "year", "date", "title", "firm")
 
-_MONTHS = {
+MONTHS = {
     m: i
     for i, m in enumerate(
         "januari februari mars april maj juni juli augusti september oktober november december".split(), start=1
     )
 }
-_FIRMS = {
+FIRMS = {
     "KPMG": r"\bKPMG\b",
     "PwC": r"\bPwC\b|PricewaterhouseCoopers|Öhrlings",
     "EY": r"\bEY\b|Ernst\s*&\s*Young",
@@ -26,8 +26,8 @@ _MUNICIPALITY = re.compile(
     r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)s? kommun\b|\b[Kk]ommun ([A-ZÅÄÖ][a-zåäöé]+)\b"
 )
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
-_TEXT_DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(_MONTHS) + r") ((?:19|20)\d\d)\b", re.IGNORECASE)
-_MONTH_YEAR = re.compile(r"\b(" + "|".join(_MONTHS) + r") ((?:19|20)\d\d)\b", re.IGNORECASE)
+_TEXT_DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(MONTHS) + r") ((?:19|20)\d\d)\b", re.IGNORECASE)
+_MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTHS) + r") ((?:19|20)\d\d)\b", re.IGNORECASE)
 
 
 class ManifestError(Exception):
@@ -84,7 +84,7 @@ def infer_metadata(document_id: str, text: str) -> dict:
         month_year = _MONTH_YEAR.search(head)
         if month_year:
             found["year"] = int(month_year.group(2))
-    for firm, pattern in _FIRMS.items():
+    for firm, pattern in FIRMS.items():
         if re.search(pattern, text):
             found["firm"] = firm
             break
@@ -120,7 +120,7 @@ def _municipality(text: str, full_text: str) -> str | None:
 def _date(text: str) -> str | None:
     candidates = []
     for m in _TEXT_DATE.finditer(text):
-        candidates.append((m.start(), f"{m.group(3)}-{_MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}"))
+        candidates.append((m.start(), f"{m.group(3)}-{MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}"))
     for m in _ISO_DATE.finditer(text):
         if 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
             candidates.append((m.start(), m.group(0)))

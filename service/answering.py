@@ -26,6 +26,32 @@ class Citation:
         return chunk.text[self.quote_start - chunk.char_start : self.quote_end - chunk.char_start]
 
 
+class Citations:
+    """Numbers the passages one answer cites, each span cited in the live chunk that holds it."""
+
+    def __init__(self, chunks: dict[str, list[ChunkRecord]]) -> None:
+        self.chunks = chunks  # per document, in text order
+        self.cited: list[Citation] = []
+        self._numbers: dict[tuple[str, int, int], int] = {}
+
+    def holder(self, document_id: str, start: int, end: int) -> ChunkRecord | None:
+        records = self.chunks.get(document_id, [])
+        inside = next((r for r in records if r.chunk.char_start <= start and end <= r.chunk.char_end), None)
+        return inside or next((r for r in records if r.chunk.char_start <= start < r.chunk.char_end), None)
+
+    def mark(self, document_id: str, start: int, end: int) -> str:
+        """"[n]" for the span (a repeated span keeps its number), or "" when no live chunk holds it."""
+        record = self.holder(document_id, start, end)
+        if record is None:
+            return ""
+        end = min(end, record.chunk.char_end)  # a span that runs into the next chunk is quoted up to its end
+        key = (record.chunk.chunk_id, start, end)
+        if key not in self._numbers:
+            self._numbers[key] = len(self._numbers) + 1
+            self.cited.append(Citation(self._numbers[key], record, start, end))
+        return f"[{self._numbers[key]}]"
+
+
 @dataclass(frozen=True)
 class Answer:
     text: str

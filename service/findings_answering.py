@@ -14,7 +14,7 @@ from ingest.catalog import ChunkRecord
 from ingest.findings import ASSESSED, NO_ASSESSMENTS, Finding, FindingSource, FindingsStore, Kind, Verdict
 from ingest.lexical import SwedishAnalyzer
 from ingest.metadata import DocumentMetadata
-from service.answering import Answer, AnswerRequest, Citation, CorpusSummary, refusal
+from service.answering import Answer, AnswerRequest, Citations, CorpusSummary, refusal
 from service.retrieval import CorpusView, Filters
 
 # --- recognizing a findings question --------------------------------------------------------------------
@@ -179,29 +179,8 @@ def _flexible(sentence: str) -> re.Pattern:
 
 # --- citations ------------------------------------------------------------------------------------------
 
-class _Citations:
-    """Numbers the passages one answer cites; a finding's span is cited in the live chunk that holds it."""
-
-    def __init__(self, chunks: dict[str, list[ChunkRecord]]) -> None:
-        self.chunks = chunks
-        self.cited: list[Citation] = []
-        self._numbers: dict[tuple[str, int, int], int] = {}
-
-    def holder(self, document_id: str, start: int, end: int) -> ChunkRecord | None:
-        records = self.chunks.get(document_id, [])
-        inside = next((r for r in records if r.chunk.char_start <= start and end <= r.chunk.char_end), None)
-        return inside or next((r for r in records if r.chunk.char_start <= start < r.chunk.char_end), None)
-
-    def mark(self, document_id: str, start: int, end: int) -> str:
-        record = self.holder(document_id, start, end)
-        if record is None:
-            return ""
-        end = min(end, record.chunk.char_end)  # a span that runs into the next chunk is quoted up to its end
-        key = (record.chunk.chunk_id, start, end)
-        if key not in self._numbers:
-            self._numbers[key] = len(self._numbers) + 1
-            self.cited.append(Citation(self._numbers[key], record, start, end))
-        return f"[{self._numbers[key]}]"
+class _Citations(Citations):
+    """Citations of findings: a finding's span is cited in the live chunk that holds it."""
 
     def source(self, document_id: str, source: FindingSource) -> str:
         return self.mark(document_id, source.char_start, source.char_end)

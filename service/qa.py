@@ -13,10 +13,11 @@ from service.answering import Answer, Answerer, AnswerRequest, CorpusSummary, re
 from service.extractive import ExtractiveAnswerer
 from service.findings_answering import FindingsAnswerer
 from service.query_analysis import QuestionAnalysis, analyze_question
+from service.report_answering import ReportAnswerer
 from service.retrieval import Filters, HybridRetriever, Mode, ScoredChunk, UnknownFilterError
 
 MAX_QUESTION_CHARS = 2000
-# The findings answerer runs before the question is embedded: it reads neither hits nor the query vector.
+# The findings and report answerers run before the question is embedded: they read neither hits nor the query vector.
 _NOT_EMBEDDED = np.empty(0, dtype=np.float32)
 
 
@@ -55,6 +56,7 @@ class QAService:
         self.extractive: ExtractiveAnswerer | None = None
         self.findings_store: FindingsStore | None = None
         self.findings_answerer: FindingsAnswerer | None = None
+        self.report_answerer: ReportAnswerer | None = None
 
     def warm_up(self) -> None:
         self.retriever.warm_up()
@@ -70,6 +72,7 @@ class QAService:
         self.extractive = ExtractiveAnswerer(self.retriever.store, summary, texts)
         self.findings_store = FindingsStore(self.settings.catalog_path)
         self.findings_answerer = FindingsAnswerer(self.findings_store, self.retriever.view, summary)
+        self.report_answerer = ReportAnswerer(self.retriever.view)
 
     @property
     def ready(self) -> bool:
@@ -120,9 +123,10 @@ class QAService:
             )
             return QAResult(answer, analysis, effective)
         request = AnswerRequest(question, analysis, effective, (), _NOT_EMBEDDED)
-        answer = self.findings_answerer.run(request)
-        if answer is not None:
-            return QAResult(answer, analysis, effective)
+        for answerer in (self.findings_answerer, self.report_answerer):
+            answer = answerer.run(request)
+            if answer is not None:
+                return QAResult(answer, analysis, effective)
         query_vector = self.embedder.embed_query(question)
         hits = self.retrieve(question, top_k or 8, effective, query_vector, analysis)
         request = replace(request, hits=tuple(hits), query_vector=query_vector)
