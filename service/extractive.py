@@ -33,6 +33,12 @@ _ENUMERATION = re.compile(r"\w+(?: \w+){0,3}, \w+(?: \w+){0,3},? (?:och|samt|ell
 _NAMED = re.compile(r"\b[A-ZÅÄÖ][\wåäö]+")
 # Who did something: a person's name or an audit firm.
 _AGENT = re.compile(f"{_NAME.pattern}|{_FIRM.pattern}")
+# "den andra åtgärdskatalogen", "Hultsfreds första åtgärdskatalog": one of several numbered things.
+_ORDINALS = {"första": 1, "andra": 2, "tredje": 3, "fjärde": 4, "first": 1, "second": 2, "third": 3, "fourth": 4}
+_ASKED_ORDINAL = re.compile(rf"\b(?:den|det|de|the|[^\W\d_]+s|[^\W\d_]+'s)\s+({'|'.join(_ORDINALS)})\s+([^\W\d_]+)", re.IGNORECASE)
+# A heading that numbers them: "Åtgärds katalog 2, år 2017-2020".
+_NUMBERED_HEADING = re.compile(r"(?m)^([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,3}) (\d|I{1,3}|IV)\b(?:,[^\n.]{0,30})?$")
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 # Question words and words every report shares: they say nothing about which sentence answers.
 _QUESTION_WORDS = frozenset(
     """vad vilka vilken vilket hur när var vem varför finns fanns många mycket står enligt rapporten rapport
@@ -126,6 +132,7 @@ class ExtractiveAnswerer:
             return refusal("frågan", self.summary, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])
         question_stems = self._content_stems(request.question, request.analysis.municipalities)
+        ordinal = _asked_ordinal(request.question)
         candidates = []
         for rank, hit in enumerate(hits):
             units = vectors.get(hit.record.chunk.chunk_id)
@@ -135,11 +142,18 @@ class ExtractiveAnswerer:
             text = hit.record.chunk.text
             base = hit.record.chunk.char_start
             windows = _quote_windows(text, base, units.spans)
+            headings = _numbered_headings(text, ordinal)
             for (start, end), similarity, context in zip(windows, similarities, unit_contexts(hit.record.chunk)):
                 sentence = text[start - base : end - base]
-                # A table row is matched with its header and title, as it was embedded.
-                overlap = self._overlap(question_stems, f"{context}\n{sentence}")
-                cue = _cue_bonus(request.analysis.answer_type, sentence)
+                heading = next((h for h in reversed(headings) if h[0] < start - base), None)
+                if heading is not None and heading[2] != ordinal[0]:
+                    continue  # under the heading of another one of the numbered things asked about
+                # A table row is matched with its header and title, as it was embedded; anything under the
+                # numbered heading asked about with that heading too.
+                # "Åtgärds katalog 1" is what the question calls "första åtgärdskatalog".
+                qualifier = ordinal[2] if heading else ""
+                overlap = self._overlap(question_stems, f"{qualifier}\n{context}\n{sentence}")
+                cue = _cue_bonus(request.analysis.answer_type, sentence) + (1 if heading else 0)
                 score = float(similarity) + 0.25 * overlap + 0.04 * cue + 0.02 / (rank + 1)
                 candidates.append(_Candidate(score, float(similarity), overlap, hit.record, start, end, context))
         if request.analysis.across_reports:
@@ -311,6 +325,28 @@ def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> 
         if end > i:
             windows[i] = (windows[i][0], max(windows[i][1], spans[end][1]))
     return windows
+
+
+def _asked_ordinal(question: str) -> tuple[int, str, str] | None:
+    """(2, "åtgärdskatalogen", "andra åtgärdskatalogen") for "Vad kostade den andra åtgärdskatalogen?"."""
+    found = _ASKED_ORDINAL.search(question)
+    if found is None:
+        return None
+    return _ORDINALS[found.group(1).lower()], found.group(2).lower(), f"{found.group(1)} {found.group(2)}"
+
+
+def _numbered_headings(text: str, ordinal: tuple[int, str, str] | None) -> list[tuple[int, int, int]]:
+    """(start, end, number) of the headings in `text` that number the kind of thing the question asks about."""
+    if ordinal is None:
+        return []
+    noun = ordinal[1]
+    found = []
+    for heading in _NUMBERED_HEADING.finditer(text):
+        words = heading.group(1).lower().replace(" ", "")
+        if len(words) >= 6 and noun.startswith(words[: max(6, len(words) - 2)]):
+            number = heading.group(2)
+            found.append((heading.start(), heading.end(), int(number) if number.isdigit() else _ROMAN[number]))
+    return found
 
 
 def _is_item(unit: str, gap: str) -> bool:

@@ -1,5 +1,9 @@
 """Quote windows of the extractive answerer, on units as ingest's parser cuts them."""
 
+import re
+
+import pytest
+
 from ingest.parsing import ReportParser
 from service.extractive import _quote_windows
 
@@ -76,3 +80,29 @@ def test_questions_across_reports_are_recognized():
     assert across("Vilka av granskningarna har gjorts av KPMG?")
     assert across("Which reports mention the Red Cross?")
     assert not across("Vilka rekommendationer gavs i Umeå?")
+
+
+def test_an_ordinal_in_the_question_picks_the_numbered_heading():
+    from service.extractive import _asked_ordinal, _numbered_headings
+
+    asked = _asked_ordinal("Vad kostade den andra åtgärdskatalogen i Hultsfred totalt?")
+    assert asked == (2, "åtgärdskatalogen", "andra åtgärdskatalogen")
+    assert _asked_ordinal("Vad var kostnaden i Hultsfreds första åtgärdskatalog?")[:2] == (1, "åtgärdskatalog")
+    assert _asked_ordinal("Vilka andra kommuner nämns?") is None  # "andra" as "other"
+    text = "Åtgärds katalog 1, år 2016-2020\n\nKostnad 100.\n\nÅtgärds katalog II\n\nKostnad 200.\n\nBilaga 3\n"
+    assert [(text[s:e], n) for s, e, n in _numbered_headings(text, asked)] == [("Åtgärds katalog 1, år 2016-2020", 1), ("Åtgärds katalog II", 2)]
+    assert [(text[s:e], n) for s, e, n in _numbered_headings(text, (3, "bilagan", "tredje bilagan"))] == [("Bilaga 3", 3)]
+    assert _numbered_headings(text, (1, "planen", "första planen")) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "wanted", "other"),
+    [
+        ("Vad var den ackumulerade kostnaden år 2019 enligt femårsplanen i Hultsfreds första åtgärdskatalog?", r"119\s?110", r"99\s?968"),
+        ("Hur många tjänster och hur mycket pengar fick Bun i den andra åtgärdskatalogen i Hultsfred?", r"11\s?179", r"11\s?877"),
+    ],
+)
+def test_the_numbered_section_asked_about_answers_and_the_other_does_not(api_client, question, wanted, other):
+    body = api_client.post("/v1/ask", json={"question": question}).json()
+    assert body["grounded"] and re.search(wanted, body["answer"]) and not re.search(other, body["answer"])
