@@ -15,6 +15,7 @@ from ingest.chunking import unit_contexts
 from ingest.lexical import SwedishAnalyzer
 from ingest.store import VectorStore
 from service.answering import Answer, AnswerRequest, Citation, CorpusSummary, refusal
+from service.ordinals import asked_ordinal, numbered_headings
 
 _NUMBER = re.compile(r"\d")
 _AMOUNT = re.compile(r"\d[\d  ,.]*\s*(kr|kronor|mnkr|tkr|mkr|miljoner|procent|%)", re.IGNORECASE)
@@ -33,12 +34,6 @@ _ENUMERATION = re.compile(r"\w+(?: \w+){0,3}, \w+(?: \w+){0,3},? (?:och|samt|ell
 _NAMED = re.compile(r"\b[A-ZÅÄÖ][\wåäö]+")
 # Who did something: a person's name or an audit firm.
 _AGENT = re.compile(f"{_NAME.pattern}|{_FIRM.pattern}")
-# "den andra åtgärdskatalogen", "Hultsfreds första åtgärdskatalog": one of several numbered things.
-_ORDINALS = {"första": 1, "andra": 2, "tredje": 3, "fjärde": 4, "first": 1, "second": 2, "third": 3, "fourth": 4}
-_ASKED_ORDINAL = re.compile(rf"\b(?:den|det|de|the|[^\W\d_]+s|[^\W\d_]+'s)\s+({'|'.join(_ORDINALS)})\s+([^\W\d_]+)", re.IGNORECASE)
-# A heading that numbers them: "Åtgärds katalog 2, år 2017-2020".
-_NUMBERED_HEADING = re.compile(r"(?m)^([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+){0,3}) (\d|I{1,3}|IV)\b(?:,[^\n.]{0,30})?$")
-_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 # Question words and words every report shares: they say nothing about which sentence answers.
 _QUESTION_WORDS = frozenset(
     """vad vilka vilken vilket hur när var vem varför finns fanns många mycket står enligt rapporten rapport
@@ -132,7 +127,7 @@ class ExtractiveAnswerer:
             return refusal("frågan", self.summary, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])
         question_stems = self._content_stems(request.question, request.analysis.municipalities)
-        ordinal = _asked_ordinal(request.question)
+        ordinal = asked_ordinal(request.question)
         candidates = []
         for rank, hit in enumerate(hits):
             units = vectors.get(hit.record.chunk.chunk_id)
@@ -142,16 +137,16 @@ class ExtractiveAnswerer:
             text = hit.record.chunk.text
             base = hit.record.chunk.char_start
             windows = _quote_windows(text, base, units.spans)
-            headings = _numbered_headings(text, ordinal)
+            headings = numbered_headings(text, ordinal)
             for (start, end), similarity, context in zip(windows, similarities, unit_contexts(hit.record.chunk)):
                 sentence = text[start - base : end - base]
-                heading = next((h for h in reversed(headings) if h[0] < start - base), None)
-                if heading is not None and heading[2] != ordinal[0]:
+                heading = next((h for h in reversed(headings) if h.start < start - base), None)
+                if heading is not None and heading.number != ordinal.number:
                     continue  # under the heading of another one of the numbered things asked about
                 # A table row is matched with its header and title, as it was embedded; anything under the
                 # numbered heading asked about with that heading too.
                 # "Åtgärds katalog 1" is what the question calls "första åtgärdskatalog".
-                qualifier = ordinal[2] if heading else ""
+                qualifier = ordinal.phrase if heading else ""
                 overlap = self._overlap(question_stems, f"{qualifier}\n{context}\n{sentence}")
                 cue = _cue_bonus(request.analysis.answer_type, sentence) + (1 if heading else 0)
                 score = float(similarity) + 0.25 * overlap + 0.04 * cue + 0.02 / (rank + 1)
@@ -185,7 +180,8 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(c)
         chosen += self._other_reports(candidates, chosen, request)
-        if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language):
+        measured = _measured(request.question, self._analyzer) if request.analysis.language == "sv" else None
+        if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language, measured):
             # A question for a figure or a date answered without one would only look like an answer.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_fact"})
         return self._compose(chosen, evidence)
@@ -267,15 +263,49 @@ _COUNT = re.compile(
 )
 # The sentence carrying the fact must also be about what was asked, not just hold a number.
 _FACT_OVERLAP = 0.25
+# What a figure is asked of: "Hur många elever …", "Hur hög var arbetslösheten …".
+_MEASURED = re.compile(
+    r"\bhur (?:många (?!av\b)|(?:hög|högt|höga|stor|stort|stora) (?:var|är|blev) (?:den |det |de )?)([^\W\d_]{4,})", re.IGNORECASE
+)
+# Measures too general to name what is counted.
+_GENERAL_MEASURES = frozenset("andel andelen del delen antal antalet summa summan belopp beloppet gånger procent".split())
 
 
-def _has_asked_for_fact(answer_type: str, chosen: list["_Candidate"], language: str) -> bool:
-    """Whether a chosen sentence holds the kind of fact asked for (a figure: in a sentence on the subject)."""
+def _has_asked_for_fact(answer_type: str, chosen: list["_Candidate"], language: str, measured: "_Measure | None" = None) -> bool:
+    """Whether a chosen sentence holds the kind of fact asked for (a figure: in a sentence on the subject,
+    and one that names what the question counts or measures, so that "Hur hög var arbetslösheten?" is not
+    answered by another figure that merely shares the question's other words)."""
     pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "name": _NAME, "firm": _FIRM}.get(answer_type)
     if pattern is None:
         return True
     min_overlap = _FACT_OVERLAP if answer_type in ("count", "amount") and language == "sv" else 0.0
-    return any(c.overlap >= min_overlap and pattern.search(c.text) for c in chosen)
+    return any(
+        c.overlap >= min_overlap and pattern.search(c.text) and (measured is None or measured.named_in(f"{c.context}\n{c.text}"))
+        for c in chosen
+    )
+
+
+@dataclass(frozen=True)
+class _Measure:
+    """What a figure is asked of: "arbetslösheten" in "Hur hög var arbetslösheten?"."""
+
+    word: str
+    stem: str
+
+    def named_in(self, text: str) -> bool:
+        text = text.casefold()
+        # The word's family ("arbetslöshet", "arbetslösa"), or the head of the compound ("platser" for "praktikplatser").
+        return self.stem in text or any(len(w) >= 5 and self.word.endswith(w) for w in re.findall(r"[^\W\d_]+", text))
+
+
+def _measured(question: str, analyzer: SwedishAnalyzer) -> _Measure | None:
+    found = _MEASURED.search(question)
+    if found is None or found.group(1).lower() in _GENERAL_MEASURES:
+        return None
+    word = found.group(1).casefold()
+    stems = analyzer(word)
+    # Snowball keeps "ensamkommand", "arbetslös": a 5-letter start is enough to find the word family.
+    return _Measure(word, stems[0][: max(5, len(stems[0]) - 1)]) if stems else None
 
 
 def _readable(quote: str, context: str) -> str:
@@ -325,28 +355,6 @@ def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> 
         if end > i:
             windows[i] = (windows[i][0], max(windows[i][1], spans[end][1]))
     return windows
-
-
-def _asked_ordinal(question: str) -> tuple[int, str, str] | None:
-    """(2, "åtgärdskatalogen", "andra åtgärdskatalogen") for "Vad kostade den andra åtgärdskatalogen?"."""
-    found = _ASKED_ORDINAL.search(question)
-    if found is None:
-        return None
-    return _ORDINALS[found.group(1).lower()], found.group(2).lower(), f"{found.group(1)} {found.group(2)}"
-
-
-def _numbered_headings(text: str, ordinal: tuple[int, str, str] | None) -> list[tuple[int, int, int]]:
-    """(start, end, number) of the headings in `text` that number the kind of thing the question asks about."""
-    if ordinal is None:
-        return []
-    noun = ordinal[1]
-    found = []
-    for heading in _NUMBERED_HEADING.finditer(text):
-        words = heading.group(1).lower().replace(" ", "")
-        if len(words) >= 6 and noun.startswith(words[: max(6, len(words) - 2)]):
-            number = heading.group(2)
-            found.append((heading.start(), heading.end(), int(number) if number.isdigit() else _ROMAN[number]))
-    return found
 
 
 def _is_item(unit: str, gap: str) -> bool:

@@ -12,6 +12,7 @@ from ingest.settings import Settings
 from service.answering import Answer, Answerer, AnswerRequest, CorpusSummary, refusal
 from service.extractive import ExtractiveAnswerer
 from service.findings_answering import FindingsAnswerer
+from service.ordinals import asked_ordinal, numbered_headings
 from service.query_analysis import QuestionAnalysis, analyze_question
 from service.report_answering import ReportAnswerer
 from service.retrieval import Filters, HybridRetriever, Mode, ScoredChunk, UnknownFilterError
@@ -140,7 +141,7 @@ class QAService:
         """The chunks /v1/ask answers from; for several municipalities ("i Alvesta respektive Hultsfred") or a question
         across reports ("I vilka kommuner nämns …?") taken in turn from each one's own ranking, so that the
         report matching best does not crowd out the others."""
-        evidence = self.findings_answerer.evidence_chunks(question, filters)
+        evidence = self.findings_answerer.evidence_chunks(question, filters) + self._numbered_sections(question, filters)
         if len(filters.municipality) >= 2:
             parts = [replace(filters, municipality=(m,)) for m in filters.municipality]
         elif analysis.across_reports and not filters:
@@ -157,6 +158,17 @@ class QAService:
                 if rank < len(ranking):
                     merged.setdefault(ranking[rank].record.chunk.chunk_id, ranking[rank])
         return list(merged.values())[: max(top_k, len(parts))]
+
+    def _numbered_sections(self, question: str, filters: Filters) -> list[str]:
+        """Chunks holding the numbered heading an ordinal in the question asks about ("den andra
+        åtgärdskatalogen" -> "Åtgärds katalog 2"): neither ranking ties "andra" to "2"."""
+        ordinal = asked_ordinal(question)
+        if ordinal is None:
+            return []
+        return [
+            r.chunk.chunk_id for r in self.retriever.records_in(filters)
+            if any(h.number == ordinal.number for h in numbered_headings(r.chunk.text, ordinal))
+        ]
 
     def findings(self, municipality: str | None = None, verdict: str | None = None, document_id: str | None = None, kind: str | None = None) -> list[Finding]:
         """Findings of the live reports; a value no report has raises UnknownFilterError naming the valid ones."""

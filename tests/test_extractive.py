@@ -83,16 +83,18 @@ def test_questions_across_reports_are_recognized():
 
 
 def test_an_ordinal_in_the_question_picks_the_numbered_heading():
-    from service.extractive import _asked_ordinal, _numbered_headings
+    from service.ordinals import Ordinal, asked_ordinal, numbered_headings
 
-    asked = _asked_ordinal("Vad kostade den andra åtgärdskatalogen i Hultsfred totalt?")
-    assert asked == (2, "åtgärdskatalogen", "andra åtgärdskatalogen")
-    assert _asked_ordinal("Vad var kostnaden i Hultsfreds första åtgärdskatalog?")[:2] == (1, "åtgärdskatalog")
-    assert _asked_ordinal("Vilka andra kommuner nämns?") is None  # "andra" as "other"
+    asked = asked_ordinal("Vad kostade den andra åtgärdskatalogen i Hultsfred totalt?")
+    assert asked == Ordinal(2, "åtgärdskatalogen", "andra åtgärdskatalogen")
+    assert asked_ordinal("Vad var kostnaden i Hultsfreds första åtgärdskatalog?").number == 1
+    assert asked_ordinal("Vilka andra kommuner nämns?") is None  # "andra" as "other"
     text = "Åtgärds katalog 1, år 2016-2020\n\nKostnad 100.\n\nÅtgärds katalog II\n\nKostnad 200.\n\nBilaga 3\n"
-    assert [(text[s:e], n) for s, e, n in _numbered_headings(text, asked)] == [("Åtgärds katalog 1, år 2016-2020", 1), ("Åtgärds katalog II", 2)]
-    assert [(text[s:e], n) for s, e, n in _numbered_headings(text, (3, "bilagan", "tredje bilagan"))] == [("Bilaga 3", 3)]
-    assert _numbered_headings(text, (1, "planen", "första planen")) == []
+    assert [(text[h.start : h.end], h.number) for h in numbered_headings(text, asked)] == [
+        ("Åtgärds katalog 1, år 2016-2020", 1), ("Åtgärds katalog II", 2),
+    ]
+    assert [text[h.start : h.end] for h in numbered_headings(text, Ordinal(3, "bilagan", "tredje bilagan"))] == ["Bilaga 3"]
+    assert numbered_headings(text, Ordinal(1, "planen", "första planen")) == []
 
 
 @pytest.mark.slow
@@ -106,3 +108,23 @@ def test_an_ordinal_in_the_question_picks_the_numbered_heading():
 def test_the_numbered_section_asked_about_answers_and_the_other_does_not(api_client, question, wanted, other):
     body = api_client.post("/v1/ask", json={"question": question}).json()
     assert body["grounded"] and re.search(wanted, body["answer"]) and not re.search(other, body["answer"])
+
+
+def test_a_figure_must_name_what_the_question_measures():
+    from ingest.lexical import SwedishAnalyzer
+    from service.extractive import _measured
+
+    analyzer = SwedishAnalyzer()
+    unemployment = _measured("Hur hög var arbetslösheten bland utrikes födda i Hultsfred 2018?", analyzer)
+    assert unemployment.named_in("Arbetslösheten bland utrikes födda var 20 procent.")
+    assert not unemployment.named_in("Näringslivsinsatser för utrikes födda\t1 286\t0")
+    places = _measured("Hur många praktikplatser för lättare industriarbete finns där?", analyzer)
+    assert places.named_in("Det är främst åtta platser för lättare industriarbete.")  # the compound's head
+    assert _measured("Hur stor andel av platserna gick till kvinnor?", analyzer) is None  # too general to check
+    assert _measured("Hur många av dem fick arbete?", analyzer) is None
+
+
+@pytest.mark.slow
+def test_a_figure_of_something_else_is_no_answer(api_client):
+    body = api_client.post("/v1/ask", json={"question": "Hur hög var arbetslösheten bland utrikes födda i Hultsfred 2018?"}).json()
+    assert not body["grounded"] and body["answer"].startswith("Jag hittar inget stöd i rapporterna")
