@@ -109,3 +109,19 @@ def chroma_server(tmp_path_factory) -> str:
     yield url
     process.terminate()
     process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def ask(api_client):
+    """POST /v1/ask through the real app; checks what every answer owes: 200, and each citation marked and quoted exactly."""
+
+    def run(question: str) -> dict:
+        response = api_client.post("/v1/ask", json={"question": question})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        for citation in body["citations"]:
+            assert f"[{citation['n']}]" in body["answer"]
+            assert citation["quote"] and citation["quote"] in citation["text"]
+        return body
+
+    return run

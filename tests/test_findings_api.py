@@ -146,15 +146,6 @@ def test_summary_counts_per_report_and_verdict(api_client):
 
 # --- findings questions through /v1/ask ------------------------------------------------------------------
 
-def _ask(client, question: str) -> dict:
-    response = client.post("/v1/ask", json={"question": question})
-    assert response.status_code == 200, response.text
-    body = response.json()
-    for citation in body["citations"]:
-        assert f"[{citation['n']}]" in body["answer"]
-        assert citation["quote"] and citation["quote"] in citation["text"]
-    return body
-
 
 def _listed(answer: str) -> list[str]:
     """The section numbers of an answer's item lines ("- 2.6 Hur engageras …")."""
@@ -162,8 +153,8 @@ def _listed(answer: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_seed_question_lists_exactly_the_unmet_kontrollmal(api_client):
-    body = _ask(api_client, "Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?")
+def test_seed_question_lists_exactly_the_unmet_kontrollmal(ask):
+    body = ask("Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?")
     assert body["answerer"] == "findings" and body["grounded"] is True
     assert _listed(body["answer"]) == ["2.6", "2.8", "2.9"]
     line = next(l for l in body["answer"].splitlines() if l.startswith("- 2.9 "))
@@ -174,17 +165,17 @@ def test_seed_question_lists_exactly_the_unmet_kontrollmal(api_client):
 
 
 @pytest.mark.slow
-def test_the_seed_question_in_english_gives_the_same_items(api_client):
-    swedish = _ask(api_client, "Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?")
-    english = _ask(api_client, "Which control objectives were not met in Alvesta?")
+def test_the_seed_question_in_english_gives_the_same_items(ask):
+    swedish = ask("Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?")
+    english = ask("Which control objectives were not met in Alvesta?")
     assert english["answerer"] == "findings" and english["grounded"] is True
     assert _listed(english["answer"]) == _listed(swedish["answer"]) == ["2.6", "2.8", "2.9"]
     assert [c["quote_start"] for c in english["citations"]] == [c["quote_start"] for c in swedish["citations"]]
 
 
 @pytest.mark.slow
-def test_hultsfred_recommendations_are_listed(api_client):
-    body = _ask(api_client, "Vilka rekommendationer gavs i Hultsfred?")
+def test_hultsfred_recommendations_are_listed(ask):
+    body = ask("Vilka rekommendationer gavs i Hultsfred?")
     assert body["answerer"] == "findings" and body["grounded"] is True
     assert len(re.findall(r"^- ", body["answer"], re.MULTILINE)) == 4
     for fact in ("styrkort", "protokoll", "tilldelade och utnyttjade", "öronmärk"):
@@ -193,8 +184,8 @@ def test_hultsfred_recommendations_are_listed(api_client):
 
 
 @pytest.mark.slow
-def test_none_unmet_in_hultsfred_cites_the_verdicts_it_has(api_client):
-    body = _ask(api_client, "Vilka kontrollmål bedömdes ej uppfyllda i Hultsfred?")
+def test_none_unmet_in_hultsfred_cites_the_verdicts_it_has(ask):
+    body = ask("Vilka kontrollmål bedömdes ej uppfyllda i Hultsfred?")
     assert body["answerer"] == "findings" and body["grounded"] is True
     assert body["answer"].startswith("Inga kontrollmål bedömdes som ej uppfyllda i Hultsfred")
     assert _listed(body["answer"]) == ["3.1", "3.2", "3.3", "3.4"]
@@ -202,8 +193,8 @@ def test_none_unmet_in_hultsfred_cites_the_verdicts_it_has(api_client):
 
 
 @pytest.mark.slow
-def test_kalmar_assesses_no_kontrollmal(api_client):
-    body = _ask(api_client, "Vilka kontrollmål bedömdes i Kalmars granskning av flyktingmottagandet?")
+def test_kalmar_assesses_no_kontrollmal(ask):
+    body = ask("Vilka kontrollmål bedömdes i Kalmars granskning av flyktingmottagandet?")
     assert body["answerer"] == "findings" and body["grounded"] is True
     assert body["answer"].startswith("Rapporten från Kalmar (2016) bedömer inga kontrollmål")
     assert "uppfyllt" not in body["answer"]
@@ -212,16 +203,16 @@ def test_kalmar_assesses_no_kontrollmal(api_client):
 
 
 @pytest.mark.slow
-def test_one_kontrollmal_is_found_by_its_wording(api_client):
-    body = _ask(api_client, "Hur bedömdes kontrollmålet om samordning av kommunens insatser?")
+def test_one_kontrollmal_is_found_by_its_wording(ask):
+    body = ask("Hur bedömdes kontrollmålet om samordning av kommunens insatser?")
     assert body["answerer"] == "findings" and body["grounded"] is True
     assert "2.8" in body["answer"] and "ej uppfyllt" in body["answer"] and "delvis" not in body["answer"]
     assert any("saknas en samlande roll" in c["quote"] for c in body["citations"])
 
 
 @pytest.mark.slow
-def test_the_list_of_kontrollmal_cites_where_the_introduction_lists_them(api_client):
-    body = _ask(api_client, "Vilka kontrollmål hade granskningen i Hultsfred?")
+def test_the_list_of_kontrollmal_cites_where_the_introduction_lists_them(ask):
+    body = ask("Vilka kontrollmål hade granskningen i Hultsfred?")
     assert body["answerer"] == "findings" and _listed(body["answer"]) == ["3.1", "3.2", "3.3", "3.4"]
     first = body["citations"][0]
     assert first["section"] == "2.2" and "uppräknade i avsnitt 2.2 [1]" in body["answer"].splitlines()[0]
@@ -232,16 +223,16 @@ def test_the_list_of_kontrollmal_cites_where_the_introduction_lists_them(api_cli
 
 
 @pytest.mark.slow
-def test_one_kontrollmal_cites_every_place_that_states_its_verdict(api_client):
-    body = _ask(api_client, "Hur bedömdes kontrollmålet om återrapportering av vidtagna åtgärder i Hultsfred?")
+def test_one_kontrollmal_cites_every_place_that_states_its_verdict(ask):
+    body = ask("Hur bedömdes kontrollmålet om återrapportering av vidtagna åtgärder i Hultsfred?")
     assert body["answerer"] == "findings" and "delvis uppfyllt (avsnitt 3.3.2; även i sammanställningen i avsnitt 1.1)" in body["answer"]
     quotes = [c["quote"] for c in body["citations"] if c["section"] in ("3.3.2", "1.1")]
     assert quotes[0] == "Kontrollmålet bedöms som delvis uppfyllt." and "<p>Delvis uppfyllt</p>" in quotes[1]
 
 
 @pytest.mark.slow
-def test_other_questions_still_go_to_retrieval(api_client):
-    assert _ask(api_client, "Hur många platser har sysselsättningsavdelningen i Luleå?")["answerer"] != "findings"
+def test_other_questions_still_go_to_retrieval(ask):
+    assert ask("Hur många platser har sysselsättningsavdelningen i Luleå?")["answerer"] != "findings"
 
 
 @pytest.mark.slow

@@ -39,34 +39,24 @@ def test_dates_are_written_in_swedish():
     assert swedish_date("2019-01-22") == "22 januari 2019"
 
 
-def _ask(client, question: str) -> dict:
-    response = client.post("/v1/ask", json={"question": question})
-    assert response.status_code == 200, response.text
-    body = response.json()
-    for citation in body["citations"]:
-        assert f"[{citation['n']}]" in body["answer"]
-        assert citation["quote"] and citation["quote"] in citation["text"]
-    return body
-
-
 @pytest.mark.slow
-def test_the_date_is_cited_at_the_dateline(api_client):
-    body = _ask(api_client, "Vilket datum har förstudien om flyktingmottagande i Kalmar?")
+def test_the_date_is_cited_at_the_dateline(ask):
+    body = ask("Vilket datum har förstudien om flyktingmottagande i Kalmar?")
     assert body["grounded"] and "17 februari 2016" in body["answer"]
     assert [c["quote"] for c in body["citations"]] == ["Kalmar 17 februari 2016"]
     assert body["citations"][0]["document_id"] == "kalmar-2016-flyktingmottagande-integration"
 
 
 @pytest.mark.slow
-def test_the_firm_is_cited_where_the_report_says_it_did_the_audit(api_client):
-    body = _ask(api_client, "Vem genomförde granskningen av integrationsarbetet i Luleå?")
+def test_the_firm_is_cited_where_the_report_says_it_did_the_audit(ask):
+    body = ask("Vem genomförde granskningen av integrationsarbetet i Luleå?")
     assert "KPMG" in body["answer"]
     assert body["citations"][0]["quote"].startswith("På kommunrevisorernas uppdrag har KPMG genomfört en granskning")
 
 
 @pytest.mark.slow
-def test_oldest_and_newest_report_by_their_dates(api_client):
-    body = _ask(api_client, "Vilken av granskningarna är äldst och vilken är nyast?")
+def test_oldest_and_newest_report_by_their_dates(ask):
+    body = ask("Vilken av granskningarna är äldst och vilken är nyast?")
     lines = body["answer"].splitlines()
     assert lines[0].startswith("Äldst: Luleå (2007)") and "12 februari 2007" in lines[0]
     assert lines[1].startswith("Nyast: Hultsfred (2019)") and "22 januari 2019" in lines[1]
@@ -74,6 +64,6 @@ def test_oldest_and_newest_report_by_their_dates(api_client):
 
 
 @pytest.mark.slow
-def test_a_firm_the_report_does_not_name_is_not_answered_from_metadata(api_client):
-    body = _ask(api_client, "Vilken revisionsbyrå genomförde granskningen i Alvesta?")
+def test_a_firm_the_report_does_not_name_is_not_answered_from_metadata(ask):
+    body = ask("Vilken revisionsbyrå genomförde granskningen i Alvesta?")
     assert not body["grounded"]
