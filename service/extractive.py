@@ -128,6 +128,8 @@ class ExtractiveAnswerer:
         vectors = self.store.unit_vectors([h.record for h in hits])
         question_stems = self._content_stems(request.question, request.analysis.municipalities)
         ordinal = asked_ordinal(request.question)
+        # A year the question names ("Vilken förändring år 2010 …") marks the sentences about it.
+        years = re.findall(r"\b(?:19|20)\d\d\b", request.question)
         candidates = []
         for rank, hit in enumerate(hits):
             units = vectors.get(hit.record.chunk.chunk_id)
@@ -149,6 +151,7 @@ class ExtractiveAnswerer:
                 qualifier = ordinal.phrase if heading else ""
                 overlap = self._overlap(question_stems, f"{qualifier}\n{context}\n{sentence}")
                 cue = _cue_bonus(request.analysis.answer_type, sentence) + (1 if heading else 0)
+                cue += 1 if any(year in sentence for year in years) else 0
                 score = float(similarity) + 0.25 * overlap + 0.04 * cue + 0.02 / (rank + 1)
                 candidates.append(_Candidate(score, float(similarity), overlap, hit.record, start, end, context))
         if request.analysis.across_reports:
@@ -280,7 +283,8 @@ def _has_asked_for_fact(answer_type: str, chosen: list["_Candidate"], language: 
         return True
     min_overlap = _FACT_OVERLAP if answer_type in ("count", "amount") and language == "sv" else 0.0
     return any(
-        c.overlap >= min_overlap and pattern.search(c.text) and (measured is None or measured.named_in(f"{c.context}\n{c.text}"))
+        c.overlap >= min_overlap and pattern.search(c.text)
+        and (measured is None or measured.named_in(f"{c.context}\n{c.text}"))
         for c in chosen
     )
 

@@ -40,8 +40,11 @@ class QuestionAnalysis:
 
 def _mention(name: str, question: str) -> bool:
     escaped = re.escape(name)
-    # "Kalmarrapporten", "Umeågranskningen" name the municipality's report.
-    capitalized = re.compile(rf"(?<![\w-]){escaped}s?(?:rapport(?:en)?|granskningen)?(?![\w-])")
+    # "Kalmarrapporten", "Umeågranskningen" name the municipality's report; "Kalmar- och Alvestarapporten"
+    # shares the compound's last part.
+    capitalized = re.compile(
+        rf"(?<![\w-]){escaped}s?(?:rapport(?:en)?|granskningen|-(?=\s+(?:och|eller|respektive|samt)\s))?(?![\w-])"
+    )
     for match in capitalized.finditer(question):
         before = question[: match.start()].rstrip()
         sentence_start = not before or before[-1] in ".!?:"

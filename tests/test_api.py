@@ -61,6 +61,12 @@ def test_a_question_about_two_municipalities_cites_both(api_client):
     assert "Arbetsförmedlingen" in body["answer"] or "arbetsförmedlingen" in body["answer"]
 
 
+def test_municipalities_sharing_a_compound_are_both_asked_about_and_the_year_marks_the_answer(api_client):
+    body = api_client.post("/v1/ask", json={"question": "Vilken förändring år 2010 nämns både i Kalmar- och i Alvestarapporten?"}).json()
+    assert body["grounded"] and {c["municipality"] for c in body["citations"]} == {"Alvesta", "Kalmar"}
+    assert any("2010" in c["quote"] and "samordningsansvar" in c["quote"] for c in body["citations"])
+
+
 def test_a_question_across_reports_cites_each_report_that_names_it(api_client):
     body = api_client.post("/v1/ask", json={"question": "Vilka av granskningarna har gjorts av KPMG?"}).json()
     assert body["grounded"] and {c["municipality"] for c in body["citations"]} == {"Luleå", "Umeå"}

@@ -70,6 +70,14 @@ def test_the_first_question_word_decides_what_is_asked():
     assert kind("Hur många platser har avdelningen?") == "count"
 
 
+def test_a_compound_shared_by_two_municipalities_names_both():
+    from service.query_analysis import analyze_question
+
+    corpus = ("Alvesta", "Kalmar", "Umeå")
+    assert analyze_question("Vad säger Kalmar- och Alvestarapporten om SFI?", corpus, ()).municipalities == ("Alvesta", "Kalmar")
+    assert analyze_question("Hur stort är Kalmar-Ölandsområdet?", corpus, ()).municipalities == ()
+
+
 def test_questions_across_reports_are_recognized():
     from service.query_analysis import analyze_question
 
