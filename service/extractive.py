@@ -30,6 +30,8 @@ _NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+\b")
 _FIRM = re.compile(r"\b(KPMG|PwC|EY|Ernst & Young|Deloitte|BDO|Grant Thornton|Öhrlings|Revisionskontoret|Komrev)\b")
 # "Rädda Barnen, Svenska kyrkan, ABF samt Tjetjenska föreningen", or a lead and its list: what "vilka" asks for.
 _ENUMERATION = re.compile(r"\w+(?: \w+){0,3}, \w+(?: \w+){0,3},? (?:och|samt|eller) \w|:\s*\n\s*[-–•▶*]")
+# How far below the best sentence a sentence that names the items may score and still be added to a list answer.
+_ENUMERATION_MARGIN = 0.1
 # A name in a question: a capitalized word or an acronym after its first word.
 _NAMED = re.compile(r"\b[A-ZÅÄÖ][\wåäö]+")
 # Who did something: a person's name or an audit firm.
@@ -182,12 +184,25 @@ class ExtractiveAnswerer:
                 for o in chosen
             ):
                 chosen.append(c)
+        chosen += self._enumeration(candidates, chosen, request)
         chosen += self._other_reports(candidates, chosen, request)
         measured = _measured(request.question, self._analyzer) if request.analysis.language == "sv" else None
         if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language, measured):
             # A question for a figure or a date answered without one would only look like an answer.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_fact"})
         return self._compose(chosen, evidence)
+
+    def _enumeration(self, candidates: list["_Candidate"], chosen: list["_Candidate"], request: AnswerRequest) -> list["_Candidate"]:
+        """A "vilka" question answered by sentences that only say there are several ("Avdelningen har en mängd
+        verksamhet …") also gets the best sentence that names them ("… syverkstad och ett snickeri. Det finns
+        också städ, kök samt ett café."), when it is nearly as good."""
+        if request.analysis.answer_type != "list" or any(_ENUMERATION.search(c.text) for c in chosen):
+            return []
+        floor = chosen[0].score - _ENUMERATION_MARGIN
+        best = next((c for c in candidates if c.score >= floor and _ENUMERATION.search(c.text) and c not in chosen), None)
+        if best is None or not self._supported(best.similarity, best.overlap, request):
+            return []
+        return [best]
 
     def _other_reports(self, candidates: list["_Candidate"], chosen: list["_Candidate"], request: AnswerRequest) -> list["_Candidate"]:
         """For a question about several municipalities, or across reports, the best sentence of each one the

@@ -136,3 +136,9 @@ def test_a_figure_must_name_what_the_question_measures():
 def test_a_figure_of_something_else_is_no_answer(api_client):
     body = api_client.post("/v1/ask", json={"question": "Hur hög var arbetslösheten bland utrikes födda i Hultsfred 2018?"}).json()
     assert not body["grounded"] and body["answer"].startswith("Jag hittar inget stöd i rapporterna")
+
+
+@pytest.mark.slow
+def test_a_list_question_gets_the_sentence_that_names_the_items(ask):
+    body = ask("Vilka föreningar samarbetar kommunen med i integrationsarbetet i Alvesta?")
+    assert body["grounded"] and all(name in body["answer"] for name in ("Rädda Barnen", "Svenska kyrkan", "ABF"))
