@@ -12,6 +12,7 @@ from ingest.lexical import LexicalIndex
 from ingest.pipeline import ensure_lexical_index
 from ingest.settings import Settings
 from ingest.store import VectorStore
+from service.terms import TermExpander
 
 Mode = Literal["lexical", "dense", "hybrid"]
 RRF_K = 60
@@ -85,9 +86,11 @@ class HybridRetriever:
         self.store = store
         self.catalog = catalog
         self.view = CorpusView()
+        self.terms: TermExpander | None = None
 
     def warm_up(self) -> None:
         self.embedder.warm_up()
+        self.terms = TermExpander.bundled()
         self.store = self.store or VectorStore(self.settings)
         self.catalog = self.catalog or Catalog(self.settings.catalog_path)
         self.reload()
@@ -170,7 +173,7 @@ class HybridRetriever:
 
     def _lexical(self, query: str, depth: int, filters: Filters) -> list[tuple[str, float]]:
         index = self.view.lexical
-        scores = index.scores(query)
+        scores = index.scores(self.terms.expand(query) if self.terms else query)
         candidates = []
         for position in np.argsort(-scores):
             if scores[position] <= 0 or len(candidates) >= depth:
