@@ -9,6 +9,7 @@ retrieval and the extractive answerer.
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from ingest.catalog import ChunkRecord
 from ingest.findings import ASSESSED, NO_ASSESSMENTS, Finding, FindingSource, FindingsStore, Kind, Verdict
@@ -45,6 +46,14 @@ _VERDICT_CUES: tuple[tuple[Verdict, re.Pattern], ...] = (
     ),
     ("uppfyllt", re.compile(r"\buppfyll|\b(?:met|fulfilled|achieved)\b")),
 )
+# Questions that compare reports: which had the most kontrollmål, or the harshest or mildest verdicts.
+Comparison = Literal["most", "fewest", "harshest", "mildest"]
+_COMPARISON_CUES: tuple[tuple[Comparison, re.Pattern], ...] = (
+    ("harshest", re.compile(r"\bmest kritisk|\bsämst|\bhårdast|\bsträngast|\bflest (?:ej|inte) uppfyll|\bmost critical|\bworst|\bharshest")),
+    ("mildest", re.compile(r"\bminst kritisk|\bbäst|\bmest positiv|\bflest (?:helt )?uppfyll|\bleast critical|\bbest\b|\bmost positive")),
+    ("most", re.compile(r"\bflest\b|\bmost (?:control|audit) objectives|\bthe most\b")),
+    ("fewest", re.compile(r"\bfärst\b|\bminst antal|\bfewest\b")),
+)
 _ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
 _ASSESSED = re.compile(r"\bbedöm(?:de|des|t|ts|er|as|ning\w*)\b|\bassess\w*|\bjudged\b|\brated\b")
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
@@ -61,6 +70,11 @@ class FindingsQuestion:
     # answered only when one kontrollmål clearly matches, else left to retrieval.
     implicit: bool = False
     sections: tuple[str, ...] = ()
+    # Which report had the most kontrollmål, or the harshest verdicts ("Vilken kommun fick den mest kritiska
+    # bedömningen, Alvesta eller Hultsfred?").
+    comparison: Comparison | None = None
+    # Asks how they were assessed; "Vilka kontrollmål hade granskningen?" asks only which they were.
+    assessed: bool = True
 
 
 def read_question(question: str) -> FindingsQuestion | None:
@@ -73,10 +87,14 @@ def read_question(question: str) -> FindingsQuestion | None:
     kind = min(mentions)[1] if mentions else "kontrollmal"
     if kind != "kontrollmal":
         return FindingsQuestion(kind)
+    comparison = next((c for c, cue in _COMPARISON_CUES if cue.search(q)), None) if mentions else None
+    if comparison is not None:
+        return FindingsQuestion("kontrollmal", comparison=comparison)
     verdict = next((v for v, cue in _VERDICT_CUES if cue.search(q)), None)
     sections = tuple(_SECTION_NUMBER.findall(q))
     return FindingsQuestion(
         "kontrollmal", verdict, single=bool(_ONE_GOAL.search(q) or sections), implicit=not mentions, sections=sections,
+        assessed=assessed or verdict is not None,
     )
 
 
@@ -279,6 +297,10 @@ class FindingsAnswerer:
     def _kontrollmal(
         self, asked: FindingsQuestion, request: AnswerRequest, documents: list[str], found: dict[str, list[Finding]], statuses: dict[str, str]
     ) -> Answer | None:
+        if asked.comparison is not None:
+            assessed = [d for d in documents if statuses[d] == ASSESSED and found[d]]
+            if len(assessed) >= 2:
+                return self._comparison(asked.comparison, documents, assessed, found)
         if asked.single or asked.implicit:
             goals = [f for d in documents for f in found[d]]
             topic = self.matcher.topic(request.question)
@@ -300,9 +322,9 @@ class FindingsAnswerer:
             document_id = documents[0]
             if statuses[document_id] == NO_ASSESSMENTS:
                 return self._no_assessments(document_id, cite)
-            text = self._verdict_block(document_id, found[document_id], asked.verdict, cite)
+            text = self._verdict_block(document_id, found[document_id], asked.verdict, cite, asked.assessed)
         else:
-            text = self._verdict_overview(documents, found, asked.verdict, statuses, cite)
+            text = self._verdict_overview(documents, found, asked.verdict, statuses, cite, asked.assessed)
         return Answer(text, grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "kontrollmal", "verdict": asked.verdict})
 
     def _verdict_phrase(self, goal: Finding, cite: _Citations, every_source: bool = False) -> str:
@@ -339,11 +361,18 @@ class FindingsAnswerer:
         order = [*_PLURAL_VERDICT, _NOT_ASSESSED]
         return ", ".join(f"{counts[v]} {_verdict_words(v, counts[v])}" for v in order if v in counts)
 
-    def _verdict_block(self, document_id: str, goals: list[Finding], verdict: Verdict | None, cite: _Citations) -> str:
+    def _verdict_block(
+        self, document_id: str, goals: list[Finding], verdict: Verdict | None, cite: _Citations, verdicts: bool = True
+    ) -> str:
+        """The kontrollmål of one report with their verdicts, those given `verdict`, or (`verdicts` False: the
+        question asks only which they were) the list the introduction gives, cited once."""
         label = self._label(document_id)
+        listed = [g.listed for g in goals if g.listed]
+        if verdict is None and not verdicts and len(listed) == len(goals):
+            header = f"{label} – {_count(len(goals), 'kontrollmal')}, uppräknade i {_where(listed[0].section)} {cite.together(document_id, listed)}:"
+            return "\n".join([header] + [f"- {f'{g.section} ' if _numbered(g.section) else ''}{g.text}" for g in goals])
         if verdict is None:
             header = f"{label} – {_count(len(goals), 'kontrollmal')}: {self._tally(goals)}"
-            listed = [g.listed for g in goals if g.listed]
             if listed:
                 header += f"; uppräknade i {_where(listed[0].section)} {cite.together(document_id, listed)}"
             return "\n".join([header] + [self._goal_line(g, cite) for g in goals])
@@ -363,7 +392,8 @@ class FindingsAnswerer:
         return "\n".join(lines)
 
     def _verdict_overview(
-        self, documents: list[str], found: dict[str, list[Finding]], verdict: Verdict | None, statuses: dict[str, str], cite: _Citations
+        self, documents: list[str], found: dict[str, list[Finding]], verdict: Verdict | None, statuses: dict[str, str],
+        cite: _Citations, verdicts: bool = True,
     ) -> str:
         assessed = [d for d in documents if statuses[d] == ASSESSED and found[d]]
         unassessed = [self._label(d) for d in documents if d not in assessed]
@@ -381,11 +411,57 @@ class FindingsAnswerer:
                 else:
                     blocks.append(self._verdict_block(document_id, found[document_id], verdict, cite))
         else:
-            blocks += [self._verdict_block(d, found[d], None, cite) for d in assessed]
+            blocks += [self._verdict_block(d, found[d], None, cite, verdicts) for d in assessed]
         if unassessed:
             reports = "rapporten" if len(unassessed) == 1 else "rapporterna"
             blocks.append(f"{reports.capitalize()} från {_names(unassessed)} bedömer inga kontrollmål.")
         return "\n\n".join(blocks)
+
+    def _comparison(self, comparison: Comparison, documents: list[str], assessed: list[str], found: dict[str, list[Finding]]) -> Answer:
+        """The report that had the most (fewest) kontrollmål, or the harshest (mildest) verdicts, against the others:
+        cited where each report lists its kontrollmål or states the verdicts that decide the comparison."""
+        cite = _Citations(self.chunks)
+
+        def share(document_id: str, verdict: str) -> float:
+            goals = found[document_id]
+            return sum(g.verdict == verdict for g in goals) / len(goals)
+
+        if comparison in ("most", "fewest"):
+            key = {d: len(found[d]) for d in assessed}
+        elif comparison == "harshest":
+            key = {d: (share(d, "ej uppfyllt"), share(d, "ej uppfyllt") + share(d, "delvis uppfyllt")) for d in assessed}
+        else:
+            key = {d: (share(d, "uppfyllt"), -share(d, "ej uppfyllt")) for d in assessed}
+        best = (min if comparison == "fewest" else max)(key.values())
+        winners = [d for d in assessed if key[d] == best]
+        # What decides: the lists of kontrollmål for a count, the verdicts of the kind compared for the rest.
+        decisive = {"harshest": "ej uppfyllt", "mildest": "uppfyllt"}.get(comparison)
+        phrase = {
+            "most": "flest kontrollmål", "fewest": "färst kontrollmål",
+            "harshest": "den mest kritiska bedömningen", "mildest": "den minst kritiska bedömningen",
+        }[comparison]
+        lead = f"{_names([self._label(d) for d in winners])} {'fick' if decisive else 'hade'} {phrase}"
+        lines = [lead + (" (lika)." if len(winners) > 1 else ".")]
+        for document_id in sorted(assessed, key=lambda d: d not in winners):
+            goals = found[document_id]
+            line = f"{self._label(document_id)}: {_count(len(goals), 'kontrollmal')} – {self._tally(goals)}"
+            deciding = [g for g in goals if g.verdict == decisive and g.sources] if document_id in winners else []
+            if deciding:
+                marks = "".join(cite.source(document_id, g.sources[0]) for g in deciding)
+                # The verdict as the report labels it ("Ej uppfyllt"), then the kontrollmål it was given to.
+                line += f"; {decisive}: {', '.join(g.section for g in deciding)} {marks}"
+            else:
+                listed = [g.listed for g in goals if g.listed]
+                if listed:
+                    line += f"; uppräknade i {_where(listed[0].section)} {cite.together(document_id, listed)}"
+            lines.append(line)
+        unassessed = [self._label(d) for d in documents if d not in assessed]
+        if unassessed:
+            lines.append(f"{'Rapporten' if len(unassessed) == 1 else 'Rapporterna'} från {_names(unassessed)} bedömer inga kontrollmål.")
+        return Answer(
+            "\n".join(lines), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name,
+            evidence={"kind": "kontrollmal", "comparison": comparison},
+        )
 
     def _no_assessments(self, document_id: str, cite: _Citations) -> Answer:
         """A report without verdicts (a pre-study, a reply): say so, and show what it does ask and conclude."""
@@ -396,8 +472,12 @@ class FindingsAnswerer:
         text = f"Rapporten från {label} bedömer inga kontrollmål"
         lines = []
         if questions:
-            text += f"; den ställer {_count(len(questions), 'revisionsfraga')}:"
-            lines += [self._item_line(f, cite) for f in questions]
+            # The questions stand together in one list: cited as one passage, not once per line.
+            sources = [f.sources[0] for f in questions if f.sources]
+            sections = {f.section for f in questions}
+            where = f" ({_where(questions[0].section)})" if len(sections) == 1 else ""
+            text += f"; den ställer {_count(len(questions), 'revisionsfraga')}{where} {cite.together(document_id, sources)}:".replace(" :", ":")
+            lines += [f"- {f.text}" + ("" if where else f" ({_where(f.section)})") for f in questions]
         else:
             text += "."
         if recommendations:

@@ -41,6 +41,8 @@ ALVESTA_VERDICTS = {
         ("Vad blev den revisionella bedömningen i Alvesta?", "revisionell_bedomning", None, False),
         ("What was the overall assessment in Hultsfred?", "revisionell_bedomning", None, False),
         ("Vad blev den samlade bedömningen av kontrollmålen i Alvesta?", "kontrollmal", None, False),
+        ("Vilken kommun fick den mest kritiska bedömningen av sina kontrollmål?", "kontrollmal", None, False),
+        ("Vilken granskning hade flest kontrollmål?", "kontrollmal", None, False),
     ],
 )
 def test_findings_questions_are_recognized(question, kind, verdict, single):
@@ -200,6 +202,8 @@ def test_kalmar_assesses_no_kontrollmal(ask):
     assert "uppfyllt" not in body["answer"]
     assert "Arbetsförmedlingen" in body["answer"] and "ingen anledning" in body["answer"]
     assert {c["document_id"] for c in body["citations"]} == {KALMAR}
+    # The nine revisionsfrågor stand in one list and are cited as one passage.
+    assert "9 revisionsfrågor (avsnitt 1.1) [1]:" in body["answer"] and len(body["citations"]) == 2
 
 
 @pytest.mark.slow
@@ -214,11 +218,18 @@ def test_one_kontrollmal_is_found_by_its_wording(ask):
 def test_the_list_of_kontrollmal_cites_where_the_introduction_lists_them(ask):
     body = ask("Vilka kontrollmål hade granskningen i Hultsfred?")
     assert body["answerer"] == "findings" and _listed(body["answer"]) == ["3.1", "3.2", "3.3", "3.4"]
-    first = body["citations"][0]
-    assert first["section"] == "2.2" and "uppräknade i avsnitt 2.2 [1]" in body["answer"].splitlines()[0]
+    # Which kontrollmål, not how they were assessed: the introduction's list, cited once.
+    [listed] = body["citations"]
+    assert listed["section"] == "2.2" and body["answer"].splitlines()[0].endswith("uppräknade i avsnitt 2.2 [1]:")
     for goal in ("Finns mål och aktiviteter", "Har analys och uppföljning genomförts"):
-        assert goal in first["quote"]
-    # In a list each verdict is cited once, where it is argued.
+        assert goal in listed["quote"]
+    assert "uppfyllt" not in body["answer"]
+
+
+@pytest.mark.slow
+def test_how_the_kontrollmal_were_assessed_cites_each_verdict_where_it_is_argued(ask):
+    body = ask("Hur bedömdes kontrollmålen i Hultsfred?")
+    assert _listed(body["answer"]) == ["3.1", "3.2", "3.3", "3.4"] and body["citations"][0]["section"] == "2.2"
     assert {c["section"] for c in body["citations"][1:]} == {"3.1.2", "3.2.2", "3.3.2", "3.4.2"}
 
 
@@ -263,3 +274,38 @@ def test_verdict_passages_keep_to_the_filters_and_to_findings_questions(api_clie
     evidence = qa.findings_answerer.evidence_chunks("Vilka kontrollmål är delvis uppfyllda?", Filters(municipality=("Hultsfred",)))
     assert evidence and {qa.retriever.view.records[c].chunk.document_id for c in evidence} == {HULTSFRED}
     assert qa.findings_answerer.evidence_chunks("Hur många platser har sysselsättningsavdelningen i Luleå?", Filters()) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "comparison"),
+    [
+        ("Vilken kommun fick den mest kritiska bedömningen av sina kontrollmål, Alvesta eller Hultsfred?", "harshest"),
+        ("Vilken av granskningarna hade flest kontrollmål?", "most"),
+        ("Which municipality had the most control objectives?", "most"),
+        ("Vilken kommun fick bäst bedömning av sina kontrollmål?", "mildest"),
+        ("Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", None),
+        ("Vilken kommun har flest invånare?", None),  # no findings word: not a findings comparison
+    ],
+)
+def test_comparisons_of_reports_are_recognized(question, comparison):
+    asked = read_question(question)
+    assert (asked.comparison if asked else None) == comparison
+
+
+@pytest.mark.slow
+def test_the_harshest_verdicts_are_named_and_cited(ask):
+    body = ask("Vilken kommun fick den mest kritiska bedömningen av sina kontrollmål, Alvesta eller Hultsfred?")
+    lines = body["answer"].splitlines()
+    assert body["answerer"] == "findings" and lines[0].startswith("Alvesta (2018) fick den mest kritiska bedömningen")
+    alvesta = [c for c in body["citations"] if c["document_id"] == ALVESTA]
+    assert [c["section"] for c in alvesta] == ["2.6.4", "2.8.2", "2.9.2"]
+    assert all(c["quote"] == "Vi bedömer kontrollmålet som Ej uppfyllt." for c in alvesta)
+    assert "Hultsfred (2019): 4 kontrollmål – 2 uppfyllda, 2 delvis uppfyllda" in body["answer"]
+
+
+@pytest.mark.slow
+def test_the_report_with_most_kontrollmal_is_named_with_each_count(ask):
+    body = ask("Vilken av granskningarna hade flest kontrollmål?")
+    assert body["answer"].startswith("Alvesta (2018) hade flest kontrollmål.")
+    assert "Hultsfred (2019): 4 kontrollmål" in body["answer"] and "bedömer inga kontrollmål" in body["answer"]
+    assert {c["section"] for c in body["citations"]} == {"1.4", "2.2"}
