@@ -8,7 +8,7 @@ and cues for the type of answer asked for; a calibrated evidence threshold decid
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.catalog import ChunkRecord
 from ingest.chunking import unit_contexts
@@ -156,10 +156,12 @@ class ExtractiveAnswerer:
                 cue += 1 if any(year in sentence for year in years) else 0
                 score = float(similarity) + 0.25 * overlap + 0.04 * cue + 0.02 / (rank + 1)
                 candidates.append(_Candidate(score, float(similarity), overlap, hit.record, start, end, context))
+        places = {m.casefold() for m in request.analysis.municipalities}
+        # Names in the question other than the municipality asked about ("Hultsfreds" included).
+        names = [n.casefold() for n in _NAMED.findall(request.question[1:]) if n.casefold() not in places and n.casefold()[:-1] not in places]
         if request.analysis.across_reports:
             # "Which reports mention X?" is answered by the reports' sentences on X, not by ones that read alike;
             # a name in the question ("KPMG", "Röda korset") must be in the sentence.
-            names = [n.casefold() for n in _NAMED.findall(request.question[1:]) if n not in request.analysis.municipalities]
             candidates = [
                 c for c in candidates
                 if c.overlap >= self.thresholds.strong_overlap and (not names or any(n in c.text.casefold() for n in names))
@@ -184,6 +186,7 @@ class ExtractiveAnswerer:
                 for o in chosen
             ):
                 chosen.append(c)
+        chosen = [_narrowed(c, names) for c in chosen]
         chosen += self._enumeration(candidates, chosen, request)
         chosen += self._other_reports(candidates, chosen, request)
         measured = _measured(request.question, self._analyzer) if request.analysis.language == "sv" else None
@@ -374,6 +377,19 @@ def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> 
         if end > i:
             windows[i] = (windows[i][0], max(windows[i][1], spans[end][1]))
     return windows
+
+
+def _narrowed(candidate: _Candidate, names: list[str]) -> _Candidate:
+    """A lead quoted with its list, narrowed to the items that name what the question names: "Vem på KPMG kan
+    man kontakta?" quotes "eller KPMG, Liz Gard, tel …", not the chair of the audit committee listed above it."""
+    if not names:
+        return candidate
+    chunk = candidate.record.chunk
+    units = [(a, b) for a, b in chunk.units if candidate.start <= a and b <= candidate.end]
+    naming = [(a, b) for a, b in units if any(n in chunk.text[a - chunk.char_start : b - chunk.char_start].casefold() for n in names)]
+    if len(units) < 2 or not naming or len(naming) == len(units):
+        return candidate
+    return replace(candidate, start=naming[0][0], end=naming[-1][1])
 
 
 def _is_item(unit: str, gap: str) -> bool:

@@ -142,3 +142,10 @@ def test_a_figure_of_something_else_is_no_answer(api_client):
 def test_a_list_question_gets_the_sentence_that_names_the_items(ask):
     body = ask("Vilka föreningar samarbetar kommunen med i integrationsarbetet i Alvesta?")
     assert body["grounded"] and all(name in body["answer"] for name in ("Rädda Barnen", "Svenska kyrkan", "ABF"))
+
+
+@pytest.mark.slow
+def test_a_list_is_narrowed_to_the_item_that_names_what_was_asked(ask):
+    body = ask("Vem på KPMG kan man kontakta om Umeårapporten?")
+    assert "Liz Gard" in body["answer"] and "Sandström" not in body["answer"]
+    assert "Sandström" in ask("Vem är revisionens ordförande i Umeå?")["answer"]
