@@ -30,6 +30,8 @@ _NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+\b")
 _FIRM = re.compile(r"\b(KPMG|PwC|EY|Ernst & Young|Deloitte|BDO|Grant Thornton|Öhrlings|Revisionskontoret|Komrev)\b")
 # "Rädda Barnen, Svenska kyrkan, ABF samt Tjetjenska föreningen", or a lead and its list: what "vilka" asks for.
 _ENUMERATION = re.compile(r"\w+(?: \w+){0,3}, \w+(?: \w+){0,3},? (?:och|samt|eller) \w|:\s*\n\s*[-–•▶*]")
+# A question that asks two things ("Vilket mål fanns …, och vad blev utfallet 2016?").
+_SECOND_ASK = re.compile(r"\boch (?:vad|hur|när|vem|vilk\w*)\b", re.IGNORECASE)
 # How far below the best sentence a sentence that names the items may score and still be added to a list answer.
 _ENUMERATION_MARGIN = 0.1
 # A name in a question: a capitalized word or an acronym after its first word.
@@ -187,6 +189,8 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(c)
         chosen = [_narrowed(c, names) for c in chosen]
+        if _SECOND_ASK.search(request.question) and chosen:
+            chosen[0] = _with_next_sentence(chosen[0], request.analysis.answer_type)
         chosen += self._enumeration(candidates, chosen, request)
         chosen += self._other_reports(candidates, chosen, request)
         measured = _measured(request.question, self._analyzer) if request.analysis.language == "sv" else None
@@ -377,6 +381,24 @@ def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> 
         if end > i:
             windows[i] = (windows[i][0], max(windows[i][1], spans[end][1]))
     return windows
+
+
+def _with_next_sentence(candidate: _Candidate, answer_type: str) -> _Candidate:
+    """The best sentence of a two-part question taken on to the next sentence of its paragraph when that one
+    holds the kind of fact asked for: "Målet är att 90 % skall vara nöjda." and "Målresultatet är 2016 82 %."
+    answer the two parts, and the second shares no word with "vad blev utfallet"."""
+    pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE}.get(answer_type)
+    if pattern is None and _COUNT.search(candidate.text):
+        pattern = _COUNT  # a figure, and the next figure beside it: a target and its outcome
+    chunk = candidate.record.chunk
+    following = next(((a, b) for a, b in chunk.units if a >= candidate.end), None)
+    if pattern is None or following is None:
+        return candidate
+    gap = chunk.text[candidate.end - chunk.char_start : following[0] - chunk.char_start]
+    sentence = chunk.text[following[0] - chunk.char_start : following[1] - chunk.char_start]
+    if "\n\n" in gap or gap.strip() or "\t" in sentence or not pattern.search(sentence):
+        return candidate
+    return replace(candidate, end=following[1])
 
 
 def _narrowed(candidate: _Candidate, names: list[str]) -> _Candidate:

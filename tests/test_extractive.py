@@ -149,3 +149,10 @@ def test_a_list_is_narrowed_to_the_item_that_names_what_was_asked(ask):
     body = ask("Vem på KPMG kan man kontakta om Umeårapporten?")
     assert "Liz Gard" in body["answer"] and "Sandström" not in body["answer"]
     assert "Sandström" in ask("Vem är revisionens ordförande i Umeå?")["answer"]
+
+
+@pytest.mark.slow
+def test_a_two_part_question_takes_the_next_figure_of_the_paragraph(ask):
+    body = ask("Vilket mål fanns för hur nöjda de ensamkommande i Alvesta skulle vara, och vad blev utfallet 2016?")
+    assert "90 %" in body["answer"] and "82 %" in body["answer"]
+    assert body["citations"][0]["quote"].endswith("Målet är att 90 % skall vara nöjda. Målresultatet är 2016 82 %.")
