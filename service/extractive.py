@@ -30,6 +30,10 @@ _NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+\b")
 _FIRM = re.compile(r"\b(KPMG|PwC|EY|Ernst & Young|Deloitte|BDO|Grant Thornton|Öhrlings|Revisionskontoret|Komrev)\b")
 # "Rädda Barnen, Svenska kyrkan, ABF samt Tjetjenska föreningen", or a lead and its list: what "vilka" asks for.
 _ENUMERATION = re.compile(r"\w+(?: \w+){0,3}, \w+(?: \w+){0,3},? (?:och|samt|eller) \w|:\s*\n\s*[-–•▶*]")
+# A sentence that introduces examples and names some: "Några av de insatser som finns … är syverkstad och ett snickeri."
+_EXAMPLES = re.compile(r"\b(?:[Nn]ågra av|[Bb]land annat|[Ee]xempelvis|[Tt]ill exempel|[Bb]l\.a\.|[Tt]\.ex\.)\s.{0,80}\b(?:och|samt)\s\w")
+# A sentence that goes on with the same list: "Det finns också städ, kök samt ett café."
+_LIST_GOES_ON = re.compile(r"(?:Det finns (?:också|även)|Dessutom|Därutöver|Vidare finns)\b")
 # A question that asks two things ("Vilket mål fanns …, och vad blev utfallet 2016?").
 _SECOND_ASK = re.compile(r"\boch (?:vad|hur|när|vem|vilk\w*)\b", re.IGNORECASE)
 # How far below the best sentence a sentence that names the items may score and still be added to a list answer.
@@ -206,10 +210,13 @@ class ExtractiveAnswerer:
         if request.analysis.answer_type != "list" or any(_ENUMERATION.search(c.text) for c in chosen):
             return []
         floor = chosen[0].score - _ENUMERATION_MARGIN
-        best = next((c for c in candidates if c.score >= floor and _ENUMERATION.search(c.text) and c not in chosen), None)
+        best = next(
+            (c for c in candidates if c.score >= floor and (_ENUMERATION.search(c.text) or _EXAMPLES.search(c.text)) and c not in chosen),
+            None,
+        )
         if best is None or not self._supported(best.similarity, best.overlap, request):
             return []
-        return [best]
+        return [_with_next_sentence(best, "list")]
 
     def _other_reports(self, candidates: list["_Candidate"], chosen: list["_Candidate"], request: AnswerRequest) -> list["_Candidate"]:
         """For a question about several municipalities, or across reports, the best sentence of each one the
@@ -384,10 +391,10 @@ def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> 
 
 
 def _with_next_sentence(candidate: _Candidate, answer_type: str) -> _Candidate:
-    """The best sentence of a two-part question taken on to the next sentence of its paragraph when that one
-    holds the kind of fact asked for: "Målet är att 90 % skall vara nöjda." and "Målresultatet är 2016 82 %."
-    answer the two parts, and the second shares no word with "vad blev utfallet"."""
-    pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE}.get(answer_type)
+    """A sentence taken on to the next one of its paragraph when that one holds the kind of fact asked for:
+    for a two-part question "Målet är att 90 % skall vara nöjda." and "Målresultatet är 2016 82 %." (the second
+    shares no word with "vad blev utfallet"); for a list, the sentence that goes on with it ("Det finns också …")."""
+    pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "list": _LIST_GOES_ON}.get(answer_type)
     if pattern is None and _COUNT.search(candidate.text):
         pattern = _COUNT  # a figure, and the next figure beside it: a target and its outcome
     chunk = candidate.record.chunk
@@ -396,7 +403,9 @@ def _with_next_sentence(candidate: _Candidate, answer_type: str) -> _Candidate:
         return candidate
     gap = chunk.text[candidate.end - chunk.char_start : following[0] - chunk.char_start]
     sentence = chunk.text[following[0] - chunk.char_start : following[1] - chunk.char_start]
-    if "\n\n" in gap or gap.strip() or "\t" in sentence or not pattern.search(sentence):
+    # A list goes on only in a sentence that says so at its start; a figure may stand anywhere in it.
+    found = pattern.match(sentence) if answer_type == "list" else pattern.search(sentence)
+    if "\n\n" in gap or gap.strip() or "\t" in sentence or not found:
         return candidate
     return replace(candidate, end=following[1])
 

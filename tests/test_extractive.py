@@ -156,3 +156,10 @@ def test_a_two_part_question_takes_the_next_figure_of_the_paragraph(ask):
     body = ask("Vilket mål fanns för hur nöjda de ensamkommande i Alvesta skulle vara, och vad blev utfallet 2016?")
     assert "90 %" in body["answer"] and "82 %" in body["answer"]
     assert body["citations"][0]["quote"].endswith("Målet är att 90 % skall vara nöjda. Målresultatet är 2016 82 %.")
+
+
+@pytest.mark.slow
+def test_a_list_of_examples_is_quoted_with_the_sentence_that_goes_on_with_it(ask):
+    body = ask("Vilka verksamheter finns inom arbetsmarknadsavdelningen i Alvesta?")
+    for activity in ("syverkstad", "snickeri", "städ", "kök", "café"):
+        assert activity in body["answer"]
