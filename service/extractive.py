@@ -16,6 +16,7 @@ from ingest.lexical import SwedishAnalyzer
 from ingest.store import VectorStore
 from service.answering import Answer, AnswerRequest, Citation, CorpusSummary, refusal
 from service.ordinals import asked_ordinal, numbered_headings
+from service.terms import TermExpander
 
 _NUMBER = re.compile(r"\d")
 _AMOUNT = re.compile(r"\d[\d  ,.]*\s*(kr|kronor|mnkr|tkr|mkr|miljoner|procent|%)", re.IGNORECASE)
@@ -34,6 +35,8 @@ _ENUMERATION = re.compile(r"\w+(?: \w+){0,3}, \w+(?: \w+){0,3},? (?:och|samt|ell
 _EXAMPLES = re.compile(r"\b(?:[Nn]ågra av|[Bb]land annat|[Ee]xempelvis|[Tt]ill exempel|[Bb]l\.a\.|[Tt]\.ex\.)\s.{0,80}\b(?:och|samt)\s\w")
 # A sentence that goes on with the same list: "Det finns också städ, kök samt ett café."
 _LIST_GOES_ON = re.compile(r"(?:Det finns (?:också|även)|Dessutom|Därutöver|Vidare finns)\b")
+_TOTAL_ASKED = re.compile(r"\bsumman?\b|\btotalt\b|\bsammanlagt\b|\bin total\b", re.IGNORECASE)
+_TOTAL_ROW = re.compile(r"\b(?:Summa|Totalt|Total)\b")
 # A question that asks two things ("Vilket mål fanns …, och vad blev utfallet 2016?").
 _SECOND_ASK = re.compile(r"\boch (?:vad|hur|när|vem|vilk\w*)\b", re.IGNORECASE)
 # How far below the best sentence a sentence that names the items may score and still be added to a list answer.
@@ -98,6 +101,7 @@ class ExtractiveAnswerer:
         thresholds: Thresholds = Thresholds(),
         chunks_considered: int = 6,
         max_sentences: int = 3,
+        terms: TermExpander | None = None,
     ) -> None:
         if chunks_considered < 1 or max_sentences < 1:
             raise ValueError("chunks_considered and max_sentences must be positive")
@@ -106,6 +110,8 @@ class ExtractiveAnswerer:
         self.thresholds = thresholds
         self.chunks_considered = chunks_considered
         self.max_sentences = max_sentences
+        # A sentence that writes "svenska för invandrare" answers a question about "SFI".
+        self.terms = terms
         self._analyzer = SwedishAnalyzer()
         self._question_stems = set(self._analyzer(" ".join(_QUESTION_WORDS)))
         # Rare words decide which sentence answers; "integration" is in every chunk of these reports.
@@ -138,6 +144,8 @@ class ExtractiveAnswerer:
         ordinal = asked_ordinal(request.question)
         # A year the question names ("Vilken förändring år 2010 …") marks the sentences about it.
         years = re.findall(r"\b(?:19|20)\d\d\b", request.question)
+        # "Vad blev summan …?", "… totalt?": a table's sum row answers, not its largest item.
+        wants_total = bool(_TOTAL_ASKED.search(request.question))
         candidates = []
         for rank, hit in enumerate(hits):
             units = vectors.get(hit.record.chunk.chunk_id)
@@ -157,9 +165,11 @@ class ExtractiveAnswerer:
                 # numbered heading asked about with that heading too.
                 # "Åtgärds katalog 1" is what the question calls "första åtgärdskatalog".
                 qualifier = ordinal.phrase if heading else ""
-                overlap = self._overlap(question_stems, f"{qualifier}\n{context}\n{sentence}")
+                matched = f"{qualifier}\n{context}\n{sentence}"
+                overlap = self._overlap(question_stems, self.terms.expand(matched) if self.terms else matched)
                 cue = _cue_bonus(request.analysis.answer_type, sentence) + (1 if heading else 0)
                 cue += 1 if any(year in sentence for year in years) else 0
+                cue += 1 if wants_total and _TOTAL_ROW.search(sentence) else 0
                 score = float(similarity) + 0.25 * overlap + 0.04 * cue + 0.02 / (rank + 1)
                 candidates.append(_Candidate(score, float(similarity), overlap, hit.record, start, end, context))
         places = {m.casefold() for m in request.analysis.municipalities}

@@ -70,7 +70,7 @@ class QAService:
     def _rebuild_answerers(self) -> None:
         summary = self.summary()
         texts = [r.chunk.text for r in self.retriever.view.records.values()]
-        self.extractive = ExtractiveAnswerer(self.retriever.store, summary, texts)
+        self.extractive = ExtractiveAnswerer(self.retriever.store, summary, texts, terms=self.retriever.terms)
         self.findings_store = FindingsStore(self.settings.catalog_path)
         self.findings_answerer = FindingsAnswerer(self.findings_store, self.retriever.view, summary)
         self.report_answerer = ReportAnswerer(self.retriever.view)

@@ -163,3 +163,9 @@ def test_a_list_of_examples_is_quoted_with_the_sentence_that_goes_on_with_it(ask
     body = ask("Vilka verksamheter finns inom arbetsmarknadsavdelningen i Alvesta?")
     for activity in ("syverkstad", "snickeri", "städ", "kök", "café"):
         assert activity in body["answer"]
+
+
+@pytest.mark.slow
+def test_a_question_for_the_sum_is_answered_by_the_sum_row(ask):
+    body = ask("Vad blev summan av anslag och utnyttjade medel i barn- och utbildningsnämndens åtgärdsplaner i bilaga 3?")
+    assert re.search(r"32\s?007", body["answer"]) and re.search(r"27\s?346", body["answer"])
