@@ -224,12 +224,14 @@ _SUMMARY_TITLE = re.compile(
     r"bedömningar mot kontrollmål|rekommendation"
 )
 _OVERALL_TITLE = re.compile(
-    r"revisionell bedömning|samlad bedömning|sammanfattande bedömning|övergripande bedömning|sammantagen bedömning"
+    r"revisionell bedömning|samlad bedömning|sammanfattande bedömning|övergripande bedömning|sammantagen bedömning|slutsats"
 )
 _OVERALL_OPENER = re.compile(
     r"^(?:vi bedömer|vår (?:samlade |sammanfattande |övergripande |sammantagna )?bedömning är|sammantaget bedömer vi|"
     r"sammanfattningsvis bedömer vi|vi gör (?:den|en) (?:samlade|sammanfattande|övergripande) bedömningen|"
     r"revisorernas (?:samlade )?bedömning är)"
+    # A pre-study's conclusion: "Efter att ha tagit del av … gör vi bedömningen att …".
+    r"|^[^.]{0,200}\bgör vi (?:den |en )?bedömningen att\b"
 )
 _RECOMMENDATION_TITLE = re.compile(r"rekommendation")
 _RECOMMENDS = re.compile(r"\brekommender")

@@ -34,7 +34,7 @@ from ingest.store import VectorStore
 log = logging.getLogger(__name__)
 
 # Bump when parsing or chunking changes what a document turns into, so re-ingest rebuilds it.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 _DOCUMENT_ID = re.compile(r"[^A-Za-z0-9åäöÅÄÖ._-]+")
 # Chunks embedded per call, so that progress can be reported while a long report is embedded.
 EMBED_GROUP_CHUNKS = 4

@@ -30,10 +30,11 @@ _KIND_CUES: tuple[tuple[Kind, re.Pattern], ...] = (
         # "den samlade bedömningen av kontrollmålen" is about the kontrollmål, not the overall assessment.
         re.compile(
             r"\brevisionell\w* bedömning|\b(?:samlade?|sammanfattande|övergripande|sammantagna) bedömning(?:en)?\b(?! av kontrollmål)"
-            r"|\boverall (?:assessment|conclusion|verdict|opinion)|\baudit (?:conclusion|opinion)"
+            r"|\bslutsats(?:en|er|erna)?\b|\boverall (?:assessment|conclusion|verdict|opinion)|\baudit (?:conclusion|opinion)"
         ),
     ),
 )
+_NAMED_OVERALL = re.compile(r"\bbedömning|\bassessment|\bverdict|\bopinion")
 # Checked in this order: "inte helt uppfyllt" is a partial verdict, not a negative one.
 _VERDICT_CUES: tuple[tuple[Verdict, re.Pattern], ...] = (
     (
@@ -86,7 +87,9 @@ def read_question(question: str) -> FindingsQuestion | None:
         return None
     kind = min(mentions)[1] if mentions else "kontrollmal"
     if kind != "kontrollmal":
-        return FindingsQuestion(kind)
+        # "Vilken slutsats drog granskarna?" is the overall assessment where a report states one; otherwise the
+        # report may still conclude in other words, which retrieval can find.
+        return FindingsQuestion(kind, implicit=kind == "revisionell_bedomning" and not _NAMED_OVERALL.search(q))
     comparison = next((c for c, cue in _COMPARISON_CUES if cue.search(q)), None) if mentions else None
     if comparison is not None:
         return FindingsQuestion("kontrollmal", comparison=comparison)
@@ -257,6 +260,8 @@ class FindingsAnswerer:
                 found[finding.document_id].append(finding)
         if asked.kind == "kontrollmal":
             return self._kontrollmal(asked, request, documents, found, statuses)
+        if asked.implicit and not any(found.values()):
+            return None
         return self._listing(asked.kind, documents, found)
 
     def evidence_chunks(self, question: str, filters: Filters) -> list[str]:
@@ -524,7 +529,15 @@ class FindingsAnswerer:
         for document_id in with_items:
             items = found[document_id]
             header = f"{self._label(document_id)} – {_count(len(items), kind) if kind != 'revisionell_bedomning' else singular}:"
-            blocks.append("\n".join([header, *(self._item_line(f, cite) for f in items)]))
+            lines = [header, *(self._item_line(f, cite) for f in items)]
+            if kind == "revisionell_bedomning":
+                # A section "Slutsats och rekommendationer" concludes with what it recommends.
+                sections = {f.section for f in items}
+                concluding = [f for f in self.store.query(document_id=document_id, kind="rekommendation") if f.section in sections]
+                if concluding:
+                    lines.append(f"Avsnittets {_NOUNS['rekommendation'][1 if len(concluding) > 1 else 0]}:")
+                    lines += [self._item_line(f, cite) for f in concluding]
+            blocks.append("\n".join(lines))
         without = [self._label(d) for d in documents if not found[d]]
         if without:
             blocks.append(f"{'Rapporten' if len(without) == 1 else 'Rapporterna'} från {_names(without)} redovisar ingen {singular}.")

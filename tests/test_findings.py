@@ -187,7 +187,13 @@ def test_revisionell_bedomning():
     assert overall.section == "Sammanfattning och revisionell bedömning"
     assert overall.text.startswith("Vi bedömer att kommunstyrelsen och nämnderna i allt väsentligt säkerställer")
 
-    for document_id in (KALMAR, LULEA, UMEA):
+    # Kalmar's pre-study concludes in "4. Slutsats och rekommendationer" without a standard opener.
+    _, kalmar = extract(KALMAR)
+    [overall] = of_kind(kalmar, "revisionell_bedomning")
+    assert overall.section == "4" and "gör vi bedömningen att de revisionsfrågor" in overall.text
+    assert overall.text.startswith("Efter att ha tagit del av uppdragsbeskrivning")
+
+    for document_id in (LULEA, UMEA):
         assert of_kind(extract(document_id)[1], "revisionell_bedomning") == []
 
 

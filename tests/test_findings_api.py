@@ -54,6 +54,9 @@ def test_findings_questions_are_recognized(question, kind, verdict, single):
 def test_an_assessment_without_a_findings_word_is_only_a_candidate():
     asked = read_question("Bedömde revisorerna att arbetsmarknadsenheten i Alvesta bidrar till introduktionen av nyanlända?")
     assert asked is not None and asked.kind == "kontrollmal" and asked.implicit
+    # A conclusion is the overall assessment where a report states one, else a question for retrieval.
+    asked = read_question("Vad landade granskarna i Kalmar i för slutsats?")
+    assert asked is not None and asked.kind == "revisionell_bedomning" and asked.implicit
 
 
 @pytest.mark.parametrize(
@@ -309,3 +312,21 @@ def test_the_report_with_most_kontrollmal_is_named_with_each_count(ask):
     assert body["answer"].startswith("Alvesta (2018) hade flest kontrollmål.")
     assert "Hultsfred (2019): 4 kontrollmål" in body["answer"] and "bedömer inga kontrollmål" in body["answer"]
     assert {c["section"] for c in body["citations"]} == {"1.4", "2.2"}
+
+
+@pytest.mark.slow
+def test_a_conclusion_section_is_the_overall_assessment_with_its_recommendation(api_client, ask):
+    overall = api_client.get("/v1/findings", params={"kind": "revisionell_bedomning", "municipality": "Kalmar"}).json()
+    [finding] = overall["findings"] if isinstance(overall, dict) else overall
+    assert finding["section"] == "4" and "gör vi bedömningen att" in finding["text"]
+    body = ask("Vad landade granskarna i Kalmar i för slutsats?")
+    assert body["answerer"] == "findings" and "heltäckande" in body["answer"] and "ingen anledning" in body["answer"]
+    assert "Avsnittets rekommendation:" in body["answer"] and {c["section"] for c in body["citations"]} == {"4"}
+
+
+@pytest.mark.slow
+def test_a_conclusion_a_report_does_not_state_is_left_to_retrieval(ask):
+    assert ask("Vilken slutsats drar KPMG i Umeå?")["answerer"] != "findings"
+    # Asked by its name, the missing overall assessment is said to be missing.
+    body = ask("Vad blev den revisionella bedömningen i Umeå?")
+    assert body["answerer"] == "refusal" and "redovisar ingen revisionell bedömning" in body["answer"]
