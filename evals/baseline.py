@@ -1,6 +1,6 @@
 """The baseline: a plain LlamaIndex pipeline over the same corpus and the same embedding model.
 
-- documents: the normalized text of each corpus file (`ingest.loading.load_document`, the text
+- documents: the normalized text of each corpus file (`ingest.documents.loading.load_document`, the text
   every gold quote refers to), one `Document` per report with metadata {"document_id": ...}
   (included in the embedded text, as LlamaIndex does by default with file metadata);
 - chunking: `SentenceSplitter(chunk_size=256, chunk_overlap=32)` (tokens of LlamaIndex's default
@@ -14,7 +14,6 @@
 """
 
 import logging
-import os
 import tempfile
 import time
 from collections.abc import Sequence
@@ -48,8 +47,6 @@ class LlamaIndexBaseline:
         self._retriever = None
 
     def build(self) -> "LlamaIndexBaseline":
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
         started = time.perf_counter()
         import chromadb
         from chromadb.config import Settings as ChromaSettings

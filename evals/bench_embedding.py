@@ -14,9 +14,9 @@ import resource
 import statistics
 import time
 
+from ingest.config import get_settings
 from ingest.embedding import Embedder
-from ingest.model_build import build_model
-from ingest.settings import get_settings
+from tools.model_build import build_model
 
 QUERIES = [
     "Hur är mottagandet av ensamkommande barn organiserat?",

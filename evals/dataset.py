@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.loading import LoadError, load_document
-from ingest.settings import PROJECT_ROOT
+from ingest.config import PROJECT_ROOT
+from ingest.documents.loading import LoadError, load_document
 
 DEV_PATH = Path(__file__).resolve().parent / "dev.jsonl"
 CORPUS_DIR = PROJECT_ROOT / "corpus"

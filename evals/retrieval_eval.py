@@ -89,9 +89,9 @@ def rank_items(items: Sequence[EvalItem], rank: Callable[[EvalItem], tuple[list[
 
 def product_rankings(qa, items: Sequence[EvalItem]) -> dict[str, list[ItemRanking]]:
     """Rank the answerable items with our retriever in every mode of MODES."""
-    from service.conversations import resolve_history
-    from service.query_analysis import analyze_question
-    from service.retrieval import Filters
+    from service.chat.service import resolve_history
+    from service.query.analysis import analyze_question
+    from service.query.retrieval import Filters
 
     retriever = qa.retriever
     view = retriever.view

@@ -22,7 +22,7 @@ from evals.gates import THRESHOLDS_PATH, ThresholdsError, check, load_gates
 from evals.metrics import Retrieved
 from evals.report import write_reports
 from evals.swefaq import evaluate_swefaq, swefaq_dir
-from ingest.settings import PROJECT_ROOT, Settings
+from ingest.config import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +41,10 @@ def api_client(settings: Settings) -> Iterator:
     """`TestClient(app)` over the index in `settings.home`, lifespan included."""
     from fastapi.testclient import TestClient
 
-    import service.app as app_module
+    from service.api.app import create_app
 
-    original = app_module.get_settings
-    app_module.get_settings = lambda: settings  # the lifespan builds QAService from these settings
-    try:
-        with TestClient(app_module.app) as client:
-            yield client
-    finally:
-        app_module.get_settings = original
+    with TestClient(create_app(settings)) as client:
+        yield client
 
 
 def _git_revision() -> str:
@@ -224,9 +219,6 @@ def run_eval(
     """Run the chosen set(s), check the gates, write report.{md,json,html} into out_dir; return the report."""
     if set_name not in SETS:
         raise ValueError(f"unknown eval set '{set_name}'; choose one of {', '.join(SETS)}")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     progress = progress or (lambda message: log.info(message))
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
     out_dir = Path(out_dir) if out_dir else default_out_dir()
@@ -260,10 +252,7 @@ def run_eval(
         if embedder is None:
             from ingest.embedding import Embedder
 
-            embedder = Embedder(
-                settings.embed_model, query_prefix=settings.query_prefix,
-                passage_prefix=settings.passage_prefix, batch_size=settings.embed_batch_size,
-            )
+            embedder = Embedder.from_settings(settings)
         step = time.perf_counter()
         report["swefaq"] = evaluate_swefaq(swefaq_dir(settings), embedder)
         report.setdefault("phases_s", {})["swefaq (4 modes)"] = round(time.perf_counter() - step, 2)

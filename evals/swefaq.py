@@ -4,7 +4,7 @@ Every distinct answer of dev+test is its own document (219); every question rank
 Ranked in memory with the product's own pieces: `LexicalIndex.build` (bm25s, as ingest builds it) for
 lexical; bm25s over `SwedishAnalyzer(stem=False)` tokens (no stemming, no compound splitting) for the
 plain-BM25 reference; our `Embedder`
-(query:/passage: prefixes, cosine via numpy) for dense, and `service.retrieval._rrf` (RRF, k=60,
+(query:/passage: prefixes, cosine via numpy) for dense, and `service.query.retrieval.rrf` (RRF, k=RRF_K,
 fusing the top 40 of each list, as `HybridRetriever.run` does for top_k=10) for hybrid.
 """
 
@@ -17,8 +17,8 @@ import bm25s
 import numpy as np
 
 from evals.metrics import mean, reciprocal_rank
-from ingest.lexical import LexicalIndex, SwedishAnalyzer
-from ingest.settings import PROJECT_ROOT, Settings
+from ingest.config import Settings
+from ingest.index.lexical import LexicalIndex, SwedishAnalyzer
 
 MODES = ("bm25_plain", "lexical", "dense", "hybrid")
 MODE_LABELS = {
@@ -43,7 +43,10 @@ class SweFAQ:
 
 
 def swefaq_dir(settings: Settings) -> Path:
-    return settings.swefaq_dir or PROJECT_ROOT.parent / "shared" / "data" / "swefaq"
+    """The benchmark's folder, from AUDITQA_SWEFAQ_DIR: it is not part of the repository, so nothing guesses where it is."""
+    if settings.swefaq_dir is None:
+        raise SweFAQError("SweFAQ is not configured: set AUDITQA_SWEFAQ_DIR to its folder (.ci/run sets ../shared/data/swefaq)")
+    return settings.swefaq_dir
 
 
 def load_swefaq(folder: Path) -> SweFAQ:
@@ -95,7 +98,7 @@ def _lexical_ranking(index: "LexicalIndex | PlainBM25", query: str, depth: int) 
 
 def rank_all(data: SweFAQ, embedder, depth: int = FUSION_DEPTH) -> dict[str, list[list[int]]]:
     """mode -> for every question, document indices best first (at most `depth`)."""
-    from service.retrieval import _rrf
+    from service.query.retrieval import rrf
 
     ids = [str(i) for i in range(len(data.documents))]
     stemmed = LexicalIndex.build(ids, data.documents, generation=0)  # exactly as the product builds it
@@ -107,7 +110,7 @@ def rank_all(data: SweFAQ, embedder, depth: int = FUSION_DEPTH) -> dict[str, lis
         similarities = doc_vectors @ embedder.embed_query(question)
         order = np.argsort(-similarities, kind="stable")[:depth]
         dense = [(int(i), float(similarities[i])) for i in order]
-        fused = _rrf([dense, lexical])
+        fused = rrf([dense, lexical])
         hybrid = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)
         rankings["bm25_plain"].append([i for i, _ in _lexical_ranking(plain, question, depth)])
         rankings["lexical"].append([i for i, _ in lexical])

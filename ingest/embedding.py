@@ -14,15 +14,19 @@ from __future__ import annotations
 import json
 import logging
 import os
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from ingest.onnx_export import INPUTS, ONNX_FILE
+from ingest.config import Settings
 
 log = logging.getLogger(__name__)
+
+# Where `auditqa build-model` writes the ONNX export (as sentence-transformers' ONNX backend expects it), and its inputs.
+ONNX_FILE = Path("onnx") / "model.onnx"
+INPUTS = ("input_ids", "attention_mask")
 
 RunnerT = TypeVar("RunnerT")
 # The sentence-transformers modules this embedder reproduces, by the last part of their type name.
@@ -41,6 +45,13 @@ class Embedder:
     query), the passage runner by the first passages, so importing and wiring stay cheap.
     """
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Embedder":
+        return cls(
+            settings.embed_model, query_prefix=settings.query_prefix,
+            passage_prefix=settings.passage_prefix, batch_size=settings.embed_batch_size,
+        )
+
     def __init__(
         self,
         model_path: Path,
@@ -52,7 +63,7 @@ class Embedder:
         model_path = Path(model_path).expanduser()
         if not model_path.is_dir():
             raise EmbeddingModelError(
-                f"embedding model directory '{model_path}' does not exist; build it with `python -m ingest.model_build`"
+                f"embedding model directory '{model_path}' does not exist; build it with `auditqa build-model`"
             )
         try:
             modules = json.loads((model_path / "modules.json").read_text())
@@ -103,11 +114,6 @@ class Embedder:
         return self._passage_runner
 
     def _load(self, make: Callable[[int], RunnerT]) -> RunnerT:
-        # The only environment write: the model is local and this machine is offline, so keep
-        # huggingface_hub/transformers from attempting (and timing out on) metadata requests.
-        # local_files_only covers this load; the variables must be set before their first import.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         threads = int(os.environ.get("OMP_NUM_THREADS", 0)) or max(1, len(os.sched_getaffinity(0)))
         try:
             runner = make(threads)

@@ -6,30 +6,28 @@ whose files are gone. Vectors of versions that never went live (a crash mid-inge
 the next run.
 """
 
-import fcntl
 import hashlib
-import json
 import logging
 import re
 import time
 import unicodedata
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from ingest.catalog import Catalog
-from ingest.chunking import Chunk, SectionChunker, unit_contexts
+from ingest.config import Settings
+from ingest.documents.loading import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
+from ingest.documents.metadata import DocumentMetadata, read_manifest, resolve_metadata
 from ingest.embedding import Embedder
-from ingest.findings import FindingsExtractor, FindingsStore
-from ingest.lexical import LexicalIndex
-from ingest.loading import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
-from ingest.metadata import DocumentMetadata, read_manifest, resolve_metadata
-from ingest.parsing import ReportParser
-from ingest.settings import Settings
-from ingest.store import VectorStore
+from ingest.findings.extraction import FindingsExtractor
+from ingest.index.catalog import Catalog
+from ingest.index.findings_store import FindingsStore
+from ingest.index.lexical import LexicalIndex, ensure_fresh
+from ingest.index.vectors import VectorStore
+from ingest.structure.chunking import Chunk, SectionChunker, embedding_text, unit_contexts
+from ingest.structure.parsing import ReportParser
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +87,6 @@ class PlannedDocument:
 
 def document_id_for(path: Path) -> str:
     return _DOCUMENT_ID.sub("-", unicodedata.normalize("NFC", path.stem)).strip("-") or "dokument"
-
-
-def embedding_text(chunk: Chunk, metadata: DocumentMetadata) -> str:
-    """What is embedded and BM25-indexed for a chunk: the text plus the context it would otherwise lose."""
-    origin = " ".join(str(p) for p in (metadata.municipality and f"{metadata.municipality} kommun", metadata.year) if p)
-    return "\n".join(p for p in (f"{metadata.title or ''} {origin}".strip(), chunk.context, chunk.text) if p)
 
 
 def discover(folder: Path) -> list[Path]:
@@ -235,44 +227,7 @@ class Ingestor:
             self.store.delete_other_versions(document_id, keep_hash=live.get(document_id))
 
     def refresh_lexical(self) -> LexicalIndex:
-        return ensure_lexical_index(self.catalog, self.settings.lexical_path)
-
-
-def ensure_lexical_index(catalog: Catalog, path: Path) -> LexicalIndex:
-    """The BM25 index of the live chunks, rebuilt only if the catalog moved on since it was saved.
-
-    Readers (a reload) and writers (an ingest) may run this at the same time, in threads or processes: the
-    saved folder is swapped under an exclusive lock and read under a shared one, so no one reads it half-swapped
-    and two saves never interleave.
-    """
-    generation = catalog.generation
-    with _lexical_lock(path, exclusive=False):
-        current = LexicalIndex.load(path)
-    if current is not None and current.generation == generation:
-        return current
-    records = catalog.chunks()
-    index = LexicalIndex.build(
-        [r.chunk.chunk_id for r in records], [embedding_text(r.chunk, r.metadata) for r in records], generation
-    )
-    with _lexical_lock(path, exclusive=True):
-        if _saved_generation(path) != generation:  # another process may have saved this generation meanwhile
-            index.save(path)
-    return index
-
-
-def _saved_generation(path: Path) -> int:
-    try:
-        return int(json.loads((path / "auditqa.json").read_text())["generation"])
-    except (OSError, ValueError, KeyError):
-        return -1
-
-
-@contextmanager
-def _lexical_lock(path: Path, exclusive: bool):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield  # closing the file releases the lock
+        return ensure_fresh(self.catalog, self.settings.lexical_path)
 
 
 def _with_page(chunk: Chunk, page: int | None) -> Chunk:

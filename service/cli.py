@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ingest.settings import Settings, get_settings
+from ingest.config import Settings, get_settings
 
 log = logging.getLogger("auditqa")
 
@@ -19,10 +19,7 @@ class CliError(Exception):
 def _embedder(settings: Settings):
     from ingest.embedding import Embedder
 
-    return Embedder(
-        settings.embed_model, query_prefix=settings.query_prefix,
-        passage_prefix=settings.passage_prefix, batch_size=settings.embed_batch_size,
-    )
+    return Embedder.from_settings(settings)
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -92,8 +89,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.catalog import Catalog
-    from ingest.metadata import read_manifest
+    from ingest.documents.metadata import read_manifest
+    from ingest.index.catalog import Catalog
     from ingest.pipeline import Ingestor, discover
 
     catalog = Catalog(settings.catalog_path)
@@ -125,13 +122,14 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    uvicorn.run("service.app:app", host=args.host or settings.host, port=args.port or settings.port, log_level="info")
+    uvicorn.run("service.api.app:create_app", factory=True, host=args.host or settings.host, port=args.port or settings.port, log_level="info")
     return 0
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from service.app import build_qa, citations_out
-    from service.retrieval import Filters
+    from service.api.app import build_qa
+    from service.api.presenters import citations_out
+    from service.query.retrieval import Filters
 
     qa = build_qa(settings)
     if not qa.ready:
@@ -154,7 +152,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_build_model(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.model_build import build_model
+    from tools.model_build import build_model
 
     path = build_model(Path(args.dir) if args.dir else settings.embed_model, force=args.force)
     print(f"model ready at {path}")
@@ -226,20 +224,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # The model and tokenizer are local; never let a library try a hub or telemetry.
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from ingest.documents.metadata import ManifestError
     from ingest.embedding import EmbeddingModelError
-    from ingest.metadata import ManifestError
-    from ingest.model_build import ModelBuildError
-    from ingest.onnx_export import OnnxExportError
+    from ingest.index.vectors import StoreError
     from ingest.pipeline import IngestError
-    from ingest.store import StoreError
-    from service.qa import QuestionError
-    from service.retrieval import UnknownFilterError
+    from service.query.analysis import QuestionError
+    from service.query.retrieval import UnknownFilterError
+    from tools.model_build import ModelBuildError
+    from tools.onnx_export import OnnxExportError
 
     try:
         return args.func(args, get_settings())

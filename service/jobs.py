@@ -19,15 +19,12 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from ingest.catalog import DocumentRecord
-from ingest.embedding import EmbeddingModelError
+from ingest.index.catalog import DocumentRecord
 from ingest.pipeline import Ingestor, document_id_for
-from ingest.store import StoreError
-from service.qa import DocumentNotFoundError, QAService
+from service.answering.qa import DocumentNotFoundError, QAService
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +37,7 @@ JobStatus = Literal["queued", "running", "done", "failed"]
 
 
 class UploadRejected(Exception):
-    """An upload or job that cannot be carried out; `status_code` is the HTTP status it answers with."""
-
-    status_code = 422
+    """An upload or job that cannot be carried out; the HTTP edge decides what status each kind answers with."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -50,31 +45,44 @@ class UploadRejected(Exception):
 
 
 class FileTooLargeError(UploadRejected):
-    status_code = 413
+    """The file is larger than the upload limit."""
 
 
 class UnsupportedFileTypeError(UploadRejected):
-    status_code = 415
+    """The content is none of the types a report can be read from."""
 
 
 class InvalidFileNameError(UploadRejected):
-    status_code = 422
+    """The file name has nothing usable left once sanitized."""
 
 
 class UnreadableDocumentError(UploadRejected):
     """The file has an accepted type but no report could be read from it (a scan without text, a broken PDF)."""
 
-    status_code = 422
-
 
 class JobCancelledError(UploadRejected):
     """The service stopped before a queued job ran."""
 
-    status_code = 503
-
 
 class JobNotFoundError(Exception):
     """No job with this id (unknown, or forgotten after a restart)."""
+
+
+@dataclass(frozen=True)
+class IngestedDocument:
+    """What an ingest job made live: the document, the file it was read from, and whether it was new."""
+
+    record: DocumentRecord
+    file: str
+    file_type: str
+    state: Literal["added", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class DeletedDocument:
+    document_id: str
+    chunks: int
+    files_removed: list[str]
 
 
 @dataclass
@@ -101,9 +109,7 @@ class Job:
     stage: str | None = None
     chunks_done: int = 0
     chunks_total: int | None = None
-    result: dict | None = None
-    error_status: int | None = None
-    error: str | None = None
+    result: IngestedDocument | DeletedDocument | None = None
     created_at: float = field(default_factory=time.time)
     started_at: float | None = None
     finished_at: float | None = None
@@ -117,35 +123,6 @@ class Job:
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._finished.wait(timeout)
-
-    def as_dict(self) -> dict:
-        return {
-            "job_id": self.job_id,
-            "kind": self.kind,
-            "status": self.status,
-            "document_id": self.document_id,
-            "file": self.file,
-            "progress": {"stage": self.stage, "chunks_done": self.chunks_done, "chunks_total": self.chunks_total},
-            "document": self.result if self.kind == "ingest" else None,
-            "deleted": self.result if self.kind == "delete" else None,
-            "error": None if self.error is None else {"status_code": self.error_status, "detail": self.error},
-            "created_at": _iso(self.created_at),
-            "started_at": _iso(self.started_at),
-            "finished_at": _iso(self.finished_at),
-        }
-
-
-def _iso(timestamp: float | None) -> str | None:
-    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
-
-
-def document_out(record: DocumentRecord) -> dict:
-    meta = record.metadata
-    return {
-        "document_id": record.document_id, "title": meta.title, "municipality": meta.municipality, "year": meta.year,
-        "date": meta.date, "auditor": meta.auditor, "firm": meta.firm, "chunks": record.chunk_count,
-        "pages": len(record.pages) or None,
-    }
 
 
 class JobRunner:
@@ -217,7 +194,7 @@ class JobRunner:
             self._lock.notify_all()
         for job in cancelled:
             job.exception = JobCancelledError("Tjänsten stängdes innan jobbet hann köras; försök igen.")
-            job.status, (job.error_status, job.error) = "failed", _http_error(job.exception)
+            job.status = "failed"
             job.finished_at = time.time()
             if job.upload is not None:
                 shutil.rmtree(job.upload.path.parent, ignore_errors=True)
@@ -243,8 +220,7 @@ class JobRunner:
             job.status = "done"
         except BaseException as exc:  # noqa: BLE001 - a job's failure is reported, never kills the worker
             job.status, job.exception = "failed", exc
-            job.error_status, job.error = _http_error(exc)
-            if job.error_status >= 500:
+            if not isinstance(exc, (UploadRejected, DocumentNotFoundError)):
                 log.exception("job %s (%s %s) failed", job.job_id, job.kind, job.document_id)
         finally:
             job.finished_at = time.time()
@@ -256,7 +232,7 @@ class JobRunner:
         retriever = qa.retriever
         return Ingestor(qa.settings, qa.embedder, store=retriever.store, catalog=retriever.catalog)
 
-    def _ingest(self, job: Job) -> dict:
+    def _ingest(self, job: Job) -> IngestedDocument:
         upload = job.upload
         assert upload is not None
         qa = self._qa()
@@ -298,13 +274,9 @@ class JobRunner:
         _keep_only_source(uploads, record)
         self._qa().reload()
         job.stage = "done"
-        meta = record.metadata
-        return {
-            **document_out(record), "file": Path(record.source_path).name, "type": upload.file_type, "state": state,
-            "inferred": list(meta.inferred), "missing": list(meta.missing),
-        }
+        return IngestedDocument(record, Path(record.source_path).name, upload.file_type, state)
 
-    def _delete(self, job: Job) -> dict:
+    def _delete(self, job: Job) -> DeletedDocument:
         qa = self._qa()
         ingestor = self._ingestor(qa)
         record = next((d for d in ingestor.catalog.documents() if d.document_id == job.document_id), None)
@@ -316,7 +288,7 @@ class JobRunner:
         removed = _remove_uploaded(qa.settings.uploads_path, record)
         self._qa().reload()
         job.stage = "done"
-        return {"document_id": job.document_id, "deleted": True, "chunks": record.chunk_count, "files_removed": removed}
+        return DeletedDocument(job.document_id, record.chunk_count, removed)
 
 
 def _restore(final: Path, backup: Path) -> None:
@@ -362,15 +334,3 @@ def clean_stale_staging(uploads: Path, older_than_s: float = STALE_STAGING_S) ->
                 shutil.rmtree(child, ignore_errors=True)
         except OSError:
             continue
-
-
-def _http_error(exc: BaseException) -> tuple[int, str]:
-    if isinstance(exc, UploadRejected):
-        return exc.status_code, exc.detail
-    if isinstance(exc, DocumentNotFoundError):
-        return 404, str(exc)
-    if isinstance(exc, StoreError):
-        return 503, f"Vektorlagret är inte tillgängligt: {exc}"
-    if isinstance(exc, EmbeddingModelError):
-        return 503, f"Embeddingmodellen är inte tillgänglig: {exc}"
-    return 500, "Ett internt fel inträffade; felet är loggat."

@@ -10,19 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fixtures.homes import CORPUS, make_settings
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
-from ingest.settings import PROJECT_ROOT, Settings, get_settings  # noqa: E402
-
-CORPUS = PROJECT_ROOT / "corpus"
+from ingest.config import Settings, get_settings
 
 
 @pytest.fixture(scope="session")
 def e5_model_dir() -> Path:
-    from ingest.model_build import build_model
+    from tools.model_build import build_model
 
     return build_model(get_settings().embed_model)
 
@@ -34,10 +29,6 @@ def embedder(e5_model_dir):
     model = Embedder(e5_model_dir)
     model.warm_up()
     return model
-
-
-def make_settings(home: Path, **overrides) -> Settings:
-    return Settings(home=home, corpus_dir=overrides.pop("corpus_dir", CORPUS), **overrides)
 
 
 @pytest.fixture(scope="session")
@@ -57,25 +48,14 @@ def corpus_settings(corpus_home) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def api_client(corpus_settings):
+def api_client(corpus_settings, embedder):
     """The real app over the real index, lifespan included."""
     from fastapi.testclient import TestClient
 
-    from service.app import app
+    from service.api.app import create_app
 
-    app.dependency_overrides.clear()
-    get_settings.cache_clear()
-    previous = os.environ.get("AUDITQA_HOME")
-    os.environ["AUDITQA_HOME"] = str(corpus_settings.home)
-    try:
-        with TestClient(app) as client:
-            yield client
-    finally:
-        if previous is None:
-            os.environ.pop("AUDITQA_HOME", None)
-        else:
-            os.environ["AUDITQA_HOME"] = previous
-        get_settings.cache_clear()
+    with TestClient(create_app(corpus_settings, embedder)) as client:
+        yield client
 
 
 def _free_port() -> int:

@@ -1,0 +1,77 @@
+"""The one configuration object of auditqa: every setting, read once from AUDITQA_* variables.
+
+Importing this module also sets the offline environment every process of auditqa runs in (unless the
+environment already says otherwise): this workplace has no internet, so no library may try a model hub
+or a telemetry endpoint.
+"""
+
+import os
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MODEL_DIR = Path(sys.prefix) / "share" / "auditqa" / "multilingual-e5-small"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+OFFLINE_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "CHROMA_ANONYMIZED_TELEMETRY": "False",
+}
+for _name, _value in OFFLINE_ENVIRONMENT.items():
+    os.environ.setdefault(_name, _value)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AUDITQA_", extra="ignore")
+
+    home: Path = Field(default=Path(".auditqa"), description="State: Chroma data, lexical index, catalog.")
+    corpus_dir: Path = Field(default=PROJECT_ROOT / "corpus", description="Reports ingested by `make run`.")
+    embed_model: Path = Field(default=DEFAULT_MODEL_DIR, description="Local sentence-transformers model directory.")
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+    embed_batch_size: int = Field(default=8, ge=1, le=256)
+    chroma_url: str | None = Field(default=None, description="Chroma server URL; embedded PersistentClient when unset.")
+    collection_prefix: str = "auditqa"
+    hnsw_ef_construction: int = Field(default=200, ge=10)
+    hnsw_ef_search: int = Field(default=128, ge=10)
+    hnsw_max_neighbors: int = Field(default=32, ge=4)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    swefaq_dir: Path | None = Field(default=None, description="SweFAQ benchmark folder for `auditqa eval` (outside the repository; the swefaq set needs it).")
+    conversation_ttl_s: float = Field(default=24 * 3600, gt=0, description="A conversation idle this long (seconds) is forgotten.")
+    conversation_max_turns: int = Field(default=20, ge=1, description="Turns kept per conversation; older turns are dropped.")
+    conversation_max_count: int = Field(default=10_000, ge=1, description="Conversations kept; the least recently used are evicted.")
+    max_upload_mb: float = Field(default=50, gt=0, description="Largest file `POST /v1/documents` accepts, in MB (10^6 bytes).")
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.sqlite3"
+
+    @property
+    def lexical_path(self) -> Path:
+        return self.home / "lexical"
+
+    @property
+    def conversations_path(self) -> Path:
+        return self.home / "conversations.sqlite3"
+
+    @property
+    def uploads_path(self) -> Path:
+        """Files uploaded through the API; a document's file is kept here while the document is live."""
+        return self.home / "uploads"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

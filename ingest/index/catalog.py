@@ -1,0 +1,186 @@
+"""The catalog: which version of each document is live, its metadata, text and chunks (SQLite).
+
+Chroma holds the vectors; the catalog decides what queries may see. A document's new chunks are
+written to Chroma first and only become visible when its catalog row flips to the new content hash
+in one transaction, so a query never sees a mix of old and new chunks, and a crash in between leaves
+only invisible orphans that the next ingest removes.
+"""
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.documents.metadata import DocumentMetadata
+from ingest.index.database import connect, ensure_schema
+from ingest.structure.chunking import Chunk
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    document_id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    text TEXT NOT NULL,
+    source_path TEXT NOT NULL,
+    pages TEXT NOT NULL DEFAULT '[]',
+    ingested_at TEXT NOT NULL DEFAULT (datetime('now'))
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY,
+    document_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    section TEXT NOT NULL,
+    heading_path TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    context TEXT NOT NULL,
+    units TEXT NOT NULL,
+    page INTEGER
+);
+CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks (document_id, content_hash);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    document_id: str
+    content_hash: str
+    metadata: DocumentMetadata
+    source_path: str
+    chunk_count: int
+    pages: tuple[tuple[int, int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A live chunk with its document's metadata, as retrieval and answering need it."""
+
+    chunk: Chunk
+    metadata: DocumentMetadata
+    position: int
+    content_hash: str
+    # The document's (page, char_start, char_end) spans; empty for formats without pages.
+    pages: tuple[tuple[int, int, int], ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The page a reader opens for this offset (a quote may lie on a later page than its chunk starts)."""
+        for number, start, end in self.pages:
+            if start <= offset < end:
+                return number
+        return self.chunk.page
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        ensure_schema(path, _SCHEMA)
+
+    def _connect(self):
+        return connect(self.path)
+
+    @property
+    def generation(self) -> int:
+        """Bumped on every change of what is live, so derived indexes can tell they are stale."""
+        with self._connect() as db:
+            row = db.execute("SELECT value FROM state WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def content_hash(self, document_id: str) -> str | None:
+        with self._connect() as db:
+            row = db.execute("SELECT content_hash FROM documents WHERE document_id=?", (document_id,)).fetchone()
+        return row[0] if row else None
+
+    def activate(
+        self,
+        metadata: DocumentMetadata,
+        content_hash: str,
+        text: str,
+        source_path: str,
+        chunks: list[Chunk],
+        pages: tuple[tuple[int, int, int], ...] = (),
+    ) -> None:
+        """Make this version of the document the live one, replacing any earlier version atomically."""
+        with self._connect() as db:
+            db.execute("DELETE FROM chunks WHERE document_id=?", (metadata.document_id,))
+            db.execute(
+                "INSERT OR REPLACE INTO documents (document_id, content_hash, metadata, text, source_path, pages)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (metadata.document_id, content_hash, json.dumps(metadata.as_dict(), ensure_ascii=False), text,
+                 source_path, json.dumps(pages)),
+            )
+            db.executemany(
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (c.chunk_id, c.document_id, content_hash, i, c.char_start, c.char_end, c.section,
+                     c.heading_path, c.kind, c.context, json.dumps(c.units), c.page)
+                    for i, c in enumerate(chunks)
+                ],
+            )
+            self._bump(db)
+
+    def remove(self, document_id: str) -> bool:
+        with self._connect() as db:
+            deleted = db.execute("DELETE FROM documents WHERE document_id=?", (document_id,)).rowcount
+            db.execute("DELETE FROM chunks WHERE document_id=?", (document_id,))
+            if deleted:
+                self._bump(db)
+        return bool(deleted)
+
+    @staticmethod
+    def _bump(db: sqlite3.Connection) -> None:
+        db.execute(
+            "INSERT INTO state (key, value) VALUES ('generation', '1')"
+            " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def documents(self) -> list[DocumentRecord]:
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT d.document_id, d.content_hash, d.metadata, d.source_path, d.pages,"
+                " (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.document_id)"
+                " FROM documents d ORDER BY d.document_id"
+            ).fetchall()
+        return [
+            DocumentRecord(r[0], r[1], _metadata(r[2]), r[3], r[5], tuple(tuple(p) for p in json.loads(r[4])))
+            for r in rows
+        ]
+
+    def document_text(self, document_id: str) -> str | None:
+        with self._connect() as db:
+            row = db.execute("SELECT text FROM documents WHERE document_id=?", (document_id,)).fetchone()
+        return row[0] if row else None
+
+    def chunks(self) -> list[ChunkRecord]:
+        """Every live chunk, in document order, with its text cut from the stored document text."""
+        with self._connect() as db:
+            # One read transaction: an activation committed between the two reads would cut the new chunks'
+            # offsets out of the old text.
+            db.execute("BEGIN")
+            docs = {
+                r[0]: (_metadata(r[1]), r[2], tuple(tuple(p) for p in json.loads(r[3])))
+                for r in db.execute("SELECT document_id, metadata, text, pages FROM documents")
+            }
+            rows = db.execute(
+                "SELECT chunk_id, document_id, position, char_start, char_end, section, heading_path, kind, context,"
+                " units, page, content_hash FROM chunks ORDER BY document_id, position"
+            ).fetchall()
+        records = []
+        for chunk_id, document_id, position, start, end, section, path, kind, context, units, page, content_hash in rows:
+            metadata, text, pages = docs[document_id]
+            chunk = Chunk(
+                chunk_id=chunk_id, document_id=document_id, char_start=start, char_end=end, text=text[start:end],
+                section=section, heading_path=path, kind=kind, context=context,
+                units=tuple(tuple(u) for u in json.loads(units)), page=page,
+            )
+            records.append(ChunkRecord(chunk, metadata, position, content_hash, pages))
+        return records
+
+
+def _metadata(raw: str) -> DocumentMetadata:
+    values = json.loads(raw)
+    values["inferred"] = tuple(values.get("inferred", ()))
+    values["missing"] = tuple(values.get("missing", ()))
+    return DocumentMetadata(**values)

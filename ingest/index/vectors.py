@@ -1,0 +1,160 @@
+"""Chroma: chunk and sentence vectors, embedded (PersistentClient) or on a Chroma server (HttpClient)."""
+
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+
+from ingest.config import Settings
+from ingest.documents.metadata import DocumentMetadata
+from ingest.index.catalog import ChunkRecord
+from ingest.structure.chunking import Chunk
+
+
+class StoreError(Exception):
+    """The vector store cannot be reached or used."""
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    chunk_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class UnitVectors:
+    """Stored embeddings of one chunk's quotable units (sentences, list items, table rows)."""
+
+    spans: tuple[tuple[int, int], ...]
+    vectors: np.ndarray
+
+
+def make_client(settings: Settings) -> chromadb.ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.chroma_url:
+            url = urlparse(settings.chroma_url)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise StoreError(f"AUDITQA_CHROMA_URL måste vara en http(s)-adress, fick '{settings.chroma_url}'")
+            return chromadb.HttpClient(
+                host=url.hostname, port=url.port or (443 if url.scheme == "https" else 80),
+                ssl=url.scheme == "https", settings=chroma_settings,
+            )
+        settings.chroma_path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+    except StoreError:
+        raise
+    except Exception as exc:  # chromadb raises bare ValueError/ConnectionError variants
+        where = settings.chroma_url or settings.chroma_path
+        raise StoreError(f"kunde inte öppna Chroma på '{where}': {exc}") from exc
+
+
+def vector_id(chunk_id: str, content_hash: str) -> str:
+    """Chroma ids carry the version: an unchanged chunk of a new version must not overwrite the live one."""
+    return f"{chunk_id}@{content_hash[:16]}"
+
+
+class VectorStore:
+    """Two collections: chunks (for retrieval) and units (for choosing the sentences of an answer)."""
+
+    def __init__(self, settings: Settings, client: chromadb.ClientAPI | None = None) -> None:
+        self._settings = settings
+        self._client = client or make_client(settings)
+        configuration = {
+            "hnsw": {
+                "space": "cosine",
+                "ef_construction": settings.hnsw_ef_construction,
+                "ef_search": settings.hnsw_ef_search,
+                "max_neighbors": settings.hnsw_max_neighbors,
+            }
+        }
+        prefix = settings.collection_prefix
+        # embedding_function=None: Chroma's default embedder would download a model.
+        self.chunks = self._client.get_or_create_collection(
+            f"{prefix}_chunks", embedding_function=None, configuration=configuration
+        )
+        self.units = self._client.get_or_create_collection(
+            f"{prefix}_units", embedding_function=None, configuration=configuration
+        )
+
+    def add_version(
+        self,
+        metadata: DocumentMetadata,
+        content_hash: str,
+        chunks: list[Chunk],
+        chunk_vectors: np.ndarray,
+        unit_vectors: list[np.ndarray],
+    ) -> None:
+        """Write a document version's vectors; invisible to queries until the catalog activates the hash."""
+        base = {
+            "document_id": metadata.document_id,
+            "content_hash": content_hash,
+            "municipality": metadata.municipality or "",
+            "year": metadata.year or 0,
+        }
+        self.chunks.upsert(
+            ids=[vector_id(c.chunk_id, content_hash) for c in chunks],
+            embeddings=chunk_vectors.astype(np.float32),
+            documents=[c.text for c in chunks],
+            metadatas=[
+                {**base, "chunk_id": c.chunk_id, "section": c.section, "char_start": c.char_start, "char_end": c.char_end}
+                for c in chunks
+            ],
+        )
+        ids, vectors, metas = [], [], []
+        for chunk, unit_matrix in zip(chunks, unit_vectors, strict=True):
+            for i, ((start, end), vector) in enumerate(zip(chunk.units, unit_matrix, strict=True)):
+                ids.append(f"{vector_id(chunk.chunk_id, content_hash)}:{i}")
+                vectors.append(vector)
+                metas.append({**base, "chunk_id": chunk.chunk_id, "char_start": start, "char_end": end})
+        for offset in range(0, len(ids), 2000):
+            self.units.upsert(
+                ids=ids[offset : offset + 2000],
+                embeddings=np.asarray(vectors[offset : offset + 2000], dtype=np.float32),
+                metadatas=metas[offset : offset + 2000],
+            )
+
+    def delete_other_versions(self, document_id: str, keep_hash: str | None) -> None:
+        """Remove a document's vectors except the live version (all of them when keep_hash is None)."""
+        where: dict = {"document_id": document_id}
+        if keep_hash is not None:
+            where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
+        self.chunks.delete(where=where)
+        self.units.delete(where=where)
+
+    def document_ids(self) -> set[str]:
+        found = self.chunks.get(include=["metadatas"])
+        return {m["document_id"] for m in found["metadatas"]}
+
+    def count(self) -> int:
+        return self.chunks.count()
+
+    def has_version(self, document_id: str, content_hash: str) -> bool:
+        found = self.chunks.get(
+            where={"$and": [{"document_id": document_id}, {"content_hash": content_hash}]}, limit=1, include=[]
+        )
+        return bool(found["ids"])
+
+    def search(self, vector: np.ndarray, k: int, where: dict | None) -> list[DenseHit]:
+        result = self.chunks.query(
+            query_embeddings=[vector.astype(np.float32)], n_results=k, where=where, include=["distances", "metadatas"]
+        )
+        return [DenseHit(m["chunk_id"], 1.0 - d) for m, d in zip(result["metadatas"][0], result["distances"][0])]
+
+    def unit_vectors(self, records: list[ChunkRecord]) -> dict[str, UnitVectors]:
+        """The stored unit embeddings of the given chunks, keyed by chunk id (one round trip)."""
+        if not records:
+            return {}
+        ids = [f"{vector_id(r.chunk.chunk_id, r.content_hash)}:{i}" for r in records for i in range(len(r.chunk.units))]
+        found = self.units.get(ids=ids, include=["embeddings"])
+        by_id = dict(zip(found["ids"], found["embeddings"]))
+        result = {}
+        for record in records:
+            keys = [f"{vector_id(record.chunk.chunk_id, record.content_hash)}:{i}" for i in range(len(record.chunk.units))]
+            if all(k in by_id for k in keys):
+                result[record.chunk.chunk_id] = UnitVectors(
+                    record.chunk.units, np.asarray([by_id[k] for k in keys], dtype=np.float32)
+                )
+        return result

@@ -1,0 +1,190 @@
+"""Section-aware chunking: blocks of a parsed report -> retrieval chunks of about 120-250 words.
+
+A chunk never crosses a section boundary, never cuts a sentence, list item or table row, and its
+text is always the exact span text[char_start:char_end] of the normalized document.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from ingest.documents.metadata import DocumentMetadata
+from ingest.structure.parsing import Block, ParsedDocument, Section
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    document_id: str
+    char_start: int
+    char_end: int
+    text: str
+    section: str
+    heading_path: str
+    kind: str
+    # Heading path (and a split table's header row) that the chunk text alone would lose.
+    context: str
+    # Spans of the sentences, list items and table rows in the chunk: the answer's quotable units.
+    units: tuple[tuple[int, int], ...]
+    page: int | None = None
+
+
+def unit_contexts(chunk: Chunk) -> list[str]:
+    """Per unit, what it needs to be read alone: a table row its table's title and header rows, else nothing.
+
+    "1 Socialsekreterare 7 2016- 9 072 10 812" only answers "what was the anslag?" beside the header
+    "Plan Åtgärd Tj. Period Anslag Utnyttjat" and the title "Bilaga 4: Åtgärdsplan socialnämnden".
+    """
+    lines = chunk.context.splitlines()
+    title = lines[0].split(" > ")[-1] if lines else ""
+    # A table split over chunks carries its header in the context.
+    header = [lines[-1]] if len(lines) > 1 and "\t" in lines[-1] else []
+    rows = len(header)  # rows of the current table seen so far
+    contexts = []
+    for start, end in chunk.units:
+        unit = chunk.text[start - chunk.char_start : end - chunk.char_start]
+        if "\t" not in unit:
+            rows = 0
+            contexts.append("")
+            continue
+        if rows == 0:
+            header = [unit]
+        elif rows == 1 and unit.startswith("\t"):
+            header.append(unit)  # a second header row: the years under "Anslag" and "Utnyttjat"
+        rows += 1
+        contexts.append("\n".join(p for p in (title, *header) if p and p != unit))
+    return contexts
+
+
+def chunk_id_for(document_id: str, start: int, end: int, text: str) -> str:
+    return hashlib.sha256(f"{document_id}\x00{start}\x00{end}\x00{text}".encode()).hexdigest()[:24]
+
+
+_WORD = re.compile(r"[^\W_]{2,}")
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+class _Draft:
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.units: list[tuple[int, int]] = []
+        self.words = 0
+        self.split_table: Block | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.blocks
+
+    @property
+    def only_headings(self) -> bool:
+        return all(b.kind == "heading" for b in self.blocks)
+
+    def add(self, block: Block, units: list[tuple[int, int]], text: str) -> None:
+        if not self.blocks or self.blocks[-1] is not block:
+            self.blocks.append(block)
+        # A heading belongs to the chunk's text but is no statement an answer could quote.
+        if block.kind != "heading":
+            self.units.extend(units)
+        self.words += sum(_words(text[s:e]) for s, e in units)
+
+
+class SectionChunker:
+    """Packs a document's blocks into chunks; `min_words`/`max_words` bound a chunk's body."""
+
+    def __init__(self, min_words: int = 120, max_words: int = 250) -> None:
+        if not 0 < min_words <= max_words:
+            raise ValueError(f"need 0 < min_words <= max_words, got {min_words}, {max_words}")
+        self.min_words = min_words
+        self.max_words = max_words
+
+    def run(self, document_id: str, parsed: ParsedDocument) -> list[Chunk]:
+        text = parsed.text
+        chunks: list[Chunk] = []
+        draft = _Draft()
+        section: Section | None = None
+
+        def flush() -> None:
+            nonlocal draft
+            if not draft.empty and not draft.only_headings:
+                chunks.append(self._make(document_id, text, draft))
+                draft = _Draft()
+
+        for block in parsed.blocks:
+            if block.kind == "toc":
+                continue
+            if block.section is not section:
+                # A heading with no body of its own stays with the first chunk of the next section.
+                if not draft.only_headings:
+                    flush()
+                section = block.section
+            block_words = sum(_words(text[s:e]) for s, e in block.units)
+            if block.continuation or draft.words + block_words <= self.max_words:
+                draft.add(block, list(block.units), text)
+                continue
+            if draft.words >= self.min_words and block_words <= self.max_words:
+                flush()
+                draft.add(block, list(block.units), text)
+                continue
+            for unit in block.units:
+                unit_words = _words(text[unit[0] : unit[1]])
+                if draft.words + unit_words > self.max_words and not draft.only_headings:
+                    flush()
+                    if block.kind == "table":
+                        draft.split_table = block
+                draft.add(block, [unit], text)
+        flush()
+        return self._absorb_fragments(document_id, text, chunks)
+
+    def _absorb_fragments(self, document_id: str, text: str, chunks: list[Chunk]) -> list[Chunk]:
+        """Tiny leftovers (a table's sum row) join the chunk before them; text-less debris goes."""
+        merged: list[Chunk] = []
+        for chunk in chunks:
+            if not _WORD.search(chunk.text):
+                continue
+            tiny = _words(chunk.text) < self.min_words // 4
+            if tiny and merged and merged[-1].section == chunk.section:
+                if _words(merged[-1].text) + _words(chunk.text) <= self.max_words + self.min_words // 4:
+                    merged[-1] = self._join(document_id, text, merged[-1], chunk)
+                    continue
+            merged.append(chunk)
+        return merged
+
+    @staticmethod
+    def _join(document_id: str, text: str, first: Chunk, second: Chunk) -> Chunk:
+        return _chunk(
+            document_id, text, first.char_start, second.char_end,
+            section=first.section, heading_path=first.heading_path,
+            kind="table" if "table" in (first.kind, second.kind) else "text",
+            context=first.context, units=first.units + second.units,
+        )
+
+    def _make(self, document_id: str, text: str, draft: _Draft) -> Chunk:
+        first = draft.blocks[0]
+        start = first.char_start if first.kind == "heading" else draft.units[0][0]
+        section = draft.blocks[-1].section
+        heading_path = section.heading_path if section else ""
+        context = heading_path
+        table = draft.split_table
+        if table is not None and table.header and table.header[1] <= start:
+            context = f"{heading_path}\n{text[table.header[0] : table.header[1]]}"
+        return _chunk(
+            document_id, text, start, draft.units[-1][1],
+            section=section.anchor if section else "", heading_path=heading_path,
+            kind="table" if any(b.kind == "table" for b in draft.blocks) else "text",
+            context=context, units=tuple(draft.units),
+        )
+
+
+def _chunk(document_id: str, text: str, start: int, end: int, **fields) -> Chunk:
+    body = text[start:end]
+    return Chunk(chunk_id=chunk_id_for(document_id, start, end, body), document_id=document_id,
+                 char_start=start, char_end=end, text=body, **fields)
+
+
+def embedding_text(chunk: Chunk, metadata: DocumentMetadata) -> str:
+    """What is embedded and BM25-indexed for a chunk: the text plus the context it would otherwise lose."""
+    origin = " ".join(str(p) for p in (metadata.municipality and f"{metadata.municipality} kommun", metadata.year) if p)
+    return "\n".join(p for p in (f"{metadata.title or ''} {origin}".strip(), chunk.context, chunk.text) if p)

@@ -1,0 +1,97 @@
+"""The answer layer: answer types, the refusal, and the router that asks each answerer in turn."""
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from ingest.index.catalog import ChunkRecord
+from service.query.analysis import QuestionAnalysis
+from service.query.retrieval import Filters, ScoredChunk
+
+NO_SUPPORT = "Jag hittar inget stöd i rapporterna för"
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    record: ChunkRecord
+    # The supporting span, in document offsets; always inside the chunk.
+    quote_start: int
+    quote_end: int
+
+    @property
+    def quote(self) -> str:
+        chunk = self.record.chunk
+        return chunk.text[self.quote_start - chunk.char_start : self.quote_end - chunk.char_start]
+
+
+class Citations:
+    """Numbers the passages one answer cites, each span cited in the live chunk that holds it."""
+
+    def __init__(self, chunks: dict[str, list[ChunkRecord]]) -> None:
+        self.chunks = chunks  # per document, in text order
+        self.cited: list[Citation] = []
+        self._numbers: dict[tuple[str, int, int], int] = {}
+
+    def holder(self, document_id: str, start: int, end: int) -> ChunkRecord | None:
+        records = self.chunks.get(document_id, [])
+        inside = next((r for r in records if r.chunk.char_start <= start and end <= r.chunk.char_end), None)
+        return inside or next((r for r in records if r.chunk.char_start <= start < r.chunk.char_end), None)
+
+    def mark(self, document_id: str, start: int, end: int) -> str:
+        """"[n]" for the span (a repeated span keeps its number), or "" when no live chunk holds it."""
+        record = self.holder(document_id, start, end)
+        if record is None:
+            return ""
+        end = min(end, record.chunk.char_end)  # a span that runs into the next chunk is quoted up to its end
+        key = (record.chunk.chunk_id, start, end)
+        if key not in self._numbers:
+            self._numbers[key] = len(self._numbers) + 1
+            self.cited.append(Citation(self._numbers[key], record, start, end))
+        return f"[{self._numbers[key]}]"
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    grounded: bool
+    citations: tuple[Citation, ...] = ()
+    answerer: str = "extractive"
+    evidence: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnswerRequest:
+    question: str
+    analysis: QuestionAnalysis
+    filters: Filters
+    hits: tuple[ScoredChunk, ...]
+    query_vector: np.ndarray
+
+
+class Answerer(Protocol):
+    """Answers the request, or returns None to leave it to the next answerer."""
+
+    name: str
+
+    def run(self, request: AnswerRequest) -> Answer | None: ...
+
+
+@dataclass(frozen=True)
+class CorpusSummary:
+    """What the reports cover, named in every refusal so the user knows what can be asked."""
+
+    reports: tuple[tuple[str, int | None, str], ...]  # (municipality, year, title)
+
+    def describe(self) -> str:
+        if not self.reports:
+            return "Inga rapporter är inlästa ännu."
+        items = [f"{m} ({y}): {t}" if y else f"{m}: {t}" for m, y, t in self.reports]
+        return "Rapporterna gäller " + "; ".join(items) + "."
+
+
+def refusal(topic: str, summary: CorpusSummary, reason: str = "", evidence: dict | None = None) -> Answer:
+    lead = f"{NO_SUPPORT} {topic}" if topic else f"{NO_SUPPORT} att besvara frågan"
+    text = f"{lead}{': ' + reason if reason else ''}. {summary.describe()}"
+    return Answer(text=text, grounded=False, answerer="refusal", evidence=evidence or {})

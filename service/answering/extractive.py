@@ -1,0 +1,446 @@
+"""The default answerer: picks the report sentences that answer the question and cites each one.
+
+No generative model: every word of an answer's evidence is a verbatim quote. Sentences are scored
+with their embeddings stored at ingest (no embedding per request), lexical overlap with the question,
+and cues for the type of answer asked for; a calibrated evidence threshold decides `grounded`.
+"""
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from ingest.index.catalog import ChunkRecord
+from ingest.index.lexical import SwedishAnalyzer
+from ingest.index.vectors import VectorStore
+from ingest.language.ordinals import asked_ordinal, numbered_headings
+from ingest.language.terms import TermExpander
+from ingest.structure.chunking import unit_contexts
+from service.answering.base import Answer, AnswerRequest, Citation, CorpusSummary, refusal
+
+_NUMBER = re.compile(r"\d")
+_AMOUNT = re.compile(r"\d[\d  ,.]*\s*(kr|kronor|mnkr|tkr|mkr|miljoner|procent|%)", re.IGNORECASE)
+_DATE = re.compile(
+    r"\b(19|20)\d\d(-\d\d-\d\d)?\b|\b\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)\b"
+    # Older reports write "18/12-06" and "januari -07".
+    r"|\b\d{1,2}/\d{1,2}-\d\d\b|\b(januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) -\d\d\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+\b")
+# Audit firms that do municipal audits in Sweden.
+_FIRM = re.compile(r"\b(KPMG|PwC|EY|Ernst & Young|Deloitte|BDO|Grant Thornton|Öhrlings|Revisionskontoret|Komrev)\b")
+# "Rädda Barnen, Svenska kyrkan, ABF samt Tjetjenska föreningen", or a lead and its list: what "vilka" asks for.
+_ENUMERATION = re.compile(r"\w+(?: \w+){0,3}, \w+(?: \w+){0,3},? (?:och|samt|eller) \w|:\s*\n\s*[-–•▶*]")
+# A sentence that introduces examples and names some: "Några av de insatser som finns … är syverkstad och ett snickeri."
+_EXAMPLES = re.compile(r"\b(?:[Nn]ågra av|[Bb]land annat|[Ee]xempelvis|[Tt]ill exempel|[Bb]l\.a\.|[Tt]\.ex\.)\s.{0,80}\b(?:och|samt)\s\w")
+# A sentence that goes on with the same list: "Det finns också städ, kök samt ett café."
+_LIST_GOES_ON = re.compile(r"(?:Det finns (?:också|även)|Dessutom|Därutöver|Vidare finns)\b")
+_TOTAL_ASKED = re.compile(r"\bsumman?\b|\btotalt\b|\bsammanlagt\b|\bin total\b", re.IGNORECASE)
+_TOTAL_ROW = re.compile(r"\b(?:Summa|Totalt|Total)\b")
+# A question that asks two things ("Vilket mål fanns …, och vad blev utfallet 2016?").
+_SECOND_ASK = re.compile(r"\boch (?:vad|hur|när|vem|vilk\w*)\b", re.IGNORECASE)
+# How far below the best sentence a sentence that names the items may score and still be added to a list answer.
+_ENUMERATION_MARGIN = 0.1
+# A name in a question: a capitalized word or an acronym after its first word.
+_NAMED = re.compile(r"\b[A-ZÅÄÖ][\wåäö]+")
+# Who did something: a person's name or an audit firm.
+_AGENT = re.compile(f"{_NAME.pattern}|{_FIRM.pattern}")
+# Question words and words every report shares: they say nothing about which sentence answers.
+_QUESTION_WORDS = frozenset(
+    """vad vilka vilken vilket hur när var vem varför finns fanns många mycket står enligt rapporten rapport
+    granskningen granskning revisorerna kommun kommunen kommunens what which how when who where why does did
+    the report audit municipality""".split()
+)
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A quotable window of a retrieved chunk and how well it answers."""
+
+    score: float
+    similarity: float
+    overlap: float
+    record: ChunkRecord
+    start: int
+    end: int
+    # A table row's title and header rows (ingest.structure.chunking.unit_contexts), else "".
+    context: str
+
+    @property
+    def document_id(self) -> str:
+        return self.record.chunk.document_id
+
+    @property
+    def text(self) -> str:
+        chunk = self.record.chunk
+        return chunk.text[self.start - chunk.char_start : self.end - chunk.char_start]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Evidence needed to answer; tuned on the dev set (see evals/) so unanswerable questions are refused."""
+
+    min_similarity: float = 0.80
+    min_overlap: float = 0.15
+    strong_similarity: float = 0.835
+    # Most of the question's rare words in one sentence make up for a little less similarity.
+    relaxed_similarity: float = 0.78
+    strong_overlap: float = 0.35
+    # English questions share no words with Swedish reports: similarity alone must carry them.
+    cross_language_similarity: float = 0.80
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(
+        self,
+        store: VectorStore,
+        summary: CorpusSummary,
+        chunk_texts: list[str],
+        thresholds: Thresholds = Thresholds(),
+        chunks_considered: int = 6,
+        max_sentences: int = 3,
+        terms: TermExpander | None = None,
+    ) -> None:
+        if chunks_considered < 1 or max_sentences < 1:
+            raise ValueError("chunks_considered and max_sentences must be positive")
+        self.store = store
+        self.summary = summary
+        self.thresholds = thresholds
+        self.chunks_considered = chunks_considered
+        self.max_sentences = max_sentences
+        # A sentence that writes "svenska för invandrare" answers a question about "SFI".
+        self.terms = terms
+        self._analyzer = SwedishAnalyzer()
+        self._question_stems = set(self._analyzer(" ".join(_QUESTION_WORDS)))
+        # Rare words decide which sentence answers; "integration" is in every chunk of these reports.
+        frequency = Counter(stem for text in chunk_texts for stem in set(self._analyzer(text)))
+        total = max(len(chunk_texts), 1)
+        self._idf = {stem: math.log(1 + total / count) for stem, count in frequency.items()}
+        self._unseen_idf = math.log(1 + total)
+
+    def _overlap(self, question_stems: set[str], sentence: str) -> float:
+        """IDF-weighted share of the question's stems found in the sentence; a shared 5-letter prefix counts."""
+        if not question_stems:
+            return 0.0
+        stems = set(self._analyzer(sentence))
+        weights = {q: self._idf.get(q, self._unseen_idf) for q in question_stems}
+        found = sum(w for q, w in weights.items() if q in stems or any(_related(q, s) for s in stems))
+        return found / sum(weights.values())
+
+    def _content_stems(self, question: str, exclude: tuple[str, ...]) -> set[str]:
+        skip = {w.lower() for w in exclude} | _QUESTION_WORDS
+        words = [w for w in re.findall(r"[^\W\d_]+", question.lower()) if w not in skip and w.rstrip("s") not in skip]
+        # By stem too: "granskningarna" and "rapporterna" are the same non-words as "granskningen" and "rapport".
+        return set(self._analyzer(" ".join(words))) - self._question_stems
+
+    def run(self, request: AnswerRequest) -> Answer:
+        hits = request.hits[: self.chunks_considered]
+        if not hits:
+            return refusal("frågan", self.summary, evidence={"reason": "no_hits"})
+        vectors = self.store.unit_vectors([h.record for h in hits])
+        question_stems = self._content_stems(request.question, request.analysis.municipalities)
+        ordinal = asked_ordinal(request.question)
+        # A year the question names ("Vilken förändring år 2010 …") marks the sentences about it.
+        years = re.findall(r"\b(?:19|20)\d\d\b", request.question)
+        # "Vad blev summan …?", "… totalt?": a table's sum row answers, not its largest item.
+        wants_total = bool(_TOTAL_ASKED.search(request.question))
+        candidates = []
+        for rank, hit in enumerate(hits):
+            units = vectors.get(hit.record.chunk.chunk_id)
+            if units is None:
+                continue
+            similarities = units.vectors @ request.query_vector
+            text = hit.record.chunk.text
+            base = hit.record.chunk.char_start
+            windows = _quote_windows(text, base, units.spans)
+            headings = numbered_headings(text, ordinal)
+            for (start, end), similarity, context in zip(windows, similarities, unit_contexts(hit.record.chunk)):
+                sentence = text[start - base : end - base]
+                heading = next((h for h in reversed(headings) if h.start < start - base), None)
+                if heading is not None and heading.number != ordinal.number:
+                    continue  # under the heading of another one of the numbered things asked about
+                # A table row is matched with its header and title, as it was embedded; anything under the
+                # numbered heading asked about with that heading too.
+                # "Åtgärds katalog 1" is what the question calls "första åtgärdskatalog".
+                qualifier = ordinal.phrase if heading else ""
+                matched = f"{qualifier}\n{context}\n{sentence}"
+                overlap = self._overlap(question_stems, self.terms.expand(matched) if self.terms else matched)
+                cue = _cue_bonus(request.analysis.answer_type, sentence) + (1 if heading else 0)
+                cue += 1 if any(year in sentence for year in years) else 0
+                cue += 1 if wants_total and _TOTAL_ROW.search(sentence) else 0
+                score = float(similarity) + 0.25 * overlap + 0.04 * cue + 0.02 / (rank + 1)
+                candidates.append(_Candidate(score, float(similarity), overlap, hit.record, start, end, context))
+        places = {m.casefold() for m in request.analysis.municipalities}
+        # Names in the question other than the municipality asked about ("Hultsfreds" included).
+        names = [n.casefold() for n in _NAMED.findall(request.question[1:]) if n.casefold() not in places and n.casefold()[:-1] not in places]
+        if request.analysis.across_reports:
+            # "Which reports mention X?" is answered by the reports' sentences on X, not by ones that read alike;
+            # a name in the question ("KPMG", "Röda korset") must be in the sentence.
+            candidates = [
+                c for c in candidates
+                if c.overlap >= self.thresholds.strong_overlap and (not names or any(n in c.text.casefold() for n in names))
+            ]
+        if not candidates:
+            return refusal("frågan", self.summary, evidence={"reason": "no_units"})
+        candidates.sort(key=lambda c: c.score, reverse=True)
+        best = candidates[0]
+        best_score, best_similarity, best_overlap = best.score, best.similarity, best.overlap
+        evidence = {"similarity": round(best_similarity, 4), "overlap": round(best_overlap, 4), "score": round(best_score, 4)}
+        if not self._supported(best_similarity, best_overlap, request):
+            return refusal("frågan", self.summary, evidence=evidence)
+        limit = self.max_sentences + (2 if request.analysis.answer_type == "list" else 0)
+        chosen = []
+        for c in candidates:
+            if c.score < best_score - 0.035 or len(chosen) >= limit:
+                break
+            # Windows overlap where a lead takes in its list, and summaries repeat sentences word for word:
+            # each statement is quoted once.
+            if not any(
+                o.document_id == c.document_id and (c.start < o.end and o.start < c.end or o.text.split() == c.text.split())
+                for o in chosen
+            ):
+                chosen.append(c)
+        chosen = [_narrowed(c, names) for c in chosen]
+        if _SECOND_ASK.search(request.question) and chosen:
+            chosen[0] = _with_next_sentence(chosen[0], request.analysis.answer_type)
+        chosen += self._enumeration(candidates, chosen, request)
+        chosen += self._other_reports(candidates, chosen, request)
+        measured = _measured(request.question, self._analyzer) if request.analysis.language == "sv" else None
+        if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language, measured):
+            # A question for a figure or a date answered without one would only look like an answer.
+            return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_fact"})
+        return self._compose(chosen, evidence)
+
+    def _enumeration(self, candidates: list["_Candidate"], chosen: list["_Candidate"], request: AnswerRequest) -> list["_Candidate"]:
+        """A "vilka" question answered by sentences that only say there are several ("Avdelningen har en mängd
+        verksamhet …") also gets the best sentence that names them ("… syverkstad och ett snickeri. Det finns
+        också städ, kök samt ett café."), when it is nearly as good."""
+        if request.analysis.answer_type != "list" or any(_ENUMERATION.search(c.text) for c in chosen):
+            return []
+        floor = chosen[0].score - _ENUMERATION_MARGIN
+        best = next(
+            (c for c in candidates if c.score >= floor and (_ENUMERATION.search(c.text) or _EXAMPLES.search(c.text)) and c not in chosen),
+            None,
+        )
+        if best is None or not self._supported(best.similarity, best.overlap, request):
+            return []
+        return [_with_next_sentence(best, "list")]
+
+    def _other_reports(self, candidates: list["_Candidate"], chosen: list["_Candidate"], request: AnswerRequest) -> list["_Candidate"]:
+        """For a question about several municipalities, or across reports, the best sentence of each one the
+        answer lacks when it would answer on its own."""
+        analysis = request.analysis
+        if len(request.filters.municipality) >= 2:
+            group, groups = (lambda c: c.record.metadata.municipality), request.filters.municipality
+        elif analysis.across_reports:
+            group, groups = (lambda c: c.document_id), tuple(dict.fromkeys(c.document_id for c in candidates))
+        else:
+            return []
+        covered = {group(c) for c in chosen}
+        added = []
+        for name in groups:
+            best = next((c for c in candidates if group(c) == name), None)
+            if name not in covered and best is not None and self._supported(best.similarity, best.overlap, request):
+                added.append(best)
+        return added
+
+    def _supported(self, similarity: float, overlap: float, request: AnswerRequest) -> bool:
+        t = self.thresholds
+        if request.analysis.language != "sv":
+            return similarity >= t.cross_language_similarity
+        return (
+            similarity >= t.strong_similarity
+            or (similarity >= t.min_similarity and overlap >= t.min_overlap)
+            or (similarity >= t.relaxed_similarity and overlap >= t.strong_overlap)
+        )
+
+    def _compose(self, chosen: list["_Candidate"], evidence: dict) -> Answer:
+        # Report order reads better than score order, and keeps one citation per chunk.
+        chosen.sort(key=lambda c: (c.document_id, c.start))
+        numbers: dict[str, int] = {}
+        citations: list[Citation] = []
+        lines: list[str] = []
+        for c in chosen:
+            record = c.record
+            chunk_id = record.chunk.chunk_id
+            if chunk_id not in numbers:
+                numbers[chunk_id] = len(numbers) + 1
+                citations.append(Citation(numbers[chunk_id], record, c.start, c.end))
+            else:
+                # Widen the chunk's quote to cover every sentence taken from it.
+                index = numbers[chunk_id] - 1
+                old = citations[index]
+                citations[index] = Citation(old.n, record, min(old.quote_start, c.start), max(old.quote_end, c.end))
+            origin = f"{record.metadata.municipality} {record.metadata.year}, avsnitt {record.chunk.section}"
+            lines.append(f"{origin}: {_readable(c.text, c.context)} [{numbers[chunk_id]}]")
+        return Answer(text="\n".join(lines), grounded=True, citations=tuple(citations), evidence=evidence)
+
+
+def _cue_bonus(answer_type: str, sentence: str) -> float:
+    if answer_type == "count":
+        return 1.0 if _NUMBER.search(sentence) else 0.0
+    if answer_type == "amount":
+        return 1.0 if _AMOUNT.search(sentence) else 0.3 if _NUMBER.search(sentence) else 0.0
+    if answer_type == "date":
+        return 1.0 if _DATE.search(sentence) else 0.0
+    if answer_type == "name":
+        return 1.0 if _NAME.search(sentence) else 0.0
+    if answer_type == "person":
+        return 1.0 if _AGENT.search(sentence) else 0.0
+    if answer_type == "firm":
+        return 1.0 if _FIRM.search(sentence) else 0.0
+    if answer_type == "list":
+        return 1.0 if _ENUMERATION.search(sentence) else 0.0
+    return 0.0
+
+
+_MONTHS = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+# A count or an amount: a number that is no year, no day of a date and no abbreviated year ("-04").
+_COUNT = re.compile(
+    rf"(?<![-\d])\b(?!(?:19|20)\d\d\b)\d[\d  ]*(?:,\d+)?\b(?!\s+(?:{_MONTHS}))"
+    r"|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|hundra|tusen)\b",
+    re.IGNORECASE,
+)
+# The sentence carrying the fact must also be about what was asked, not just hold a number.
+_FACT_OVERLAP = 0.25
+# What a figure is asked of: "Hur många elever …", "Hur hög var arbetslösheten …".
+_MEASURED = re.compile(
+    r"\bhur (?:många (?!av\b)|(?:hög|högt|höga|stor|stort|stora) (?:var|är|blev) (?:den |det |de )?)([^\W\d_]{4,})", re.IGNORECASE
+)
+# Measures too general to name what is counted.
+_GENERAL_MEASURES = frozenset("andel andelen del delen antal antalet summa summan belopp beloppet gånger procent".split())
+
+
+def _has_asked_for_fact(answer_type: str, chosen: list["_Candidate"], language: str, measured: "_Measure | None" = None) -> bool:
+    """Whether a chosen sentence holds the kind of fact asked for (a figure: in a sentence on the subject,
+    and one that names what the question counts or measures, so that "Hur hög var arbetslösheten?" is not
+    answered by another figure that merely shares the question's other words)."""
+    pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "name": _NAME, "firm": _FIRM}.get(answer_type)
+    if pattern is None:
+        return True
+    min_overlap = _FACT_OVERLAP if answer_type in ("count", "amount") and language == "sv" else 0.0
+    return any(
+        c.overlap >= min_overlap and pattern.search(c.text)
+        and (measured is None or measured.named_in(f"{c.context}\n{c.text}"))
+        for c in chosen
+    )
+
+
+@dataclass(frozen=True)
+class _Measure:
+    """What a figure is asked of: "arbetslösheten" in "Hur hög var arbetslösheten?"."""
+
+    word: str
+    stem: str
+
+    def named_in(self, text: str) -> bool:
+        text = text.casefold()
+        # The word's family ("arbetslöshet", "arbetslösa"), or the head of the compound ("platser" for "praktikplatser").
+        return self.stem in text or any(len(w) >= 5 and self.word.endswith(w) for w in re.findall(r"[^\W\d_]+", text))
+
+
+def _measured(question: str, analyzer: SwedishAnalyzer) -> _Measure | None:
+    found = _MEASURED.search(question)
+    if found is None or found.group(1).lower() in _GENERAL_MEASURES:
+        return None
+    word = found.group(1).casefold()
+    stems = analyzer(word)
+    # Snowball keeps "ensamkommand", "arbetslös": a 5-letter start is enough to find the word family.
+    return _Measure(word, stems[0][: max(5, len(stems[0]) - 1)]) if stems else None
+
+
+def _readable(quote: str, context: str) -> str:
+    """The quote on one line; a table row with its header's labels: "Anslag: 9 072; Utnyttjat: 10 812"."""
+    cells = quote.split("\t")
+    header = next((line.split("\t") for line in context.splitlines() if "\t" in line), None)
+    if len(cells) < 2 or not header or len(header) != len(cells):
+        return " ".join(quote.split())
+    pairs = [f"{label.strip()}: {value.strip()}" if label.strip() else value.strip() for label, value in zip(header, cells) if value.strip()]
+    return "; ".join(pairs)
+
+
+# How many following units a unit may take in: the list it introduces, the rest of its sentence.
+_MAX_CONTINUATION = 6
+
+
+def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
+    """Each unit's quotable span.
+
+    Runs of very short units (a signature: date, name, title) quote together, and a unit that is not a
+    whole statement on its own runs on: a lead ending in ':' through the list it introduces, a sentence
+    broken at a page end through its end. Quoting "Målbilden beskrivs som:" alone would answer nothing.
+    """
+    units = [text[s - base : e - base] for s, e in spans]
+    short = [len(u.split()) <= 4 for u in units]
+    windows = list(spans)
+    i = 0
+    while i < len(spans):
+        j = i
+        while j + 1 < len(spans) and short[j] and short[j + 1]:
+            j += 1
+        if j > i:
+            windows[i : j + 1] = [(spans[i][0], spans[j][1])] * (j - i + 1)
+        i = j + 1
+    for i, unit in enumerate(units):
+        lead = unit.rstrip().endswith(":")
+        end = i
+        # A lead takes in the items of its list; a unit that starts in lower case continues the one before
+        # it (a sentence broken at a page end, "eller KPMG, …" after a contact line). A bullet that lacks a
+        # full stop is whole: the next bullet does not continue it.
+        while end + 1 < len(units) and end - i < _MAX_CONTINUATION:
+            following = units[end + 1]
+            gap = text[spans[end][1] - base : spans[end + 1][0] - base]
+            if not (following[:1].islower() or lead and _is_item(following, gap)):
+                break
+            end += 1
+        if end > i:
+            windows[i] = (windows[i][0], max(windows[i][1], spans[end][1]))
+    return windows
+
+
+def _with_next_sentence(candidate: _Candidate, answer_type: str) -> _Candidate:
+    """A sentence taken on to the next one of its paragraph when that one holds the kind of fact asked for:
+    for a two-part question "Målet är att 90 % skall vara nöjda." and "Målresultatet är 2016 82 %." (the second
+    shares no word with "vad blev utfallet"); for a list, the sentence that goes on with it ("Det finns också …")."""
+    pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "list": _LIST_GOES_ON}.get(answer_type)
+    if pattern is None and _COUNT.search(candidate.text):
+        pattern = _COUNT  # a figure, and the next figure beside it: a target and its outcome
+    chunk = candidate.record.chunk
+    following = next(((a, b) for a, b in chunk.units if a >= candidate.end), None)
+    if pattern is None or following is None:
+        return candidate
+    gap = chunk.text[candidate.end - chunk.char_start : following[0] - chunk.char_start]
+    sentence = chunk.text[following[0] - chunk.char_start : following[1] - chunk.char_start]
+    # A list goes on only in a sentence that says so at its start; a figure may stand anywhere in it.
+    found = pattern.match(sentence) if answer_type == "list" else pattern.search(sentence)
+    if "\n\n" in gap or gap.strip() or "\t" in sentence or not found:
+        return candidate
+    return replace(candidate, end=following[1])
+
+
+def _narrowed(candidate: _Candidate, names: list[str]) -> _Candidate:
+    """A lead quoted with its list, narrowed to the items that name what the question names: "Vem på KPMG kan
+    man kontakta?" quotes "eller KPMG, Liz Gard, tel …", not the chair of the audit committee listed above it."""
+    if not names:
+        return candidate
+    chunk = candidate.record.chunk
+    units = [(a, b) for a, b in chunk.units if candidate.start <= a and b <= candidate.end]
+    naming = [(a, b) for a, b in units if any(n in chunk.text[a - chunk.char_start : b - chunk.char_start].casefold() for n in names)]
+    if len(units) < 2 or not naming or len(naming) == len(units):
+        return candidate
+    return replace(candidate, start=naming[0][0], end=naming[-1][1])
+
+
+def _is_item(unit: str, gap: str) -> bool:
+    """Whether a unit is an item of the list a lead introduces: marked as one, or a short line of the same block."""
+    if "\t" in unit or unit.startswith("#"):
+        return False  # a table row or a heading ends the list
+    return bool(re.match(r"[-–•▶*]|\d+[.)]\s", unit)) or (len(unit.split()) <= 12 and gap.count("\n") < 2)
+
+
+def _related(a: str, b: str) -> bool:
+    """Stems of one word family: "utfört"/"utför", "samordning"/"samordn"."""
+    shorter, longer = sorted((a, b), key=len)
+    return len(shorter) >= 5 and longer.startswith(shorter[:5]) and len(longer) - len(shorter) <= 3

@@ -1,0 +1,545 @@
+"""Findings questions answered from the findings extracted at ingest instead of from retrieved passages.
+
+"Which kontrollmål were not met?" needs every such kontrollmål and the verdict the report states; retrieval
+returns the few passages that read most like the question, which can miss items or quote a summary table
+that contradicts the assessment. So these questions are read off the findings data: complete lists, one
+line per item, each cited to the passage its finding rests on. Anything else returns None and goes on to
+retrieval and the extractive answerer.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from ingest.documents.metadata import DocumentMetadata
+from ingest.findings.model import ASSESSED, NO_ASSESSMENTS, Finding, FindingSource, Kind, Verdict
+from ingest.index.catalog import ChunkRecord
+from ingest.index.findings_store import FindingsStore
+from ingest.index.lexical import SwedishAnalyzer
+from service.answering.base import Answer, AnswerRequest, Citations, CorpusSummary, refusal
+from service.query.retrieval import CorpusView, Filters
+
+# --- recognizing a findings question --------------------------------------------------------------------
+
+# The earliest mention decides the kind: "Vilka rekommendationer gavs för kontrollmålen …" asks for recommendations.
+_KIND_CUES: tuple[tuple[Kind, re.Pattern], ...] = (
+    ("kontrollmal", re.compile(r"\bkontrollmål|\bkontrollfråg|\b(?:control|audit) objectives?\b")),
+    ("rekommendation", re.compile(r"\brekommend|\brecommend")),
+    ("revisionsfraga", re.compile(r"\brevisionsfråg|\bgranskningsfråg|\baudit questions?\b")),
+    (
+        "revisionell_bedomning",
+        # "den samlade bedömningen av kontrollmålen" is about the kontrollmål, not the overall assessment.
+        re.compile(
+            r"\brevisionell\w* bedömning|\b(?:samlade?|sammanfattande|övergripande|sammantagna) bedömning(?:en)?\b(?! av kontrollmål)"
+            r"|\bslutsats(?:en|er|erna)?\b|\boverall (?:assessment|conclusion|verdict|opinion)|\baudit (?:conclusion|opinion)"
+        ),
+    ),
+)
+_NAMED_OVERALL = re.compile(r"\bbedömning|\bassessment|\bverdict|\bopinion")
+# Checked in this order: "inte helt uppfyllt" is a partial verdict, not a negative one.
+_VERDICT_CUES: tuple[tuple[Verdict, re.Pattern], ...] = (
+    (
+        "delvis uppfyllt",
+        re.compile(r"\bdelvis\b|\btill (?:viss )?del\b|\b(?:inte|ej) (?:helt|fullt ut)\b|\bpartly\b|\bpartially\b|\bin part\b|\bnot (?:fully|entirely|completely)\b"),
+    ),
+    (
+        "ej uppfyllt",
+        re.compile(r"\b(?:ej|inte|icke)\b[^.?!]{0,25}\buppfyll|\buppfyll\w*\s+(?:ej|inte)\b|\bnot\b[^.?!]{0,25}\b(?:met|fulfilled|achieved)\b|\bun(?:met|fulfilled)\b"),
+    ),
+    ("uppfyllt", re.compile(r"\buppfyll|\b(?:met|fulfilled|achieved)\b")),
+)
+# Questions that compare reports: which had the most kontrollmål, or the harshest or mildest verdicts.
+Comparison = Literal["most", "fewest", "harshest", "mildest"]
+_COMPARISON_CUES: tuple[tuple[Comparison, re.Pattern], ...] = (
+    ("harshest", re.compile(r"\bmest kritisk|\bsämst|\bhårdast|\bsträngast|\bflest (?:ej|inte) uppfyll|\bmost critical|\bworst|\bharshest")),
+    ("mildest", re.compile(r"\bminst kritisk|\bbäst|\bmest positiv|\bflest (?:helt )?uppfyll|\bleast critical|\bbest\b|\bmost positive")),
+    ("most", re.compile(r"\bflest\b|\bmost (?:control|audit) objectives|\bthe most\b")),
+    ("fewest", re.compile(r"\bfärst\b|\bminst antal|\bfewest\b")),
+)
+_ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
+_ASSESSED = re.compile(r"\bbedöm(?:de|des|t|ts|er|as|ning\w*)\b|\bassess\w*|\bjudged\b|\brated\b")
+_SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
+
+
+@dataclass(frozen=True)
+class FindingsQuestion:
+    kind: Kind
+    # The verdict asked for ("Vilka kontrollmål bedömdes ej uppfyllda?"), or None for all of them.
+    verdict: Verdict | None = None
+    # About one kontrollmål ("Hur bedömdes kontrollmålet om samordning?"), found by its wording or number.
+    single: bool = False
+    # No findings word, only an assessment ("Bedömde revisorerna att arbetsmarknadsenheten bidrar …?"):
+    # answered only when one kontrollmål clearly matches, else left to retrieval.
+    implicit: bool = False
+    sections: tuple[str, ...] = ()
+    # Which report had the most kontrollmål, or the harshest verdicts ("Vilken kommun fick den mest kritiska
+    # bedömningen, Alvesta eller Hultsfred?").
+    comparison: Comparison | None = None
+    # Asks how they were assessed; "Vilka kontrollmål hade granskningen?" asks only which they were.
+    assessed: bool = True
+
+
+def read_question(question: str) -> FindingsQuestion | None:
+    """What findings the question asks for, or None when it is not a findings question."""
+    q = " ".join(question.casefold().split())
+    mentions = [(m.start(), kind) for kind, cue in _KIND_CUES if (m := cue.search(q))]
+    assessed = bool(_ASSESSED.search(q))
+    if not mentions and not assessed:
+        return None
+    kind = min(mentions)[1] if mentions else "kontrollmal"
+    if kind != "kontrollmal":
+        # "Vilken slutsats drog granskarna?" is the overall assessment where a report states one; otherwise the
+        # report may still conclude in other words, which retrieval can find.
+        return FindingsQuestion(kind, implicit=kind == "revisionell_bedomning" and not _NAMED_OVERALL.search(q))
+    comparison = next((c for c, cue in _COMPARISON_CUES if cue.search(q)), None) if mentions else None
+    if comparison is not None:
+        return FindingsQuestion("kontrollmal", comparison=comparison)
+    verdict = next((v for v, cue in _VERDICT_CUES if cue.search(q)), None)
+    sections = tuple(_SECTION_NUMBER.findall(q))
+    return FindingsQuestion(
+        "kontrollmal", verdict, single=bool(_ONE_GOAL.search(q) or sections), implicit=not mentions, sections=sections,
+        assessed=assessed or verdict is not None,
+    )
+
+
+# --- matching a kontrollmål by its wording ---------------------------------------------------------------
+
+# Words that say what is asked, not which kontrollmål: they must not count as overlap.
+_NOT_TOPIC = re.compile(
+    r"^(?:kontrollmål\w*|kontrollfråg\w*|bedöm\w*|uppfyll\w*|revisor\w*|revision\w*|gransk\w*|rapport\w*|kommun(?:en|ens|er|erna)?"
+    r"|vad|vilk\w*|hur|blev|fick|gav|gavs|delvis|helt|ej|inte|icke|enligt|control|objectives?|audit\w*|assess\w*|judged|rated"
+    r"|was|were|is|are|the|this|that|how|what|which|did|does|do|met|not|fulfilled|partly|partially|in|of|on|about|for|by)$"
+)
+_CLEAR_LEAD = 0.1
+
+
+def _stems_match(a: str, b: str) -> bool:
+    # Snowball leaves "samordning" and "samordn(as)" apart; a shared stem start of 4+ letters joins them.
+    short, long = sorted((a, b), key=len)
+    return short == long or (len(short) >= 4 and long.startswith(short))
+
+
+class _GoalMatcher:
+    def __init__(self, analyzer: SwedishAnalyzer, municipalities: tuple[str, ...]) -> None:
+        self.analyzer = analyzer
+        self.names = {m.casefold() for m in municipalities}
+
+    def topic(self, question: str) -> list[str]:
+        words = [
+            w for w in re.findall(r"[^\W\d_]+", question.casefold())
+            if not _NOT_TOPIC.match(w) and w not in self.names and w.removesuffix("s") not in self.names
+        ]
+        return list(dict.fromkeys(self.analyzer(" ".join(words))))
+
+    def best(self, topic: list[str], goals: list[Finding], min_coverage: float, min_words: int) -> list[Finding]:
+        """The kontrollmål whose wording covers most of the topic; several when none clearly leads."""
+        scored = []
+        for goal in goals:
+            stems = set(self.analyzer(goal.text))
+            matched = [t for t in topic if any(_stems_match(t, s) for s in stems)]
+            coverage = len(matched) / len(topic)
+            if coverage >= min_coverage and len(matched) >= min_words:
+                scored.append((coverage, goal))
+        if not scored:
+            return []
+        top = max(coverage for coverage, _ in scored)
+        return [goal for coverage, goal in scored if coverage >= top - _CLEAR_LEAD]
+
+
+# --- wording --------------------------------------------------------------------------------------------
+
+_PLURAL_VERDICT = {"uppfyllt": "uppfyllda", "delvis uppfyllt": "delvis uppfyllda", "ej uppfyllt": "ej uppfyllda"}
+_NOUNS: dict[Kind, tuple[str, str]] = {
+    "kontrollmal": ("kontrollmål", "kontrollmål"),
+    "rekommendation": ("rekommendation", "rekommendationer"),
+    "revisionsfraga": ("revisionsfråga", "revisionsfrågor"),
+    "revisionell_bedomning": ("revisionell bedömning", "revisionella bedömningar"),
+}
+_NOT_ASSESSED = "ej bedömt"
+
+
+def _verdict_words(verdict: str, n: int) -> str:
+    return _PLURAL_VERDICT.get(verdict, verdict) if n != 1 else verdict
+
+
+def _count(n: int, kind: Kind) -> str:
+    singular, plural = _NOUNS[kind]
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def _numbered(section: str) -> bool:
+    return bool(re.fullmatch(r"\d+(?:\.\d+)*", section))
+
+
+def _where(section: str) -> str:
+    if not section:
+        return "rapporten"
+    return f"avsnitt {section}" if _numbered(section) else f"avsnittet ”{section}”"
+
+
+def _place(goal: Finding, source: FindingSource) -> str:
+    # A source outside the kontrollmål's own section is a summary that restates the verdict.
+    own = source.section == goal.section or source.section.startswith(goal.section + ".")
+    return _where(source.section) if own else f"sammanställningen i {_where(source.section)}"
+
+
+def _names(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " och " + labels[-1]
+
+
+def _first_sentences(text: str, enough: int = 80) -> list[str]:
+    """The motivation's opening: its first sentence, and the next one too when the first is short."""
+    sentences = re.split(r"(?<=[.!?])\s+", text.split("\n\n")[0].strip())
+    return sentences[:2] if len(sentences[0]) < enough else sentences[:1]
+
+
+def _flexible(sentence: str) -> re.Pattern:
+    """A pattern for a sentence as the report's text has it: markup, bullets and line breaks between its words."""
+    tokens = re.findall(r"[^\W_]+|[^\w\s]", sentence)
+    return re.compile(r"(?:\s|<[^>]{1,40}>|[*_]|-\n)*".join(re.escape(t) for t in tokens))
+
+
+# --- citations ------------------------------------------------------------------------------------------
+
+class _Citations(Citations):
+    """Citations of findings: a finding's span is cited in the live chunk that holds it."""
+
+    def source(self, document_id: str, source: FindingSource) -> str:
+        return self.mark(document_id, source.char_start, source.char_end)
+
+    def together(self, document_id: str, sources: list[FindingSource]) -> str:
+        """One citation per chunk for sources that belong together, such as the items of one list."""
+        spans: dict[str, tuple[int, int]] = {}
+        for s in sources:
+            record = self.holder(document_id, s.char_start, s.char_end)
+            if record is not None:
+                start, end = spans.get(record.chunk.chunk_id, (s.char_start, s.char_end))
+                spans[record.chunk.chunk_id] = (min(start, s.char_start), max(end, s.char_end))
+        return "".join(self.mark(document_id, start, end) for start, end in sorted(spans.values()))
+
+    def sentence(self, document_id: str, sentence: str, near: FindingSource) -> str | None:
+        """Cite a sentence of a finding's motivation where the report has it, searching the chunk of `near` first."""
+        pattern = _flexible(sentence)
+        first = self.holder(document_id, near.char_start, near.char_end)
+        for record in sorted(self.chunks.get(document_id, []), key=lambda r: r is not first):
+            found = pattern.search(record.chunk.text)
+            if found:
+                base = record.chunk.char_start
+                return self.mark(document_id, base + found.start(), base + found.end())
+        return None
+
+
+# --- the answerer ---------------------------------------------------------------------------------------
+
+class FindingsAnswerer:
+    name = "findings"
+
+    def __init__(self, store: FindingsStore, view: CorpusView, summary: CorpusSummary) -> None:
+        self.store = store
+        self.summary = summary
+        self.chunks: dict[str, list[ChunkRecord]] = {}
+        for record in sorted(view.records.values(), key=lambda r: r.chunk.char_start):
+            self.chunks.setdefault(record.chunk.document_id, []).append(record)
+        self.matcher = _GoalMatcher(SwedishAnalyzer(), view.municipalities)
+
+    def run(self, request: AnswerRequest) -> Answer | None:
+        asked = read_question(request.question)
+        if asked is None:
+            return None
+        statuses = {e["document_id"]: e["status"] for e in self.store.summary()}
+        # Reports in scope whose findings were extracted; an index built before findings existed has none.
+        documents = [
+            d for d, records in self.chunks.items()
+            if request.filters.admits(records[0]) and d in statuses
+        ]
+        if not documents:
+            return None
+        documents.sort(key=lambda d: (self._meta(d).municipality or d, self._meta(d).year or 0))
+        found: dict[str, list[Finding]] = {d: [] for d in documents}
+        for finding in self.store.query(kind=asked.kind):
+            if finding.document_id in found:
+                found[finding.document_id].append(finding)
+        if asked.kind == "kontrollmal":
+            return self._kontrollmal(asked, request, documents, found, statuses)
+        if asked.implicit and not any(found.values()):
+            return None
+        return self._listing(asked.kind, documents, found)
+
+    def evidence_chunks(self, question: str, filters: Filters) -> list[str]:
+        """The chunks that state what a findings question asks about, for retrieval to rank as a third list.
+
+        Verdict questions want the passages that give that verdict ("Vilka kommuner fick kontrollmål bedömda som
+        delvis uppfyllda?"): words such as "bedömning" and "kontrollmål" fill summary tables and introductions
+        too, so lexical and dense ranking alone place the verdict sentences below them.
+        """
+        asked = read_question(question)
+        if asked is None:
+            return []
+        places = _Citations(self.chunks)
+        found: list[str] = []
+        for finding in self.store.query(kind=asked.kind):
+            records = self.chunks.get(finding.document_id)
+            if not records or not filters.admits(records[0]):
+                continue
+            sources = [s for s in finding.sources if asked.verdict is None or s.verdict == asked.verdict]
+            if asked.kind == "kontrollmal" and asked.verdict is None and finding.listed:
+                sources.insert(0, finding.listed)
+            for source in sources:
+                record = places.holder(finding.document_id, source.char_start, source.char_end)
+                if record is not None and record.chunk.chunk_id not in found:
+                    found.append(record.chunk.chunk_id)
+        return found
+
+    def _meta(self, document_id: str) -> DocumentMetadata:
+        return self.chunks[document_id][0].metadata
+
+    def _label(self, document_id: str) -> str:
+        meta = self._meta(document_id)
+        name = meta.municipality or meta.title or document_id
+        return f"{name} ({meta.year})" if meta.year else name
+
+    # -- kontrollmål
+
+    def _kontrollmal(
+        self, asked: FindingsQuestion, request: AnswerRequest, documents: list[str], found: dict[str, list[Finding]], statuses: dict[str, str]
+    ) -> Answer | None:
+        if asked.comparison is not None:
+            assessed = [d for d in documents if statuses[d] == ASSESSED and found[d]]
+            if len(assessed) >= 2:
+                return self._comparison(asked.comparison, documents, assessed, found)
+        if asked.single or asked.implicit:
+            goals = [f for d in documents for f in found[d]]
+            topic = self.matcher.topic(request.question)
+            if asked.sections:
+                matched = [g for g in goals if g.section in asked.sections]
+            elif topic:
+                # Without a kontrollmål word in the question, only a close match makes it one.
+                matched = self.matcher.best(topic, goals, *((0.6, 2) if asked.implicit else (0.5, 1)))
+            else:
+                matched = []
+            if matched:
+                return self._about(matched)
+            wants_one = bool(topic or asked.sections) or asked.verdict is None and asked.implicit
+            none_assessed = all(statuses[d] == NO_ASSESSMENTS for d in documents)
+            if wants_one and (asked.implicit or not none_assessed):
+                return None  # a kontrollmål the findings do not hold; retrieval may still find the passage
+        cite = _Citations(self.chunks)
+        if len(documents) == 1:
+            document_id = documents[0]
+            if statuses[document_id] == NO_ASSESSMENTS:
+                return self._no_assessments(document_id, cite)
+            text = self._verdict_block(document_id, found[document_id], asked.verdict, cite, asked.assessed)
+        else:
+            text = self._verdict_overview(documents, found, asked.verdict, statuses, cite, asked.assessed)
+        return Answer(text, grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "kontrollmal", "verdict": asked.verdict})
+
+    def _verdict_phrase(self, goal: Finding, cite: _Citations, every_source: bool = False) -> str:
+        """"ej uppfyllt (avsnitt 2.6.4) [1]", or both verdicts of a kontrollmål the report assesses inconsistently.
+
+        `every_source` also cites the summary that repeats a consistent verdict: worth it for one kontrollmål,
+        noise in a list of nine.
+        """
+        if not goal.sources:
+            return goal.note or _NOT_ASSESSED
+        primary = goal.sources[0]
+        if goal.verdict is None:
+            # The note says why: "Ej bedömt" in the report, or no verdict found for it.
+            return f"{goal.note or _NOT_ASSESSED} {cite.source(goal.document_id, primary)}"
+        if not goal.inconsistent:
+            stated = goal.sources if every_source else [primary]
+            places = "; även i ".join(_place(goal, s) for s in stated)
+            marks = "".join(cite.source(goal.document_id, s) for s in stated)
+            return f"{goal.verdict} ({places}) {marks}"
+        others = [s for s in goal.sources[1:] if s.verdict != primary.verdict]
+        parts = [f"bedöms som {goal.verdict} i {_where(primary.section)}"]
+        parts += [f"som {other.verdict or _NOT_ASSESSED} i {_place(goal, other)}" for other in others]
+        marks = "".join(cite.source(goal.document_id, s) for s in [primary, *others])
+        return " men ".join(parts) + f" {marks}"
+
+    def _goal_line(self, goal: Finding, cite: _Citations, lead: str = "") -> str:
+        number = f"{goal.section} " if _numbered(goal.section) else ""
+        return f"- {lead}{number}{goal.text} – {self._verdict_phrase(goal, cite)}"
+
+    def _tally(self, goals: list[Finding]) -> str:
+        counts: dict[str, int] = {}
+        for goal in goals:
+            counts[goal.verdict or _NOT_ASSESSED] = counts.get(goal.verdict or _NOT_ASSESSED, 0) + 1
+        order = [*_PLURAL_VERDICT, _NOT_ASSESSED]
+        return ", ".join(f"{counts[v]} {_verdict_words(v, counts[v])}" for v in order if v in counts)
+
+    def _verdict_block(
+        self, document_id: str, goals: list[Finding], verdict: Verdict | None, cite: _Citations, verdicts: bool = True
+    ) -> str:
+        """The kontrollmål of one report with their verdicts, those given `verdict`, or (`verdicts` False: the
+        question asks only which they were) the list the introduction gives, cited once."""
+        label = self._label(document_id)
+        listed = [g.listed for g in goals if g.listed]
+        if verdict is None and not verdicts and len(listed) == len(goals):
+            header = f"{label} – {_count(len(goals), 'kontrollmal')}, uppräknade i {_where(listed[0].section)} {cite.together(document_id, listed)}:"
+            return "\n".join([header] + [f"- {f'{g.section} ' if _numbered(g.section) else ''}{g.text}" for g in goals])
+        if verdict is None:
+            header = f"{label} – {_count(len(goals), 'kontrollmal')}: {self._tally(goals)}"
+            if listed:
+                header += f"; uppräknade i {_where(listed[0].section)} {cite.together(document_id, listed)}"
+            return "\n".join([header] + [self._goal_line(g, cite) for g in goals])
+        items = [g for g in goals if g.verdict == verdict]
+        # A kontrollmål given this verdict in one place and another verdict elsewhere in the report.
+        elsewhere = [g for g in goals if g.verdict != verdict and any(s.verdict == verdict for s in g.sources)]
+        if items:
+            lines = [f"{label} – {len(items)} kontrollmål bedömdes som {_verdict_words(verdict, len(items))}:"]
+            lines += [self._goal_line(g, cite) for g in items]
+        else:
+            # The verdicts the report does give show that the answer "none" rests on a complete reading.
+            lines = [f"Inga kontrollmål bedömdes som {_verdict_words(verdict, 2)} i {label}. Rapportens bedömningar:"]
+            lines += [self._goal_line(g, cite) for g in goals if g not in elsewhere]
+        if elsewhere:
+            lines.append(f"Därtill bedöms {_count(len(elsewhere), 'kontrollmal')} olika i olika delar av rapporten:")
+            lines += [self._goal_line(g, cite) for g in elsewhere]
+        return "\n".join(lines)
+
+    def _verdict_overview(
+        self, documents: list[str], found: dict[str, list[Finding]], verdict: Verdict | None, statuses: dict[str, str],
+        cite: _Citations, verdicts: bool = True,
+    ) -> str:
+        assessed = [d for d in documents if statuses[d] == ASSESSED and found[d]]
+        unassessed = [self._label(d) for d in documents if d not in assessed]
+        blocks = []
+        if verdict is not None:
+            hits = [d for d in assessed if any(g.verdict == verdict for g in found[d])]
+            if hits:
+                blocks.append(f"Kontrollmål bedömdes som {_verdict_words(verdict, 2)} i {_names([self._label(d) for d in hits])}.")
+            else:
+                blocks.append(f"Inga kontrollmål bedömdes som {_verdict_words(verdict, 2)} i någon av rapporterna.")
+            for document_id in assessed:
+                if hits and document_id not in hits:
+                    # Named briefly: its verdicts are not what was asked for, so listing them would only bury the answer.
+                    blocks.append(f"{self._label(document_id)}: inga kontrollmål bedömdes som {_verdict_words(verdict, 2)} ({self._tally(found[document_id])}).")
+                else:
+                    blocks.append(self._verdict_block(document_id, found[document_id], verdict, cite))
+        else:
+            blocks += [self._verdict_block(d, found[d], None, cite, verdicts) for d in assessed]
+        if unassessed:
+            reports = "rapporten" if len(unassessed) == 1 else "rapporterna"
+            blocks.append(f"{reports.capitalize()} från {_names(unassessed)} bedömer inga kontrollmål.")
+        return "\n\n".join(blocks)
+
+    def _comparison(self, comparison: Comparison, documents: list[str], assessed: list[str], found: dict[str, list[Finding]]) -> Answer:
+        """The report that had the most (fewest) kontrollmål, or the harshest (mildest) verdicts, against the others:
+        cited where each report lists its kontrollmål or states the verdicts that decide the comparison."""
+        cite = _Citations(self.chunks)
+
+        def share(document_id: str, verdict: str) -> float:
+            goals = found[document_id]
+            return sum(g.verdict == verdict for g in goals) / len(goals)
+
+        if comparison in ("most", "fewest"):
+            key = {d: len(found[d]) for d in assessed}
+        elif comparison == "harshest":
+            key = {d: (share(d, "ej uppfyllt"), share(d, "ej uppfyllt") + share(d, "delvis uppfyllt")) for d in assessed}
+        else:
+            key = {d: (share(d, "uppfyllt"), -share(d, "ej uppfyllt")) for d in assessed}
+        best = (min if comparison == "fewest" else max)(key.values())
+        winners = [d for d in assessed if key[d] == best]
+        # What decides: the lists of kontrollmål for a count, the verdicts of the kind compared for the rest.
+        decisive = {"harshest": "ej uppfyllt", "mildest": "uppfyllt"}.get(comparison)
+        phrase = {
+            "most": "flest kontrollmål", "fewest": "färst kontrollmål",
+            "harshest": "den mest kritiska bedömningen", "mildest": "den minst kritiska bedömningen",
+        }[comparison]
+        lead = f"{_names([self._label(d) for d in winners])} {'fick' if decisive else 'hade'} {phrase}"
+        lines = [lead + (" (lika)." if len(winners) > 1 else ".")]
+        for document_id in sorted(assessed, key=lambda d: d not in winners):
+            goals = found[document_id]
+            line = f"{self._label(document_id)}: {_count(len(goals), 'kontrollmal')} – {self._tally(goals)}"
+            deciding = [g for g in goals if g.verdict == decisive and g.sources] if document_id in winners else []
+            if deciding:
+                marks = "".join(cite.source(document_id, g.sources[0]) for g in deciding)
+                # The verdict as the report labels it ("Ej uppfyllt"), then the kontrollmål it was given to.
+                line += f"; {decisive}: {', '.join(g.section for g in deciding)} {marks}"
+            else:
+                listed = [g.listed for g in goals if g.listed]
+                if listed:
+                    line += f"; uppräknade i {_where(listed[0].section)} {cite.together(document_id, listed)}"
+            lines.append(line)
+        unassessed = [self._label(d) for d in documents if d not in assessed]
+        if unassessed:
+            lines.append(f"{'Rapporten' if len(unassessed) == 1 else 'Rapporterna'} från {_names(unassessed)} bedömer inga kontrollmål.")
+        return Answer(
+            "\n".join(lines), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name,
+            evidence={"kind": "kontrollmal", "comparison": comparison},
+        )
+
+    def _no_assessments(self, document_id: str, cite: _Citations) -> Answer:
+        """A report without verdicts (a pre-study, a reply): say so, and show what it does ask and conclude."""
+        label = self._label(document_id)
+        own = self.store.query(document_id=document_id)
+        questions = [f for f in own if f.kind == "revisionsfraga"]
+        recommendations = [f for f in own if f.kind == "rekommendation"]
+        text = f"Rapporten från {label} bedömer inga kontrollmål"
+        lines = []
+        if questions:
+            # The questions stand together in one list: cited as one passage, not once per line.
+            sources = [f.sources[0] for f in questions if f.sources]
+            sections = {f.section for f in questions}
+            where = f" ({_where(questions[0].section)})" if len(sections) == 1 else ""
+            text += f"; den ställer {_count(len(questions), 'revisionsfraga')}{where} {cite.together(document_id, sources)}:".replace(" :", ":")
+            lines += [f"- {f.text}" + ("" if where else f" ({_where(f.section)})") for f in questions]
+        else:
+            text += "."
+        if recommendations:
+            lines.append(f"Rapportens {_NOUNS['rekommendation'][1 if len(recommendations) > 1 else 0]}:")
+            lines += [self._item_line(f, cite) for f in recommendations]
+        return Answer(
+            "\n".join([text, *lines]), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name,
+            evidence={"kind": "kontrollmal", "status": NO_ASSESSMENTS},
+        )
+
+    def _about(self, goals: list[Finding]) -> Answer:
+        cite = _Citations(self.chunks)
+        if len(goals) == 1:
+            goal = goals[0]
+            number = f" {goal.section}" if _numbered(goal.section) else ""
+            lines = [f"{self._label(goal.document_id)}, kontrollmål{number} ”{goal.text}” – {self._verdict_phrase(goal, cite, every_source=True)}"]
+            if goal.inconsistent:
+                lines.append("Rapporten är inte samstämmig i sin bedömning av kontrollmålet.")
+            if goal.motivation and goal.sources:
+                opening = [(s, cite.sentence(goal.document_id, s, goal.sources[0])) for s in _first_sentences(goal.motivation)]
+                cited = [f"{s} {mark}" for s, mark in opening if mark]
+                if cited:
+                    lines.append("Motivering: " + " ".join(cited))
+        else:
+            lines = ["Frågan passar flera kontrollmål:"]
+            lines += [self._goal_line(g, cite, lead=f"{self._label(g.document_id)}, ") for g in goals]
+        return Answer("\n".join(lines), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "kontrollmal", "matched": len(goals)})
+
+    # -- recommendations, revisionsfrågor, revisionell bedömning
+
+    def _item_line(self, finding: Finding, cite: _Citations) -> str:
+        marks = cite.source(finding.document_id, finding.sources[0]) if finding.sources else ""
+        return f"- {finding.text} ({_where(finding.section)}) {marks}".rstrip()
+
+    def _listing(self, kind: Kind, documents: list[str], found: dict[str, list[Finding]]) -> Answer:
+        singular, plural = _NOUNS[kind]
+        with_items = [d for d in documents if found[d]]
+        if not with_items:
+            place = _names([self._label(d) for d in documents])
+            reason = f"{'rapporten' if len(documents) == 1 else 'rapporterna'} redovisar ingen {singular}"
+            return refusal(f"frågan om {plural} i {place}", self.summary, reason=reason, evidence={"reason": "no_findings", "kind": kind})
+        cite = _Citations(self.chunks)
+        blocks = []
+        for document_id in with_items:
+            items = found[document_id]
+            header = f"{self._label(document_id)} – {_count(len(items), kind) if kind != 'revisionell_bedomning' else singular}:"
+            lines = [header, *(self._item_line(f, cite) for f in items)]
+            if kind == "revisionell_bedomning":
+                # A section "Slutsats och rekommendationer" concludes with what it recommends.
+                sections = {f.section for f in items}
+                concluding = [f for f in self.store.query(document_id=document_id, kind="rekommendation") if f.section in sections]
+                if concluding:
+                    lines.append(f"Avsnittets {_NOUNS['rekommendation'][1 if len(concluding) > 1 else 0]}:")
+                    lines += [self._item_line(f, cite) for f in concluding]
+            blocks.append("\n".join(lines))
+        without = [self._label(d) for d in documents if not found[d]]
+        if without:
+            blocks.append(f"{'Rapporten' if len(without) == 1 else 'Rapporterna'} från {_names(without)} redovisar ingen {singular}.")
+        return Answer("\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": kind})

@@ -1,0 +1,176 @@
+"""Question answering end to end: validate, analyse, route to an answerer, fall back to retrieval."""
+
+from dataclasses import dataclass, replace
+from typing import get_args
+
+import numpy as np
+
+from ingest.config import Settings
+from ingest.embedding import Embedder
+from ingest.findings.model import VERDICTS, Finding, Kind
+from ingest.index.catalog import DocumentRecord
+from ingest.index.findings_store import FindingsStore
+from ingest.language.ordinals import asked_ordinal, numbered_headings
+from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, refusal
+from service.answering.extractive import ExtractiveAnswerer
+from service.answering.findings import FindingsAnswerer
+from service.answering.report import ReportAnswerer
+from service.query.analysis import QuestionAnalysis, analyze_question, check_question
+from service.query.retrieval import Filters, HybridRetriever, Mode, ScoredChunk, UnknownFilterError
+
+# The findings and report answerers run before the question is embedded: they read neither hits nor the query vector.
+_NOT_EMBEDDED = np.empty(0, dtype=np.float32)
+
+
+class DocumentNotFoundError(Exception):
+    """No live document has this id."""
+
+
+@dataclass(frozen=True)
+class QAResult:
+    answer: Answer
+    analysis: QuestionAnalysis
+    filters: Filters
+
+
+class QAService:
+    """Holds the loaded components; built once in the app's lifespan (or by the CLI)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, retriever: HybridRetriever | None = None, answerers: list[Answerer] | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.retriever = retriever or HybridRetriever(settings, embedder)
+        self._extra_answerers = answerers or []
+        self.extractive: ExtractiveAnswerer | None = None
+        self.findings_store: FindingsStore | None = None
+        self.findings_answerer: FindingsAnswerer | None = None
+        self.report_answerer: ReportAnswerer | None = None
+
+    def warm_up(self) -> None:
+        self.retriever.warm_up()
+        self._rebuild_answerers()
+
+    def reload(self) -> None:
+        self.retriever.reload()
+        self._rebuild_answerers()
+
+    def _rebuild_answerers(self) -> None:
+        summary = self.summary()
+        texts = [r.chunk.text for r in self.retriever.view.records.values()]
+        self.extractive = ExtractiveAnswerer(self.retriever.store, summary, texts, terms=self.retriever.terms)
+        self.findings_store = FindingsStore(self.settings.catalog_path)
+        self.findings_answerer = FindingsAnswerer(self.findings_store, self.retriever.view, summary)
+        self.report_answerer = ReportAnswerer(self.retriever.view)
+
+    @property
+    def ready(self) -> bool:
+        return self.retriever.ready
+
+    def summary(self) -> CorpusSummary:
+        reports = sorted(
+            {(d.metadata.municipality or d.document_id, d.metadata.year, d.metadata.title or d.document_id) for d in self.retriever.catalog.documents()},
+            key=lambda r: (r[0], r[1] or 0),
+        )
+        return CorpusSummary(tuple(reports))
+
+    def document(self, document_id: str) -> tuple[DocumentRecord, str]:
+        records = self.retriever.catalog.documents()
+        record = next((d for d in records if d.document_id == document_id), None)
+        if record is None:
+            known = ", ".join(d.document_id for d in records)
+            raise DocumentNotFoundError(f"Dokumentet '{document_id}' finns inte. Kända dokument: {known}")
+        return record, self.retriever.catalog.document_text(document_id) or ""
+
+    def search(self, query: str, top_k: int = 10, filters: Filters = Filters(), mode: Mode = "hybrid") -> list[ScoredChunk]:
+        query = check_question(query)
+        self.retriever.validate(filters)
+        return self.retriever.run(query, top_k, filters, mode)
+
+    def effective_filters(self, analysis: QuestionAnalysis, explicit: Filters) -> Filters:
+        """Explicit filters win; otherwise a municipality or year named in the question restricts retrieval."""
+        if explicit:
+            return explicit
+        years = analysis.years
+        if analysis.municipalities and years:
+            # A year beside a municipality is usually the year of an event, not of the report.
+            municipality_years = {r.metadata.year for r in self.retriever.records_in(Filters(municipality=analysis.municipalities))}
+            years = tuple(y for y in years if y in municipality_years)
+        return Filters(municipality=analysis.municipalities, year=years)
+
+    def ask(self, question: str, filters: Filters = Filters(), top_k: int | None = None) -> QAResult:
+        question = check_question(question)
+        self.retriever.validate(filters)
+        view = self.retriever.view
+        analysis = analyze_question(question, view.municipalities, view.years)
+        effective = self.effective_filters(analysis, filters)
+        if analysis.unknown_municipalities and not analysis.municipalities and not filters.municipality:
+            names = ", ".join(analysis.unknown_municipalities)
+            answer = refusal(
+                f"frågan om {names}", self.summary(), reason=f"det finns inga rapporter från {names} i underlaget",
+                evidence={"reason": "unknown_municipality"},
+            )
+            return QAResult(answer, analysis, effective)
+        request = AnswerRequest(question, analysis, effective, (), _NOT_EMBEDDED)
+        for answerer in (self.findings_answerer, self.report_answerer):
+            answer = answerer.run(request)
+            if answer is not None:
+                return QAResult(answer, analysis, effective)
+        query_vector = self.embedder.embed_query(question)
+        hits = self.retrieve(question, top_k or 8, effective, query_vector, analysis)
+        request = replace(request, hits=tuple(hits), query_vector=query_vector)
+        for answerer in self._extra_answerers:
+            answer = answerer.run(request)
+            if answer is not None:
+                return QAResult(answer, analysis, effective)
+        return QAResult(self.extractive.run(request), analysis, effective)
+
+    def retrieve(self, question: str, top_k: int, filters: Filters, query_vector: np.ndarray, analysis: QuestionAnalysis) -> list[ScoredChunk]:
+        """The chunks /v1/ask answers from; for several municipalities ("i Alvesta respektive Hultsfred") or a question
+        across reports ("I vilka kommuner nämns …?") taken in turn from each one's own ranking, so that the
+        report matching best does not crowd out the others."""
+        evidence = self.findings_answerer.evidence_chunks(question, filters) + self._numbered_sections(question, filters)
+        if len(filters.municipality) >= 2:
+            parts = [replace(filters, municipality=(m,)) for m in filters.municipality]
+        elif analysis.across_reports and not filters:
+            parts = [Filters(document_id=(d,)) for d in self.retriever.view.document_ids]
+        else:
+            return self.retriever.run(question, top_k, filters, "hybrid", query_vector=query_vector, evidence=evidence)
+        rankings = [self.retriever.run(question, top_k, part, "hybrid", query_vector=query_vector, evidence=evidence) for part in parts]
+        # Reports that state what a findings question asks about go first; the others only fill in.
+        stated = set(evidence)
+        rankings.sort(key=lambda ranking: not any(h.record.chunk.chunk_id in stated for h in ranking))
+        merged: dict[str, ScoredChunk] = {}
+        for rank in range(top_k):
+            for ranking in rankings:
+                if rank < len(ranking):
+                    merged.setdefault(ranking[rank].record.chunk.chunk_id, ranking[rank])
+        return list(merged.values())[: max(top_k, len(parts))]
+
+    def _numbered_sections(self, question: str, filters: Filters) -> list[str]:
+        """Chunks holding the numbered heading an ordinal in the question asks about ("den andra
+        åtgärdskatalogen" -> "Åtgärds katalog 2"): neither ranking ties "andra" to "2"."""
+        ordinal = asked_ordinal(question)
+        if ordinal is None:
+            return []
+        return [
+            r.chunk.chunk_id for r in self.retriever.records_in(filters)
+            if any(h.number == ordinal.number for h in numbered_headings(r.chunk.text, ordinal))
+        ]
+
+    def findings(self, municipality: str | None = None, verdict: str | None = None, document_id: str | None = None, kind: str | None = None) -> list[Finding]:
+        """Findings of the live reports; a value no report has raises UnknownFilterError naming the valid ones."""
+        view = self.retriever.view
+        for name, value, valid in (
+            ("municipality", municipality, view.municipalities),
+            ("verdict", verdict, VERDICTS),
+            ("document_id", document_id, view.document_ids),
+            ("kind", kind, get_args(Kind)),
+        ):
+            if value is not None and value not in valid:
+                raise UnknownFilterError(name, [value], list(valid))
+        found = self.findings_store.query(municipality, verdict, document_id, kind)
+        return [f for f in found if f.document_id in view.live_hashes]
+
+    def findings_summary(self) -> list[dict]:
+        live = self.retriever.view.live_hashes
+        return [entry for entry in self.findings_store.summary() if entry["document_id"] in live]

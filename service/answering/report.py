@@ -1,0 +1,202 @@
+"""Questions about a report itself (its date, who wrote it, which firm audited, which report is oldest)
+answered from the catalog's metadata, each value cited where the report's text states it.
+
+Retrieval is weak at these: a dateline ("Kalmar 17 februari 2016") or a signature is a short line that
+shares no words with "Vilket datum har förstudien?". The metadata holds the value (from the corpus
+manifest or inferred at ingest), and the answer only states a value it can cite: a value the text does not
+contain leaves the question to retrieval.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from ingest.documents.metadata import FIRMS, MONTHS, DocumentMetadata
+from ingest.index.catalog import ChunkRecord
+from service.answering.base import Answer, AnswerRequest, Citations
+from service.query.retrieval import CorpusView
+
+Asked = Literal["date", "author", "conductor", "firm", "oldest"]
+
+_REPORT = r"(?:\w*rapport\w*|förstudie\w*|granskning\w*|utredning\w*|report|audit|study)"
+_OWNER = r"(?:\S+:s |the |\w+'s )?"  # "KPMG:s rapport", "the report", "Kalmar's report"
+_DONE = r"(?:har )?(?:genomfört|genomförde|gjort|gjorde|utfört|utförde|står bakom)"
+_QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
+    (
+        "oldest",
+        re.compile(
+            rf"\bvilken (?:av )?{_REPORT}\b[^?]*\b(?:äldst|nyast|senast|tidigast)\b"
+            rf"|\bwhich (?:of the )?{_REPORT}s? (?:is|was) (?:the )?(?:oldest|newest|latest|most recent|earliest)\b"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            rf"\bvilket datum (?:har|bär) {_OWNER}{_REPORT}|\bnär (?:är|var) {_OWNER}{_REPORT} daterad"
+            rf"|\bnär (?:skrevs|daterades|publicerades|lämnades) {_OWNER}{_REPORT}"
+            rf"|\bwhen (?:is|was) {_OWNER}(?:\w+ )?{_REPORT} (?:dated|written|published)|\bwhat date (?:is|was|does) {_OWNER}(?:\w+ )?{_REPORT}"
+        ),
+    ),
+    (
+        "author",
+        re.compile(
+            rf"\bvem (?:har )?(?:skrivit|skrev|författade|författat|undertecknade) {_OWNER}{_REPORT}"
+            rf"|\bvem (?:är|var) (?:författare(?:n)?|revisor(?:n)?) (?:till|av|för|bakom) {_OWNER}{_REPORT}"
+            rf"|\bwho (?:wrote|authored|signed) {_OWNER}(?:\w+ )?{_REPORT}"
+        ),
+    ),
+    (
+        "conductor",
+        re.compile(
+            rf"\bvem {_DONE} {_OWNER}{_REPORT}|\bwho (?:carried out|conducted|performed|did) {_OWNER}(?:\w+ )?{_REPORT}"
+        ),
+    ),
+    (
+        "firm",
+        re.compile(
+            rf"\bvilken (?:revisionsbyrå|byrå|revisionsfirma|firma|konsult)\w* {_DONE} {_OWNER}{_REPORT}"
+            rf"|\bwhich (?:audit |accounting )?firm (?:carried out|conducted|performed|did|wrote) {_OWNER}(?:\w+ )?{_REPORT}"
+        ),
+    ),
+)
+# A firm is best cited where the report says it did the audit, not where it is merely named.
+_CONDUCTED = re.compile(r"genomfört|utfört|granskning|rapport", re.IGNORECASE)
+_MONTH_NAMES = tuple(MONTHS)
+
+
+def read_question(question: str) -> Asked | None:
+    q = " ".join(question.casefold().split())
+    return next((asked for asked, pattern in _QUESTIONS if pattern.search(q)), None)
+
+
+def swedish_date(iso: str) -> str:
+    year, month, day = (int(part) for part in iso.split("-"))
+    return f"{day} {_MONTH_NAMES[month - 1]} {year}"
+
+
+@dataclass(frozen=True)
+class _Stated:
+    """A metadata value and the span of the report's text that states it."""
+
+    value: str
+    start: int
+    end: int
+
+
+class ReportAnswerer:
+    name = "report"
+
+    def __init__(self, view: CorpusView) -> None:
+        self.chunks: dict[str, list[ChunkRecord]] = {}
+        for record in sorted(view.records.values(), key=lambda r: r.chunk.char_start):
+            self.chunks.setdefault(record.chunk.document_id, []).append(record)
+        self._places = Citations(self.chunks)  # only its lookup of the chunk holding a span
+
+    def run(self, request: AnswerRequest) -> Answer | None:
+        asked = read_question(request.question)
+        if asked is None:
+            return None
+        documents = [d for d, records in self.chunks.items() if request.filters.admits(records[0])]
+        documents.sort(key=lambda d: (self._meta(d).municipality or d, self._meta(d).year or 0))
+        cite = Citations(self.chunks)
+        if asked == "oldest":
+            lines = self._oldest(documents, cite)
+        else:
+            lines = [line for d in documents if (line := self._line(asked, d, cite))]
+        if not cite.cited:
+            return None
+        return Answer("\n".join(lines), grounded=True, citations=tuple(cite.cited), answerer=self.name, evidence={"asked": asked})
+
+    def _meta(self, document_id: str) -> DocumentMetadata:
+        return self.chunks[document_id][0].metadata
+
+    def _label(self, document_id: str) -> str:
+        meta = self._meta(document_id)
+        name = meta.municipality or document_id
+        place = f"{name} ({meta.year})" if meta.year else name
+        return f"{place}, ”{meta.title}”" if meta.title else place
+
+    def _line(self, asked: Asked, document_id: str, cite: Citations) -> str | None:
+        meta = self._meta(document_id)
+        if asked == "date":
+            stated = self._date(document_id)
+            return f"{self._label(document_id)}: daterad {swedish_date(stated.value)} {self._mark(document_id, stated, cite)}" if stated else None
+        authors = [s for name in (meta.auditor or "").split(",") if (s := self._find(document_id, name.strip()))]
+        firm = self._firm(document_id)
+        if asked == "firm" and not firm:
+            return None  # which firm is asked, and the report names none that the catalog knows
+        if asked in ("conductor", "firm") and firm:
+            by = f"{firm.value} {self._mark(document_id, firm, cite)}"
+            if authors:
+                by += " (" + ", ".join(f"{a.value} {self._mark(document_id, a, cite)}" for a in authors) + ")"
+            return f"{self._label(document_id)}: granskningen genomfördes av {by}"
+        if authors:
+            names = ", ".join(f"{a.value} {self._mark(document_id, a, cite)}" for a in authors)
+            if asked == "conductor":
+                return f"{self._label(document_id)}: rapporten namnger ingen revisionsbyrå; den är skriven av {names}"
+            line = f"{self._label(document_id)}: skriven av {names}"
+            return line + (f", {firm.value} {self._mark(document_id, firm, cite)}" if firm else "")
+        if firm:
+            return f"{self._label(document_id)}: rapporten namnger ingen författare; granskningen genomfördes av {firm.value} {self._mark(document_id, firm, cite)}"
+        return None
+
+    def _oldest(self, documents: list[str], cite: Citations) -> list[str]:
+        dated = sorted((stated.value, d, stated) for d in documents if (stated := self._date(d)))
+        if len(dated) < 2:
+            return []
+        lines = [f"Äldst: {self._label(dated[0][1])}, daterad {swedish_date(dated[0][0])} {self._mark(dated[0][1], dated[0][2], cite)}"]
+        lines.append(f"Nyast: {self._label(dated[-1][1])}, daterad {swedish_date(dated[-1][0])} {self._mark(dated[-1][1], dated[-1][2], cite)}")
+        if len(dated) > 2:
+            between = ", ".join(f"{self._label(d)} {swedish_date(value)} {self._mark(d, stated, cite)}" for value, d, stated in dated[1:-1])
+            lines.append(f"Däremellan: {between}")
+        return lines
+
+    def _date(self, document_id: str) -> _Stated | None:
+        iso = self._meta(document_id).date
+        if not iso or not re.fullmatch(r"\d{4}-\d\d-\d\d", iso):
+            return None
+        year, month, day = (int(part) for part in iso.split("-"))
+        pattern = rf"\b{iso}\b|\b0?{day} {_MONTH_NAMES[month - 1]} {year}\b"
+        return self._find(document_id, iso, pattern)
+
+    def _firm(self, document_id: str) -> _Stated | None:
+        firm = self._meta(document_id).firm
+        if not firm:
+            return None
+        pattern = FIRMS.get(firm, re.escape(firm))
+        found = self._every(document_id, firm, pattern)
+        return next((s for s in found if _CONDUCTED.search(self._sentence_text(document_id, s))), found[0] if found else None)
+
+    def _find(self, document_id: str, value: str, pattern: str | None = None) -> _Stated | None:
+        return next(iter(self._every(document_id, value, pattern)), None) if value else None
+
+    def _every(self, document_id: str, value: str, pattern: str | None = None) -> list[_Stated]:
+        compiled = re.compile(pattern or rf"\b{re.escape(value)}\b", re.IGNORECASE)
+        found: dict[int, _Stated] = {}
+        for record in self.chunks.get(document_id, []):
+            base = record.chunk.char_start
+            for match in compiled.finditer(record.chunk.text):
+                found.setdefault(base + match.start(), _Stated(value, base + match.start(), base + match.end()))
+        return [found[start] for start in sorted(found)]
+
+    def _sentence(self, document_id: str, stated: _Stated) -> tuple[int, int]:
+        """The sentence, or line, around a stated value: the quote that shows it in context."""
+        chunk = self._places.holder(document_id, stated.start, stated.end).chunk
+        text, at, end = chunk.text, stated.start - chunk.char_start, stated.end - chunk.char_start
+        dot = text.rfind(". ", 0, at)
+        start = max(text.rfind("\n", 0, at) + 1, dot + 2 if dot >= 0 else 0)
+        while start < at and text[start].isspace():
+            start += 1
+        stops = [i for i in (text.find("\n", end), text.find(". ", end)) if i >= 0]
+        stop = min(stops) if stops else len(text.rstrip())
+        if text[stop : stop + 1] == ".":
+            stop += 1
+        return chunk.char_start + start, chunk.char_start + stop
+
+    def _sentence_text(self, document_id: str, stated: _Stated) -> str:
+        start, end = self._sentence(document_id, stated)
+        chunk = self._places.holder(document_id, start, end).chunk
+        return chunk.text[start - chunk.char_start : end - chunk.char_start]
+
+    def _mark(self, document_id: str, stated: _Stated, cite: Citations) -> str:
+        return cite.mark(document_id, *self._sentence(document_id, stated))

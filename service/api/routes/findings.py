@@ -1,0 +1,22 @@
+"""Findings as data: `GET /v1/findings`, `GET /v1/findings/summary`."""
+
+from fastapi import APIRouter
+
+from service.api.deps import ReadyQADep
+from service.api.schemas import FindingList, FindingOut, FindingsReportSummary, FindingsSummary
+
+router = APIRouter()
+
+
+@router.get("/v1/findings", response_model=FindingList, responses={422: {"description": "Unknown filter value; the valid ones are named"}})
+def findings(
+    qa: ReadyQADep, municipality: str | None = None, verdict: str | None = None, document_id: str | None = None, kind: str | None = None
+) -> FindingList:
+    # An empty parameter ("?verdict=") means no filter, as forms send it.
+    found = qa.findings(municipality or None, verdict or None, document_id or None, kind or None)
+    return FindingList(findings=[FindingOut(**f.to_dict()) for f in found])
+
+
+@router.get("/v1/findings/summary", response_model=FindingsSummary)
+def findings_summary(qa: ReadyQADep) -> FindingsSummary:
+    return FindingsSummary(reports=[FindingsReportSummary(**entry) for entry in qa.findings_summary()])

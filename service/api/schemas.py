@@ -1,0 +1,209 @@
+"""The HTTP contract: request and response models (intranet tools and the eval harness depend on these names)."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.query.retrieval import Filters
+
+VerdictOut = Literal["uppfyllt", "delvis uppfyllt", "ej uppfyllt"]
+
+
+class FiltersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    municipality: list[str] = Field(default_factory=list)
+    year: list[int] = Field(default_factory=list)
+    document_id: list[str] = Field(default_factory=list)
+
+    def to_filters(self) -> Filters:
+        return Filters(tuple(self.municipality), tuple(self.year), tuple(self.document_id))
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str
+    top_k: int = Field(default=10, ge=1, le=100)
+    filters: FiltersIn | None = None
+
+
+class SearchResult(BaseModel):
+    document_id: str
+    title: str | None
+    municipality: str | None
+    year: int | None
+    section: str
+    heading_path: str
+    page: int | None
+    char_start: int
+    char_end: int
+    text: str
+    score: float
+
+
+class SearchResponse(BaseModel):
+    results: list[SearchResult]
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    conversation_id: str | None = Field(default=None, max_length=200)
+    filters: FiltersIn | None = None
+    top_k: int | None = Field(default=None, ge=1, le=50)
+    stream: bool = Field(default=False, description="Answer as Server-Sent Events: answer pieces, then citations, then done.")
+
+
+class CitationOut(BaseModel):
+    n: int
+    document_id: str
+    title: str | None
+    municipality: str | None
+    year: int | None
+    section: str
+    page: int | None
+    char_start: int
+    char_end: int
+    text: str
+    quote: str
+    quote_start: int
+    quote_end: int
+
+
+class AskResponse(BaseModel):
+    answer: str
+    grounded: bool
+    citations: list[CitationOut]
+    conversation_id: str
+    answerer: str
+    resolved_question: str | None = Field(default=None, description="The question as answered: a follow-up made self-contained from the conversation.")
+
+
+class DocumentOut(BaseModel):
+    document_id: str
+    title: str | None
+    municipality: str | None
+    year: int | None
+    date: str | None
+    auditor: str | None
+    firm: str | None
+    chunks: int
+    pages: int | None
+
+
+class DocumentList(BaseModel):
+    documents: list[DocumentOut]
+
+
+class DocumentDetail(DocumentOut):
+    text: str
+
+
+class FindingSourceOut(BaseModel):
+    section: str
+    char_start: int
+    char_end: int
+    quote: str
+    verdict: VerdictOut | None
+
+
+class FindingOut(BaseModel):
+    document_id: str
+    municipality: str | None
+    year: int | None
+    kind: Literal["kontrollmal", "rekommendation", "revisionsfraga", "revisionell_bedomning"]
+    text: str
+    section: str
+    verdict: VerdictOut | None
+    motivation: str | None
+    inconsistent: bool
+    # Why a kontrollmål has no verdict ("Ej bedömt" in the report, or none found).
+    note: str | None
+    sources: list[FindingSourceOut]
+    # Where the report's introduction lists the kontrollmål (no verdict there); null for other kinds.
+    listed: FindingSourceOut | None = None
+
+
+class FindingList(BaseModel):
+    findings: list[FindingOut]
+
+
+class FindingsReportSummary(BaseModel):
+    document_id: str
+    municipality: str | None
+    year: int | None
+    status: Literal["assessed", "no_assessments"]
+    # Kontrollmål per verdict, "ej bedömt" for those without one.
+    verdicts: dict[str, int]
+    inconsistent: int
+    rekommendationer: int
+
+
+class FindingsSummary(BaseModel):
+    reports: list[FindingsReportSummary]
+
+
+class Health(BaseModel):
+    status: str
+    documents: int
+    chunks: int
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+# Upload API (service/documents_api.py): jobs that ingest an uploaded file or delete a document.
+
+
+class UploadedDocument(DocumentOut):
+    file: str = Field(description="The file the live version was read from (under uploads/ for an upload).")
+    type: str = Field(description="The type found in the content: pdf, docx, md or txt.")
+    state: Literal["added", "updated", "unchanged"]
+    inferred: list[str] = Field(description="Metadata fields inferred from the text rather than given.")
+    missing: list[str] = Field(description="Metadata fields neither given nor inferable.")
+    job_id: str | None = None
+
+
+class DeletedDocument(BaseModel):
+    document_id: str
+    deleted: bool
+    chunks: int
+    files_removed: list[str] = Field(description="Uploaded files removed with it; files outside uploads/ are kept.")
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    status_url: str
+    status: Literal["queued", "running", "done", "failed"]
+    document_id: str
+    file: str | None = None
+
+
+class JobProgress(BaseModel):
+    stage: str | None = Field(description="loading, parsing, embedding, storing, live, deleting, done")
+    chunks_done: int
+    chunks_total: int | None
+
+
+class JobErrorOut(BaseModel):
+    status_code: int
+    detail: str
+
+
+class JobOut(BaseModel):
+    job_id: str
+    kind: Literal["ingest", "delete"]
+    status: Literal["queued", "running", "done", "failed"]
+    status_url: str
+    document_id: str
+    file: str | None
+    progress: JobProgress
+    document: UploadedDocument | None = Field(default=None, description="When an ingest job is done.")
+    deleted: DeletedDocument | None = Field(default=None, description="When a delete job is done.")
+    error: JobErrorOut | None = Field(default=None, description="When the job failed.")
+    created_at: str
+    started_at: str | None
+    finished_at: str | None

@@ -1,0 +1,59 @@
+"""Asking within a conversation: resolve the follow-up against the earlier turns, answer it, remember the turn."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from service.answering.qa import QAResult, QAService
+from service.chat.store import ConversationStore, Turn
+from service.query.analysis import check_question
+from service.query.followups import FollowUpResolver
+from service.query.retrieval import Filters
+
+
+@dataclass(frozen=True)
+class ChatResult:
+    result: QAResult
+    question: str
+    resolved_question: str
+    conversation_id: str
+
+
+def resolver_for(qa: QAService) -> FollowUpResolver:
+    view = qa.retriever.view
+    return FollowUpResolver(view.municipalities, view.years)
+
+
+def resolve_history(qa: QAService, questions: Sequence[str]) -> tuple[str, str]:
+    """A stateless conversation (the user turns a client sends): each turn resolved against the ones before.
+
+    Returns the last question and its resolved form.
+    """
+    resolver = resolver_for(qa)
+    resolved: list[str] = []
+    for question in questions:
+        resolved.append(resolver.resolve(resolved, check_question(question)))
+    return questions[-1], resolved[-1]
+
+
+class ChatService:
+    """`QAService.ask` within a conversation: resolve the follow-up, answer it, remember the turn."""
+
+    def __init__(self, qa: QAService, store: ConversationStore) -> None:
+        self.qa = qa
+        self.store = store
+
+    def ask(self, question: str, conversation_id: str | None = None, filters: Filters = Filters(), top_k: int | None = None) -> ChatResult:
+        question = check_question(question)
+        conversation_id = conversation_id or uuid.uuid4().hex
+        history = self.store.history(conversation_id)
+        resolved = resolver_for(self.qa).resolve(history, question)
+        result = self.qa.ask(resolved, filters, top_k)
+        answer = result.answer
+        documents = tuple(dict.fromkeys(c.record.chunk.document_id for c in answer.citations))
+        self.store.append(conversation_id, Turn(question, resolved, answer.text, answer.grounded, documents))
+        return ChatResult(result, question, resolved, conversation_id)
+
+    def ask_stateless(self, questions: Sequence[str], filters: Filters = Filters(), top_k: int | None = None) -> ChatResult:
+        question, resolved = resolve_history(self.qa, questions)
+        return ChatResult(self.qa.ask(resolved, filters, top_k), question, resolved, "")

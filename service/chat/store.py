@@ -1,0 +1,154 @@
+"""Conversations: a bounded SQLite store of turns, expiring idle conversations and evicting the least recently used."""
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.config import Settings
+
+
+class ConversationError(Exception):
+    """The conversation store cannot be read or written."""
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    resolved_question: str
+    answer: str = ""
+    grounded: bool = False
+    document_ids: tuple[str, ...] = ()
+    created_at: float = 0.0
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations (updated_at);
+CREATE TABLE IF NOT EXISTS turns (
+    conversation_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    question TEXT NOT NULL,
+    resolved_question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    grounded INTEGER NOT NULL,
+    document_ids TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+);
+"""
+
+
+class ConversationStore:
+    """Turns per conversation in SQLite: survives restarts, forgets idle conversations, stays bounded.
+
+    One short-lived connection per call, so the store is safe to share between request threads and
+    between processes over the same file.
+    """
+
+    def __init__(self, path: Path, ttl_s: float = 24 * 3600, max_turns: int = 20, max_conversations: int = 10_000, clock: Callable[[], float] = time.time) -> None:
+        if ttl_s <= 0 or max_turns < 1 or max_conversations < 1:
+            raise ValueError("ttl_s, max_turns and max_conversations must be positive")
+        self.path = Path(path)
+        self.ttl_s = ttl_s
+        self.max_turns = max_turns
+        self.max_conversations = max_conversations
+        self.clock = clock
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(self._connect()) as db:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConversationError(f"{self.path}: {exc}") from exc
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ConversationStore":
+        return cls(settings.conversations_path, settings.conversation_ttl_s, settings.conversation_max_turns, settings.conversation_max_count)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+
+    def history(self, conversation_id: str) -> list[Turn]:
+        """The kept turns, oldest first; [] for an unknown or expired conversation."""
+        now = self.clock()
+        try:
+            with closing(self._connect()) as db:
+                row = db.execute("SELECT updated_at FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+                if row is None:
+                    return []
+                if row[0] < now - self.ttl_s:
+                    db.execute("BEGIN IMMEDIATE")
+                    self._delete(db, [conversation_id])
+                    db.execute("COMMIT")
+                    return []
+                rows = db.execute(
+                    "SELECT question, resolved_question, answer, grounded, document_ids, created_at FROM turns"
+                    " WHERE conversation_id = ? ORDER BY seq",
+                    (conversation_id,),
+                ).fetchall()
+        except sqlite3.Error as exc:
+            raise ConversationError(f"{self.path}: {exc}") from exc
+        return [Turn(q, r, a, bool(g), tuple(json.loads(d)), c) for q, r, a, g, d, c in rows]
+
+    def append(self, conversation_id: str, turn: Turn) -> None:
+        """Add a turn (starting the conversation if it is new), then enforce expiry and the size bounds."""
+        now = self.clock()
+        try:
+            with closing(self._connect()) as db:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    row = db.execute("SELECT updated_at FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+                    if row is not None and row[0] < now - self.ttl_s:
+                        self._delete(db, [conversation_id])
+                        row = None
+                    if row is None:
+                        db.execute("INSERT INTO conversations (id, created_at, updated_at) VALUES (?, ?, ?)", (conversation_id, now, now))
+                    else:
+                        db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
+                    seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE conversation_id = ?", (conversation_id,)).fetchone()[0]
+                    db.execute(
+                        "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (conversation_id, seq, turn.question, turn.resolved_question, turn.answer, int(turn.grounded), json.dumps(list(turn.document_ids)), now),
+                    )
+                    db.execute("DELETE FROM turns WHERE conversation_id = ? AND seq <= ?", (conversation_id, seq - self.max_turns))
+                    self._evict(db, now)
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+        except sqlite3.Error as exc:
+            raise ConversationError(f"{self.path}: {exc}") from exc
+
+    def _evict(self, db: sqlite3.Connection, now: float) -> None:
+        expired = [r[0] for r in db.execute("SELECT id FROM conversations WHERE updated_at < ?", (now - self.ttl_s,))]
+        surplus = [
+            r[0]
+            for r in db.execute(
+                "SELECT id FROM conversations ORDER BY updated_at DESC, rowid DESC LIMIT -1 OFFSET ?", (self.max_conversations,)
+            )
+        ]
+        self._delete(db, list(dict.fromkeys(expired + surplus)))
+
+    @staticmethod
+    def _delete(db: sqlite3.Connection, ids: list[str]) -> None:
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            db.execute(f"DELETE FROM turns WHERE conversation_id IN ({marks})", batch)
+            db.execute(f"DELETE FROM conversations WHERE id IN ({marks})", batch)
+
+    def count(self) -> int:
+        """Conversations kept (expired ones included until the next write purges them)."""
+        try:
+            with closing(self._connect()) as db:
+                return db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise ConversationError(f"{self.path}: {exc}") from exc

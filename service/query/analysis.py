@@ -1,0 +1,130 @@
+"""What a question says beyond its words: the municipalities and years it names, and what kind of answer it wants."""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+MAX_QUESTION_CHARS = 2000
+
+
+class QuestionError(Exception):
+    """A question that cannot be asked (empty, too long)."""
+
+
+def check_question(question: str) -> str:
+    stripped = question.strip()
+    if not stripped:
+        raise QuestionError("frågan är tom")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(f"frågan är {len(question)} tecken lång; högst {MAX_QUESTION_CHARS} tecken tillåts")
+    return stripped
+
+
+# Municipality names that are also ordinary Swedish words ("vara", "mark", "berg"): only a capitalized
+# mention inside the sentence, or one followed by "kommun", counts for these.
+AMBIGUOUS_NAMES = frozenset(
+    "ale berg boden eda falun flen habo heby hjo kil lund mark mora nora orsa sala salem sunne tanum vara åre malå".split()
+)
+_PREPOSITION = r"(?:i|för|av|från|in|om|at|of|for)"
+_YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+
+
+@lru_cache
+def swedish_municipalities() -> tuple[str, ...]:
+    text = resources.files("ingest.language").joinpath("data/kommuner.txt").read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=32)
+def _candidate_pattern(names: tuple[str, ...]) -> re.Pattern:
+    """One pass over the question for all 290 names; the careful per-name check runs only on hits."""
+    alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])({alternation})", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    municipalities: tuple[str, ...] = ()
+    unknown_municipalities: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    answer_type: str = "general"  # count | amount | date | name | firm | person | list | yesno | general
+    language: str = "sv"  # "en" when the question is written in English
+    # Asks which reports say something ("I vilka kommuner nämns Röda korset?"): every report may hold a part.
+    across_reports: bool = False
+
+
+def _mention(name: str, question: str) -> bool:
+    escaped = re.escape(name)
+    # "Kalmarrapporten", "Umeågranskningen" name the municipality's report; "Kalmar- och Alvestarapporten"
+    # shares the compound's last part.
+    capitalized = re.compile(
+        rf"(?<![\w-]){escaped}s?(?:rapport(?:en)?|granskningen|-(?=\s+(?:och|eller|respektive|samt)\s))?(?![\w-])"
+    )
+    for match in capitalized.finditer(question):
+        before = question[: match.start()].rstrip()
+        sentence_start = not before or before[-1] in ".!?:"
+        followed_by_kommun = question[match.end() :].lstrip().lower().startswith("kommun")
+        if followed_by_kommun or not sentence_start or name.lower() not in AMBIGUOUS_NAMES:
+            return True
+    lower = name.lower()
+    if lower in AMBIGUOUS_NAMES or len(lower) < 4:
+        return bool(re.search(rf"(?<![\w-]){re.escape(lower)}s? kommun", question.lower()))
+    return bool(
+        re.search(rf"(?:{_PREPOSITION}\s+{re.escape(lower)}s?(?![\w-]))|(?<![\w-]){re.escape(lower)}s? kommun", question.lower())
+    )
+
+
+# The cue that comes first in the question decides what kind of fact it asks for ("Vem yrkade bifall …
+# när rapporten behandlades?" asks for a person); on a tie, the earlier entry in this table.
+_ANSWER_TYPES = (
+    ("count", r"\bhur (många|stor andel)\b|\bantal(et)?\b|\bhow many\b"),
+    ("amount", r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bbudget"),
+    ("date", r"\bnär\b|\bvilket (datum|år)\b|\bdatum\b|\bwhen\b|\bwhat date\b|\bwhich year\b"),
+    ("name", r"\bvad heter\b|\bwhat is the name\b|\bnamnet på\b"),
+    ("firm", r"\bvilken (revisionsbyrå|revisionsfirma|byrå|konsult)|\bvilket (revisionsbolag|konsultföretag|företag)\b|\bwhich (audit |accounting )?firm\b"),
+    ("person", r"\bvem\b|\bvilka personer\b|\bvilken revisor\b|\bwho\b|\bskrev\b|\bförfattare"),
+    ("list", r"\bvilka\b|\bwhich\b|\blista\b|\bwhat are\b"),
+    ("yesno", r"^(finns|har|är|gör|kan|bedömdes|fick|do|does|is|are|has|did)\b"),
+)
+
+
+_ACROSS_REPORTS = re.compile(
+    r"\b(?:i )?vilka (?:kommuner|rapporter|granskningar)\b|\bvilken av (?:granskningarna|rapporterna|kommunerna)\b"
+    r"|\bvilka av (?:granskningarna|rapporterna|kommunerna)\b|\b(?:in )?which (?:municipalities|reports|audits)\b",
+    re.IGNORECASE,
+)
+
+
+def _answer_type(q: str) -> str:
+    found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(_ANSWER_TYPES) if (m := re.search(pattern, q))]
+    return min(found)[2] if found else "general"
+
+
+def analyze_question(question: str, corpus_municipalities: tuple[str, ...], corpus_years: tuple[int, ...]) -> QuestionAnalysis:
+    known = {m.lower(): m for m in corpus_municipalities}
+    candidates = _candidate_pattern(tuple(dict.fromkeys((*corpus_municipalities, *swedish_municipalities()))))
+    found = {m.group(1).lower() for m in candidates.finditer(question)}
+    names = dict.fromkeys((*corpus_municipalities, *swedish_municipalities()))
+    named = [m for m in names if m.lower() in found and _mention(m, question)]
+    # "Upplands Väsby" also mentions "Väsby"-less names; keep the longest overlapping mention only.
+    named = [m for m in named if not any(m != o and m in o for o in named)]
+    in_corpus = tuple(known[m.lower()] for m in named if m.lower() in known)
+    unknown = tuple(m for m in named if m.lower() not in known)
+    years = tuple(int(y) for y in _YEAR.findall(question) if int(y) in corpus_years)
+    return QuestionAnalysis(
+        municipalities=in_corpus,
+        unknown_municipalities=unknown,
+        years=years,
+        answer_type=_answer_type(question.lower().strip()),
+        language=_language(question),
+        across_reports=bool(_ACROSS_REPORTS.search(question)),
+    )
+
+
+_ENGLISH = frozenset("the what which who when how did does do is are was were of in to and for with about by has have".split())
+
+
+def _language(question: str) -> str:
+    words = re.findall(r"[a-zåäö]+", question.lower())
+    return "en" if sum(w in _ENGLISH for w in words) >= 2 else "sv"

@@ -1,0 +1,354 @@
+"""Rule-based resolution of follow-up questions within a conversation.
+
+A follow-up often leaves out its subject ("Och i Hultsfred?", "Hur bedömdes det?"). `resolve` turns
+it into a self-contained question from the previous turn's resolved question, so the rest of the
+pipeline (analysis, filters, retrieval, answering) only ever sees whole questions:
+
+- An elliptical follow-up ("Och i Hultsfred?", "Och Umeå?", "What about Kalmar?", "Och den andra?",
+  "Och kontrollmålet om samordning?") reuses the previous question's frame (question type, topic,
+  municipality) and replaces what it names: a municipality, a year, an ordinal, or the noun phrase
+  whose head it repeats.
+- A whole question that names no municipality keeps the conversation's municipality: "där"/"there"
+  becomes "i Alvesta", otherwise "i Alvesta" is added. Questions about the whole corpus ("alla
+  kommuner", "underlaget") are left corpus-wide.
+- "det"/"den"/"it" stand for the previous question's topic; "dem"/"them" for its plural question noun.
+- A self-contained question passes unchanged.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from service.query.analysis import AMBIGUOUS_NAMES, MAX_QUESTION_CHARS, analyze_question, swedish_municipalities
+
+
+class PastTurn(Protocol):
+    """An earlier turn of the conversation, as far as resolution needs it."""
+
+    resolved_question: str
+
+
+# What introduces an elliptical follow-up ("Och i Hultsfred?", "What about Kalmar?").
+_LEAD = re.compile(
+    r"^\s*(?:och|men|samt|än|and|but|what about|how about|and what about|hur är det (?:med|i|för)|hur var det (?:med|i|för)"
+    r"|vad gäller|samma (?:fråga )?(?:för|i|om)|same (?:question )?for)(?![\w-])[\s,:]*",
+    re.IGNORECASE,
+)
+_TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:då|istället|i stället|också|then|instead|too))+\s*$", re.IGNORECASE)
+_QUESTION_START = re.compile(
+    r"^(?:vad|vilk(?:a|en|et)|hur|när|var|varför|vem|vems|finns|fanns|har|hade|är|gör|gjorde|kan|kunde|ska|skulle|bedömdes|bedöms|fick|får"
+    r"|berätta|beskriv|sammanfatta|förklara|lista|ge|what|which|how|when|where|why|who|whom|whose|is|are|was|were|does|do|did|has|have|can|could"
+    r"|should|tell|describe|summarize|summarise|list|explain|give)(?![\w-])",
+    re.IGNORECASE,
+)
+_ENGLISH = re.compile(r"\b(?:what|which|how|who|when|where|why|the|about|did|does|is|are|were|was|there|given|of)\b", re.IGNORECASE)
+# Questions about the corpus as a whole: no municipality is carried into them.
+_CORPUS_WIDE = re.compile(
+    r"(?<![\w-])(?:kommuner(?:na)?|kommunernas|alla|samtliga|varje|underlaget|rapporterna|granskningarna|övriga|jämför\w*"
+    r"|all|every|each|reports|municipalities|compare\w*)(?![\w-])",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?<![\w-])(?:19[5-9]\d|20[0-4]\d)(?![\w-])")
+_ORDINALS = (
+    "första", "andra", "tredje", "fjärde", "femte", "sjätte", "sjunde", "åttonde", "nionde", "tionde", "sista",
+    "first", "second", "third", "fourth", "fifth", "last",
+)
+_ORDINAL = re.compile(r"(?<![\w-])(?:" + "|".join(_ORDINALS) + r")(?![\w-])", re.IGNORECASE)
+_DETERMINERS = frozenset("den det de en ett the a an om about för for this that denna detta dessa".split())
+_COMPOUND = r"(?:rapport|granskning|revision|förstudie)\w*"
+# Words that start a question frame, and the subjects that only say "the report says".
+_WH = frozenset("vad vilka vilken vilket hur när var varför vem vems what which how when where why who whose".split())
+_WH_QUANTITY = re.compile(r"^(?:hur\s+(?:många|mycket|stor(?:a)?\s+andel(?:\s+av)?|stor(?:a|t)?)|how\s+(?:many|much))\s+", re.IGNORECASE)
+_GENERIC_SUBJECT = re.compile(
+    r"^(?:rapporten|granskningen|revisionen|revisorerna|revisorn|förstudien|kpmg|pwc|ey|deloitte|man|de|kommunen|the report|the audit|the auditors|it)(?![\w-])"
+    r"(?:\s+(?:om|kring|gällande|angående|about|on|regarding))?\s*",
+    re.IGNORECASE,
+)
+_TRAILING_WORDS = frozenset("ut till fram upp in av på totalt egentligen idag nu då också sammantaget overall total".split())
+# Singular pronouns that stand for a noun phrase when what follows is not a noun.
+_PRONOUN = re.compile(r"(?<![\w-])(det|den|detta|denna|it|this|that)(?![\w-])", re.IGNORECASE)
+_PLURAL_PRONOUN = re.compile(r"(?<![\w-])(dem|them|dessa|those)(?![\w-])(?=\s*(?:[?.!,;:]|$|\s+(?:har|hade|är|var|fick|gäller|have|had|are|were|got)\b))", re.IGNORECASE)
+_THERE = re.compile(r"(?<![\w-])(där|there)(?![\w-])(?=\s*(?:[?.!,;:]|$|\s+(?:då|också|egentligen|too|then|(?:19|20)\d\d)\b))", re.IGNORECASE)
+_PREPOSITIONS = frozenset("av för om i på med till från enligt kring under efter inom hos mot of for about in on with to from by".split())
+_PRONOUN_FOLLOWERS = frozenset("inte också egentligen sedan då nu alltså redan fortfarande not also".split())
+
+
+@dataclass(frozen=True)
+class _Mention:
+    name: str
+    start: int
+    end: int  # the end of the name itself (a compound suffix or a genitive s stays in the text)
+
+
+class FollowUpResolver:
+    """Resolves a follow-up against the conversation so far, using the corpus municipalities and years."""
+
+    def __init__(self, corpus_municipalities: Sequence[str] = (), corpus_years: Sequence[int] = ()) -> None:
+        self.municipalities = tuple(corpus_municipalities)
+        self.years = tuple(corpus_years)
+        names = sorted(
+            {m for m in (*self.municipalities, *swedish_municipalities()) if len(m) >= 4 and m.lower() not in AMBIGUOUS_NAMES},
+            key=len, reverse=True,
+        )
+        self._compound = re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in names) + r")s?(?=" + _COMPOUND + r")", re.IGNORECASE) if names else None
+        self._canonical = {n.lower(): n for n in (*swedish_municipalities(), *self.municipalities)}
+
+    # -- what a text names
+
+    def mentions(self, text: str) -> list[_Mention]:
+        """Municipalities a text names (in or outside the corpus, "Kalmarrapporten" included), in order."""
+        analysis = analyze_question(text, self.municipalities, self.years)
+        found: list[_Mention] = []
+        for name in (*analysis.municipalities, *analysis.unknown_municipalities):
+            pattern = re.compile(rf"(?<![\w-]){re.escape(name)}(?=s?(?![\w-])|s?{_COMPOUND}|\s+kommun)", re.IGNORECASE)
+            found.extend(_Mention(name, m.start(), m.end()) for m in pattern.finditer(text))
+        if self._compound is not None:
+            for m in self._compound.finditer(text):
+                name = self._canonical.get(m.group(1).lower(), m.group(1))
+                if not any(f.start == m.start() for f in found):
+                    found.append(_Mention(name, m.start(), m.start() + len(m.group(1))))
+        found.sort(key=lambda f: f.start)
+        return found
+
+    @staticmethod
+    def _names(mentions: list[_Mention]) -> list[str]:
+        return list(dict.fromkeys(m.name for m in mentions))
+
+    # -- resolution
+
+    def resolve(self, history: Sequence["PastTurn | str"], question: str) -> str:
+        """The question made self-contained; a question that needs nothing from the history is returned as it is."""
+        normalized = " ".join(question.split())
+        if not history or not normalized:
+            return question
+        last = history[-1]
+        previous = " ".join((last if isinstance(last, str) else last.resolved_question).split())
+        if not previous:
+            return question
+        resolved = self._resolve(previous, normalized)
+        if resolved == normalized or len(resolved) > MAX_QUESTION_CHARS:
+            return question
+        return resolved
+
+    def _resolve(self, previous: str, question: str) -> str:
+        lead = _LEAD.match(question)
+        body = question[lead.end() :] if lead else question
+        body = body.strip()
+        fragment = _TRAILING_FILLER.sub("", body.rstrip(" ?!.")).strip()
+        named = self.mentions(fragment)
+        if not fragment:
+            return question
+        words = fragment.split()
+        elliptical = not _QUESTION_START.match(fragment) and (
+            bool(lead) or (len(words) <= 3 and bool(named or _YEAR.search(fragment) or _ORDINAL.search(fragment)))
+        )
+        if elliptical:
+            return self._elliptical(previous, fragment, named)
+        if lead:
+            question = _capitalize(body)
+        return self._complete(previous, question, named)
+
+    def _elliptical(self, previous: str, fragment: str, named: list[_Mention]) -> str:
+        """A fragment: the previous question with what the fragment names put in place."""
+        text = previous.rstrip(" ?!.")
+        # What the fragment says besides municipalities and years.
+        rest = fragment
+        for mention in sorted(named, key=lambda m: m.start, reverse=True):
+            rest = rest[: mention.start] + rest[mention.end :]
+        rest = _YEAR.sub(" ", rest)
+        rest = re.sub(r"(?<![\w-])(?:i|för|in|for|kommun|s|och|and|,)(?![\w-])", " ", rest, flags=re.IGNORECASE) if named or _YEAR.search(fragment) else rest
+        rest = " ".join(rest.split()).strip(" ,")
+        if named:
+            text = self._replace_municipalities(text, self._names(named))
+        new_years = _YEAR.findall(fragment)
+        if new_years:
+            old_years = _YEAR.findall(text)
+            joined = " och ".join(dict.fromkeys(new_years))
+            text = _YEAR.sub(joined, text, count=1) if old_years else f"{text} {joined}"
+            text = re.sub(rf"({re.escape(joined)})((?:\s*(?:,|och)\s*(?:19|20)\d\d)+)", r"\1", text)
+        if rest:
+            text = self._substitute_phrase(text, rest)
+        return text + "?"
+
+    def _replace_municipalities(self, text: str, new: list[str]) -> str:
+        old = self.mentions(text)
+        joined = " och ".join(new)
+        if not old:
+            return f"{text} {'in' if _is_english(text) and not re.search('[åäö]', text) else 'i'} {joined}"
+        # Merge "Alvesta och Hultsfred" into one group so it becomes one replacement.
+        groups: list[list[int]] = []
+        for m in old:
+            if groups and re.fullmatch(r"s?(?:\s*,\s*|\s+(?:och|and)\s+)", text[groups[-1][1] : m.start], re.IGNORECASE):
+                groups[-1][1] = m.end
+            else:
+                groups.append([m.start, m.end])
+        for start, end in reversed(groups):
+            text = text[:start] + joined + text[end:]
+        return text
+
+    def _substitute_phrase(self, text: str, rest: str) -> str:
+        """Put the fragment's ordinal or noun phrase in place of its counterpart in the previous question."""
+        new_ordinal = _ORDINAL.search(rest)
+        old_ordinal = _ORDINAL.search(text)
+        if new_ordinal and old_ordinal:
+            return text[: old_ordinal.start()] + new_ordinal.group(0).lower() + text[old_ordinal.end() :]
+        tokens = rest.split()
+        head = next((t for t in tokens if t.lower() not in _DETERMINERS), None)
+        if head is not None:
+            for m in re.finditer(r"[^\W\d_]+", text):
+                if _same_word(m.group(0), head):
+                    start = m.start()
+                    # Take the determiner before the head along when the fragment brings its own.
+                    before = re.search(r"(?:\b(?:den|det|de|the)\s+)$", text[:start], re.IGNORECASE)
+                    if before and tokens[0].lower() in _DETERMINERS:
+                        start = before.start()
+                    end = self._phrase_end(text, m.end())
+                    return text[:start] + rest + text[end:]
+        if tokens[0].lower() in _PREPOSITIONS:
+            return f"{text} {rest}"
+        return f"{text} – {rest}"
+
+    def _phrase_end(self, text: str, after: int) -> int:
+        """Where a noun phrase that starts before `after` ends: at a municipality phrase, a year, or the end."""
+        end = len(text)
+        for m in self.mentions(text):
+            if m.start >= after:
+                prep = re.search(r"\s+(?:i|för|in|for|inom|hos)\s+$", text[: m.start], re.IGNORECASE)
+                end = min(end, prep.start() if prep else m.start)
+                break
+        year = _YEAR.search(text, after)
+        if year:
+            prep = re.search(r"\s+(?:år|under|in|i)?\s*$", text[: year.start()], re.IGNORECASE)
+            end = min(end, prep.start() if prep else year.start())
+        tail = text[after:end]
+        trailing = re.search(r"(?:\s+(?:" + "|".join(_TRAILING_WORDS) + r"))+\s*$", tail, re.IGNORECASE)
+        if trailing:
+            end = after + trailing.start()
+        return end
+
+    def _complete(self, previous: str, question: str, named: list[_Mention]) -> str:
+        """A whole question: pronouns take their referents, and the conversation's municipality is kept."""
+        original = question
+        text = question.rstrip()
+        mark = ""
+        while text and text[-1] in "?!.":
+            mark = text[-1] + mark
+            text = text[:-1].rstrip()
+        mark = mark or "?"
+        english = _is_english(text)
+        topic, plural = self.topic(previous)
+        if plural:
+            text = _PLURAL_PRONOUN.sub(lambda m: ("these " if m.group(1).lower() in ("them", "those") else "dessa ") + plural, text, count=1)
+        if topic:
+            text = self._replace_singular_pronoun(text, topic)
+        previous_names = self._names(self.mentions(previous))
+        if not named and previous_names and not _CORPUS_WIDE.search(text):
+            place = ("in " if english else "i ") + " och ".join(previous_names)
+            there = _THERE.search(text)
+            if there:
+                text = text[: there.start()] + place + text[there.end() :]
+            elif not self.mentions(text):
+                text = f"{text} {place}"
+        if text == original.rstrip().rstrip("?!.").rstrip():
+            return original
+        return _capitalize(text) + mark
+
+    @staticmethod
+    def _replace_singular_pronoun(text: str, topic: str) -> str:
+        for m in _PRONOUN.finditer(text):
+            if m.start() == 0:
+                continue  # "Det finns ..." is a dummy subject, not a reference
+            follower = re.match(r"\s*([^\W\d_]+|[?!.,;:]|$)", text[m.end() :])
+            word = follower.group(1).lower() if follower else ""
+            if word in ("", "?", "!", ".", ",", ";", ":") or word in _PREPOSITIONS or word in _PRONOUN_FOLLOWERS or _participle(word):
+                return text[: m.start()] + topic + text[m.end() :]
+        return text
+
+    def topic(self, question: str) -> tuple[str, str]:
+        """The previous question's topic noun phrase, and its plural question noun ("Vilka kontrollmål ...")."""
+        text = question.rstrip(" ?!.")
+        for mention in sorted(self.mentions(text), key=lambda m: m.start, reverse=True):
+            after = text[mention.end :]
+            compound = re.match(r"s?" + _COMPOUND, after, re.IGNORECASE)
+            if compound:
+                continue  # "Kalmarrapporten" is a topic in itself
+            prep = re.search(r"\s*(?:\b(?:i|för|in|for|inom|hos)\s+)?$", text[: mention.start], re.IGNORECASE)
+            tail = re.match(r"s?(?:\s+kommun\w*)?", after)
+            text = text[: prep.start()] + text[mention.end + tail.end() :]
+        text = _YEAR.sub("", text)
+        text = " ".join(text.split())
+        words = text.split()
+        if not words:
+            return "", ""
+        plural = ""
+        quantity = _WH_QUANTITY.match(text)
+        first = words[0].lower()
+        if quantity:
+            rest = text[quantity.end() :].split()
+            if len(rest) >= 2:
+                plural = rest[0]
+                body = rest[2:]
+            else:
+                body = rest[1:]
+        elif first in ("vilka", "vilken", "vilket", "which", "what") and len(words) >= 3 and words[1].lower() not in _WH_VERBS:
+            noun_end = 2
+            if words[1].lower().endswith("s") and len(words) >= 4 and words[2].lower() not in _WH_VERBS:
+                noun_end = 3  # "Vilka kommuners granskningar finns ..."
+            noun = " ".join(words[1:noun_end])
+            # "Vilka kontrollmål bedömdes ej uppfyllda": the question noun is the topic.
+            if first in ("vilka", "which", "what"):
+                return ("these " if first != "vilka" else "dessa ") + noun, noun
+            return ("detta " if first == "vilket" else "denna ") + noun, ""
+        elif first in _WH or first in ("finns", "fanns", "har", "hade", "är", "var", "bedömdes", "fick", "is", "are", "was", "were", "does", "did"):
+            body = words[2:] if first in _WH else words[1:]
+        else:
+            return "", ""
+        phrase = " ".join(body)
+        phrase = _GENERIC_SUBJECT.sub("", phrase, count=1)
+        tokens = phrase.split()
+        while tokens and tokens[-1].lower() in _TRAILING_WORDS:
+            tokens.pop()
+        # A participle closing the question ("daterad", "uppfyllt") is the predicate, not the topic.
+        while tokens and _participle(tokens[-1].lower()) and len(tokens) > 1:
+            tokens.pop()
+        phrase = " ".join(tokens)
+        if not phrase or len(tokens) > 10 or phrase.lower() in _DETERMINERS:
+            return "", plural
+        return phrase, plural
+
+
+_WH_VERBS = frozenset(
+    """finns fanns gavs ges har hade är var bedömdes bedöms fick får gäller gällde lämnades lämnas rekommenderas
+    rekommenderades saknas saknades kostade kostar ingår ingick omfattas omfattade nämns nämndes tas togs
+    is are was were does did have has got""".split()
+)
+
+
+def _participle(word: str) -> bool:
+    return len(word) >= 5 and bool(re.search(r"(?:ad|ade|ades|ats|erat|erad|llt|mt|rt|dd|tt|ig|iga)$", word)) and word not in ("rapport", "resultat", "mycket")
+
+
+def _same_word(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    if a == b:
+        return True
+    prefix = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        prefix += 1
+    return prefix >= 5 and prefix >= 0.7 * min(len(a), len(b))
+
+
+def _is_english(text: str) -> bool:
+    return len(_ENGLISH.findall(text)) >= 2 or bool(re.match(r"^(?:what|which|how|who|when|where|why)\b", text, re.IGNORECASE))
+
+
+def _capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def resolve(history: Sequence["PastTurn | str"], question: str, corpus_municipalities: Sequence[str] = (), corpus_years: Sequence[int] = ()) -> str:
+    """The follow-up `question` made self-contained from `history` (earlier turns, or their resolved questions)."""
+    return FollowUpResolver(corpus_municipalities, corpus_years).resolve(history, question)

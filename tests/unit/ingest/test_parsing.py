@@ -1,0 +1,116 @@
+"""Parser and chunker on the five bundled reports: structure found, spans exact, sizes bounded."""
+
+
+import pytest
+
+from ingest.config import PROJECT_ROOT
+from ingest.documents.loading import LoadError, load_document, normalize_text
+from ingest.structure.chunking import SectionChunker
+from ingest.structure.parsing import ReportParser
+
+CORPUS = PROJECT_ROOT / "corpus"
+
+
+REPORTS = sorted(CORPUS.glob("*.txt"))
+
+
+def parse(name: str):
+    doc = load_document(CORPUS / f"{name}.txt")
+    return doc, ReportParser().run(doc.text)
+
+
+def test_all_five_reports_are_bundled():
+    assert [p.stem.split("-")[0] for p in REPORTS] == ["alvesta", "hultsfred", "kalmar", "lulea", "umea"]
+
+
+def test_alvesta_numbered_sections_and_heading_paths():
+    _, parsed = parse("alvesta-2018-introduktion-nyanlanda")
+    numbers = [s.number for s in parsed.sections if s.number]
+    assert numbers[:8] == ["1", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "2"]
+    for expected in ("2.6.4", "2.9.2", "3.2", "3.3", "2.1.1.1", "2.2.2.1"):
+        assert expected in numbers
+    bedomning = next(s for s in parsed.sections if s.number == "2.6.4")
+    assert bedomning.title == "Bedömning"
+    assert bedomning.heading_path.startswith("2 Iakttagelser och bedömningar > 2.6 Hur engageras företag")
+    assert bedomning.heading_path.endswith("> 2.6.4 Bedömning")
+
+
+def test_numbered_list_inside_a_section_is_not_a_heading():
+    _, parsed = parse("hultsfred-2019-asyl-integration")
+    numbers = [s.number for s in parsed.sections if s.number]
+    assert numbers == ["1.1", "1.2", "2", "2.1", "2.2", "2.3", "3", "3.1", "3.1.1", "3.1.2", "3.2", "3.2.1", "3.2.2",
+                       "3.3", "3.3.1", "3.3.2", "3.4", "3.4.1", "3.4.2"]
+    assert [s.title for s in parsed.sections if s.title.startswith("Bilaga")] == [
+        "Bilaga 1: Utdrag ur åtgärds katalog", "Bilaga 2: Åtgärdsplaner kommunstyrelsen",
+        "Bilaga 3: Åtgärdsplaner bildningsnämnden", "Bilaga 4: Åtgärdsplan socialnämnden",
+    ]
+
+
+def test_plain_subheadings_nest_under_numbered_section():
+    _, parsed = parse("hultsfred-2019-asyl-integration")
+    sub = next(s for s in parsed.sections if s.title == "Kommunstyrelsen")
+    assert sub.anchor == "3.2.1"
+    assert sub.path[-2].startswith("3.2.1")
+
+
+def test_markdown_headings_and_table_of_contents():
+    doc, parsed = parse("kalmar-2016-flyktingmottagande-integration")
+    assert [s.number for s in parsed.sections if s.number] == ["1", "1.1", "2", "3", "4"]
+    toc = [b for b in parsed.blocks if b.kind == "toc"]
+    assert len(toc) == 1 and "Uppdragsbeskrivning" in doc.text[toc[0].char_start : toc[0].char_end]
+
+
+@pytest.mark.parametrize("path", REPORTS, ids=lambda p: p.stem)
+def test_chunks_round_trip_and_respect_bounds(path):
+    doc = load_document(path)
+    chunks = SectionChunker().run(path.stem, ReportParser().run(doc.text))
+    assert chunks
+    for chunk in chunks:
+        assert doc.text[chunk.char_start : chunk.char_end] == chunk.text
+        assert len(chunk.text.split()) <= 290
+        for start, end in chunk.units:
+            assert chunk.char_start <= start < end <= chunk.char_end
+    assert len({c.chunk_id for c in chunks}) == len(chunks)
+    toc = [b for b in ReportParser().run(doc.text).blocks if b.kind == "toc"]
+    for block in toc:
+        assert not any(c.char_start <= block.char_start < c.char_end for c in chunks), "TOC must not be indexed"
+
+
+def test_table_rows_are_never_split():
+    doc, parsed = parse("hultsfred-2019-asyl-integration")
+    chunks = SectionChunker().run("hultsfred", parsed)
+    rows = [(s, e) for b in parsed.blocks if b.kind == "table" for s, e in b.units]
+    for start, end in rows:
+        holders = [c for c in chunks if c.char_start <= start and end <= c.char_end]
+        assert len(holders) == 1, doc.text[start:end]
+    summa = next(s for s, e in rows if doc.text[s:e].strip().startswith("Summa\t\t\t28 933"))
+    holder = next(c for c in chunks if c.char_start <= summa < c.char_end)
+    assert "Plan\tÅtgärd" in holder.context or "Plan\tÅtgärd" in holder.text
+
+
+def test_short_assessment_section_stays_with_its_heading():
+    doc, parsed = parse("alvesta-2018-introduktion-nyanlanda")
+    chunks = SectionChunker().run("alvesta", parsed)
+    chunk = next(c for c in chunks if "Vi bedömer kontrollmålet som Ej uppfyllt." in c.text and c.section == "2.9.2")
+    assert chunk.text.startswith("2.9.2. Bedömning")
+
+
+def test_chunk_ids_are_stable():
+    doc, parsed = parse("umea-2018-integrationsarbetet")
+    first = [c.chunk_id for c in SectionChunker().run("umea", parsed)]
+    second = [c.chunk_id for c in SectionChunker().run("umea", ReportParser().run(doc.text))]
+    assert first == second
+
+
+def test_normalization_is_idempotent_and_keeps_table_tabs():
+    raw = "Rubrik\r\n\r\nA\u00a0b  \r\nKol1\tKol2\t\n"
+    once = normalize_text(raw)
+    assert once == normalize_text(once)
+    assert "Kol1\tKol2\t\n" in once and "\u00a0" not in once
+
+
+def test_unsupported_file_type_is_a_clear_error(tmp_path):
+    path = tmp_path / "rapport.xlsx"
+    path.write_bytes(b"data")
+    with pytest.raises(LoadError, match="'.xlsx'"):
+        load_document(path)

@@ -1,0 +1,123 @@
+"""The HTTP contract in seconds: the real app, ingest pipeline, Chroma and BM25, with the fake embedder.
+
+What answers say is judged by the integration tier (real model); here every endpoint's shape, exact spans,
+status codes and Swedish error messages are checked against a corpus ingested in a couple of seconds.
+"""
+
+import pytest
+from fastapi.testclient import TestClient
+from fixtures.fake_embedder import FakeEmbedder
+from fixtures.homes import CORPUS, FIXTURE_REPORTS, make_settings
+
+from ingest.pipeline import Ingestor
+from service.api.app import create_app
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    settings = make_settings(tmp_path_factory.mktemp("contract-home"))
+    report = Ingestor(settings, FakeEmbedder()).run(CORPUS)
+    assert len(report.added) == 5, report.summary()
+    return settings
+
+
+@pytest.fixture(scope="module")
+def client(settings):
+    with TestClient(create_app(settings, FakeEmbedder())) as client:
+        yield client
+
+
+def document_text(client, document_id: str) -> str:
+    response = client.get(f"/v1/documents/{document_id}")
+    assert response.status_code == 200, response.text
+    return response.json()["text"]
+
+
+def test_health_counts_the_live_corpus(client):
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok" and body["documents"] == 5 and body["chunks"] > 50
+
+
+def test_search_results_are_exact_spans_of_their_documents(client):
+    results = client.post("/v1/search", json={"query": "kontrollmål Alvesta", "top_k": 5}).json()["results"]
+    assert len(results) == 5
+    for hit in results:
+        assert document_text(client, hit["document_id"])[hit["char_start"]:hit["char_end"]] == hit["text"]
+    assert [h["score"] for h in results] == sorted((h["score"] for h in results), reverse=True)
+
+
+def test_ask_cites_exact_quotes_marked_in_the_answer(client):
+    body = client.post("/v1/ask", json={"question": "Vilka rekommendationer gavs i Alvesta?"}).json()
+    assert body["answerer"] in ("findings", "report", "extractive", "refusal") and body["conversation_id"]
+    assert body["citations"], body
+    for citation in body["citations"]:
+        assert f"[{citation['n']}]" in body["answer"]
+        text = document_text(client, citation["document_id"])
+        assert text[citation["quote_start"]:citation["quote_end"]] == citation["quote"]
+        assert text[citation["char_start"]:citation["char_end"]] == citation["text"]
+
+
+@pytest.mark.parametrize(("body", "quoted"), [
+    ({"question": "   "}, "frågan är tom"),
+    ({"question": "x" * 2001}, "2001 tecken"),
+    ({"question": "Vad?", "filters": {"municipality": ["Atlantis"]}}, "Atlantis"),
+    ({"question": "Vad?", "colour": "blå"}, "colour"),
+])
+def test_bad_questions_get_a_422_in_swedish_that_quotes_the_value(client, body, quoted):
+    response = client.post("/v1/ask", json=body)
+    assert response.status_code == 422
+    assert quoted in response.json()["detail"]
+
+
+def test_an_unknown_filter_value_lists_the_valid_ones(client):
+    body = client.post("/v1/search", json={"query": "mål", "filters": {"municipality": ["Atlantis"]}}).json()
+    assert "Alvesta" in body["valid"]["municipality"]
+
+
+def test_unknown_document_and_job_are_404(client):
+    assert client.get("/v1/documents/finns-inte").status_code == 404
+    assert "finns-inte" in client.get("/v1/jobs/finns-inte").json()["detail"]
+    assert client.delete("/v1/documents/finns-inte").status_code == 404
+
+
+def test_findings_as_data_and_their_filters(client):
+    findings = client.get("/v1/findings", params={"municipality": "Alvesta"}).json()["findings"]
+    assert {f["kind"] for f in findings} >= {"kontrollmal", "rekommendation"}
+    assert all(f["municipality"] == "Alvesta" for f in findings)
+    assert client.get("/v1/findings", params={"verdict": "kanske"}).status_code == 422
+    reports = client.get("/v1/findings/summary").json()["reports"]
+    assert len(reports) == 5
+
+
+def test_openai_face_errors_in_openai_shape(client):
+    assert client.get("/v1/models").json()["data"][0]["id"] == "auditqa-extractive"
+    response = client.post("/v1/chat/completions", json={"model": "gpt-x", "messages": [{"role": "user", "content": "Hej"}]})
+    assert response.status_code == 404
+    assert "gpt-x" in response.json()["error"]["message"]
+
+
+def test_upload_then_delete_a_report(client):
+    report = FIXTURE_REPORTS / "vaxjo-2019-forstudie-ensamkommande.txt"
+    response = client.post("/v1/documents?wait=true", files={"file": (report.name, report.read_bytes(), "text/plain")})
+    assert response.status_code == 201, response.text
+    document = response.json()
+    assert document["document_id"] == report.stem and document["state"] == "added" and document["chunks"] > 0
+    hits = client.post("/v1/search", json={"query": "ensamkommande", "filters": {"document_id": [report.stem]}}).json()["results"]
+    assert hits and {h["document_id"] for h in hits} == {report.stem}
+    deleted = client.delete(f"/v1/documents/{report.stem}")
+    assert deleted.status_code == 200 and deleted.json()["deleted"] is True
+    assert client.get(f"/v1/documents/{report.stem}").status_code == 404
+    assert client.get("/healthz").json()["documents"] == 5
+
+
+def test_an_upload_that_is_no_report_is_415(client):
+    png = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    response = client.post("/v1/documents", files={"file": ("bild.txt", png, "text/plain")})
+    assert response.status_code == 415 and "bild.txt" in response.json()["detail"]
+
+
+def test_without_an_index_every_question_is_503_with_instructions(tmp_path):
+    with TestClient(create_app(make_settings(tmp_path / "empty"), FakeEmbedder())) as empty:
+        assert empty.get("/healthz").status_code == 503
+        response = empty.post("/v1/ask", json={"question": "Vilka rekommendationer gavs?"})
+        assert response.status_code == 503 and "auditqa ingest" in response.json()["detail"]

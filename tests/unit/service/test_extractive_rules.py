@@ -1,0 +1,120 @@
+"""Quote windows of the extractive answerer, on units as ingest's parser cuts them."""
+
+
+
+
+
+
+from ingest.structure.parsing import ReportParser
+from service.answering.extractive import _quote_windows
+
+REPORT = (
+    "## 3.1 Mål\n\n"
+    "I februari 2015 beslutar kommunfullmäktige om ett åtgärdsprogram. Målbilden beskrivs som:\n"
+    "- Så många som möjligt ska kunna stå på egna ben.\n"
+    "- Vi har en effektiv och tydlig organisation.\n\n"
+    "Det finns flera olika studieinriktningar, bl.a. finns akademikerspår för\n\n"
+    "personer med studievana samt yrkesspår.\n\n"
+    "- Integrationsprogrammet är under revidering\n"
+    "- Mottagna flyktingar redovisas per år.\n"
+)
+
+
+def _window_of(text: str, unit_start: str) -> str:
+    spans = tuple(u for block in ReportParser().run(text).blocks for u in block.units)
+    windows = _quote_windows(text, 0, spans)
+    index = next(i for i, (s, _) in enumerate(spans) if text[s:].startswith(unit_start))
+    start, end = windows[index]
+    return text[start:end]
+
+
+def test_a_lead_quotes_the_list_it_introduces():
+    window = _window_of(REPORT, "Målbilden")
+    assert window.startswith("Målbilden beskrivs som:") and window.endswith("tydlig organisation.")
+
+
+def test_a_sentence_broken_at_a_page_end_runs_to_its_end():
+    assert _window_of(REPORT, "Det finns flera").endswith("samt yrkesspår.")
+
+
+def test_a_bullet_without_a_full_stop_stays_whole():
+    assert _window_of(REPORT, "- Integrationsprogrammet") == "- Integrationsprogrammet är under revidering"
+
+
+def test_a_whole_sentence_is_its_own_window():
+    assert _window_of(REPORT, "I februari") == "I februari 2015 beslutar kommunfullmäktige om ett åtgärdsprogram."
+
+
+def test_a_table_row_is_read_with_its_header_labels():
+    from ingest.structure.chunking import Chunk, unit_contexts
+    from service.answering.extractive import _readable
+
+    text = "Bilaga 4: Åtgärdsplan socialnämnden\n\nPlan\tÅtgärd\tTj.\tAnslag\tUtnyttjat\n1\tSocialsekreterare\t7\t9 072\t10 812"
+    header, row = text.index("Plan"), text.index("1\tSocial")
+    chunk = Chunk("c", "d", 0, len(text), text, "Bilaga 4", "Bilaga 4", "table", "Bilaga 4: Åtgärdsplan socialnämnden",
+                  ((0, 35), (header, row - 1), (row, len(text))))
+    contexts = unit_contexts(chunk)
+    assert contexts[0] == "" and contexts[2] == "Bilaga 4: Åtgärdsplan socialnämnden\nPlan\tÅtgärd\tTj.\tAnslag\tUtnyttjat"
+    assert _readable(text[row:], contexts[2]) == "Plan: 1; Åtgärd: Socialsekreterare; Tj.: 7; Anslag: 9 072; Utnyttjat: 10 812"
+    assert _readable("En mening\tmed en tabb.", "") == "En mening med en tabb."
+
+
+def test_the_first_question_word_decides_what_is_asked():
+    from service.query.analysis import analyze_question
+
+    def kind(question: str) -> str:
+        return analyze_question(question, ("Luleå",), (2007,)).answer_type
+
+    assert kind("Vem yrkade bifall till yttrandet när rapporten behandlades i Luleå?") == "person"
+    assert kind("När och under vilken paragraf behandlades rapporten?") == "date"
+    assert kind("Vilken revisionsbyrå genomförde granskningen?") == "firm"
+    assert kind("Hur många platser har avdelningen?") == "count"
+
+
+def test_a_compound_shared_by_two_municipalities_names_both():
+    from service.query.analysis import analyze_question
+
+    corpus = ("Alvesta", "Kalmar", "Umeå")
+    assert analyze_question("Vad säger Kalmar- och Alvestarapporten om SFI?", corpus, ()).municipalities == ("Alvesta", "Kalmar")
+    assert analyze_question("Hur stort är Kalmar-Ölandsområdet?", corpus, ()).municipalities == ()
+
+
+def test_questions_across_reports_are_recognized():
+    from service.query.analysis import analyze_question
+
+    def across(question: str) -> bool:
+        return analyze_question(question, ("Luleå", "Umeå"), (2007, 2018)).across_reports
+
+    assert across("I vilka kommuner nämns Röda korset i rapporterna?")
+    assert across("Vilka av granskningarna har gjorts av KPMG?")
+    assert across("Which reports mention the Red Cross?")
+    assert not across("Vilka rekommendationer gavs i Umeå?")
+
+
+def test_an_ordinal_in_the_question_picks_the_numbered_heading():
+    from ingest.language.ordinals import Ordinal, asked_ordinal, numbered_headings
+
+    asked = asked_ordinal("Vad kostade den andra åtgärdskatalogen i Hultsfred totalt?")
+    assert asked == Ordinal(2, "åtgärdskatalogen", "andra åtgärdskatalogen")
+    assert asked_ordinal("Vad var kostnaden i Hultsfreds första åtgärdskatalog?").number == 1
+    assert asked_ordinal("Vilka andra kommuner nämns?") is None  # "andra" as "other"
+    text = "Åtgärds katalog 1, år 2016-2020\n\nKostnad 100.\n\nÅtgärds katalog II\n\nKostnad 200.\n\nBilaga 3\n"
+    assert [(text[h.start : h.end], h.number) for h in numbered_headings(text, asked)] == [
+        ("Åtgärds katalog 1, år 2016-2020", 1), ("Åtgärds katalog II", 2),
+    ]
+    assert [text[h.start : h.end] for h in numbered_headings(text, Ordinal(3, "bilagan", "tredje bilagan"))] == ["Bilaga 3"]
+    assert numbered_headings(text, Ordinal(1, "planen", "första planen")) == []
+
+
+def test_a_figure_must_name_what_the_question_measures():
+    from ingest.index.lexical import SwedishAnalyzer
+    from service.answering.extractive import _measured
+
+    analyzer = SwedishAnalyzer()
+    unemployment = _measured("Hur hög var arbetslösheten bland utrikes födda i Hultsfred 2018?", analyzer)
+    assert unemployment.named_in("Arbetslösheten bland utrikes födda var 20 procent.")
+    assert not unemployment.named_in("Näringslivsinsatser för utrikes födda\t1 286\t0")
+    places = _measured("Hur många praktikplatser för lättare industriarbete finns där?", analyzer)
+    assert places.named_in("Det är främst åtta platser för lättare industriarbete.")  # the compound's head
+    assert _measured("Hur stor andel av platserna gick till kvinnor?", analyzer) is None  # too general to check
+    assert _measured("Hur många av dem fick arbete?", analyzer) is None

@@ -1,0 +1,81 @@
+"""Findings over HTTP: GET /v1/findings and its summary, and findings questions answered exactly by /v1/ask.
+
+The question-recognition test is fast; the rest run the real app over the ingested corpus (slow).
+"""
+
+
+
+
+import pytest
+
+from service.answering.findings import read_question
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "verdict", "single"),
+    [
+        ("Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", "kontrollmal", "ej uppfyllt", False),
+        ("Vilka kontrollmål är delvis uppfyllda?", "kontrollmal", "delvis uppfyllt", False),
+        ("Which control objectives were not met in Alvesta?", "kontrollmal", "ej uppfyllt", False),
+        ("Vilka kommuner har kontrollmål som inte uppfylldes?", "kontrollmal", "ej uppfyllt", False),
+        ("I vilka kommuner bedömdes något kontrollmål som helt uppfyllt?", "kontrollmal", "uppfyllt", False),
+        ("Vilka kontrollmål är inte helt uppfyllda i Hultsfred?", "kontrollmal", "delvis uppfyllt", False),
+        ("Hur bedömdes kontrollmålen i Hultsfred?", "kontrollmal", None, False),
+        ("Hur bedömdes kontrollmålet om samordning av kommunens insatser?", "kontrollmal", None, True),
+        ("Hur bedömdes kontrollmål 2.6 i Alvesta?", "kontrollmal", None, True),
+        ("Vilka rekommendationer gavs i Hultsfred?", "rekommendation", None, False),
+        ("What did the auditors recommend in Umeå?", "rekommendation", None, False),
+        ("Vilka rekommendationer gavs för kontrollmålen som inte uppfylldes?", "rekommendation", None, False),
+        ("Vad var revisionsfrågan i Alvesta?", "revisionsfraga", None, False),
+        ("Vilka revisionsfrågor hade Kalmar?", "revisionsfraga", None, False),
+        ("What was the audit question in Kalmar?", "revisionsfraga", None, False),
+        ("Vad blev den revisionella bedömningen i Alvesta?", "revisionell_bedomning", None, False),
+        ("What was the overall assessment in Hultsfred?", "revisionell_bedomning", None, False),
+        ("Vad blev den samlade bedömningen av kontrollmålen i Alvesta?", "kontrollmal", None, False),
+        ("Vilken kommun fick den mest kritiska bedömningen av sina kontrollmål?", "kontrollmal", None, False),
+        ("Vilken granskning hade flest kontrollmål?", "kontrollmal", None, False),
+    ],
+)
+def test_findings_questions_are_recognized(question, kind, verdict, single):
+    asked = read_question(question)
+    assert asked is not None
+    assert (asked.kind, asked.verdict, asked.single, asked.implicit) == (kind, verdict, single, False)
+
+
+def test_an_assessment_without_a_findings_word_is_only_a_candidate():
+    asked = read_question("Bedömde revisorerna att arbetsmarknadsenheten i Alvesta bidrar till introduktionen av nyanlända?")
+    assert asked is not None and asked.kind == "kontrollmal" and asked.implicit
+    # A conclusion is the overall assessment where a report states one, else a question for retrieval.
+    asked = read_question("Vad landade granskarna i Kalmar i för slutsats?")
+    assert asked is not None and asked.kind == "revisionell_bedomning" and asked.implicit
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Hur många platser har sysselsättningsavdelningen?",
+        "Vem skrev rapporten?",
+        "Vilka föreningar samarbetar kommunen med i integrationsarbetet i Alvesta?",
+        "När antogs integrationsprogrammet i Luleå?",
+        "Hur mycket kostade satsningen på SFI i Umeå?",
+        "Har kommunen uppfyllt sitt ansvar för bostäder?",
+    ],
+)
+def test_other_questions_are_left_to_retrieval(question):
+    assert read_question(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "comparison"),
+    [
+        ("Vilken kommun fick den mest kritiska bedömningen av sina kontrollmål, Alvesta eller Hultsfred?", "harshest"),
+        ("Vilken av granskningarna hade flest kontrollmål?", "most"),
+        ("Which municipality had the most control objectives?", "most"),
+        ("Vilken kommun fick bäst bedömning av sina kontrollmål?", "mildest"),
+        ("Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", None),
+        ("Vilken kommun har flest invånare?", None),  # no findings word: not a findings comparison
+    ],
+)
+def test_comparisons_of_reports_are_recognized(question, comparison):
+    asked = read_question(question)
+    assert (asked.comparison if asked else None) == comparison

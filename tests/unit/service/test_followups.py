@@ -1,0 +1,188 @@
+"""Conversations and streaming: follow-up resolution, the turn store, `/v1/ask` with a conversation and with SSE.
+
+The resolver and store tests are fast (no model); the API tests run the real app over the real index.
+"""
+
+
+
+
+import pytest
+from fixtures.clock import Clock
+
+from ingest.config import Settings
+from service.api.streaming import answer_pieces
+from service.chat.store import ConversationStore, Turn
+from service.query.followups import FollowUpResolver, resolve
+
+ALVESTA = "alvesta-2018-introduktion-nyanlanda"
+
+
+HULTSFRED = "hultsfred-2019-asyl-integration"
+
+
+CORPUS_MUNICIPALITIES = ("Alvesta", "Hultsfred", "Kalmar", "Luleå", "Umeå")
+
+
+CORPUS_YEARS = (2007, 2016, 2018, 2019)
+
+
+@pytest.fixture(scope="module")
+def resolver() -> FollowUpResolver:
+    return FollowUpResolver(CORPUS_MUNICIPALITIES, CORPUS_YEARS)
+
+
+def conversation(resolver: FollowUpResolver, *questions: str) -> list[str]:
+    resolved: list[str] = []
+    for question in questions:
+        resolved.append(resolver.resolve(resolved, question))
+    return resolved
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        # A new municipality replaces the old one; the question frame (type, topic) carries over.
+        (["Vilka rekommendationer gavs i Alvesta?", "Och i Hultsfred?"], "Vilka rekommendationer gavs i Hultsfred?"),
+        (["Vilka rekommendationer gavs i Alvesta?", "Och Umeå?"], "Vilka rekommendationer gavs i Umeå?"),
+        (["Vilka rekommendationer gavs i Hultsfred?", "What about Kalmar?"], "Vilka rekommendationer gavs i Kalmar?"),
+        # "där" refers back to the municipality.
+        (["Berätta om arbetsmarknadsenheten i Alvesta.", "Vilka rekommendationer gavs där?"], "Vilka rekommendationer gavs i Alvesta?"),
+        (
+            ["Berätta om arbetsmarknadsenheten i Alvesta.", "Hur många praktikplatser för lättare industriarbete finns där?"],
+            "Hur många praktikplatser för lättare industriarbete finns i Alvesta?",
+        ),
+        # "det"/"den" stand for the previous question's topic.
+        (["Vad säger rapporten om samordningen av integrationsarbetet i Alvesta?", "Hur bedömdes det?"], "Hur bedömdes samordningen av integrationsarbetet i Alvesta?"),
+        (["Vem skrev Kalmarrapporten?", "När är den daterad?"], "När är Kalmarrapporten daterad?"),
+        (["Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", "Hur bedömdes det?"], "Hur bedömdes dessa kontrollmål i Alvesta?"),
+        # "dem" stands for the previous question's plural noun.
+        (
+            ["Hur många platser har sysselsättningsavdelningen i Luleå?", "Hur stor andel av dem har gått till personer från länder utanför Norden?"],
+            "Hur stor andel av dessa platser har gått till personer från länder utanför Norden i Luleå?",
+        ),
+        # A fragment replaces its counterpart: an ordinal, or the noun phrase whose head it repeats.
+        (["Vad kostade den första åtgärdskatalogen i Hultsfred totalt?", "Och den andra?"], "Vad kostade den andra åtgärdskatalogen i Hultsfred totalt?"),
+        (
+            ["Hur bedömdes kontrollmålet om ensamkommande i Alvesta?", "Och kontrollmålet om hur kommunens insatser samordnas?"],
+            "Hur bedömdes kontrollmålet om hur kommunens insatser samordnas i Alvesta?",
+        ),
+        # A whole question without a municipality stays in the conversation's municipality (a report named by compound too).
+        (["Vad rekommenderar KPMG i Umeårapporten?", "Vem kan man kontakta för mer information?"], "Vem kan man kontakta för mer information i Umeå?"),
+        (["Hur mycket pengar fick invandrarservice i Luleå från Integrationsverket?", "När skulle pengarna överföras?"], "När skulle pengarna överföras i Luleå?"),
+        (["Vilka rekommendationer gavs i Alvesta?", "What recommendations were given there?"], "What recommendations were given in Alvesta?"),
+        # "Och hur ...": the lead-in goes, the rest is a whole question.
+        (["Vilka rekommendationer gavs i Alvesta?", "Och hur bedömdes samordningen?"], "Hur bedömdes samordningen i Alvesta?"),
+    ],
+)
+def test_follow_ups_are_resolved(resolver, turns, expected):
+    assert conversation(resolver, *turns)[-1] == expected
+
+
+@pytest.mark.parametrize(
+    ("previous", "question"),
+    [
+        ("Vilka rekommendationer gavs i Alvesta?", "Vem skrev Kalmarrapporten?"),
+        ("Vilka rekommendationer gavs i Alvesta?", "Hur bedömdes kontrollmålet om ensamkommande i Hultsfred?"),
+        # Questions about the whole corpus do not inherit the municipality.
+        ("Vilka rekommendationer gavs i Alvesta?", "Vilka kommuners granskningar finns i underlaget?"),
+        ("Vilka rekommendationer gavs i Alvesta?", "Vilka rapporter jämför kommunerna?"),
+    ],
+)
+def test_self_contained_questions_pass_unchanged(resolver, previous, question):
+    assert resolver.resolve([previous], question) == question
+
+
+def test_first_question_passes_unchanged(resolver):
+    assert resolver.resolve([], "Och i Hultsfred?") == "Och i Hultsfred?"
+    # Not even its white space is touched when nothing is resolved.
+    assert resolver.resolve(["Vilka rekommendationer gavs i Alvesta?"], "Vem skrev\n  Kalmarrapporten") == "Vem skrev\n  Kalmarrapporten"
+
+
+def test_resolution_chains_and_accepts_turns(resolver):
+    turns = conversation(resolver, "Vilka rekommendationer gavs i Alvesta?", "Och i Hultsfred?", "Och Umeå?")
+    assert turns[-1] == "Vilka rekommendationer gavs i Umeå?"
+    history = [Turn("Och i Hultsfred?", "Vilka rekommendationer gavs i Hultsfred?")]
+    assert resolver.resolve(history, "Vilka kontrollmål bedömdes där?") == "Vilka kontrollmål bedömdes i Hultsfred?"
+    # The module-level function is the same resolver.
+    assert resolve(["Vilka rekommendationer gavs i Alvesta?"], "Och i Hultsfred?", CORPUS_MUNICIPALITIES, CORPUS_YEARS) == "Vilka rekommendationer gavs i Hultsfred?"
+
+
+def test_a_municipality_outside_the_corpus_replaces_too(resolver):
+    # The answer will then say plainly that there is no report from Växjö.
+    assert resolver.resolve(["Vilka rekommendationer gavs i Alvesta?"], "Och i Växjö?") == "Vilka rekommendationer gavs i Växjö?"
+
+
+def test_store_keeps_turns_across_instances(tmp_path):
+    path = tmp_path / "conversations.sqlite3"
+    first = ConversationStore(path)
+    first.append("c1", Turn("Vilka rekommendationer gavs i Alvesta?", "Vilka rekommendationer gavs i Alvesta?", "svar [1]", True, (ALVESTA,)))
+    first.append("c1", Turn("Och i Hultsfred?", "Vilka rekommendationer gavs i Hultsfred?", "svar", True, (HULTSFRED,)))
+    again = ConversationStore(path)
+    history = again.history("c1")
+    assert [t.question for t in history] == ["Vilka rekommendationer gavs i Alvesta?", "Och i Hultsfred?"]
+    assert history[1].resolved_question == "Vilka rekommendationer gavs i Hultsfred?"
+    assert history[0].grounded is True and history[0].document_ids == (ALVESTA,)
+    assert again.history("unknown") == []
+
+
+def test_store_expires_idle_conversations(tmp_path):
+    clock = Clock()
+    store = ConversationStore(tmp_path / "c.sqlite3", ttl_s=60, clock=clock)
+    store.append("old", Turn("q", "q"))
+    clock.now += 30
+    assert len(store.history("old")) == 1
+    store.append("old", Turn("q2", "q2"))  # activity renews the conversation
+    clock.now += 59
+    assert len(store.history("old")) == 2
+    clock.now += 2
+    assert store.history("old") == []
+    assert store.count() == 0
+    # Writing to an expired id starts afresh under the same id.
+    store.append("old", Turn("q3", "q3"))
+    assert [t.question for t in store.history("old")] == ["q3"]
+
+
+def test_store_purges_expired_conversations_on_write(tmp_path):
+    clock = Clock()
+    store = ConversationStore(tmp_path / "c.sqlite3", ttl_s=10, clock=clock)
+    for i in range(5):
+        store.append(f"c{i}", Turn("q", "q"))
+    clock.now += 11
+    store.append("fresh", Turn("q", "q"))
+    assert store.count() == 1
+
+
+def test_store_is_bounded(tmp_path):
+    clock = Clock()
+    store = ConversationStore(tmp_path / "c.sqlite3", max_turns=3, max_conversations=2, clock=clock)
+    for i in range(5):
+        clock.now += 1
+        store.append("a", Turn(f"q{i}", f"q{i}"))
+    assert [t.question for t in store.history("a")] == ["q2", "q3", "q4"]
+    clock.now += 1
+    store.append("b", Turn("q", "q"))
+    clock.now += 1
+    store.append("a", Turn("q5", "q5"))  # "a" is now the most recently used
+    clock.now += 1
+    store.append("c", Turn("q", "q"))  # evicts the least recently used: "b"
+    assert store.count() == 2
+    assert store.history("b") == []
+    assert [t.question for t in store.history("a")] == ["q3", "q4", "q5"]
+    assert len(store.history("c")) == 1
+
+
+def test_store_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("AUDITQA_CONVERSATION_TTL_S", "5")
+    monkeypatch.setenv("AUDITQA_CONVERSATION_MAX_TURNS", "4")
+    monkeypatch.setenv("AUDITQA_CONVERSATION_MAX_COUNT", "7")
+    settings = Settings(home=tmp_path)
+    store = ConversationStore.from_settings(settings)
+    assert (store.ttl_s, store.max_turns, store.max_conversations) == (5, 4, 7)
+    assert store.path == tmp_path / "conversations.sqlite3" and store.path.exists()
+
+
+def test_answer_pieces_rejoin_to_the_answer():
+    text = "Alvesta 2018, avsnitt 2.6.4: Vi bedömer kontrollmålet som Ej uppfyllt. Det saknas en plan. [1]\nUmeå 2018, avsnitt 3: Ja. [2]"
+    pieces = answer_pieces(text)
+    assert "".join(pieces) == text
+    assert pieces == ["Alvesta 2018, avsnitt 2.6.4: Vi bedömer kontrollmålet som Ej uppfyllt.", " Det saknas en plan. [1]\n", "Umeå 2018, avsnitt 3: Ja. [2]"]

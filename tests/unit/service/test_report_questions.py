@@ -1,0 +1,40 @@
+"""Questions about a report itself answered from the catalog's metadata, cited where the text states each value.
+
+Recognition is fast; the answers run the real app over the ingested corpus (slow).
+"""
+
+
+import pytest
+
+from service.answering.report import read_question, swedish_date
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("Vilket datum har förstudien om flyktingmottagande i Kalmar?", "date"),
+        ("Vilket datum har KPMG:s rapport om integrationsarbetet i Umeå?", "date"),
+        ("När är Kalmarrapporten daterad?", "date"),
+        ("When was the Umeå report written?", "date"),
+        ("Vem har skrivit förstudien om flyktingmottagande och integration i Kalmar?", "author"),
+        ("Who wrote the Alvesta report?", "author"),
+        ("Vem genomförde granskningen av integrationsarbetet i Luleå?", "conductor"),
+        ("Vilken revisionsbyrå genomförde granskningen i Alvesta?", "firm"),
+        ("Which firm conducted the audit in Hultsfred?", "firm"),
+        ("Vilken av granskningarna är äldst och vilken är nyast?", "oldest"),
+        ("Which of the reports is the most recent?", "oldest"),
+        # About something the report describes, not the report:
+        ("Vilket datum och vilken paragraf har kommunstyrelsens beslut om integrationsrapporten i Luleå?", None),
+        ("Vem på KPMG kan man kontakta om Umeårapporten?", None),
+        ("När genomfördes intervjuerna i Alvesta?", None),
+        ("Från vilket datum finns arbetsmarknads- och integrationsenheten i Hultsfred?", None),
+        ("Vem är revisionens ordförande i Umeå?", None),
+    ],
+)
+def test_report_questions_are_recognized(question, asked):
+    assert read_question(question) == asked
+
+
+def test_dates_are_written_in_swedish():
+    assert swedish_date("2016-02-17") == "17 februari 2016"
+    assert swedish_date("2019-01-22") == "22 januari 2019"
