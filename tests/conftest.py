@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fixtures.homes import CORPUS, make_settings
+from fixtures.live_server import free_port, live_server
 
 from ingest.config import Settings, get_settings
 
@@ -58,17 +58,19 @@ def api_client(corpus_settings, embedder):
         yield client
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(scope="session")
+def server_url(corpus_settings, tmp_path_factory):
+    """The real app under uvicorn over the corpus home, started once for the end-to-end tests."""
+    log = tmp_path_factory.mktemp("server") / "uvicorn.log"
+    with live_server(corpus_settings.home, log) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory) -> str:
     """A real `chroma run` server on a free loopback port; yields its URL."""
     chroma = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = _free_port()
+    port = free_port()
     data = tmp_path_factory.mktemp("chroma-server")
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False", "CHROMA_ANONYMIZED_TELEMETRY": "False"}
     process = subprocess.Popen(

@@ -3,7 +3,6 @@
 import httpx
 import openai
 import pytest
-from fixtures.live_server import live_server
 
 pytestmark = pytest.mark.slow
 
@@ -11,13 +10,6 @@ MODEL = "auditqa-extractive"
 ALVESTA = "alvesta-2018-introduktion-nyanlanda"
 HULTSFRED = "hultsfred-2019-asyl-integration"
 QUESTION = "Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?"
-
-
-@pytest.fixture(scope="module")
-def server_url(corpus_settings, tmp_path_factory):
-    log = tmp_path_factory.mktemp("openai-server") / "uvicorn.log"
-    with live_server(corpus_settings.home, log) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")

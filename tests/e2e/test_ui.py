@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fixtures.live_server import live_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -44,13 +43,6 @@ def browser():
             yield browser
         finally:
             browser.close()
-
-
-@pytest.fixture(scope="module")
-def server_url(corpus_settings, tmp_path_factory):
-    log = tmp_path_factory.mktemp("ui-server") / "uvicorn.log"
-    with live_server(corpus_settings.home, log) as url:
-        yield url
 
 
 def test_ask_stream_open_citation_and_screenshot(browser, server_url, tmp_path):

@@ -5,7 +5,6 @@ import sys
 
 import httpx
 import pytest
-from fixtures.live_server import live_server
 from llama_index.core.base.response.schema import Response
 from llama_index.core.schema import NodeWithScore, TextNode
 
@@ -19,14 +18,6 @@ QUESTION = "Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?"
 OUT_OF_SCOPE = "Vem vann fotbolls-VM 1958?"
 SEARCH_FIELDS = {"document_id", "title", "municipality", "year", "section", "heading_path", "page", "char_start", "char_end"}
 CITATION_FIELDS = {"n", "document_id", "title", "municipality", "year", "section", "page", "char_start", "char_end", "quote", "quote_start", "quote_end"}
-
-
-# Module scope: one uvicorn (and one loaded QAService) for these tests, stopped before the next module runs.
-@pytest.fixture(scope="module")
-def server_url(corpus_settings, tmp_path_factory):
-    log = tmp_path_factory.mktemp("llamaindex-server") / "uvicorn.log"
-    with live_server(corpus_settings.home, log) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
