@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     hnsw_max_neighbors: int = Field(default=32, ge=4)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    real_reports_dir: Path | None = Field(
+        default=None, description="Real reports from other firms for `auditqa eval --set real`, read in place (outside the repository)."
+    )
     swefaq_dir: Path | None = Field(default=None, description="SweFAQ benchmark folder for `auditqa eval` (outside the repository; the swefaq set needs it).")
     conversation_ttl_s: float = Field(default=24 * 3600, gt=0, description="A conversation idle this long (seconds) is forgotten.")
     conversation_max_turns: int = Field(default=20, ge=1, description="Turns kept per conversation; older turns are dropped.")
