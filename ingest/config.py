@@ -10,7 +10,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MODEL_DIR = Path(sys.prefix) / "share" / "auditqa" / "multilingual-e5-small"
@@ -42,6 +42,21 @@ class Settings(BaseSettings):
     hnsw_ef_construction: int = Field(default=200, ge=10)
     hnsw_ef_search: int = Field(default=128, ge=10)
     hnsw_max_neighbors: int = Field(default=32, ge=4)
+    # What a document turns into: retrieval chunks of this many words (a chunk never crosses a section).
+    chunk_min_words: int = Field(default=120, ge=10, description="Smallest chunk the chunker aims for, in words.")
+    chunk_max_words: int = Field(default=250, ge=20, description="Largest chunk, in words (a table row or sentence is never split).")
+    # Retrieval and answering, tuned on the dev set's tuning part (evals/).
+    rrf_k: int = Field(default=15, ge=1, description="Reciprocal rank fusion constant: score = sum 1 / (k + rank).")
+    answer_top_k: int = Field(default=8, ge=1, le=50, description="Passages retrieved for an answer when the request names none.")
+    max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted, in characters.")
+    answer_min_similarity: float = Field(default=0.80, gt=0, le=1, description="A sentence must be this similar to the question to answer it.")
+    answer_min_overlap: float = Field(default=0.15, ge=0, le=1, description="… and share this much of the question's weighted words.")
+    answer_strong_similarity: float = Field(default=0.835, gt=0, le=1, description="Similarity that answers with less word overlap.")
+    answer_relaxed_similarity: float = Field(default=0.78, gt=0, le=1, description="Similarity enough when the overlap is strong.")
+    answer_strong_overlap: float = Field(default=0.35, ge=0, le=1, description="Overlap that counts as strong.")
+    answer_cross_language_similarity: float = Field(
+        default=0.80, gt=0, le=1, description="Similarity an English question needs (it shares no words with Swedish text)."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     real_reports_dir: Path | None = Field(
@@ -52,6 +67,12 @@ class Settings(BaseSettings):
     conversation_max_turns: int = Field(default=20, ge=1, description="Turns kept per conversation; older turns are dropped.")
     conversation_max_count: int = Field(default=10_000, ge=1, description="Conversations kept; the least recently used are evicted.")
     max_upload_mb: float = Field(default=50, gt=0, description="Largest file `POST /v1/documents` accepts, in MB (10^6 bytes).")
+
+    @model_validator(mode="after")
+    def _chunk_bounds(self) -> "Settings":
+        if self.chunk_min_words > self.chunk_max_words:
+            raise ValueError(f"chunk_min_words ({self.chunk_min_words}) is larger than chunk_max_words ({self.chunk_max_words})")
+        return self
 
     @property
     def chroma_path(self) -> Path:

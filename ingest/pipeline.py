@@ -26,7 +26,7 @@ from ingest.index.catalog import Catalog
 from ingest.index.findings_store import FindingsStore
 from ingest.index.lexical import LexicalIndex, ensure_fresh
 from ingest.index.vectors import VectorStore
-from ingest.structure.chunking import Chunk, SectionChunker, embedding_text, unit_contexts
+from ingest.structure.chunking import DEFAULT_MAX_WORDS, DEFAULT_MIN_WORDS, Chunk, SectionChunker, embedding_text, unit_contexts
 from ingest.structure.parsing import ReportParser
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class Ingestor:
         self.store = store or VectorStore(settings)
         self.catalog = catalog or Catalog(settings.catalog_path)
         self.parser = ReportParser()
-        self.chunker = SectionChunker()
+        self.chunker = SectionChunker(settings.chunk_min_words, settings.chunk_max_words)
         self.extractor = FindingsExtractor()
         self.findings = FindingsStore(settings.catalog_path)
 
@@ -129,10 +129,15 @@ class Ingestor:
             planned.append(PlannedDocument(document_id, path, loaded, metadata, content_hash, state))
         return planned, failed
 
+    def _pipeline_key(self) -> str:
+        """PIPELINE_VERSION, plus the chunk bounds when they are not the ones every earlier index was built with."""
+        bounds = (self.chunker.min_words, self.chunker.max_words)
+        return PIPELINE_VERSION if bounds == (DEFAULT_MIN_WORDS, DEFAULT_MAX_WORDS) else f"{PIPELINE_VERSION}:chunks={bounds[0]}-{bounds[1]}"
+
     def _content_hash(self, loaded: LoadedDocument, metadata: DocumentMetadata) -> str:
         digest = hashlib.sha256()
         meta = {k: v for k, v in metadata.as_dict().items() if k != "source_file"}
-        for part in (PIPELINE_VERSION, self.embedder.model_name, repr(sorted(meta.items())), loaded.text, repr(loaded.pages)):
+        for part in (self._pipeline_key(), self.embedder.model_name, repr(sorted(meta.items())), loaded.text, repr(loaded.pages)):
             digest.update(part.encode())
             digest.update(b"\x00")
         return digest.hexdigest()

@@ -5,23 +5,13 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from ingest.language.lexicon import firms, months
+
 MANIFEST_NAME = "manifest.toml"
 INFERABLE = ("municipality", "year", "date", "title", "firm")
 
-MONTHS = {
-    m: i
-    for i, m in enumerate(
-        "januari februari mars april maj juni juli augusti september oktober november december".split(), start=1
-    )
-}
-FIRMS = {
-    "KPMG": r"\bKPMG\b",
-    "PwC": r"\bPwC\b|PricewaterhouseCoopers|Öhrlings",
-    "EY": r"\bEY\b|Ernst\s*&\s*Young",
-    "Deloitte": r"\bDeloitte\b",
-    "Grant Thornton": r"Grant Thornton",
-    "BDO": r"\bBDO\b",
-}
+MONTHS = months()
+FIRMS = firms()
 _MUNICIPALITY = re.compile(
     r"\b([A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?)s? kommun\b|\b[Kk]ommun ([A-ZÅÄÖ][a-zåäöé]+)\b"
 )

@@ -8,7 +8,9 @@ retrieval and answering mixed their figures up.
 import re
 from dataclasses import dataclass
 
-_ORDINALS = {"första": 1, "andra": 2, "tredje": 3, "fjärde": 4, "first": 1, "second": 2, "third": 3, "fourth": 4}
+from ingest.language.lexicon import ordinals
+
+_ORDINALS = ordinals()
 # "den andra åtgärdskatalogen", "Hultsfreds första åtgärdskatalog"; a bare "andra" means "other".
 _ASKED = re.compile(rf"\b(?:den|det|de|the|[^\W\d_]+s|[^\W\d_]+'s)\s+({'|'.join(_ORDINALS)})\s+([^\W\d_]+)", re.IGNORECASE)
 # "Åtgärds katalog 2, år 2017-2020", "Bilaga 3": a short line of words and a number.

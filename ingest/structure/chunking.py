@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from ingest.documents.metadata import DocumentMetadata
 from ingest.structure.parsing import Block, ParsedDocument, Section
 
+# The bounds every index was built with before they became settings (see `Ingestor.content_hash`).
+DEFAULT_MIN_WORDS, DEFAULT_MAX_WORDS = 120, 250
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -94,7 +97,7 @@ class _Draft:
 class SectionChunker:
     """Packs a document's blocks into chunks; `min_words`/`max_words` bound a chunk's body."""
 
-    def __init__(self, min_words: int = 120, max_words: int = 250) -> None:
+    def __init__(self, min_words: int = DEFAULT_MIN_WORDS, max_words: int = DEFAULT_MAX_WORDS) -> None:
         if not 0 < min_words <= max_words:
             raise ValueError(f"need 0 < min_words <= max_words, got {min_words}, {max_words}")
         self.min_words = min_words

@@ -10,39 +10,37 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
+from ingest.config import Settings
 from ingest.index.catalog import ChunkRecord
 from ingest.index.lexical import SwedishAnalyzer
 from ingest.index.vectors import VectorStore
-from ingest.language.ordinals import asked_ordinal, numbered_headings
+from ingest.language.lexicon import firm_pattern, month_alternation
+from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
+from ingest.language.words import same_family
 from ingest.structure.chunking import unit_contexts
 from service.answering.base import Answer, AnswerRequest, Citation, CorpusSummary, refusal
 
 _NUMBER = re.compile(r"\d")
 _AMOUNT = re.compile(r"\d[\d  ,.]*\s*(kr|kronor|mnkr|tkr|mkr|miljoner|procent|%)", re.IGNORECASE)
 _DATE = re.compile(
-    r"\b(19|20)\d\d(-\d\d-\d\d)?\b|\b\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)\b"
+    rf"\b(19|20)\d\d(-\d\d-\d\d)?\b|\b\d{{1,2}} ({month_alternation()})\b"
     # Older reports write "18/12-06" and "januari -07".
-    r"|\b\d{1,2}/\d{1,2}-\d\d\b|\b(januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) -\d\d\b",
+    rf"|\b\d{{1,2}}/\d{{1,2}}-\d\d\b|\b({month_alternation()}) -\d\d\b",
     re.IGNORECASE,
 )
 _NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+\b")
-# Audit firms that do municipal audits in Sweden.
-_FIRM = re.compile(r"\b(KPMG|PwC|EY|Ernst & Young|Deloitte|BDO|Grant Thornton|Öhrlings|Revisionskontoret|Komrev)\b")
+# Audit firms and offices that do municipal audits in Sweden.
+_FIRM = firm_pattern()
 # "Rädda Barnen, Svenska kyrkan, ABF samt Tjetjenska föreningen", or a lead and its list: what "vilka" asks for.
 _ENUMERATION = re.compile(r"\w+(?: \w+){0,3}, \w+(?: \w+){0,3},? (?:och|samt|eller) \w|:\s*\n\s*[-–•▶*]")
 # A sentence that introduces examples and names some: "Några av de insatser som finns … är syverkstad och ett snickeri."
 _EXAMPLES = re.compile(r"\b(?:[Nn]ågra av|[Bb]land annat|[Ee]xempelvis|[Tt]ill exempel|[Bb]l\.a\.|[Tt]\.ex\.)\s.{0,80}\b(?:och|samt)\s\w")
 # A sentence that goes on with the same list: "Det finns också städ, kök samt ett café."
 _LIST_GOES_ON = re.compile(r"(?:Det finns (?:också|även)|Dessutom|Därutöver|Vidare finns)\b")
-_TOTAL_ASKED = re.compile(r"\bsumman?\b|\btotalt\b|\bsammanlagt\b|\bin total\b", re.IGNORECASE)
 _TOTAL_ROW = re.compile(r"\b(?:Summa|Totalt|Total)\b")
-# A question that asks two things ("Vilket mål fanns …, och vad blev utfallet 2016?").
-_SECOND_ASK = re.compile(r"\boch (?:vad|hur|när|vem|vilk\w*)\b", re.IGNORECASE)
 # How far below the best sentence a sentence that names the items may score and still be added to a list answer.
 _ENUMERATION_MARGIN = 0.1
-# A name in a question: a capitalized word or an acronym after its first word.
-_NAMED = re.compile(r"\b[A-ZÅÄÖ][\wåäö]+")
 # Who did something: a person's name or an audit firm.
 _AGENT = re.compile(f"{_NAME.pattern}|{_FIRM.pattern}")
 # Question words and words every report shares: they say nothing about which sentence answers.
@@ -51,6 +49,8 @@ _QUESTION_WORDS = frozenset(
     granskningen granskning revisorerna kommun kommunen kommunens what which how when who where why does did
     the report audit municipality""".split()
 )
+
+_SETTING = Settings.model_fields
 
 
 @dataclass(frozen=True)
@@ -78,16 +78,24 @@ class _Candidate:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Evidence needed to answer; tuned on the dev set (see evals/) so unanswerable questions are refused."""
+    """Evidence needed to answer; tuned on the dev set (see evals/) so unanswerable questions are refused.
 
-    min_similarity: float = 0.80
-    min_overlap: float = 0.15
-    strong_similarity: float = 0.835
-    # Most of the question's rare words in one sentence make up for a little less similarity.
-    relaxed_similarity: float = 0.78
-    strong_overlap: float = 0.35
-    # English questions share no words with Swedish reports: similarity alone must carry them.
-    cross_language_similarity: float = 0.80
+    The values are settings (`AUDITQA_ANSWER_*`, with their reasons); the defaults are the settings' defaults.
+    """
+
+    min_similarity: float = _SETTING["answer_min_similarity"].default
+    min_overlap: float = _SETTING["answer_min_overlap"].default
+    strong_similarity: float = _SETTING["answer_strong_similarity"].default
+    relaxed_similarity: float = _SETTING["answer_relaxed_similarity"].default
+    strong_overlap: float = _SETTING["answer_strong_overlap"].default
+    cross_language_similarity: float = _SETTING["answer_cross_language_similarity"].default
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Thresholds":
+        return cls(
+            settings.answer_min_similarity, settings.answer_min_overlap, settings.answer_strong_similarity,
+            settings.answer_relaxed_similarity, settings.answer_strong_overlap, settings.answer_cross_language_similarity,
+        )
 
 
 class ExtractiveAnswerer:
@@ -141,11 +149,10 @@ class ExtractiveAnswerer:
             return refusal("frågan", self.summary, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])
         question_stems = self._content_stems(request.question, request.analysis.municipalities)
-        ordinal = asked_ordinal(request.question)
+        ordinal = request.analysis.ordinal
         # A year the question names ("Vilken förändring år 2010 …") marks the sentences about it.
-        years = re.findall(r"\b(?:19|20)\d\d\b", request.question)
-        # "Vad blev summan …?", "… totalt?": a table's sum row answers, not its largest item.
-        wants_total = bool(_TOTAL_ASKED.search(request.question))
+        years = request.analysis.mentioned_years
+        wants_total = request.analysis.wants_total
         candidates = []
         for rank, hit in enumerate(hits):
             units = vectors.get(hit.record.chunk.chunk_id)
@@ -174,7 +181,7 @@ class ExtractiveAnswerer:
                 candidates.append(_Candidate(score, float(similarity), overlap, hit.record, start, end, context))
         places = {m.casefold() for m in request.analysis.municipalities}
         # Names in the question other than the municipality asked about ("Hultsfreds" included).
-        names = [n.casefold() for n in _NAMED.findall(request.question[1:]) if n.casefold() not in places and n.casefold()[:-1] not in places]
+        names = [n.casefold() for n in request.analysis.capitalized if n.casefold() not in places and n.casefold()[:-1] not in places]
         if request.analysis.across_reports:
             # "Which reports mention X?" is answered by the reports' sentences on X, not by ones that read alike;
             # a name in the question ("KPMG", "Röda korset") must be in the sentence.
@@ -203,11 +210,11 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(c)
         chosen = [_narrowed(c, names) for c in chosen]
-        if _SECOND_ASK.search(request.question) and chosen:
+        if request.analysis.second_ask and chosen:
             chosen[0] = _with_next_sentence(chosen[0], request.analysis.answer_type)
         chosen += self._enumeration(candidates, chosen, request)
         chosen += self._other_reports(candidates, chosen, request)
-        measured = _measured(request.question, self._analyzer) if request.analysis.language == "sv" else None
+        measured = _measured(request.analysis.measured_word, self._analyzer) if request.analysis.language == "sv" else None
         if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language, measured):
             # A question for a figure or a date answered without one would only look like an answer.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_fact"})
@@ -296,7 +303,7 @@ def _cue_bonus(answer_type: str, sentence: str) -> float:
     return 0.0
 
 
-_MONTHS = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+_MONTHS = month_alternation()
 # A count or an amount: a number that is no year, no day of a date and no abbreviated year ("-04").
 _COUNT = re.compile(
     rf"(?<![-\d])\b(?!(?:19|20)\d\d\b)\d[\d  ]*(?:,\d+)?\b(?!\s+(?:{_MONTHS}))"
@@ -305,12 +312,6 @@ _COUNT = re.compile(
 )
 # The sentence carrying the fact must also be about what was asked, not just hold a number.
 _FACT_OVERLAP = 0.25
-# What a figure is asked of: "Hur många elever …", "Hur hög var arbetslösheten …".
-_MEASURED = re.compile(
-    r"\bhur (?:många (?!av\b)|(?:hög|högt|höga|stor|stort|stora) (?:var|är|blev) (?:den |det |de )?)([^\W\d_]{4,})", re.IGNORECASE
-)
-# Measures too general to name what is counted.
-_GENERAL_MEASURES = frozenset("andel andelen del delen antal antalet summa summan belopp beloppet gånger procent".split())
 
 
 def _has_asked_for_fact(answer_type: str, chosen: list["_Candidate"], language: str, measured: "_Measure | None" = None) -> bool:
@@ -341,11 +342,9 @@ class _Measure:
         return self.stem in text or any(len(w) >= 5 and self.word.endswith(w) for w in re.findall(r"[^\W\d_]+", text))
 
 
-def _measured(question: str, analyzer: SwedishAnalyzer) -> _Measure | None:
-    found = _MEASURED.search(question)
-    if found is None or found.group(1).lower() in _GENERAL_MEASURES:
+def _measured(word: str | None, analyzer: SwedishAnalyzer) -> _Measure | None:
+    if word is None:
         return None
-    word = found.group(1).casefold()
     stems = analyzer(word)
     # Snowball keeps "ensamkommand", "arbetslös": a 5-letter start is enough to find the word family.
     return _Measure(word, stems[0][: max(5, len(stems[0]) - 1)]) if stems else None
@@ -442,5 +441,4 @@ def _is_item(unit: str, gap: str) -> bool:
 
 def _related(a: str, b: str) -> bool:
     """Stems of one word family: "utfört"/"utför", "samordning"/"samordn"."""
-    shorter, longer = sorted((a, b), key=len)
-    return len(shorter) >= 5 and longer.startswith(shorter[:5]) and len(longer) - len(shorter) <= 3
+    return same_family(a, b, min_prefix=5, max_extra=3)

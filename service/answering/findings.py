@@ -8,99 +8,17 @@ retrieval and the extractive answerer.
 """
 
 import re
-from dataclasses import dataclass
-from typing import Literal
 
 from ingest.documents.metadata import DocumentMetadata
 from ingest.findings.model import ASSESSED, NO_ASSESSMENTS, Finding, FindingSource, Kind, Verdict
 from ingest.index.catalog import ChunkRecord
 from ingest.index.findings_store import FindingsStore
 from ingest.index.lexical import SwedishAnalyzer
+from ingest.language.sentences import split_sentences
+from ingest.language.words import same_family
 from service.answering.base import Answer, AnswerRequest, Citations, CorpusSummary, refusal
+from service.query.findings_questions import Comparison, FindingsQuestion
 from service.query.retrieval import CorpusView, Filters
-
-# --- recognizing a findings question --------------------------------------------------------------------
-
-# The earliest mention decides the kind: "Vilka rekommendationer gavs för kontrollmålen …" asks for recommendations.
-_KIND_CUES: tuple[tuple[Kind, re.Pattern], ...] = (
-    ("kontrollmal", re.compile(r"\bkontrollmål|\bkontrollfråg|\b(?:control|audit) objectives?\b")),
-    ("rekommendation", re.compile(r"\brekommend|\brecommend")),
-    ("revisionsfraga", re.compile(r"\brevisionsfråg|\bgranskningsfråg|\baudit questions?\b")),
-    (
-        "revisionell_bedomning",
-        # "den samlade bedömningen av kontrollmålen" is about the kontrollmål, not the overall assessment.
-        re.compile(
-            r"\brevisionell\w* bedömning|\b(?:samlade?|sammanfattande|övergripande|sammantagna) bedömning(?:en)?\b(?! av kontrollmål)"
-            r"|\bslutsats(?:en|er|erna)?\b|\boverall (?:assessment|conclusion|verdict|opinion)|\baudit (?:conclusion|opinion)"
-        ),
-    ),
-)
-_NAMED_OVERALL = re.compile(r"\bbedömning|\bassessment|\bverdict|\bopinion")
-# Checked in this order: "inte helt uppfyllt" is a partial verdict, not a negative one.
-_VERDICT_CUES: tuple[tuple[Verdict, re.Pattern], ...] = (
-    (
-        "delvis uppfyllt",
-        re.compile(r"\bdelvis\b|\btill (?:viss )?del\b|\b(?:inte|ej) (?:helt|fullt ut)\b|\bpartly\b|\bpartially\b|\bin part\b|\bnot (?:fully|entirely|completely)\b"),
-    ),
-    (
-        "ej uppfyllt",
-        re.compile(r"\b(?:ej|inte|icke)\b[^.?!]{0,25}\buppfyll|\buppfyll\w*\s+(?:ej|inte)\b|\bnot\b[^.?!]{0,25}\b(?:met|fulfilled|achieved)\b|\bun(?:met|fulfilled)\b"),
-    ),
-    ("uppfyllt", re.compile(r"\buppfyll|\b(?:met|fulfilled|achieved)\b")),
-)
-# Questions that compare reports: which had the most kontrollmål, or the harshest or mildest verdicts.
-Comparison = Literal["most", "fewest", "harshest", "mildest"]
-_COMPARISON_CUES: tuple[tuple[Comparison, re.Pattern], ...] = (
-    ("harshest", re.compile(r"\bmest kritisk|\bsämst|\bhårdast|\bsträngast|\bflest (?:ej|inte) uppfyll|\bmost critical|\bworst|\bharshest")),
-    ("mildest", re.compile(r"\bminst kritisk|\bbäst|\bmest positiv|\bflest (?:helt )?uppfyll|\bleast critical|\bbest\b|\bmost positive")),
-    ("most", re.compile(r"\bflest\b|\bmost (?:control|audit) objectives|\bthe most\b")),
-    ("fewest", re.compile(r"\bfärst\b|\bminst antal|\bfewest\b")),
-)
-_ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
-_ASSESSED = re.compile(r"\bbedöm(?:de|des|t|ts|er|as|ning\w*)\b|\bassess\w*|\bjudged\b|\brated\b")
-_SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
-
-
-@dataclass(frozen=True)
-class FindingsQuestion:
-    kind: Kind
-    # The verdict asked for ("Vilka kontrollmål bedömdes ej uppfyllda?"), or None for all of them.
-    verdict: Verdict | None = None
-    # About one kontrollmål ("Hur bedömdes kontrollmålet om samordning?"), found by its wording or number.
-    single: bool = False
-    # No findings word, only an assessment ("Bedömde revisorerna att arbetsmarknadsenheten bidrar …?"):
-    # answered only when one kontrollmål clearly matches, else left to retrieval.
-    implicit: bool = False
-    sections: tuple[str, ...] = ()
-    # Which report had the most kontrollmål, or the harshest verdicts ("Vilken kommun fick den mest kritiska
-    # bedömningen, Alvesta eller Hultsfred?").
-    comparison: Comparison | None = None
-    # Asks how they were assessed; "Vilka kontrollmål hade granskningen?" asks only which they were.
-    assessed: bool = True
-
-
-def read_question(question: str) -> FindingsQuestion | None:
-    """What findings the question asks for, or None when it is not a findings question."""
-    q = " ".join(question.casefold().split())
-    mentions = [(m.start(), kind) for kind, cue in _KIND_CUES if (m := cue.search(q))]
-    assessed = bool(_ASSESSED.search(q))
-    if not mentions and not assessed:
-        return None
-    kind = min(mentions)[1] if mentions else "kontrollmal"
-    if kind != "kontrollmal":
-        # "Vilken slutsats drog granskarna?" is the overall assessment where a report states one; otherwise the
-        # report may still conclude in other words, which retrieval can find.
-        return FindingsQuestion(kind, implicit=kind == "revisionell_bedomning" and not _NAMED_OVERALL.search(q))
-    comparison = next((c for c, cue in _COMPARISON_CUES if cue.search(q)), None) if mentions else None
-    if comparison is not None:
-        return FindingsQuestion("kontrollmal", comparison=comparison)
-    verdict = next((v for v, cue in _VERDICT_CUES if cue.search(q)), None)
-    sections = tuple(_SECTION_NUMBER.findall(q))
-    return FindingsQuestion(
-        "kontrollmal", verdict, single=bool(_ONE_GOAL.search(q) or sections), implicit=not mentions, sections=sections,
-        assessed=assessed or verdict is not None,
-    )
-
 
 # --- matching a kontrollmål by its wording ---------------------------------------------------------------
 
@@ -115,8 +33,7 @@ _CLEAR_LEAD = 0.1
 
 def _stems_match(a: str, b: str) -> bool:
     # Snowball leaves "samordning" and "samordn(as)" apart; a shared stem start of 4+ letters joins them.
-    short, long = sorted((a, b), key=len)
-    return short == long or (len(short) >= 4 and long.startswith(short))
+    return same_family(a, b, min_prefix=4, min_share=1.0)
 
 
 class _GoalMatcher:
@@ -189,7 +106,8 @@ def _names(labels: list[str]) -> str:
 
 def _first_sentences(text: str, enough: int = 80) -> list[str]:
     """The motivation's opening: its first sentence, and the next one too when the first is short."""
-    sentences = re.split(r"(?<=[.!?])\s+", text.split("\n\n")[0].strip())
+    paragraph = text.split("\n\n")[0].strip()
+    sentences = [paragraph[s:e] for s, e in split_sentences(paragraph)] or [paragraph]
     return sentences[:2] if len(sentences[0]) < enough else sentences[:1]
 
 
@@ -243,7 +161,7 @@ class FindingsAnswerer:
         self.matcher = _GoalMatcher(SwedishAnalyzer(), view.municipalities)
 
     def run(self, request: AnswerRequest) -> Answer | None:
-        asked = read_question(request.question)
+        asked = request.analysis.findings
         if asked is None:
             return None
         statuses = {e["document_id"]: e["status"] for e in self.store.summary()}
@@ -265,14 +183,13 @@ class FindingsAnswerer:
             return None
         return self._listing(asked.kind, documents, found)
 
-    def evidence_chunks(self, question: str, filters: Filters) -> list[str]:
+    def evidence_chunks(self, asked: FindingsQuestion | None, filters: Filters) -> list[str]:
         """The chunks that state what a findings question asks about, for retrieval to rank as a third list.
 
         Verdict questions want the passages that give that verdict ("Vilka kommuner fick kontrollmål bedömda som
         delvis uppfyllda?"): words such as "bedömning" and "kontrollmål" fill summary tables and introductions
         too, so lexical and dense ranking alone place the verdict sentences below them.
         """
-        asked = read_question(question)
         if asked is None:
             return []
         places = _Citations(self.chunks)

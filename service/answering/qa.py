@@ -10,9 +10,9 @@ from ingest.embedding import Embedder
 from ingest.findings.model import VERDICTS, Finding, Kind
 from ingest.index.catalog import DocumentRecord
 from ingest.index.findings_store import FindingsStore
-from ingest.language.ordinals import asked_ordinal, numbered_headings
+from ingest.language.ordinals import Ordinal, numbered_headings
 from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, refusal
-from service.answering.extractive import ExtractiveAnswerer
+from service.answering.extractive import ExtractiveAnswerer, Thresholds
 from service.answering.findings import FindingsAnswerer
 from service.answering.report import ReportAnswerer
 from service.query.analysis import QuestionAnalysis, analyze_question, check_question
@@ -57,7 +57,9 @@ class QAService:
     def _rebuild_answerers(self) -> None:
         summary = self.summary()
         texts = [r.chunk.text for r in self.retriever.view.records.values()]
-        self.extractive = ExtractiveAnswerer(self.retriever.store, summary, texts, terms=self.retriever.terms)
+        self.extractive = ExtractiveAnswerer(
+            self.retriever.store, summary, texts, Thresholds.from_settings(self.settings), terms=self.retriever.terms
+        )
         self.findings_store = FindingsStore(self.settings.catalog_path)
         self.findings_answerer = FindingsAnswerer(self.findings_store, self.retriever.view, summary)
         self.report_answerer = ReportAnswerer(self.retriever.view)
@@ -82,7 +84,7 @@ class QAService:
         return record, self.retriever.catalog.document_text(document_id) or ""
 
     def search(self, query: str, top_k: int = 10, filters: Filters = Filters(), mode: Mode = "hybrid") -> list[ScoredChunk]:
-        query = check_question(query)
+        query = check_question(query, self.settings.max_question_chars)
         self.retriever.validate(filters)
         return self.retriever.run(query, top_k, filters, mode)
 
@@ -98,7 +100,7 @@ class QAService:
         return Filters(municipality=analysis.municipalities, year=years)
 
     def ask(self, question: str, filters: Filters = Filters(), top_k: int | None = None) -> QAResult:
-        question = check_question(question)
+        question = check_question(question, self.settings.max_question_chars)
         self.retriever.validate(filters)
         view = self.retriever.view
         analysis = analyze_question(question, view.municipalities, view.years)
@@ -116,7 +118,7 @@ class QAService:
             if answer is not None:
                 return QAResult(answer, analysis, effective)
         query_vector = self.embedder.embed_query(question)
-        hits = self.retrieve(question, top_k or 8, effective, query_vector, analysis)
+        hits = self.retrieve(question, top_k or self.settings.answer_top_k, effective, query_vector, analysis)
         request = replace(request, hits=tuple(hits), query_vector=query_vector)
         for answerer in self._extra_answerers:
             answer = answerer.run(request)
@@ -128,7 +130,7 @@ class QAService:
         """The chunks /v1/ask answers from; for several municipalities ("i Alvesta respektive Hultsfred") or a question
         across reports ("I vilka kommuner nämns …?") taken in turn from each one's own ranking, so that the
         report matching best does not crowd out the others."""
-        evidence = self.findings_answerer.evidence_chunks(question, filters) + self._numbered_sections(question, filters)
+        evidence = self.findings_answerer.evidence_chunks(analysis.findings, filters) + self._numbered_sections(analysis.ordinal, filters)
         if len(filters.municipality) >= 2:
             parts = [replace(filters, municipality=(m,)) for m in filters.municipality]
         elif analysis.across_reports and not filters:
@@ -146,10 +148,9 @@ class QAService:
                     merged.setdefault(ranking[rank].record.chunk.chunk_id, ranking[rank])
         return list(merged.values())[: max(top_k, len(parts))]
 
-    def _numbered_sections(self, question: str, filters: Filters) -> list[str]:
+    def _numbered_sections(self, ordinal: Ordinal | None, filters: Filters) -> list[str]:
         """Chunks holding the numbered heading an ordinal in the question asks about ("den andra
         åtgärdskatalogen" -> "Åtgärds katalog 2"): neither ranking ties "andra" to "2"."""
-        ordinal = asked_ordinal(question)
         if ordinal is None:
             return []
         return [

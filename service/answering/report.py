@@ -9,64 +9,18 @@ contain leaves the question to retrieval.
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
-from ingest.documents.metadata import FIRMS, MONTHS, DocumentMetadata
+from ingest.documents.metadata import DocumentMetadata
 from ingest.index.catalog import ChunkRecord
+from ingest.language.lexicon import firms, months
+from ingest.language.sentences import split_sentences
 from service.answering.base import Answer, AnswerRequest, Citations
+from service.query.report_questions import Asked
 from service.query.retrieval import CorpusView
 
-Asked = Literal["date", "author", "conductor", "firm", "oldest"]
-
-_REPORT = r"(?:\w*rapport\w*|förstudie\w*|granskning\w*|utredning\w*|report|audit|study)"
-_OWNER = r"(?:\S+:s |the |\w+'s )?"  # "KPMG:s rapport", "the report", "Kalmar's report"
-_DONE = r"(?:har )?(?:genomfört|genomförde|gjort|gjorde|utfört|utförde|står bakom)"
-_QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
-    (
-        "oldest",
-        re.compile(
-            rf"\bvilken (?:av )?{_REPORT}\b[^?]*\b(?:äldst|nyast|senast|tidigast)\b"
-            rf"|\bwhich (?:of the )?{_REPORT}s? (?:is|was) (?:the )?(?:oldest|newest|latest|most recent|earliest)\b"
-        ),
-    ),
-    (
-        "date",
-        re.compile(
-            rf"\bvilket datum (?:har|bär) {_OWNER}{_REPORT}|\bnär (?:är|var) {_OWNER}{_REPORT} daterad"
-            rf"|\bnär (?:skrevs|daterades|publicerades|lämnades) {_OWNER}{_REPORT}"
-            rf"|\bwhen (?:is|was) {_OWNER}(?:\w+ )?{_REPORT} (?:dated|written|published)|\bwhat date (?:is|was|does) {_OWNER}(?:\w+ )?{_REPORT}"
-        ),
-    ),
-    (
-        "author",
-        re.compile(
-            rf"\bvem (?:har )?(?:skrivit|skrev|författade|författat|undertecknade) {_OWNER}{_REPORT}"
-            rf"|\bvem (?:är|var) (?:författare(?:n)?|revisor(?:n)?) (?:till|av|för|bakom) {_OWNER}{_REPORT}"
-            rf"|\bwho (?:wrote|authored|signed) {_OWNER}(?:\w+ )?{_REPORT}"
-        ),
-    ),
-    (
-        "conductor",
-        re.compile(
-            rf"\bvem {_DONE} {_OWNER}{_REPORT}|\bwho (?:carried out|conducted|performed|did) {_OWNER}(?:\w+ )?{_REPORT}"
-        ),
-    ),
-    (
-        "firm",
-        re.compile(
-            rf"\bvilken (?:revisionsbyrå|byrå|revisionsfirma|firma|konsult)\w* {_DONE} {_OWNER}{_REPORT}"
-            rf"|\bwhich (?:audit |accounting )?firm (?:carried out|conducted|performed|did|wrote) {_OWNER}(?:\w+ )?{_REPORT}"
-        ),
-    ),
-)
 # A firm is best cited where the report says it did the audit, not where it is merely named.
 _CONDUCTED = re.compile(r"genomfört|utfört|granskning|rapport", re.IGNORECASE)
-_MONTH_NAMES = tuple(MONTHS)
-
-
-def read_question(question: str) -> Asked | None:
-    q = " ".join(question.casefold().split())
-    return next((asked for asked, pattern in _QUESTIONS if pattern.search(q)), None)
+_MONTH_NAMES = tuple(months())
 
 
 def swedish_date(iso: str) -> str:
@@ -93,7 +47,7 @@ class ReportAnswerer:
         self._places = Citations(self.chunks)  # only its lookup of the chunk holding a span
 
     def run(self, request: AnswerRequest) -> Answer | None:
-        asked = read_question(request.question)
+        asked = request.analysis.report
         if asked is None:
             return None
         documents = [d for d, records in self.chunks.items() if request.filters.admits(records[0])]
@@ -163,7 +117,7 @@ class ReportAnswerer:
         firm = self._meta(document_id).firm
         if not firm:
             return None
-        pattern = FIRMS.get(firm, re.escape(firm))
+        pattern = firms().get(firm, re.escape(firm))
         found = self._every(document_id, firm, pattern)
         return next((s for s in found if _CONDUCTED.search(self._sentence_text(document_id, s))), found[0] if found else None)
 
@@ -183,14 +137,14 @@ class ReportAnswerer:
         """The sentence, or line, around a stated value: the quote that shows it in context."""
         chunk = self._places.holder(document_id, stated.start, stated.end).chunk
         text, at, end = chunk.text, stated.start - chunk.char_start, stated.end - chunk.char_start
-        dot = text.rfind(". ", 0, at)
-        start = max(text.rfind("\n", 0, at) + 1, dot + 2 if dot >= 0 else 0)
-        while start < at and text[start].isspace():
-            start += 1
-        stops = [i for i in (text.find("\n", end), text.find(". ", end)) if i >= 0]
-        stop = min(stops) if stops else len(text.rstrip())
-        if text[stop : stop + 1] == ".":
-            stop += 1
+        line_start = text.rfind("\n", 0, at) + 1
+        line_end = text.find("\n", end)
+        line_end = len(text) if line_end < 0 else line_end
+        start, stop = at, end
+        for s, e in split_sentences(text, line_start, line_end):
+            if s <= at < e:
+                start, stop = s, max(e, end)
+                break
         return chunk.char_start + start, chunk.char_start + stop
 
     def _sentence_text(self, document_id: str, stated: _Stated) -> str:

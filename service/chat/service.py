@@ -21,7 +21,7 @@ class ChatResult:
 
 def resolver_for(qa: QAService) -> FollowUpResolver:
     view = qa.retriever.view
-    return FollowUpResolver(view.municipalities, view.years)
+    return FollowUpResolver(view.municipalities, view.years, qa.settings.max_question_chars)
 
 
 def resolve_history(qa: QAService, questions: Sequence[str]) -> tuple[str, str]:
@@ -32,7 +32,7 @@ def resolve_history(qa: QAService, questions: Sequence[str]) -> tuple[str, str]:
     resolver = resolver_for(qa)
     resolved: list[str] = []
     for question in questions:
-        resolved.append(resolver.resolve(resolved, check_question(question)))
+        resolved.append(resolver.resolve(resolved, check_question(question, qa.settings.max_question_chars)))
     return questions[-1], resolved[-1]
 
 
@@ -44,7 +44,7 @@ class ChatService:
         self.store = store
 
     def ask(self, question: str, conversation_id: str | None = None, filters: Filters = Filters(), top_k: int | None = None) -> ChatResult:
-        question = check_question(question)
+        question = check_question(question, self.qa.settings.max_question_chars)
         conversation_id = conversation_id or uuid.uuid4().hex
         history = self.store.history(conversation_id)
         resolved = resolver_for(self.qa).resolve(history, question)

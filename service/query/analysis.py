@@ -1,23 +1,32 @@
-"""What a question says beyond its words: the municipalities and years it names, and what kind of answer it wants."""
+"""The one reading of a question: everything the answerers need, read once, as one `QuestionAnalysis`.
+
+The municipalities and years it names, what kind of answer it wants, its language, whether it spans the
+reports, and what it asks of the structured answerers (a findings question, a fact of the report itself,
+an ordinal naming a numbered heading, a total, a second question, the measure a figure is asked of).
+"""
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-MAX_QUESTION_CHARS = 2000
+from ingest.language.english import is_english
+from ingest.language.ordinals import Ordinal, asked_ordinal
+from service.query.findings_questions import FindingsQuestion, read_findings_question
+from service.query.report_questions import Asked as ReportAsk
+from service.query.report_questions import read_report_question
 
 
 class QuestionError(Exception):
     """A question that cannot be asked (empty, too long)."""
 
 
-def check_question(question: str) -> str:
+def check_question(question: str, max_chars: int) -> str:
     stripped = question.strip()
     if not stripped:
         raise QuestionError("frågan är tom")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise QuestionError(f"frågan är {len(question)} tecken lång; högst {MAX_QUESTION_CHARS} tecken tillåts")
+    if len(question) > max_chars:
+        raise QuestionError(f"frågan är {len(question)} tecken lång; högst {max_chars} tecken tillåts")
     return stripped
 
 
@@ -52,6 +61,21 @@ class QuestionAnalysis:
     language: str = "sv"  # "en" when the question is written in English
     # Asks which reports say something ("I vilka kommuner nämns Röda korset?"): every report may hold a part.
     across_reports: bool = False
+    # What the structured answerers are asked: a findings question, a fact of the report itself.
+    findings: FindingsQuestion | None = None
+    report: ReportAsk | None = None
+    # "den andra åtgärdskatalogen": the numbered heading an ordinal names.
+    ordinal: Ordinal | None = None
+    # Every year written in the question, in the corpus or not ("Vilken förändring år 2010 …").
+    mentioned_years: tuple[str, ...] = ()
+    # "Vad blev summan …?", "… totalt?": a table's sum row answers, not its largest item.
+    wants_total: bool = False
+    # Asks two things ("Vilket mål fanns …, och vad blev utfallet 2016?").
+    second_ask: bool = False
+    # What a figure is asked of: "arbetslösheten" in "Hur hög var arbetslösheten?" (None when too general).
+    measured_word: str | None = None
+    # Capitalized words after the first: names the answer must contain ("KPMG", "Röda korset").
+    capitalized: tuple[str, ...] = ()
 
 
 def _mention(name: str, question: str) -> bool:
@@ -119,12 +143,34 @@ def analyze_question(question: str, corpus_municipalities: tuple[str, ...], corp
         answer_type=_answer_type(question.lower().strip()),
         language=_language(question),
         across_reports=bool(_ACROSS_REPORTS.search(question)),
+        findings=read_findings_question(question),
+        report=read_report_question(question),
+        ordinal=asked_ordinal(question),
+        mentioned_years=tuple(re.findall(r"\b(?:19|20)\d\d\b", question)),
+        wants_total=bool(_TOTAL_ASKED.search(question)),
+        second_ask=bool(_SECOND_ASK.search(question)),
+        measured_word=_measured_word(question),
+        capitalized=tuple(_CAPITALIZED.findall(question[1:])),
     )
 
 
-_ENGLISH = frozenset("the what which who when how did does do is are was were of in to and for with about by has have".split())
+_TOTAL_ASKED = re.compile(r"\bsumman?\b|\btotalt\b|\bsammanlagt\b|\bin total\b", re.IGNORECASE)
+_SECOND_ASK = re.compile(r"\boch (?:vad|hur|när|vem|vilk\w*)\b", re.IGNORECASE)
+_CAPITALIZED = re.compile(r"\b[A-ZÅÄÖ][\wåäö]+")
+# What a figure is asked of: "Hur många elever …", "Hur hög var arbetslösheten …".
+_MEASURED = re.compile(
+    r"\bhur (?:många (?!av\b)|(?:hög|högt|höga|stor|stort|stora) (?:var|är|blev) (?:den |det |de )?)([^\W\d_]{4,})", re.IGNORECASE
+)
+# Measures too general to name what is counted.
+_GENERAL_MEASURES = frozenset("andel andelen del delen antal antalet summa summan belopp beloppet gånger procent".split())
+
+
+def _measured_word(question: str) -> str | None:
+    found = _MEASURED.search(question)
+    if found is None or found.group(1).lower() in _GENERAL_MEASURES:
+        return None
+    return found.group(1).casefold()
 
 
 def _language(question: str) -> str:
-    words = re.findall(r"[a-zåäö]+", question.lower())
-    return "en" if sum(w in _ENGLISH for w in words) >= 2 else "sv"
+    return "en" if is_english(question) else "sv"

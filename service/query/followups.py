@@ -20,7 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from service.query.analysis import AMBIGUOUS_NAMES, MAX_QUESTION_CHARS, analyze_question, swedish_municipalities
+from ingest.config import Settings
+from ingest.language.english import is_english
+from ingest.language.lexicon import last_words, ordinals
+from ingest.language.words import same_family
+from service.query.analysis import AMBIGUOUS_NAMES, analyze_question, swedish_municipalities
 
 
 class PastTurn(Protocol):
@@ -42,7 +46,6 @@ _QUESTION_START = re.compile(
     r"|should|tell|describe|summarize|summarise|list|explain|give)(?![\w-])",
     re.IGNORECASE,
 )
-_ENGLISH = re.compile(r"\b(?:what|which|how|who|when|where|why|the|about|did|does|is|are|were|was|there|given|of)\b", re.IGNORECASE)
 # Questions about the corpus as a whole: no municipality is carried into them.
 _CORPUS_WIDE = re.compile(
     r"(?<![\w-])(?:kommuner(?:na)?|kommunernas|alla|samtliga|varje|underlaget|rapporterna|granskningarna|övriga|jämför\w*"
@@ -50,10 +53,7 @@ _CORPUS_WIDE = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(?<![\w-])(?:19[5-9]\d|20[0-4]\d)(?![\w-])")
-_ORDINALS = (
-    "första", "andra", "tredje", "fjärde", "femte", "sjätte", "sjunde", "åttonde", "nionde", "tionde", "sista",
-    "first", "second", "third", "fourth", "fifth", "last",
-)
+_ORDINALS = (*ordinals(), *last_words())
 _ORDINAL = re.compile(r"(?<![\w-])(?:" + "|".join(_ORDINALS) + r")(?![\w-])", re.IGNORECASE)
 _DETERMINERS = frozenset("den det de en ett the a an om about för for this that denna detta dessa".split())
 _COMPOUND = r"(?:rapport|granskning|revision|förstudie)\w*"
@@ -84,7 +84,8 @@ class _Mention:
 class FollowUpResolver:
     """Resolves a follow-up against the conversation so far, using the corpus municipalities and years."""
 
-    def __init__(self, corpus_municipalities: Sequence[str] = (), corpus_years: Sequence[int] = ()) -> None:
+    def __init__(self, corpus_municipalities: Sequence[str] = (), corpus_years: Sequence[int] = (), max_chars: int = Settings.model_fields["max_question_chars"].default) -> None:
+        self.max_chars = max_chars
         self.municipalities = tuple(corpus_municipalities)
         self.years = tuple(corpus_years)
         names = sorted(
@@ -127,7 +128,7 @@ class FollowUpResolver:
         if not previous:
             return question
         resolved = self._resolve(previous, normalized)
-        if resolved == normalized or len(resolved) > MAX_QUESTION_CHARS:
+        if resolved == normalized or len(resolved) > self.max_chars:
             return question
         return resolved
 
@@ -175,7 +176,7 @@ class FollowUpResolver:
         old = self.mentions(text)
         joined = " och ".join(new)
         if not old:
-            return f"{text} {'in' if _is_english(text) and not re.search('[åäö]', text) else 'i'} {joined}"
+            return f"{text} {'in' if is_english(text) and not re.search('[åäö]', text) else 'i'} {joined}"
         # Merge "Alvesta och Hultsfred" into one group so it becomes one replacement.
         groups: list[list[int]] = []
         for m in old:
@@ -236,7 +237,7 @@ class FollowUpResolver:
             mark = text[-1] + mark
             text = text[:-1].rstrip()
         mark = mark or "?"
-        english = _is_english(text)
+        english = is_english(text)
         topic, plural = self.topic(previous)
         if plural:
             text = _PLURAL_PRONOUN.sub(lambda m: ("these " if m.group(1).lower() in ("them", "those") else "dessa ") + plural, text, count=1)
@@ -330,19 +331,7 @@ def _participle(word: str) -> bool:
 
 
 def _same_word(a: str, b: str) -> bool:
-    a, b = a.lower(), b.lower()
-    if a == b:
-        return True
-    prefix = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        prefix += 1
-    return prefix >= 5 and prefix >= 0.7 * min(len(a), len(b))
-
-
-def _is_english(text: str) -> bool:
-    return len(_ENGLISH.findall(text)) >= 2 or bool(re.match(r"^(?:what|which|how|who|when|where|why)\b", text, re.IGNORECASE))
+    return same_family(a, b, min_prefix=5, min_share=0.7)
 
 
 def _capitalize(text: str) -> str:

@@ -14,9 +14,6 @@ from ingest.index.vectors import VectorStore
 from ingest.language.terms import TermExpander
 
 Mode = Literal["lexical", "dense", "hybrid"]
-# Measured against the usual 60 on the dev set and SweFAQ (README): with 40 candidates a list, a smaller k lets
-# a passage that one ranking puts first outweigh one both rankings put in the middle.
-RRF_K = 15
 
 
 class IndexNotReadyError(Exception):
@@ -148,11 +145,11 @@ class HybridRetriever:
         elif mode == "lexical":
             fused = {cid: score for cid, score in lexical}
         else:
-            fused = rrf([dense, lexical])
+            fused = rrf([dense, lexical], self.settings.rrf_k)
             admitted = [cid for cid in evidence if cid in self.view.records and filters.admits(self.view.records[cid])]
             if admitted:
                 ordered = sorted(admitted, key=lambda cid: fused.get(cid, 0.0), reverse=True)
-                fused = rrf([dense, lexical, [(cid, 0.0) for cid in ordered]])
+                fused = rrf([dense, lexical, [(cid, 0.0) for cid in ordered]], self.settings.rrf_k)
         dense_scores, lexical_scores = dict(dense), dict(lexical)
         ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:top_k]
         return [
@@ -189,9 +186,12 @@ class HybridRetriever:
         return (r for r in self.view.records.values() if filters.admits(r))
 
 
-def rrf(rankings: list[list[tuple[str, float]]]) -> dict[str, float]:
+def rrf(rankings: list[list[tuple[str, float]]], k: int = Settings.model_fields["rrf_k"].default) -> dict[str, float]:
+    """Reciprocal rank fusion. k (`AUDITQA_RRF_K`, 15) was measured against the usual 60 on the dev set and SweFAQ
+    (README): with 40 candidates a list, a smaller k lets a passage that one ranking puts first outweigh one both
+    rankings put in the middle."""
     fused: dict[str, float] = {}
     for ranking in rankings:
         for rank, (chunk_id, _) in enumerate(ranking):
-            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (k + rank + 1)
     return fused

@@ -109,12 +109,17 @@ def test_an_ordinal_in_the_question_picks_the_numbered_heading():
 def test_a_figure_must_name_what_the_question_measures():
     from ingest.index.lexical import SwedishAnalyzer
     from service.answering.extractive import _measured
+    from service.query.analysis import analyze_question
 
     analyzer = SwedishAnalyzer()
-    unemployment = _measured("Hur hög var arbetslösheten bland utrikes födda i Hultsfred 2018?", analyzer)
+
+    def measured(question: str):
+        return _measured(analyze_question(question, (), ()).measured_word, analyzer)
+
+    unemployment = measured("Hur hög var arbetslösheten bland utrikes födda i Hultsfred 2018?")
     assert unemployment.named_in("Arbetslösheten bland utrikes födda var 20 procent.")
     assert not unemployment.named_in("Näringslivsinsatser för utrikes födda\t1 286\t0")
-    places = _measured("Hur många praktikplatser för lättare industriarbete finns där?", analyzer)
+    places = measured("Hur många praktikplatser för lättare industriarbete finns där?")
     assert places.named_in("Det är främst åtta platser för lättare industriarbete.")  # the compound's head
-    assert _measured("Hur stor andel av platserna gick till kvinnor?", analyzer) is None  # too general to check
-    assert _measured("Hur många av dem fick arbete?", analyzer) is None
+    assert measured("Hur stor andel av platserna gick till kvinnor?") is None  # too general to check
+    assert measured("Hur många av dem fick arbete?") is None

@@ -8,7 +8,7 @@ The question-recognition test is fast; the rest run the real app over the ingest
 
 import pytest
 
-from service.answering.findings import read_question
+from service.query.findings_questions import read_findings_question as read_question
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ Recognition is fast; the answers run the real app over the ingested corpus (slow
 
 import pytest
 
-from service.answering.report import read_question, swedish_date
+from service.answering.report import swedish_date
+from service.query.report_questions import read_report_question as read_question
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,54 @@
+"""Reading a question about a report itself: its date, its author, who carried it out, the firm, or which report is oldest."""
+
+import re
+from typing import Literal
+
+Asked = Literal["date", "author", "conductor", "firm", "oldest"]
+
+_REPORT = r"(?:\w*rapport\w*|förstudie\w*|granskning\w*|utredning\w*|report|audit|study)"
+_OWNER = r"(?:\S+:s |the |\w+'s )?"  # "KPMG:s rapport", "the report", "Kalmar's report"
+_DONE = r"(?:har )?(?:genomfört|genomförde|gjort|gjorde|utfört|utförde|står bakom)"
+_QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
+    (
+        "oldest",
+        re.compile(
+            rf"\bvilken (?:av )?{_REPORT}\b[^?]*\b(?:äldst|nyast|senast|tidigast)\b"
+            rf"|\bwhich (?:of the )?{_REPORT}s? (?:is|was) (?:the )?(?:oldest|newest|latest|most recent|earliest)\b"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            rf"\bvilket datum (?:har|bär) {_OWNER}{_REPORT}|\bnär (?:är|var) {_OWNER}{_REPORT} daterad"
+            rf"|\bnär (?:skrevs|daterades|publicerades|lämnades) {_OWNER}{_REPORT}"
+            rf"|\bwhen (?:is|was) {_OWNER}(?:\w+ )?{_REPORT} (?:dated|written|published)|\bwhat date (?:is|was|does) {_OWNER}(?:\w+ )?{_REPORT}"
+        ),
+    ),
+    (
+        "author",
+        re.compile(
+            rf"\bvem (?:har )?(?:skrivit|skrev|författade|författat|undertecknade) {_OWNER}{_REPORT}"
+            rf"|\bvem (?:är|var) (?:författare(?:n)?|revisor(?:n)?) (?:till|av|för|bakom) {_OWNER}{_REPORT}"
+            rf"|\bwho (?:wrote|authored|signed) {_OWNER}(?:\w+ )?{_REPORT}"
+        ),
+    ),
+    (
+        "conductor",
+        re.compile(
+            rf"\bvem {_DONE} {_OWNER}{_REPORT}|\bwho (?:carried out|conducted|performed|did) {_OWNER}(?:\w+ )?{_REPORT}"
+        ),
+    ),
+    (
+        "firm",
+        re.compile(
+            rf"\bvilken (?:revisionsbyrå|byrå|revisionsfirma|firma|konsult)\w* {_DONE} {_OWNER}{_REPORT}"
+            rf"|\bwhich (?:audit |accounting )?firm (?:carried out|conducted|performed|did|wrote) {_OWNER}(?:\w+ )?{_REPORT}"
+        ),
+    ),
+)
+
+
+def read_report_question(question: str) -> Asked | None:
+    """Which fact of the report's own metadata the question asks for (its date, author, firm …), or None."""
+    q = " ".join(question.casefold().split())
+    return next((asked for asked, pattern in _QUESTIONS if pattern.search(q)), None)
