@@ -14,9 +14,21 @@ from ingest.findings.model import ASSESSED, NO_ASSESSMENTS, Finding, FindingSour
 from ingest.index.catalog import ChunkRecord
 from ingest.index.findings_store import FindingsStore
 from ingest.index.lexical import SwedishAnalyzer
-from ingest.language.sentences import split_sentences
 from ingest.language.words import same_family
 from service.answering.base import Answer, AnswerRequest, Citations, CorpusSummary, refusal
+from service.answering.wording import (
+    NOT_ASSESSED,
+    NOUNS,
+    PLURAL_VERDICT,
+    count_of,
+    first_sentences,
+    flexible_pattern,
+    joined_names,
+    numbered_section,
+    place,
+    section_label,
+    verdict_words,
+)
 from service.query.findings_questions import Comparison, FindingsQuestion
 from service.query.retrieval import CorpusView, Filters
 
@@ -63,60 +75,6 @@ class _GoalMatcher:
         return [goal for coverage, goal in scored if coverage >= top - _CLEAR_LEAD]
 
 
-# --- wording --------------------------------------------------------------------------------------------
-
-_PLURAL_VERDICT = {"uppfyllt": "uppfyllda", "delvis uppfyllt": "delvis uppfyllda", "ej uppfyllt": "ej uppfyllda"}
-_NOUNS: dict[Kind, tuple[str, str]] = {
-    "kontrollmal": ("kontrollmål", "kontrollmål"),
-    "rekommendation": ("rekommendation", "rekommendationer"),
-    "revisionsfraga": ("revisionsfråga", "revisionsfrågor"),
-    "revisionell_bedomning": ("revisionell bedömning", "revisionella bedömningar"),
-}
-_NOT_ASSESSED = "ej bedömt"
-
-
-def _verdict_words(verdict: str, n: int) -> str:
-    return _PLURAL_VERDICT.get(verdict, verdict) if n != 1 else verdict
-
-
-def _count(n: int, kind: Kind) -> str:
-    singular, plural = _NOUNS[kind]
-    return f"{n} {singular if n == 1 else plural}"
-
-
-def _numbered(section: str) -> bool:
-    return bool(re.fullmatch(r"\d+(?:\.\d+)*", section))
-
-
-def _where(section: str) -> str:
-    if not section:
-        return "rapporten"
-    return f"avsnitt {section}" if _numbered(section) else f"avsnittet ”{section}”"
-
-
-def _place(goal: Finding, source: FindingSource) -> str:
-    # A source outside the kontrollmål's own section is a summary that restates the verdict.
-    own = source.section == goal.section or source.section.startswith(goal.section + ".")
-    return _where(source.section) if own else f"sammanställningen i {_where(source.section)}"
-
-
-def _names(labels: list[str]) -> str:
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " och " + labels[-1]
-
-
-def _first_sentences(text: str, enough: int = 80) -> list[str]:
-    """The motivation's opening: its first sentence, and the next one too when the first is short."""
-    paragraph = text.split("\n\n")[0].strip()
-    sentences = [paragraph[s:e] for s, e in split_sentences(paragraph)] or [paragraph]
-    return sentences[:2] if len(sentences[0]) < enough else sentences[:1]
-
-
-def _flexible(sentence: str) -> re.Pattern:
-    """A pattern for a sentence as the report's text has it: markup, bullets and line breaks between its words."""
-    tokens = re.findall(r"[^\W_]+|[^\w\s]", sentence)
-    return re.compile(r"(?:\s|<[^>]{1,40}>|[*_]|-\n)*".join(re.escape(t) for t in tokens))
-
-
 # --- citations ------------------------------------------------------------------------------------------
 
 class _Citations(Citations):
@@ -137,7 +95,7 @@ class _Citations(Citations):
 
     def sentence(self, document_id: str, sentence: str, near: FindingSource) -> str | None:
         """Cite a sentence of a finding's motivation where the report has it, searching the chunk of `near` first."""
-        pattern = _flexible(sentence)
+        pattern = flexible_pattern(sentence)
         first = self.holder(document_id, near.char_start, near.char_end)
         for record in sorted(self.chunks.get(document_id, []), key=lambda r: r is not first):
             found = pattern.search(record.chunk.text)
@@ -257,32 +215,32 @@ class FindingsAnswerer:
         noise in a list of nine.
         """
         if not goal.sources:
-            return goal.note or _NOT_ASSESSED
+            return goal.note or NOT_ASSESSED
         primary = goal.sources[0]
         if goal.verdict is None:
             # The note says why: "Ej bedömt" in the report, or no verdict found for it.
-            return f"{goal.note or _NOT_ASSESSED} {cite.source(goal.document_id, primary)}"
+            return f"{goal.note or NOT_ASSESSED} {cite.source(goal.document_id, primary)}"
         if not goal.inconsistent:
             stated = goal.sources if every_source else [primary]
-            places = "; även i ".join(_place(goal, s) for s in stated)
+            places = "; även i ".join(place(goal, s) for s in stated)
             marks = "".join(cite.source(goal.document_id, s) for s in stated)
             return f"{goal.verdict} ({places}) {marks}"
         others = [s for s in goal.sources[1:] if s.verdict != primary.verdict]
-        parts = [f"bedöms som {goal.verdict} i {_where(primary.section)}"]
-        parts += [f"som {other.verdict or _NOT_ASSESSED} i {_place(goal, other)}" for other in others]
+        parts = [f"bedöms som {goal.verdict} i {section_label(primary.section)}"]
+        parts += [f"som {other.verdict or NOT_ASSESSED} i {place(goal, other)}" for other in others]
         marks = "".join(cite.source(goal.document_id, s) for s in [primary, *others])
         return " men ".join(parts) + f" {marks}"
 
     def _goal_line(self, goal: Finding, cite: _Citations, lead: str = "") -> str:
-        number = f"{goal.section} " if _numbered(goal.section) else ""
+        number = f"{goal.section} " if numbered_section(goal.section) else ""
         return f"- {lead}{number}{goal.text} – {self._verdict_phrase(goal, cite)}"
 
     def _tally(self, goals: list[Finding]) -> str:
         counts: dict[str, int] = {}
         for goal in goals:
-            counts[goal.verdict or _NOT_ASSESSED] = counts.get(goal.verdict or _NOT_ASSESSED, 0) + 1
-        order = [*_PLURAL_VERDICT, _NOT_ASSESSED]
-        return ", ".join(f"{counts[v]} {_verdict_words(v, counts[v])}" for v in order if v in counts)
+            counts[goal.verdict or NOT_ASSESSED] = counts.get(goal.verdict or NOT_ASSESSED, 0) + 1
+        order = [*PLURAL_VERDICT, NOT_ASSESSED]
+        return ", ".join(f"{counts[v]} {verdict_words(v, counts[v])}" for v in order if v in counts)
 
     def _verdict_block(
         self, document_id: str, goals: list[Finding], verdict: Verdict | None, cite: _Citations, verdicts: bool = True
@@ -292,25 +250,25 @@ class FindingsAnswerer:
         label = self._label(document_id)
         listed = [g.listed for g in goals if g.listed]
         if verdict is None and not verdicts and len(listed) == len(goals):
-            header = f"{label} – {_count(len(goals), 'kontrollmal')}, uppräknade i {_where(listed[0].section)} {cite.together(document_id, listed)}:"
-            return "\n".join([header] + [f"- {f'{g.section} ' if _numbered(g.section) else ''}{g.text}" for g in goals])
+            header = f"{label} – {count_of(len(goals), 'kontrollmal')}, uppräknade i {section_label(listed[0].section)} {cite.together(document_id, listed)}:"
+            return "\n".join([header] + [f"- {f'{g.section} ' if numbered_section(g.section) else ''}{g.text}" for g in goals])
         if verdict is None:
-            header = f"{label} – {_count(len(goals), 'kontrollmal')}: {self._tally(goals)}"
+            header = f"{label} – {count_of(len(goals), 'kontrollmal')}: {self._tally(goals)}"
             if listed:
-                header += f"; uppräknade i {_where(listed[0].section)} {cite.together(document_id, listed)}"
+                header += f"; uppräknade i {section_label(listed[0].section)} {cite.together(document_id, listed)}"
             return "\n".join([header] + [self._goal_line(g, cite) for g in goals])
         items = [g for g in goals if g.verdict == verdict]
         # A kontrollmål given this verdict in one place and another verdict elsewhere in the report.
         elsewhere = [g for g in goals if g.verdict != verdict and any(s.verdict == verdict for s in g.sources)]
         if items:
-            lines = [f"{label} – {len(items)} kontrollmål bedömdes som {_verdict_words(verdict, len(items))}:"]
+            lines = [f"{label} – {len(items)} kontrollmål bedömdes som {verdict_words(verdict, len(items))}:"]
             lines += [self._goal_line(g, cite) for g in items]
         else:
             # The verdicts the report does give show that the answer "none" rests on a complete reading.
-            lines = [f"Inga kontrollmål bedömdes som {_verdict_words(verdict, 2)} i {label}. Rapportens bedömningar:"]
+            lines = [f"Inga kontrollmål bedömdes som {verdict_words(verdict, 2)} i {label}. Rapportens bedömningar:"]
             lines += [self._goal_line(g, cite) for g in goals if g not in elsewhere]
         if elsewhere:
-            lines.append(f"Därtill bedöms {_count(len(elsewhere), 'kontrollmal')} olika i olika delar av rapporten:")
+            lines.append(f"Därtill bedöms {count_of(len(elsewhere), 'kontrollmal')} olika i olika delar av rapporten:")
             lines += [self._goal_line(g, cite) for g in elsewhere]
         return "\n".join(lines)
 
@@ -324,20 +282,20 @@ class FindingsAnswerer:
         if verdict is not None:
             hits = [d for d in assessed if any(g.verdict == verdict for g in found[d])]
             if hits:
-                blocks.append(f"Kontrollmål bedömdes som {_verdict_words(verdict, 2)} i {_names([self._label(d) for d in hits])}.")
+                blocks.append(f"Kontrollmål bedömdes som {verdict_words(verdict, 2)} i {joined_names([self._label(d) for d in hits])}.")
             else:
-                blocks.append(f"Inga kontrollmål bedömdes som {_verdict_words(verdict, 2)} i någon av rapporterna.")
+                blocks.append(f"Inga kontrollmål bedömdes som {verdict_words(verdict, 2)} i någon av rapporterna.")
             for document_id in assessed:
                 if hits and document_id not in hits:
                     # Named briefly: its verdicts are not what was asked for, so listing them would only bury the answer.
-                    blocks.append(f"{self._label(document_id)}: inga kontrollmål bedömdes som {_verdict_words(verdict, 2)} ({self._tally(found[document_id])}).")
+                    blocks.append(f"{self._label(document_id)}: inga kontrollmål bedömdes som {verdict_words(verdict, 2)} ({self._tally(found[document_id])}).")
                 else:
                     blocks.append(self._verdict_block(document_id, found[document_id], verdict, cite))
         else:
             blocks += [self._verdict_block(d, found[d], None, cite, verdicts) for d in assessed]
         if unassessed:
             reports = "rapporten" if len(unassessed) == 1 else "rapporterna"
-            blocks.append(f"{reports.capitalize()} från {_names(unassessed)} bedömer inga kontrollmål.")
+            blocks.append(f"{reports.capitalize()} från {joined_names(unassessed)} bedömer inga kontrollmål.")
         return "\n\n".join(blocks)
 
     def _comparison(self, comparison: Comparison, documents: list[str], assessed: list[str], found: dict[str, list[Finding]]) -> Answer:
@@ -363,11 +321,11 @@ class FindingsAnswerer:
             "most": "flest kontrollmål", "fewest": "färst kontrollmål",
             "harshest": "den mest kritiska bedömningen", "mildest": "den minst kritiska bedömningen",
         }[comparison]
-        lead = f"{_names([self._label(d) for d in winners])} {'fick' if decisive else 'hade'} {phrase}"
+        lead = f"{joined_names([self._label(d) for d in winners])} {'fick' if decisive else 'hade'} {phrase}"
         lines = [lead + (" (lika)." if len(winners) > 1 else ".")]
         for document_id in sorted(assessed, key=lambda d: d not in winners):
             goals = found[document_id]
-            line = f"{self._label(document_id)}: {_count(len(goals), 'kontrollmal')} – {self._tally(goals)}"
+            line = f"{self._label(document_id)}: {count_of(len(goals), 'kontrollmal')} – {self._tally(goals)}"
             deciding = [g for g in goals if g.verdict == decisive and g.sources] if document_id in winners else []
             if deciding:
                 marks = "".join(cite.source(document_id, g.sources[0]) for g in deciding)
@@ -376,11 +334,11 @@ class FindingsAnswerer:
             else:
                 listed = [g.listed for g in goals if g.listed]
                 if listed:
-                    line += f"; uppräknade i {_where(listed[0].section)} {cite.together(document_id, listed)}"
+                    line += f"; uppräknade i {section_label(listed[0].section)} {cite.together(document_id, listed)}"
             lines.append(line)
         unassessed = [self._label(d) for d in documents if d not in assessed]
         if unassessed:
-            lines.append(f"{'Rapporten' if len(unassessed) == 1 else 'Rapporterna'} från {_names(unassessed)} bedömer inga kontrollmål.")
+            lines.append(f"{'Rapporten' if len(unassessed) == 1 else 'Rapporterna'} från {joined_names(unassessed)} bedömer inga kontrollmål.")
         return Answer(
             "\n".join(lines), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name,
             evidence={"kind": "kontrollmal", "comparison": comparison},
@@ -398,13 +356,13 @@ class FindingsAnswerer:
             # The questions stand together in one list: cited as one passage, not once per line.
             sources = [f.sources[0] for f in questions if f.sources]
             sections = {f.section for f in questions}
-            where = f" ({_where(questions[0].section)})" if len(sections) == 1 else ""
-            text += f"; den ställer {_count(len(questions), 'revisionsfraga')}{where} {cite.together(document_id, sources)}:".replace(" :", ":")
-            lines += [f"- {f.text}" + ("" if where else f" ({_where(f.section)})") for f in questions]
+            where = f" ({section_label(questions[0].section)})" if len(sections) == 1 else ""
+            text += f"; den ställer {count_of(len(questions), 'revisionsfraga')}{where} {cite.together(document_id, sources)}:".replace(" :", ":")
+            lines += [f"- {f.text}" + ("" if where else f" ({section_label(f.section)})") for f in questions]
         else:
             text += "."
         if recommendations:
-            lines.append(f"Rapportens {_NOUNS['rekommendation'][1 if len(recommendations) > 1 else 0]}:")
+            lines.append(f"Rapportens {NOUNS['rekommendation'][1 if len(recommendations) > 1 else 0]}:")
             lines += [self._item_line(f, cite) for f in recommendations]
         return Answer(
             "\n".join([text, *lines]), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name,
@@ -415,12 +373,12 @@ class FindingsAnswerer:
         cite = _Citations(self.chunks)
         if len(goals) == 1:
             goal = goals[0]
-            number = f" {goal.section}" if _numbered(goal.section) else ""
+            number = f" {goal.section}" if numbered_section(goal.section) else ""
             lines = [f"{self._label(goal.document_id)}, kontrollmål{number} ”{goal.text}” – {self._verdict_phrase(goal, cite, every_source=True)}"]
             if goal.inconsistent:
                 lines.append("Rapporten är inte samstämmig i sin bedömning av kontrollmålet.")
             if goal.motivation and goal.sources:
-                opening = [(s, cite.sentence(goal.document_id, s, goal.sources[0])) for s in _first_sentences(goal.motivation)]
+                opening = [(s, cite.sentence(goal.document_id, s, goal.sources[0])) for s in first_sentences(goal.motivation)]
                 cited = [f"{s} {mark}" for s, mark in opening if mark]
                 if cited:
                     lines.append("Motivering: " + " ".join(cited))
@@ -433,30 +391,30 @@ class FindingsAnswerer:
 
     def _item_line(self, finding: Finding, cite: _Citations) -> str:
         marks = cite.source(finding.document_id, finding.sources[0]) if finding.sources else ""
-        return f"- {finding.text} ({_where(finding.section)}) {marks}".rstrip()
+        return f"- {finding.text} ({section_label(finding.section)}) {marks}".rstrip()
 
     def _listing(self, kind: Kind, documents: list[str], found: dict[str, list[Finding]]) -> Answer:
-        singular, plural = _NOUNS[kind]
+        singular, plural = NOUNS[kind]
         with_items = [d for d in documents if found[d]]
         if not with_items:
-            place = _names([self._label(d) for d in documents])
+            place = joined_names([self._label(d) for d in documents])
             reason = f"{'rapporten' if len(documents) == 1 else 'rapporterna'} redovisar ingen {singular}"
             return refusal(f"frågan om {plural} i {place}", self.summary, reason=reason, evidence={"reason": "no_findings", "kind": kind})
         cite = _Citations(self.chunks)
         blocks = []
         for document_id in with_items:
             items = found[document_id]
-            header = f"{self._label(document_id)} – {_count(len(items), kind) if kind != 'revisionell_bedomning' else singular}:"
+            header = f"{self._label(document_id)} – {count_of(len(items), kind) if kind != 'revisionell_bedomning' else singular}:"
             lines = [header, *(self._item_line(f, cite) for f in items)]
             if kind == "revisionell_bedomning":
                 # A section "Slutsats och rekommendationer" concludes with what it recommends.
                 sections = {f.section for f in items}
                 concluding = [f for f in self.store.query(document_id=document_id, kind="rekommendation") if f.section in sections]
                 if concluding:
-                    lines.append(f"Avsnittets {_NOUNS['rekommendation'][1 if len(concluding) > 1 else 0]}:")
+                    lines.append(f"Avsnittets {NOUNS['rekommendation'][1 if len(concluding) > 1 else 0]}:")
                     lines += [self._item_line(f, cite) for f in concluding]
             blocks.append("\n".join(lines))
         without = [self._label(d) for d in documents if not found[d]]
         if without:
-            blocks.append(f"{'Rapporten' if len(without) == 1 else 'Rapporterna'} från {_names(without)} redovisar ingen {singular}.")
+            blocks.append(f"{'Rapporten' if len(without) == 1 else 'Rapporterna'} från {joined_names(without)} redovisar ingen {singular}.")
         return Answer("\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": kind})

@@ -121,3 +121,9 @@ def test_without_an_index_every_question_is_503_with_instructions(tmp_path):
         assert empty.get("/healthz").status_code == 503
         response = empty.post("/v1/ask", json={"question": "Vilka rekommendationer gavs?"})
         assert response.status_code == 503 and "auditqa ingest" in response.json()["detail"]
+
+
+def test_tunables_come_from_the_settings(settings):
+    with TestClient(create_app(settings.model_copy(update={"max_question_chars": 40}), FakeEmbedder())) as strict:
+        response = strict.post("/v1/ask", json={"question": "Vilka rekommendationer gavs i Alvesta kommun år 2018?"})
+    assert response.status_code == 422 and "högst 40 tecken" in response.json()["detail"]
