@@ -1,5 +1,6 @@
 """Question answering end to end: validate, analyse, route to an answerer, fall back to retrieval."""
 
+import re
 from dataclasses import dataclass, replace
 from typing import get_args
 
@@ -15,11 +16,14 @@ from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummar
 from service.answering.extractive import ExtractiveAnswerer, Thresholds
 from service.answering.findings import FindingsAnswerer
 from service.answering.report import ReportAnswerer
-from service.query.analysis import QuestionAnalysis, analyze_question, check_question
+from service.query.analysis import QuestionAnalysis, analyze_question, check_question, swedish_municipalities
+from service.query.repair import QuestionRepair
 from service.query.retrieval import Filters, HybridRetriever, Mode, ScoredChunk, UnknownFilterError
 
 # The findings and report answerers run before the question is embedded: they read neither hits nor the query vector.
 _NOT_EMBEDDED = np.empty(0, dtype=np.float32)
+
+_WORDS = re.compile(r"[^\W\d_]+")
 
 
 class DocumentNotFoundError(Exception):
@@ -63,6 +67,10 @@ class QAService:
         self.findings_store = FindingsStore(self.settings.catalog_path)
         self.findings_answerer = FindingsAnswerer(self.findings_store, self.retriever.view, summary)
         self.report_answerer = ReportAnswerer(self.retriever.view)
+        self.repair = QuestionRepair(
+            (*swedish_municipalities(), *self.retriever.view.municipalities),
+            (w for text in texts for w in _WORDS.findall(text)),
+        )
 
     @property
     def ready(self) -> bool:
@@ -99,8 +107,12 @@ class QAService:
             years = tuple(y for y in years if y in municipality_years)
         return Filters(municipality=analysis.municipalities, year=years)
 
+    def readable(self, question: str) -> str:
+        """The question checked and repaired (names, diacritics, abbreviations) as every reader takes it."""
+        return self.repair.run(check_question(question, self.settings.max_question_chars))
+
     def ask(self, question: str, filters: Filters = Filters(), top_k: int | None = None) -> QAResult:
-        question = check_question(question, self.settings.max_question_chars)
+        question = self.readable(question)
         self.retriever.validate(filters)
         view = self.retriever.view
         analysis = analyze_question(question, view.municipalities, view.years)

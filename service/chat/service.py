@@ -32,7 +32,7 @@ def resolve_history(qa: QAService, questions: Sequence[str]) -> tuple[str, str]:
     resolver = resolver_for(qa)
     resolved: list[str] = []
     for question in questions:
-        resolved.append(resolver.resolve(resolved, check_question(question, qa.settings.max_question_chars)))
+        resolved.append(resolver.resolve(resolved, qa.readable(question)))
     return questions[-1], resolved[-1]
 
 
@@ -47,7 +47,7 @@ class ChatService:
         question = check_question(question, self.qa.settings.max_question_chars)
         conversation_id = conversation_id or uuid.uuid4().hex
         history = self.store.history(conversation_id)
-        resolved = resolver_for(self.qa).resolve(history, question)
+        resolved = resolver_for(self.qa).resolve(history, self.qa.readable(question))
         result = self.qa.ask(resolved, filters, top_k)
         answer = result.answer
         documents = tuple(dict.fromkeys(c.record.chunk.document_id for c in answer.citations))

@@ -6,6 +6,7 @@ an ordinal naming a numbered heading, a total, a second question, the measure a 
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -22,7 +23,9 @@ class QuestionError(Exception):
 
 
 def check_question(question: str, max_chars: int) -> str:
-    stripped = question.strip()
+    """The question as every reader takes it: composed Unicode (a decomposed "å" typed on some systems is one
+    letter again), trimmed, within the length limit."""
+    stripped = unicodedata.normalize("NFC", question).strip()
     if not stripped:
         raise QuestionError("frågan är tom")
     if len(question) > max_chars:
@@ -33,7 +36,8 @@ def check_question(question: str, max_chars: int) -> str:
 # Municipality names that are also ordinary Swedish words ("vara", "mark", "berg"): only a capitalized
 # mention inside the sentence, or one followed by "kommun", counts for these.
 AMBIGUOUS_NAMES = frozenset(
-    "ale berg boden eda falun flen habo heby hjo kil lund mark mora nora orsa sala salem sunne tanum vara åre malå".split()
+    "ale berg boden eda falun flen habo heby hjo kil lund mark mora nora orsa sala salem sunne tanum vara åre malå"
+    " skara trosa säter kinda ånge".split()
 )
 _PREPOSITION = r"(?:i|för|av|från|in|om|at|of|for)"
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
