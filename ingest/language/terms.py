@@ -2,12 +2,15 @@
 and "ekonomiskt bistånd"): a question in one form finds passages written in the other.
 
 BM25 only matches the form written, and the embedding model knows few Swedish abbreviations. The list
-(`service/data/termer.txt`) holds established equivalences of the field, not paraphrases.
+(`data/termer.txt`) holds established equivalences of the field, not paraphrases; the genre's English terms
+(`data/lexicon.toml`, `[english_terms]`) join them so that an English question meets the Swedish words.
 """
 
 import re
 from dataclasses import dataclass
 from importlib import resources
+
+from ingest.language.lexicon import lexicon
 
 
 @dataclass(frozen=True)
@@ -16,28 +19,33 @@ class _Form:
     pattern: re.Pattern
 
 
-def _form(text: str) -> _Form:
+def _form(text: str, inflected: bool = False) -> _Form:
     abbreviation = any(c.isupper() for c in text)
     body = re.escape(text) if not abbreviation else f"(?:{re.escape(text)}|{re.escape(text.upper())})"
-    return _Form(text, re.compile(rf"(?<![\w-]){body}(?![\w])", 0 if abbreviation else re.IGNORECASE))
+    # A Swedish word of the genre matches with its endings ("kontrollmålen").
+    ending = r"\w*" if inflected else ""
+    return _Form(text, re.compile(rf"(?<![\w-]){body}{ending}(?![\w])", 0 if abbreviation else re.IGNORECASE))
 
 
 class TermExpander:
     """Appends to a query the other forms of each term it contains."""
 
-    def __init__(self, groups: list[list[str]]) -> None:
-        for group in groups:
+    def __init__(self, groups: list[list[str]], translations: list[dict[str, list[str]]] = ()) -> None:
+        """`groups`: forms matched as written; `translations`: {"en": [...], "sv": [...]}, Swedish forms inflected."""
+        for group in (*groups, *([*g["en"], *g["sv"]] for g in translations)):
             if len(group) < 2 or any(not form for form in group):
                 raise ValueError(f"en termgrupp behöver minst två former: {group}")
         self.groups = [[_form(form) for form in group] for group in groups]
+        self.translations = [([_form(f) for f in g["en"]], [_form(f, inflected=True) for f in g["sv"]]) for g in translations]
 
     @classmethod
     def bundled(cls) -> "TermExpander":
         text = resources.files("ingest.language").joinpath("data/termer.txt").read_text(encoding="utf-8")
         lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-        return cls([[form.strip() for form in line.split(" = ")] for line in lines])
+        return cls([[form.strip() for form in line.split(" = ")] for line in lines], lexicon()["english_terms"]["groups"])
 
-    def expand(self, query: str) -> str:
+    def expand(self, query: str, translate: bool = True) -> str:
+        """`query` with the other forms of its terms; `translate=False` keeps to one language."""
         extra = [
             other.text
             for group in self.groups
@@ -45,4 +53,11 @@ class TermExpander:
             for other in group
             if not other.pattern.search(query)
         ]
+        # Across languages only: a Swedish text gains the English terms, an English one the Swedish terms.
+        translated: dict[str, None] = {}
+        for english, swedish in self.translations if translate else ():
+            for present, other in ((english, swedish), (swedish, english)):
+                if any(form.pattern.search(query) for form in present):
+                    translated.update((form.text, None) for form in other if not form.pattern.search(query))
+        extra += [term for term in translated if term not in extra]
         return f"{query} {' '.join(extra)}" if extra else query

@@ -1,6 +1,6 @@
 """The answer layer: answer types, the refusal, and the router that asks each answerer in turn."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -10,6 +10,7 @@ from service.query.analysis import QuestionAnalysis
 from service.query.retrieval import Filters, ScoredChunk
 
 NO_SUPPORT = "Jag hittar inget stöd i rapporterna för"
+NO_SUPPORT_EN = "I find no support in the reports for an answer to this question"
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,37 @@ class CorpusSummary:
 
     reports: tuple[tuple[str, int | None, str], ...]  # (municipality, year, title)
 
-    def describe(self) -> str:
+    def describe(self, english: bool = False) -> str:
         if not self.reports:
-            return "Inga rapporter är inlästa ännu."
+            return "no reports are loaded yet." if english else "Inga rapporter är inlästa ännu."
         items = [f"{m} ({y}): {t}" if y else f"{m}: {t}" for m, y, t in self.reports]
-        return "Rapporterna gäller " + "; ".join(items) + "."
+        return "; ".join(items) + "." if english else "Rapporterna gäller " + "; ".join(items) + "."
+
+
+# What the service says to a question no report can answer by its nature (see QuestionAnalysis.out_of_scope).
+_OUT_OF_SCOPE = {
+    "task": "Jag kan inte skriva eller översätta texter åt dig",
+    "prediction": "Jag kan inte förutsäga vad som kommer att hända; rapporterna beskriver läget när granskningen gjordes",
+    "opinion": "Jag tar inte ställning själv; jag kan redogöra för vad revisorerna bedömde och rekommenderade",
+    "general": "Den frågan handlar inte om de inlästa revisionsrapporterna, så jag kan inte svara på den",
+}
+_WHAT_TO_ASK = (
+    "Fråga gärna om vad rapporterna säger, till exempel om granskningarnas syfte, kontrollmål och revisionsfrågor, "
+    "bedömningar, iakttagelser och rekommendationer"
+)
+
+
+def out_of_scope(kind: str, summary: CorpusSummary) -> Answer:
+    """A short, friendly refusal that says what the service can answer instead."""
+    text = f"{_OUT_OF_SCOPE[kind]}. {_WHAT_TO_ASK}. {summary.describe()}"
+    return Answer(text=text, grounded=False, answerer="refusal", evidence={"reason": f"out_of_scope:{kind}"})
+
+
+def in_english(answer: Answer, summary: CorpusSummary) -> Answer:
+    """An answer to an English question: framed in English around the reports' exact Swedish quotes."""
+    if answer.grounded:
+        return replace(answer, text=f"According to the reports (quoted in Swedish):\n{answer.text}")
+    return replace(answer, text=f"{NO_SUPPORT_EN}. The reports cover: {summary.describe(english=True)}")
 
 
 def refusal(topic: str, summary: CorpusSummary, reason: str = "", evidence: dict | None = None) -> Answer:

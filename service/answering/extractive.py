@@ -173,7 +173,9 @@ class ExtractiveAnswerer:
                 # "Åtgärds katalog 1" is what the question calls "första åtgärdskatalog".
                 qualifier = ordinal.phrase if heading else ""
                 matched = f"{qualifier}\n{context}\n{sentence}"
-                overlap = self._overlap(question_stems, self.terms.expand(matched) if self.terms else matched)
+                # Word overlap stays within Swedish: English questions are carried by similarity (the translated terms
+                # only widen retrieval; in the overlap they favoured sentences that merely name the same body).
+                overlap = self._overlap(question_stems, self.terms.expand(matched, translate=False) if self.terms else matched)
                 cue = _cue_bonus(request.analysis.answer_type, sentence) + (1 if heading else 0)
                 cue += 1 if any(year in sentence for year in years) else 0
                 cue += 1 if wants_total and _TOTAL_ROW.search(sentence) else 0

@@ -12,7 +12,7 @@ from ingest.findings.model import VERDICTS, Finding, Kind
 from ingest.index.catalog import DocumentRecord
 from ingest.index.findings_store import FindingsStore
 from ingest.language.ordinals import Ordinal, numbered_headings
-from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, refusal
+from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, in_english, out_of_scope, refusal
 from service.answering.extractive import ExtractiveAnswerer, Thresholds
 from service.answering.findings import FindingsAnswerer
 from service.answering.report import ReportAnswerer
@@ -117,26 +117,33 @@ class QAService:
         view = self.retriever.view
         analysis = analyze_question(question, view.municipalities, view.years)
         effective = self.effective_filters(analysis, filters)
+        answer = self._answer(question, analysis, effective, filters, top_k)
+        if analysis.language == "en":
+            answer = in_english(answer, self.summary())
+        return QAResult(answer, analysis, effective)
+
+    def _answer(self, question: str, analysis: QuestionAnalysis, effective: Filters, filters: Filters, top_k: int | None) -> Answer:
+        if analysis.out_of_scope:
+            return out_of_scope(analysis.out_of_scope, self.summary())
         if analysis.unknown_municipalities and not analysis.municipalities and not filters.municipality:
             names = ", ".join(analysis.unknown_municipalities)
-            answer = refusal(
+            return refusal(
                 f"frågan om {names}", self.summary(), reason=f"det finns inga rapporter från {names} i underlaget",
                 evidence={"reason": "unknown_municipality"},
             )
-            return QAResult(answer, analysis, effective)
         request = AnswerRequest(question, analysis, effective, (), _NOT_EMBEDDED)
         for answerer in (self.findings_answerer, self.report_answerer):
             answer = answerer.run(request)
             if answer is not None:
-                return QAResult(answer, analysis, effective)
+                return answer
         query_vector = self.embedder.embed_query(question)
         hits = self.retrieve(question, top_k or self.settings.answer_top_k, effective, query_vector, analysis)
         request = replace(request, hits=tuple(hits), query_vector=query_vector)
         for answerer in self._extra_answerers:
             answer = answerer.run(request)
             if answer is not None:
-                return QAResult(answer, analysis, effective)
-        return QAResult(self.extractive.run(request), analysis, effective)
+                return answer
+        return self.extractive.run(request)
 
     def retrieve(self, question: str, top_k: int, filters: Filters, query_vector: np.ndarray, analysis: QuestionAnalysis) -> list[ScoredChunk]:
         """The chunks /v1/ask answers from; for several municipalities ("i Alvesta respektive Hultsfred") or a question

@@ -12,6 +12,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ingest.language.english import is_english
+from ingest.language.lexicon import lexicon
 from ingest.language.ordinals import Ordinal, asked_ordinal
 from service.query.findings_questions import FindingsQuestion, read_findings_question
 from service.query.report_questions import Asked as ReportAsk
@@ -80,6 +81,8 @@ class QuestionAnalysis:
     measured_word: str | None = None
     # Capitalized words after the first: names the answer must contain ("KPMG", "Röda korset").
     capitalized: tuple[str, ...] = ()
+    # Why no report can answer it, whatever they say: "task", "prediction", "opinion" or "general"; None if in scope.
+    out_of_scope: str | None = None
 
 
 def _mention(name: str, question: str) -> bool:
@@ -155,7 +158,25 @@ def analyze_question(question: str, corpus_municipalities: tuple[str, ...], corp
         second_ask=bool(_SECOND_ASK.search(question)),
         measured_word=_measured_word(question),
         capitalized=tuple(_CAPITALIZED.findall(question[1:])),
+        out_of_scope=_out_of_scope(question, bool(named)),
     )
+
+
+@lru_cache
+def _scope_cues() -> tuple[tuple[tuple[str, tuple[re.Pattern, ...]], ...], re.Pattern]:
+    table = lexicon()["scope"]
+    cues = tuple((kind, tuple(re.compile(p, re.IGNORECASE) for p in table[kind])) for kind in ("task", "prediction", "opinion", "general"))
+    return cues, re.compile(table["about_reports"], re.IGNORECASE)
+
+
+def _out_of_scope(question: str, names_a_municipality: bool) -> str | None:
+    cues, about_reports = _scope_cues()
+    for kind, patterns in cues:
+        if any(p.search(question) for p in patterns):
+            if kind == "general" and (names_a_municipality or about_reports.search(question)):
+                continue
+            return kind
+    return None
 
 
 _TOTAL_ASKED = re.compile(r"\bsumman?\b|\btotalt\b|\bsammanlagt\b|\bin total\b", re.IGNORECASE)

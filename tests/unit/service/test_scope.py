@@ -1,0 +1,35 @@
+"""Questions no report can answer by their nature are told apart from questions about the reports."""
+
+import pytest
+
+from service.query.analysis import analyze_question
+
+CORPUS = ("Alvesta", "Hultsfred", "Kalmar")
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Skriv ett mejl till min chef om granskningen i Alvesta", "task"),
+    ("Write an email to the board about the findings", "task"),
+    ("Kan du översätta rekommendationerna till engelska?", "task"),
+    ("Kommer Alvesta att lyckas bättre nästa år?", "prediction"),
+    ("Will Hultsfred succeed with its integration work?", "prediction"),
+    ("Vad tycker du om kommunens arbete?", "opinion"),
+    ("Do you think the audit was fair?", "opinion"),
+    ("Vem är Sveriges migrationsminister?", "general"),
+    ("What is the capital of Norway?", "general"),
+])
+def test_out_of_scope_questions(question, kind):
+    assert analyze_question(question, CORPUS, (2016, 2018, 2019)).out_of_scope == kind
+
+
+@pytest.mark.parametrize("question", [
+    "Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?",
+    "Sammanfatta rapporten om Hultsfred",
+    "Vad rekommenderade revisorerna kommunstyrelsen i Kalmar?",
+    "Vilken prognos lämnade nämnden för helåret?",
+    "Vad sa regeringens riktlinjer enligt rapporten från Kalmar?",
+    "Which recommendations were given in Alvesta?",
+    "Vad bör kommunstyrelsen göra enligt revisorerna?",
+])
+def test_questions_about_the_reports_stay_in_scope(question):
+    assert analyze_question(question, CORPUS, (2016, 2018, 2019)).out_of_scope is None
