@@ -216,7 +216,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=cmd_build_model)
     p = sub.add_parser("eval", help="run the evaluation suite and write evals/reports/<timestamp>/report.{md,json,html}")
-    p.add_argument("--set", choices=("dev", "swefaq", "all"), default="all")
+    p.add_argument(
+        "--set", choices=("dev", "swefaq", "real", "all"), default="all",
+        help="dev: the bundled corpus (ours vs baseline); swefaq: external retrieval benchmark (AUDITQA_SWEFAQ_DIR); "
+        "real: reports by other firms, read in place from AUDITQA_REAL_REPORTS_DIR into a throwaway index; all: every set "
+        "(default). Dev and real are also scored per tune / held-out part (evals/splits.toml).",
+    )
     p.add_argument("--out", help="report folder (default: evals/reports/<timestamp>)")
     p.add_argument("--check", action="store_true", help="exit 1 if a CI gate of evals/thresholds.toml fails")
     p.set_defaults(func=cmd_eval)

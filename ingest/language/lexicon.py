@@ -36,6 +36,12 @@ def firm_pattern() -> re.Pattern:
 
 
 @lru_cache
+def causal_pattern() -> re.Pattern:
+    """A sentence that gives a reason ("eftersom", "på grund av", "vilket innebär")."""
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(c) for c in lexicon()["causal_cues"]) + r")(?![\w-])", re.IGNORECASE)
+
+
+@lru_cache
 def ordinals() -> dict[str, int]:
     """Ordinal word -> its number, Swedish and English ("andra" -> 2, "second" -> 2)."""
     table = lexicon()["ordinals"]

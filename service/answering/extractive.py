@@ -14,7 +14,7 @@ from ingest.config import Settings
 from ingest.index.catalog import ChunkRecord
 from ingest.index.lexical import SwedishAnalyzer
 from ingest.index.vectors import VectorStore
-from ingest.language.lexicon import firm_pattern, month_alternation
+from ingest.language.lexicon import causal_pattern, firm_pattern, month_alternation
 from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
@@ -32,6 +32,7 @@ _DATE = re.compile(
 _NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+\b")
 # Audit firms and offices that do municipal audits in Sweden.
 _FIRM = firm_pattern()
+_CAUSAL = causal_pattern()
 # "Rädda Barnen, Svenska kyrkan, ABF samt Tjetjenska föreningen", or a lead and its list: what "vilka" asks for.
 _ENUMERATION = re.compile(r"\w+(?: \w+){0,3}, \w+(?: \w+){0,3},? (?:och|samt|eller) \w|:\s*\n\s*[-–•▶*]")
 # A sentence that introduces examples and names some: "Några av de insatser som finns … är syverkstad och ett snickeri."
@@ -212,7 +213,7 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(c)
         chosen = [_narrowed(c, names) for c in chosen]
-        if request.analysis.second_ask and chosen:
+        if (request.analysis.second_ask or request.analysis.answer_type == "reason") and chosen:
             chosen[0] = _with_next_sentence(chosen[0], request.analysis.answer_type)
         chosen += self._enumeration(candidates, chosen, request)
         chosen += self._other_reports(candidates, chosen, request)
@@ -302,6 +303,8 @@ def _cue_bonus(answer_type: str, sentence: str) -> float:
         return 1.0 if _FIRM.search(sentence) else 0.0
     if answer_type == "list":
         return 1.0 if _ENUMERATION.search(sentence) else 0.0
+    if answer_type == "reason":
+        return 1.0 if _CAUSAL.search(sentence) else 0.0
     return 0.0
 
 
@@ -404,8 +407,11 @@ def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> 
 def _with_next_sentence(candidate: _Candidate, answer_type: str) -> _Candidate:
     """A sentence taken on to the next one of its paragraph when that one holds the kind of fact asked for:
     for a two-part question "Målet är att 90 % skall vara nöjda." and "Målresultatet är 2016 82 %." (the second
-    shares no word with "vad blev utfallet"); for a list, the sentence that goes on with it ("Det finns också …")."""
-    pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "list": _LIST_GOES_ON}.get(answer_type)
+    shares no word with "vad blev utfallet"); for a list, the sentence that goes on with it ("Det finns också …");
+    for a "varför", the sentence that gives the reason for the claim ("… Detta beror på att …")."""
+    if answer_type == "reason" and _CAUSAL.search(candidate.text):
+        return candidate  # the claim and its reason in one sentence
+    pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "list": _LIST_GOES_ON, "reason": _CAUSAL}.get(answer_type)
     if pattern is None and _COUNT.search(candidate.text):
         pattern = _COUNT  # a figure, and the next figure beside it: a target and its outcome
     chunk = candidate.record.chunk

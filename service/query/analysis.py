@@ -62,7 +62,7 @@ class QuestionAnalysis:
     municipalities: tuple[str, ...] = ()
     unknown_municipalities: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
-    answer_type: str = "general"  # count | amount | date | name | firm | person | list | yesno | general
+    answer_type: str = "general"  # reason | count | amount | date | name | firm | person | list | yesno | general
     language: str = "sv"  # "en" when the question is written in English
     # Asks which reports say something ("I vilka kommuner nämns Röda korset?"): every report may hold a part.
     across_reports: bool = False
@@ -109,6 +109,11 @@ def _mention(name: str, question: str) -> bool:
 # The cue that comes first in the question decides what kind of fact it asks for ("Vem yrkade bifall …
 # när rapporten behandlades?" asks for a person); on a tie, the earlier entry in this table.
 _ANSWER_TYPES = (
+    (
+        "reason",
+        r"^(?:och )?(?:varför|why)\b|\bhur motivera|\b(?:vad|vilk\w+) (?:är|var|fanns) (?:skälet|skälen|anledningen|orsaken|orsakerna)\b"
+        r"|\bvad beror\b|\bwhat (?:is|was|were) the reasons?\b|\bon what grounds\b",
+    ),
     ("count", r"\bhur (många|stor andel)\b|\bantal(et)?\b|\bhow many\b"),
     ("amount", r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bbudget"),
     ("date", r"\bnär\b|\bvilket (datum|år)\b|\bdatum\b|\bwhen\b|\bwhat date\b|\bwhich year\b"),

@@ -33,3 +33,13 @@ def test_out_of_scope_questions(question, kind):
 ])
 def test_questions_about_the_reports_stay_in_scope(question):
     assert analyze_question(question, CORPUS, (2016, 2018, 2019)).out_of_scope is None
+
+
+@pytest.mark.parametrize("question", [
+    "Varför bedömdes kontrollmålet som delvis uppfyllt i Alvesta?",
+    "Hur motiverar revisorerna sin bedömning i Hultsfred?",
+    "Why was the control objective only partly met?",
+    "Vad var skälet till att kommunen inte följde upp insatserna?",
+])
+def test_reason_questions_want_the_reason(question):
+    assert analyze_question(question, CORPUS, ()).answer_type == "reason"
