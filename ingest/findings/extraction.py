@@ -208,8 +208,8 @@ class _Report:
     def _heading_part(self, section: Section | None) -> Part | None:
         """The part a section stands in: its own heading's, else its parents'. Before any heading, and under a first
         heading without a number (a cover letter's addressee, a report's title page), the cover letter."""
-        first = self.sections[0] if self.sections else None
-        if section is None or (section is first and section.number is None and heading_part(section.title) is None):
+        first = self.sections[0].char_start if self.sections else None
+        if section is None or (section.char_start == first and section.number is None and heading_part(section.title) is None):
             return "cover"
         while section is not None:
             part = heading_part(section.title)

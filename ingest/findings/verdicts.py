@@ -180,21 +180,22 @@ def read_grade(sentence: str) -> VerdictReading | None:
     verb = _pattern("assessing").search(lowered)
     if verb is None:
         return None
-    words = list(re.finditer(r"[^\s,;:]+|[,;:]", lowered[verb.end() :]))
-    # The clause starts after the "att" that follows the verb ("bedömer dock att", "bedömning efter granskningen är att").
-    start = next((i + 1 for i, w in enumerate(words[:5]) if w.group() == "att"), 0)
-    clause = []
-    for w in words[start : start + _CLAUSE_WORDS]:
-        if w.group() in _CLAUSE_BREAKS:
-            break
-        clause.append(w)
-    if not clause:
-        return None
     base = verb.end()
-    grade = _best_grade(lowered, base + clause[0].start(), base + clause[-1].end(), with_fully=False)
-    if grade is None:
-        return None
-    return VerdictReading(_level(grade, with_fully=False), plain[grade.start() : grade.end()])
+    words = list(re.finditer(r"[^\s,;:]+|[,;:]", lowered[base:]))
+    # The assessed clause: right after the verb ("Enligt vår bedömning har nämnden inte …"), else after the "att"
+    # that follows it ("bedömer dock att …", "bedömning efter granskningen är att …").
+    complementizer = next((i for i, w in enumerate(words[:5]) if w.group() == "att"), None)
+    starts = [0] if complementizer is None else [0, complementizer + 1]
+    for start in starts:
+        clause = []
+        for w in words[start : start + _CLAUSE_WORDS]:
+            if w.group() in _CLAUSE_BREAKS:
+                break
+            clause.append(w)
+        grade = _best_grade(lowered, base + clause[0].start(), base + clause[-1].end(), with_fully=False) if clause else None
+        if grade is not None:
+            return VerdictReading(_level(grade, with_fully=False), plain[grade.start() : grade.end()])
+    return None
 
 
 # Words that end the assessed clause: what follows is a reason or a subordinate statement, not the grade.

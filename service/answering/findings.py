@@ -196,7 +196,7 @@ class FindingsAnswerer:
                 matched = []
             if matched:
                 # A verdict the extractor could not find is no answer: retrieval quotes the passage instead.
-                return None if any(g.note == NOTE_NO_VERDICT for g in matched) else self._about(matched)
+                return None if any(g.note == NOTE_NO_VERDICT for g in matched) else self._about(matched, goals)
             wants_one = bool(topic or asked.sections) or asked.verdict is None and asked.implicit
             none_assessed = all(states[d] == NO_ASSESSMENTS for d in documents)
             if wants_one and (asked.implicit or not none_assessed):
@@ -236,8 +236,8 @@ class FindingsAnswerer:
         marks = "".join(cite.source(goal.document_id, s) for s in [primary, *others])
         return " men ".join(parts) + f" {marks}"
 
-    def _goal_line(self, goal: Finding, cite: _Citations, lead: str = "") -> str:
-        number = f"{goal.section} " if numbered_section(goal.section) else ""
+    def _goal_line(self, goal: Finding, cite: _Citations, goals: list[Finding], lead: str = "") -> str:
+        number = f"{goal.section} " if _own_number(goal, goals) else ""
         return f"- {lead}{number}{goal.text} – {self._verdict_phrase(goal, cite)}"
 
     def _tally(self, goals: list[Finding]) -> str:
@@ -256,25 +256,25 @@ class FindingsAnswerer:
         listed = [g.listed for g in goals if g.listed]
         if verdict is None and not verdicts and len(listed) == len(goals):
             header = f"{label} – {count_of(len(goals), 'kontrollmal')}, uppräknade i {section_label(listed[0].section)} {cite.together(document_id, listed)}:"
-            return "\n".join([header] + [f"- {f'{g.section} ' if numbered_section(g.section) else ''}{g.text}" for g in goals])
+            return "\n".join([header] + [f"- {f'{g.section} ' if _own_number(g, goals) else ''}{g.text}" for g in goals])
         if verdict is None:
             header = f"{label} – {count_of(len(goals), 'kontrollmal')}: {self._tally(goals)}"
             if listed:
                 header += f"; uppräknade i {section_label(listed[0].section)} {cite.together(document_id, listed)}"
-            return "\n".join([header] + [self._goal_line(g, cite) for g in goals])
+            return "\n".join([header] + [self._goal_line(g, cite, goals) for g in goals])
         items = [g for g in goals if g.verdict == verdict]
         # A kontrollmål given this verdict in one place and another verdict elsewhere in the report.
         elsewhere = [g for g in goals if g.verdict != verdict and any(s.verdict == verdict for s in g.sources)]
         if items:
             lines = [f"{label} – {len(items)} kontrollmål bedömdes som {verdict_words(verdict, len(items))}:"]
-            lines += [self._goal_line(g, cite) for g in items]
+            lines += [self._goal_line(g, cite, goals) for g in items]
         else:
             # The verdicts the report does give show that the answer "none" rests on a complete reading.
             lines = [f"Inga kontrollmål bedömdes som {verdict_words(verdict, 2)} i {label}. Rapportens bedömningar:"]
-            lines += [self._goal_line(g, cite) for g in goals if g not in elsewhere]
+            lines += [self._goal_line(g, cite, goals) for g in goals if g not in elsewhere]
         if elsewhere:
             lines.append(f"Därtill bedöms {count_of(len(elsewhere), 'kontrollmal')} olika i olika delar av rapporten:")
-            lines += [self._goal_line(g, cite) for g in elsewhere]
+            lines += [self._goal_line(g, cite, goals) for g in elsewhere]
         return "\n".join(lines)
 
     def _verdict_overview(
@@ -380,11 +380,11 @@ class FindingsAnswerer:
             evidence={"kind": "kontrollmal", "status": NO_ASSESSMENTS},
         )
 
-    def _about(self, goals: list[Finding]) -> Answer:
+    def _about(self, goals: list[Finding], every: list[Finding]) -> Answer:
         cite = _Citations(self.chunks)
         if len(goals) == 1:
             goal = goals[0]
-            number = f" {goal.section}" if numbered_section(goal.section) else ""
+            number = f" {goal.section}" if _own_number(goal, every) else ""
             lines = [f"{self._label(goal.document_id)}, kontrollmål{number} ”{goal.text}” – {self._verdict_phrase(goal, cite, every_source=True)}"]
             if goal.inconsistent:
                 lines.append("Rapporten är inte samstämmig i sin bedömning av kontrollmålet.")
@@ -395,7 +395,7 @@ class FindingsAnswerer:
                     lines.append("Motivering: " + " ".join(cited))
         else:
             lines = ["Frågan passar flera kontrollmål:"]
-            lines += [self._goal_line(g, cite, lead=f"{self._label(g.document_id)}, ") for g in goals]
+            lines += [self._goal_line(g, cite, every, lead=f"{self._label(g.document_id)}, ") for g in goals]
         return Answer("\n".join(lines), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "kontrollmal", "matched": len(goals)})
 
     # -- recommendations, revisionsfrågor, revisionell bedömning
@@ -444,3 +444,10 @@ def _state(status: Status, goals: list[Finding], assessed: bool) -> Status:
     if status == ASSESSED and assessed and any(g.note == NOTE_NO_VERDICT for g in goals):
         return UNREAD
     return status
+
+
+def _own_number(goal: Finding, goals: list[Finding]) -> bool:
+    """Whether a kontrollmål's section number is its own: not the number of a summary table that grades several."""
+    return numbered_section(goal.section) and not any(
+        g is not goal and g.document_id == goal.document_id and g.section == goal.section for g in goals
+    )
