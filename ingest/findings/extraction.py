@@ -370,7 +370,33 @@ class _VerdictReader:
         return clean_question(assessing.title)
 
     def summaries(self) -> list[_Evidence]:
-        return [e for s in self.summary_sections for e in self._summary_rows(s)]
+        return [e for s in self.summary_sections for e in self._summary_rows(s)] + self._answered_questions()
+
+    def _answered_questions(self) -> list[_Evidence]:
+        """A question answered with a label in the next sentence ("Finns en aktuell plan? Delvis. Planen …"):
+        evidence for the listed item the question words alike, as a rhetorical question may be answered so too."""
+        report = self.report
+        found = []
+        for place in report.places:
+            units = place.block.units if place.block.kind == "paragraph" else ()
+            for (q_start, q_end), (a_start, a_end) in zip(units, units[1:]):
+                question, answer = report.text[q_start:q_end], report.text[a_start:a_end]
+                reading = read_label(answer) if question.rstrip().endswith("?") else None
+                end = _phrase_end(answer, reading.text) if reading is not None else None
+                if end is None:
+                    continue
+                inline = _INLINE_QUESTION.search(question)
+                found.append(
+                    _Evidence(
+                        question=clean_question(question[inline.end() :] if inline else question),
+                        section=place.anchor,
+                        source=report.source(place.block.section, a_start, a_start + end, reading=reading),
+                        reading=reading,
+                        motivation=[(answer[end:], False)],
+                        attach_only=True,
+                    )
+                )
+        return found
 
     def _summary_rows(self, section: Section) -> list[_Evidence]:
         report = self.report

@@ -15,6 +15,7 @@ from fixtures.genre_reports import (
     COVER_LETTER,
     FLATTENED_REPORT,
     GRADED_REPORT,
+    QUESTION_REPORT,
     READABLE_CELLS,
     TABLE_REPORT,
     UNREADABLE_CELLS,
@@ -169,6 +170,21 @@ def test_kontrollmal_graded_in_bedomning_sections_without_the_word_uppfyllt():
     assert goals[2].sources[0].quote == "Bedömning: Nej." and goals[2].motivation == "Rutiner för samverkan saknas."
     assert found.status == "assessed"
     assert_exact_spans(GRADED_REPORT, found)
+
+
+def test_revisionsfragor_answered_in_their_sections_and_in_the_summary():
+    found = extract(QUESTION_REPORT)
+    questions = of_kind(found, "revisionsfraga")
+    # The verdict argued in the question's own Bedömning section; the summary's short answer is a second source.
+    assert [(q.level, q.verdict_text) for q in questions] == [("mainly", "i allt väsentligt"), ("partly", "endast till viss del")]
+    assert [[(s.section, s.level) for s in q.sources] for q in questions] == [
+        [("1", None), ("3.1.1", "mainly"), ("2", "fully")],
+        [("1", None), ("3.2.1", "partly"), ("2", "partly")],
+    ]
+    # "Ja" and "i allt väsentligt" are one verdict on the three-step scale, so the report is consistent.
+    assert [q.inconsistent for q in questions] == [False, False]
+    assert of_kind(found, "kontrollmal") == [] and found.status == "unread"
+    assert_exact_spans(QUESTION_REPORT, found)
 
 
 # --- the overall assessment ----------------------------------------------------------------------------------
