@@ -20,7 +20,6 @@ from ingest.findings.model import Level, Verdict
 from ingest.findings.text import plain_text
 from ingest.language.lexicon import lexicon, phrase_pattern
 
-LEVELS: tuple[Level, ...] = ("fully", "mainly", "partly", "not")
 _VERDICT_OF: dict[Level, Verdict] = {"fully": "uppfyllt", "mainly": "uppfyllt", "partly": "delvis uppfyllt", "not": "ej uppfyllt"}
 # Where phrases of different levels are equally long in one window, the more reserved grade is the one meant
 # ("delvis" beside a stray "inte": partly).
