@@ -31,8 +31,8 @@ from ingest.structure.parsing import ReportParser
 
 log = logging.getLogger(__name__)
 
-# Bump when parsing or chunking changes what a document turns into, so re-ingest rebuilds it.
-PIPELINE_VERSION = "5"
+# Bump when parsing, chunking or findings extraction changes what a document turns into, so re-ingest rebuilds it.
+PIPELINE_VERSION = "6"
 _DOCUMENT_ID = re.compile(r"[^A-Za-z0-9åäöÅÄÖ._-]+")
 # Chunks embedded per call, so that progress can be reported while a long report is embedded.
 EMBED_GROUP_CHUNKS = 4
@@ -193,7 +193,8 @@ class Ingestor:
         self.store.add_version(doc.metadata, doc.content_hash, chunks, chunk_vectors, unit_vectors)
         self.catalog.activate(doc.metadata, doc.content_hash, doc.loaded.text, str(doc.path.resolve()), chunks, pages)
         report(doc.document_id, "live", len(chunks), len(chunks))
-        self.findings.replace(doc.document_id, self.extractor.run(doc.document_id, parsed))
+        extraction = self.extractor.run(doc.document_id, parsed)
+        self.findings.replace(doc.document_id, extraction.findings, extraction.status)
         self.store.delete_other_versions(doc.document_id, keep_hash=doc.content_hash)
         log.info("ingested %s: %d chunks, %d units", doc.document_id, len(chunks), sum(len(c.units) for c in chunks))
         return len(chunks)

@@ -1,5 +1,9 @@
 """What an audit finding is: a revisionsfråga, a kontrollmål with its verdict, a recommendation or the overall assessment.
 
+A verdict is kept three ways: `level`, the grade on the genre's ordinal scale (fully, mainly, partly, not);
+`verdict`, the three-step scale of the reports' own tables ("uppfyllt" for fully and mainly); and
+`verdict_text`, the report's own words ("i allt väsentligt", "Delvis", "till viss del").
+
 Every finding cites its evidence as spans into the normalized document text (`quote == text[start:end]`),
 so the API can show and highlight exactly what a verdict or recommendation rests on.
 """
@@ -10,8 +14,14 @@ from typing import Literal
 Kind = Literal["kontrollmal", "rekommendation", "revisionsfraga", "revisionell_bedomning"]
 Verdict = Literal["uppfyllt", "delvis uppfyllt", "ej uppfyllt"]
 VERDICTS: tuple[Verdict, ...] = ("uppfyllt", "delvis uppfyllt", "ej uppfyllt")
-ASSESSED = "assessed"
-NO_ASSESSMENTS = "no_assessments"
+Level = Literal["fully", "mainly", "partly", "not"]
+# A report's status: it assesses kontrollmål; it assesses nothing (a pre-study, a reply); or it grades in a
+# form the extractor could not read into kontrollmål (a verdict table, assessment sentences), so only its
+# passages can answer.
+Status = Literal["assessed", "no_assessments", "unread"]
+ASSESSED: Status = "assessed"
+NO_ASSESSMENTS: Status = "no_assessments"
+UNREAD: Status = "unread"
 
 NOTE_NOT_ASSESSED = "Kontrollmålet har inte bedömts enligt rapporten."
 NOTE_NO_VERDICT = "Ingen bedömning av kontrollmålet hittades i rapporten."
@@ -24,6 +34,8 @@ class FindingSource:
     char_end: int
     quote: str
     verdict: Verdict | None = None
+    level: Level | None = None
+    verdict_text: str | None = None
 
 
 @dataclass
@@ -33,6 +45,8 @@ class Finding:
     text: str
     section: str
     verdict: Verdict | None = None
+    level: Level | None = None
+    verdict_text: str | None = None
     motivation: str | None = None
     inconsistent: bool = False
     sources: list[FindingSource] = field(default_factory=list)
@@ -53,6 +67,8 @@ class Finding:
             "text": self.text,
             "section": self.section,
             "verdict": self.verdict,
+            "level": self.level,
+            "verdict_text": self.verdict_text,
             "motivation": self.motivation,
             "inconsistent": self.inconsistent,
             "note": self.note,
@@ -61,6 +77,8 @@ class Finding:
         }
 
 
-def assessment_status(findings: list[Finding]) -> str:
-    """A report's status: "assessed" when it assesses kontrollmål, else "no_assessments" (a pre-study, a reply)."""
-    return ASSESSED if any(f.kind == "kontrollmal" for f in findings) else NO_ASSESSMENTS
+
+@dataclass
+class Extraction:
+    findings: list[Finding]
+    status: Status

@@ -3,6 +3,8 @@
 import re
 from difflib import SequenceMatcher
 
+from ingest.language.words import same_family
+
 _TAG = re.compile(r"<[^>]{1,40}>")
 _EMPHASIS = re.compile(r"(?<!\w)[*_]{1,3}|[*_]{1,3}(?!\w)")
 LIST_MARKERS = re.compile(r"^(?:[ \t]*(?:[-–•▶►*]|\d{1,2}[.)])[ \t]+)+")
@@ -37,6 +39,15 @@ def similarity(a: str, b: str) -> float:
     dice = 2 * len(wa & wb) / (len(wa) + len(wb))
     return max(SequenceMatcher(None, na, nb).ratio(), dice)
 
+
+def coverage(question: str, answer: str) -> float:
+    """How much of a question a sentence answers: the share of the question's longer words (5+ letters, so
+    hardly a function word) that the sentence has in some form ("tillräckligt" / "tillräckliga"), 0..1."""
+    asked = set(re.findall(r"[^\W\d_]{5,}", question.lower()))
+    said = set(re.findall(r"[^\W\d_]+", answer.lower()))
+    if not asked:
+        return 0.0
+    return sum(any(same_family(w, s, min_prefix=5, min_share=0.7) for s in said) for w in asked) / len(asked)
 
 
 def join_paragraphs(pieces: list[tuple[str, bool]]) -> str | None:

@@ -5,7 +5,7 @@ import sqlite3
 from dataclasses import asdict
 from pathlib import Path
 
-from ingest.findings.model import VERDICTS, Finding, FindingSource, assessment_status
+from ingest.findings.model import VERDICTS, Finding, FindingSource, Status
 from ingest.index.database import connect, ensure_schema
 
 _SCHEMA = """
@@ -16,6 +16,8 @@ CREATE TABLE IF NOT EXISTS findings (
     text TEXT NOT NULL,
     section TEXT NOT NULL,
     verdict TEXT,
+    level TEXT,
+    verdict_text TEXT,
     motivation TEXT,
     inconsistent INTEGER NOT NULL DEFAULT 0,
     note TEXT,
@@ -31,7 +33,10 @@ CREATE TABLE IF NOT EXISTS findings_status (
 );
 """
 
-_COLUMNS = "f.document_id, f.kind, f.text, f.section, f.verdict, f.motivation, f.inconsistent, f.note, f.sources, f.listed"
+_COLUMNS = (
+    "f.document_id, f.kind, f.text, f.section, f.verdict, f.level, f.verdict_text, f.motivation, f.inconsistent, f.note,"
+    " f.sources, f.listed"
+)
 
 
 class FindingsStore:
@@ -39,21 +44,24 @@ class FindingsStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        ensure_schema(path, _SCHEMA, added_columns=(("findings", "listed", "TEXT"),))
+        ensure_schema(
+            path, _SCHEMA,
+            added_columns=(("findings", "listed", "TEXT"), ("findings", "level", "TEXT"), ("findings", "verdict_text", "TEXT")),
+        )
 
     def _connect(self):
         # SQLite's lower() folds ASCII only; "Umeå" must match "UMEÅ".
         return connect(self.path, {"casefold": lambda s: s.casefold() if isinstance(s, str) else s})
 
-    def replace(self, document_id: str, findings: list[Finding], status: str | None = None) -> None:
-        """Make these the document's findings, in one transaction; running it twice changes nothing."""
+    def replace(self, document_id: str, findings: list[Finding], status: Status) -> None:
+        """Make these the document's findings and status, in one transaction; running it twice changes nothing."""
         with self._connect() as db:
             db.execute("DELETE FROM findings WHERE document_id=?", (document_id,))
             db.executemany(
-                "INSERT INTO findings (document_id, position, kind, text, section, verdict, motivation, inconsistent, note, sources, listed)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO findings (document_id, position, kind, text, section, verdict, level, verdict_text, motivation,"
+                " inconsistent, note, sources, listed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
-                    (document_id, i, f.kind, f.text, f.section, f.verdict, f.motivation, int(f.inconsistent), f.note,
+                    (document_id, i, f.kind, f.text, f.section, f.verdict, f.level, f.verdict_text, f.motivation, int(f.inconsistent), f.note,
                      json.dumps([asdict(s) for s in f.sources], ensure_ascii=False),
                      json.dumps(asdict(f.listed), ensure_ascii=False) if f.listed else None)
                     for i, f in enumerate(findings)
@@ -61,7 +69,7 @@ class FindingsStore:
             )
             db.execute(
                 "INSERT OR REPLACE INTO findings_status (document_id, status) VALUES (?, ?)",
-                (document_id, status or assessment_status(findings)),
+                (document_id, status),
             )
 
     def delete(self, document_id: str) -> None:
@@ -140,9 +148,10 @@ def _metadata(db: sqlite3.Connection, alias: str) -> tuple[str, str]:
 
 
 def _finding_from_row(row: tuple) -> Finding:
-    document_id, kind, text, section, verdict, motivation, inconsistent, note, sources, listed, _, municipality, year = row
+    document_id, kind, text, section, verdict, level, verdict_text, motivation, inconsistent, note, sources, listed, _, municipality, year = row
     return Finding(
-        document_id=document_id, kind=kind, text=text, section=section, verdict=verdict, motivation=motivation,
+        document_id=document_id, kind=kind, text=text, section=section, verdict=verdict, level=level, verdict_text=verdict_text,
+        motivation=motivation,
         inconsistent=bool(inconsistent), sources=[FindingSource(**s) for s in json.loads(sources)],
         listed=FindingSource(**json.loads(listed)) if listed else None, note=note,
         municipality=municipality, year=year,

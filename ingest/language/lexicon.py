@@ -51,3 +51,39 @@ def ordinals() -> dict[str, int]:
 @lru_cache
 def last_words() -> tuple[str, ...]:
     return tuple(lexicon()["ordinals"]["last"])
+
+
+def phrase_pattern(phrases: list[str]) -> re.Pattern:
+    """Any of the phrases as whole words, the longest first so "inte helt" is read before "inte"; any
+    whitespace between their words."""
+    ordered = sorted(set(phrases), key=lambda p: (-len(p.split()), -len(p)))
+    return re.compile("|".join(r"(?<!\w)" + _words(p) + r"(?!\w)" for p in ordered))
+
+
+def _words(phrase: str) -> str:
+    return r"\s+".join(map(re.escape, phrase.split()))
+
+
+_PREAMBLE_WORDS = 40
+_GAP_WORDS = 4
+
+
+def template_pattern(template: str, classes: dict[str, list[str]]) -> re.Pattern:
+    """A sentence-start pattern from the lexicon's template notation: words match whole, a word ending in *
+    is a stem, {name} is any phrase of classes[name], "…" first is a preamble and elsewhere a gap of a few words.
+
+    "{auditors} … {overall} … bedömning* … att" reads "Vår samlade bedömning är att" and "Vi gör den
+    sammanfattande bedömningen att"."""
+    def word(token: str) -> str:
+        if token.startswith("{") and token.endswith("}"):
+            alternatives = sorted(classes[token[1:-1]], key=len, reverse=True)
+            return "(?:" + "|".join(map(_words, alternatives)) + r")(?!\w)"
+        return re.escape(token[:-1]) + r"\w*" if token.endswith("*") else re.escape(token) + r"(?!\w)"
+
+    parts = []
+    for i, token in enumerate(template.split()):
+        if token == "…":
+            parts.append(rf"(?:\S+[\s,]+){{0,{_PREAMBLE_WORDS if i == 0 else _GAP_WORDS}}}?")
+        else:
+            parts.append(word(token) + r"[\s,]*")
+    return re.compile("^" + "".join(parts))

@@ -10,7 +10,7 @@ retrieval and the extractive answerer.
 import re
 
 from ingest.documents.metadata import DocumentMetadata
-from ingest.findings.model import ASSESSED, NO_ASSESSMENTS, Finding, FindingSource, Kind, Verdict
+from ingest.findings.model import ASSESSED, NO_ASSESSMENTS, NOTE_NO_VERDICT, UNREAD, Finding, FindingSource, Kind, Status, Verdict
 from ingest.index.catalog import ChunkRecord
 from ingest.index.findings_store import FindingsStore
 from ingest.index.lexical import SwedishAnalyzer
@@ -27,6 +27,7 @@ from service.answering.wording import (
     numbered_section,
     place,
     section_label,
+    stated_verdict,
     verdict_words,
 )
 from service.query.findings_questions import Comparison, FindingsQuestion
@@ -136,10 +137,11 @@ class FindingsAnswerer:
             if finding.document_id in found:
                 found[finding.document_id].append(finding)
         if asked.kind == "kontrollmal":
-            return self._kontrollmal(asked, request, documents, found, statuses)
+            states = {d: _state(statuses[d], found[d], asked.assessed) for d in documents}
+            return self._kontrollmal(asked, request, documents, found, states)
         if asked.implicit and not any(found.values()):
             return None
-        return self._listing(asked.kind, documents, found)
+        return self._listing(asked.kind, documents, found, answers=asked.assessed)
 
     def evidence_chunks(self, asked: FindingsQuestion | None, filters: Filters) -> list[str]:
         """The chunks that state what a findings question asks about, for retrieval to rank as a third list.
@@ -176,12 +178,12 @@ class FindingsAnswerer:
     # -- kontrollmål
 
     def _kontrollmal(
-        self, asked: FindingsQuestion, request: AnswerRequest, documents: list[str], found: dict[str, list[Finding]], statuses: dict[str, str]
+        self, asked: FindingsQuestion, request: AnswerRequest, documents: list[str], found: dict[str, list[Finding]], states: dict[str, Status]
     ) -> Answer | None:
         if asked.comparison is not None:
-            assessed = [d for d in documents if statuses[d] == ASSESSED and found[d]]
+            assessed = [d for d in documents if states[d] == ASSESSED]
             if len(assessed) >= 2:
-                return self._comparison(asked.comparison, documents, assessed, found)
+                return self._comparison(asked.comparison, documents, assessed, found, states)
         if asked.single or asked.implicit:
             goals = [f for d in documents for f in found[d]]
             topic = self.matcher.topic(request.question)
@@ -193,19 +195,22 @@ class FindingsAnswerer:
             else:
                 matched = []
             if matched:
-                return self._about(matched)
+                # A verdict the extractor could not find is no answer: retrieval quotes the passage instead.
+                return None if any(g.note == NOTE_NO_VERDICT for g in matched) else self._about(matched, goals)
             wants_one = bool(topic or asked.sections) or asked.verdict is None and asked.implicit
-            none_assessed = all(statuses[d] == NO_ASSESSMENTS for d in documents)
+            none_assessed = all(states[d] == NO_ASSESSMENTS for d in documents)
             if wants_one and (asked.implicit or not none_assessed):
                 return None  # a kontrollmål the findings do not hold; retrieval may still find the passage
         cite = _Citations(self.chunks)
         if len(documents) == 1:
             document_id = documents[0]
-            if statuses[document_id] == NO_ASSESSMENTS:
+            if states[document_id] == NO_ASSESSMENTS:
                 return self._no_assessments(document_id, cite)
+            if states[document_id] == UNREAD:
+                return None  # verdicts in a form the findings do not hold; retrieval quotes them
             text = self._verdict_block(document_id, found[document_id], asked.verdict, cite, asked.assessed)
         else:
-            text = self._verdict_overview(documents, found, asked.verdict, statuses, cite, asked.assessed)
+            text = self._verdict_overview(documents, found, asked.verdict, states, cite, asked.assessed)
         return Answer(text, grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "kontrollmal", "verdict": asked.verdict})
 
     def _verdict_phrase(self, goal: Finding, cite: _Citations, every_source: bool = False) -> str:
@@ -224,15 +229,15 @@ class FindingsAnswerer:
             stated = goal.sources if every_source else [primary]
             places = "; även i ".join(place(goal, s) for s in stated)
             marks = "".join(cite.source(goal.document_id, s) for s in stated)
-            return f"{goal.verdict} ({places}) {marks}"
+            return f"{stated_verdict(goal.verdict, goal.verdict_text)} ({places}) {marks}"
         others = [s for s in goal.sources[1:] if s.verdict != primary.verdict]
-        parts = [f"bedöms som {goal.verdict} i {section_label(primary.section)}"]
-        parts += [f"som {other.verdict or NOT_ASSESSED} i {place(goal, other)}" for other in others]
+        parts = [f"bedöms som {stated_verdict(goal.verdict, goal.verdict_text)} i {section_label(primary.section)}"]
+        parts += [f"som {stated_verdict(other.verdict, other.verdict_text) if other.verdict else NOT_ASSESSED} i {place(goal, other)}" for other in others]
         marks = "".join(cite.source(goal.document_id, s) for s in [primary, *others])
         return " men ".join(parts) + f" {marks}"
 
-    def _goal_line(self, goal: Finding, cite: _Citations, lead: str = "") -> str:
-        number = f"{goal.section} " if numbered_section(goal.section) else ""
+    def _goal_line(self, goal: Finding, cite: _Citations, goals: list[Finding], lead: str = "") -> str:
+        number = f"{goal.section} " if _own_number(goal, goals) else ""
         return f"- {lead}{number}{goal.text} – {self._verdict_phrase(goal, cite)}"
 
     def _tally(self, goals: list[Finding]) -> str:
@@ -251,33 +256,32 @@ class FindingsAnswerer:
         listed = [g.listed for g in goals if g.listed]
         if verdict is None and not verdicts and len(listed) == len(goals):
             header = f"{label} – {count_of(len(goals), 'kontrollmal')}, uppräknade i {section_label(listed[0].section)} {cite.together(document_id, listed)}:"
-            return "\n".join([header] + [f"- {f'{g.section} ' if numbered_section(g.section) else ''}{g.text}" for g in goals])
+            return "\n".join([header] + [f"- {f'{g.section} ' if _own_number(g, goals) else ''}{g.text}" for g in goals])
         if verdict is None:
             header = f"{label} – {count_of(len(goals), 'kontrollmal')}: {self._tally(goals)}"
             if listed:
                 header += f"; uppräknade i {section_label(listed[0].section)} {cite.together(document_id, listed)}"
-            return "\n".join([header] + [self._goal_line(g, cite) for g in goals])
+            return "\n".join([header] + [self._goal_line(g, cite, goals) for g in goals])
         items = [g for g in goals if g.verdict == verdict]
         # A kontrollmål given this verdict in one place and another verdict elsewhere in the report.
         elsewhere = [g for g in goals if g.verdict != verdict and any(s.verdict == verdict for s in g.sources)]
         if items:
             lines = [f"{label} – {len(items)} kontrollmål bedömdes som {verdict_words(verdict, len(items))}:"]
-            lines += [self._goal_line(g, cite) for g in items]
+            lines += [self._goal_line(g, cite, goals) for g in items]
         else:
             # The verdicts the report does give show that the answer "none" rests on a complete reading.
             lines = [f"Inga kontrollmål bedömdes som {verdict_words(verdict, 2)} i {label}. Rapportens bedömningar:"]
-            lines += [self._goal_line(g, cite) for g in goals if g not in elsewhere]
+            lines += [self._goal_line(g, cite, goals) for g in goals if g not in elsewhere]
         if elsewhere:
             lines.append(f"Därtill bedöms {count_of(len(elsewhere), 'kontrollmal')} olika i olika delar av rapporten:")
-            lines += [self._goal_line(g, cite) for g in elsewhere]
+            lines += [self._goal_line(g, cite, goals) for g in elsewhere]
         return "\n".join(lines)
 
     def _verdict_overview(
-        self, documents: list[str], found: dict[str, list[Finding]], verdict: Verdict | None, statuses: dict[str, str],
+        self, documents: list[str], found: dict[str, list[Finding]], verdict: Verdict | None, states: dict[str, Status],
         cite: _Citations, verdicts: bool = True,
     ) -> str:
-        assessed = [d for d in documents if statuses[d] == ASSESSED and found[d]]
-        unassessed = [self._label(d) for d in documents if d not in assessed]
+        assessed = [d for d in documents if states[d] == ASSESSED]
         blocks = []
         if verdict is not None:
             hits = [d for d in assessed if any(g.verdict == verdict for g in found[d])]
@@ -293,12 +297,21 @@ class FindingsAnswerer:
                     blocks.append(self._verdict_block(document_id, found[document_id], verdict, cite))
         else:
             blocks += [self._verdict_block(d, found[d], None, cite, verdicts) for d in assessed]
-        if unassessed:
-            reports = "rapporten" if len(unassessed) == 1 else "rapporterna"
-            blocks.append(f"{reports.capitalize()} från {joined_names(unassessed)} bedömer inga kontrollmål.")
+        blocks += self._not_assessed_lines(documents, states)
         return "\n\n".join(blocks)
 
-    def _comparison(self, comparison: Comparison, documents: list[str], assessed: list[str], found: dict[str, list[Finding]]) -> Answer:
+    def _not_assessed_lines(self, documents: list[str], states: dict[str, Status]) -> list[str]:
+        """What the reports without readable kontrollmål do: assess none, or assess in a form the findings do not hold."""
+        lines = []
+        for state, says in ((NO_ASSESSMENTS, "bedömer inga kontrollmål"), (UNREAD, "har bedömningar som inte kunde läsas ut som kontrollmål; se rapporten")):
+            labels = [self._label(d) for d in documents if states[d] == state]
+            if labels:
+                lines.append(f"{'Rapporten' if len(labels) == 1 else 'Rapporterna'} från {joined_names(labels)} {says}.")
+        return lines
+
+    def _comparison(
+        self, comparison: Comparison, documents: list[str], assessed: list[str], found: dict[str, list[Finding]], states: dict[str, Status]
+    ) -> Answer:
         """The report that had the most (fewest) kontrollmål, or the harshest (mildest) verdicts, against the others:
         cited where each report lists its kontrollmål or states the verdicts that decide the comparison."""
         cite = _Citations(self.chunks)
@@ -336,9 +349,7 @@ class FindingsAnswerer:
                 if listed:
                     line += f"; uppräknade i {section_label(listed[0].section)} {cite.together(document_id, listed)}"
             lines.append(line)
-        unassessed = [self._label(d) for d in documents if d not in assessed]
-        if unassessed:
-            lines.append(f"{'Rapporten' if len(unassessed) == 1 else 'Rapporterna'} från {joined_names(unassessed)} bedömer inga kontrollmål.")
+        lines += self._not_assessed_lines(documents, states)
         return Answer(
             "\n".join(lines), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name,
             evidence={"kind": "kontrollmal", "comparison": comparison},
@@ -369,11 +380,11 @@ class FindingsAnswerer:
             evidence={"kind": "kontrollmal", "status": NO_ASSESSMENTS},
         )
 
-    def _about(self, goals: list[Finding]) -> Answer:
+    def _about(self, goals: list[Finding], every: list[Finding]) -> Answer:
         cite = _Citations(self.chunks)
         if len(goals) == 1:
             goal = goals[0]
-            number = f" {goal.section}" if numbered_section(goal.section) else ""
+            number = f" {goal.section}" if _own_number(goal, every) else ""
             lines = [f"{self._label(goal.document_id)}, kontrollmål{number} ”{goal.text}” – {self._verdict_phrase(goal, cite, every_source=True)}"]
             if goal.inconsistent:
                 lines.append("Rapporten är inte samstämmig i sin bedömning av kontrollmålet.")
@@ -384,16 +395,23 @@ class FindingsAnswerer:
                     lines.append("Motivering: " + " ".join(cited))
         else:
             lines = ["Frågan passar flera kontrollmål:"]
-            lines += [self._goal_line(g, cite, lead=f"{self._label(g.document_id)}, ") for g in goals]
+            lines += [self._goal_line(g, cite, every, lead=f"{self._label(g.document_id)}, ") for g in goals]
         return Answer("\n".join(lines), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "kontrollmal", "matched": len(goals)})
 
     # -- recommendations, revisionsfrågor, revisionell bedömning
 
-    def _item_line(self, finding: Finding, cite: _Citations) -> str:
-        marks = cite.source(finding.document_id, finding.sources[0]) if finding.sources else ""
-        return f"- {finding.text} ({section_label(finding.section)}) {marks}".rstrip()
+    def _item_line(self, finding: Finding, cite: _Citations, answers: bool = False) -> str:
+        """One finding, cited where it stands; a revisionsfråga cited where it is posed, and with `answers` also
+        with the answer the report gives it, cited there."""
+        answer = next((s for s in finding.sources if s.level), None) if finding.kind == "revisionsfraga" else None
+        posed = [s for s in finding.sources if s.level is None or finding.kind != "revisionsfraga"] or finding.sources
+        marks = cite.source(finding.document_id, posed[0]) if posed else ""
+        line = f"- {finding.text} ({section_label(finding.section)}) {marks}".rstrip()
+        if answers and answer is not None:
+            line += f"; svar: {stated_verdict(answer.verdict, answer.verdict_text)} ({section_label(answer.section)}) {cite.source(finding.document_id, answer)}"
+        return line
 
-    def _listing(self, kind: Kind, documents: list[str], found: dict[str, list[Finding]]) -> Answer:
+    def _listing(self, kind: Kind, documents: list[str], found: dict[str, list[Finding]], answers: bool = False) -> Answer:
         singular, plural = NOUNS[kind]
         with_items = [d for d in documents if found[d]]
         if not with_items:
@@ -405,7 +423,7 @@ class FindingsAnswerer:
         for document_id in with_items:
             items = found[document_id]
             header = f"{self._label(document_id)} – {count_of(len(items), kind) if kind != 'revisionell_bedomning' else singular}:"
-            lines = [header, *(self._item_line(f, cite) for f in items)]
+            lines = [header, *(self._item_line(f, cite, answers) for f in items)]
             if kind == "revisionell_bedomning":
                 # A section "Slutsats och rekommendationer" concludes with what it recommends.
                 sections = {f.section for f in items}
@@ -418,3 +436,18 @@ class FindingsAnswerer:
         if without:
             blocks.append(f"{'Rapporten' if len(without) == 1 else 'Rapporterna'} från {joined_names(without)} redovisar ingen {singular}.")
         return Answer("\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": kind})
+
+
+def _state(status: Status, goals: list[Finding], assessed: bool) -> Status:
+    """A report's status for one question: one that assesses kontrollmål but whose verdict for one of them was not
+    found is unread for a question about verdicts (an answer from the rest would pass off a guess)."""
+    if status == ASSESSED and assessed and any(g.note == NOTE_NO_VERDICT for g in goals):
+        return UNREAD
+    return status
+
+
+def _own_number(goal: Finding, goals: list[Finding]) -> bool:
+    """Whether a kontrollmål's section number is its own: not the number of a summary table that grades several."""
+    return numbered_section(goal.section) and not any(
+        g is not goal and g.document_id == goal.document_id and g.section == goal.section for g in goals
+    )

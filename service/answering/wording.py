@@ -19,6 +19,13 @@ def verdict_words(verdict: str, n: int) -> str:
     return PLURAL_VERDICT.get(verdict, verdict) if n != 1 else verdict
 
 
+def stated_verdict(verdict: str | None, words: str | None) -> str:
+    """The verdict, with the report's own words where they say more: "delvis uppfyllt, i rapportens ord ”till viss del”"."""
+    if not words or " ".join(re.findall(r"\w+", words.lower())) == verdict:
+        return verdict or NOT_ASSESSED
+    return f"{verdict}, i rapportens ord ”{words}”" if verdict else f"”{words}”"
+
+
 def count_of(n: int, kind: Kind) -> str:
     singular, plural = NOUNS[kind]
     return f"{n} {singular if n == 1 else plural}"

@@ -7,6 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.query.retrieval import Filters
 
 VerdictOut = Literal["uppfyllt", "delvis uppfyllt", "ej uppfyllt"]
+# The grade on the reports' ordinal scale; `verdict` is its three-step form ("uppfyllt" for fully and mainly).
+LevelOut = Literal["fully", "mainly", "partly", "not"]
 
 
 class FiltersIn(BaseModel):
@@ -107,6 +109,9 @@ class FindingSourceOut(BaseModel):
     char_end: int
     quote: str
     verdict: VerdictOut | None
+    level: LevelOut | None = None
+    # The report's own words for the verdict at this place ("i allt väsentligt uppfyllt", "Delvis", "Gul").
+    verdict_text: str | None = None
 
 
 class FindingOut(BaseModel):
@@ -117,6 +122,9 @@ class FindingOut(BaseModel):
     text: str
     section: str
     verdict: VerdictOut | None
+    level: LevelOut | None = None
+    # The report's own words for the verdict ("till viss del"); a revisionsfråga's answer, the overall assessment's grade.
+    verdict_text: str | None = None
     motivation: str | None
     inconsistent: bool
     # Why a kontrollmål has no verdict ("Ej bedömt" in the report, or none found).
@@ -134,7 +142,8 @@ class FindingsReportSummary(BaseModel):
     document_id: str
     municipality: str | None
     year: int | None
-    status: Literal["assessed", "no_assessments"]
+    # "unread": the report states verdicts in a form the extractor could not read into kontrollmål.
+    status: Literal["assessed", "no_assessments", "unread"]
     # Kontrollmål per verdict, "ej bedömt" for those without one.
     verdicts: dict[str, int]
     inconsistent: int

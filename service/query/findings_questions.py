@@ -43,7 +43,9 @@ _COMPARISON_CUES: tuple[tuple[Comparison, re.Pattern], ...] = (
     ("fewest", re.compile(r"\bfärst\b|\bminst antal|\bfewest\b")),
 )
 _ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
-_ASSESSED = re.compile(r"\bbedöm(?:de|des|t|ts|er|as|ning\w*)\b|\bassess\w*|\bjudged\b|\brated\b")
+_ASSESSED = re.compile(
+    r"\bbedöm(?:de|des|t|ts|er|as|ning\w*)\b|\bbesvara(?:de?s?)\b|\bsvar(?:et|en)?\b|\bassess\w*|\bjudged\b|\brated\b|\banswer(?:ed|s)?\b"
+)
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
 
 
@@ -61,7 +63,8 @@ class FindingsQuestion:
     # Which report had the most kontrollmål, or the harshest verdicts ("Vilken kommun fick den mest kritiska
     # bedömningen, Alvesta eller Hultsfred?").
     comparison: Comparison | None = None
-    # Asks how they were assessed; "Vilka kontrollmål hade granskningen?" asks only which they were.
+    # Asks how they were assessed or answered; "Vilka kontrollmål hade granskningen?" and "Vilken revisionsfråga
+    # skulle granskningen besvara?" ask only which they were.
     assessed: bool = True
 
 
@@ -76,7 +79,7 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
     if kind != "kontrollmal":
         # "Vilken slutsats drog granskarna?" is the overall assessment where a report states one; otherwise the
         # report may still conclude in other words, which retrieval can find.
-        return FindingsQuestion(kind, implicit=kind == "revisionell_bedomning" and not _NAMED_OVERALL.search(q))
+        return FindingsQuestion(kind, implicit=kind == "revisionell_bedomning" and not _NAMED_OVERALL.search(q), assessed=assessed)
     comparison = next((c for c, cue in _COMPARISON_CUES if cue.search(q)), None) if mentions else None
     if comparison is not None:
         return FindingsQuestion("kontrollmal", comparison=comparison)

@@ -15,7 +15,7 @@ from ingest.config import PROJECT_ROOT, Settings
 from ingest.documents.loading import load_document
 from ingest.documents.metadata import DocumentMetadata, read_manifest
 from ingest.findings.extraction import FindingsExtractor
-from ingest.findings.model import Finding, assessment_status
+from ingest.findings.model import Extraction, Finding
 from ingest.findings.verdicts import read_verdict
 from ingest.index.catalog import Catalog
 from ingest.index.findings_store import FindingsStore
@@ -39,9 +39,12 @@ def _path(document_id: str) -> Path:
     return next(p for p in REPORTS if p.stem == document_id)
 
 
+def extraction(document_id: str) -> Extraction:
+    return FindingsExtractor().run(document_id, ReportParser().run(load_document(_path(document_id)).text))
+
+
 def extract(document_id: str) -> tuple[str, list[Finding]]:
-    text = load_document(_path(document_id)).text
-    return text, FindingsExtractor().run(document_id, ReportParser().run(text))
+    return load_document(_path(document_id)).text, extraction(document_id).findings
 
 
 def of_kind(findings: list[Finding], kind: str) -> list[Finding]:
@@ -74,7 +77,7 @@ def test_alvesta_nine_kontrollmal_with_the_verdicts_of_their_bedomning_sections(
     assert kontrollmal[7].text == "På vilket sätt samordnas kommunens samlade insatser?"
     # Every kontrollmål is cited both in its Bedömning section and in the 3.2 summary (table or verdict line).
     assert all([s.section for s in f.sources][1:] == ["3.2"] and len(f.sources) == 2 for f in kontrollmal)
-    assert assessment_status(findings) == "assessed"
+    assert extraction(ALVESTA).status == "assessed"
 
 
 def test_alvesta_2_9_inconsistency_keeps_both_sources_and_the_bedomning_verdict():
@@ -126,7 +129,7 @@ def test_hultsfred_four_kontrollmal():
 def test_reports_without_assessed_kontrollmal(document_id):
     _, findings = extract(document_id)
     assert of_kind(findings, "kontrollmal") == []
-    assert assessment_status(findings) == "no_assessments"
+    assert extraction(document_id).status == "no_assessments"
 
 
 def test_revisionsfragor():
@@ -141,7 +144,12 @@ def test_revisionsfragor():
     [question] = of_kind(hultsfred, "revisionsfraga")
     assert question.section == "2.2"
     assert question.text.startswith("Säkerställer kommunstyrelsen och nämnderna att insatser för asyl och integration")
-    assert [s.section for s in question.sources] == ["Sammanfattning och revisionell bedömning", "2.2"]
+    # Posed in 2.2 and restated in the summary, whose assessment answers it in the question's own words.
+    assert [(s.section, s.level) for s in question.sources] == [
+        ("Sammanfattning och revisionell bedömning", None), ("2.2", None), ("Sammanfattning och revisionell bedömning", "mainly"),
+    ]
+    assert (question.verdict, question.level, question.verdict_text) == ("uppfyllt", "mainly", "i allt väsentligt")
+    assert question.sources[-1].quote.startswith("Vi bedömer att kommunstyrelsen och nämnderna i allt väsentligt")
 
     _, alvesta = extract(ALVESTA)
     [question] = of_kind(alvesta, "revisionsfraga")
@@ -279,7 +287,7 @@ def test_skelleftea_tab_table_with_a_verdict_column_and_an_inconsistency():
 def test_a_pre_study_that_only_proposes_kontrollmal_assesses_none():
     _, findings = extract(VAXJO)
     assert of_kind(findings, "kontrollmal") == []
-    assert assessment_status(findings) == "no_assessments"
+    assert extraction(VAXJO).status == "no_assessments"
     [question] = of_kind(findings, "revisionsfraga")
     assert question.text == "Har socialnämnden en ändamålsenlig planering för mottagandet av ensamkommande barn och unga?"
     [recommendation] = of_kind(findings, "rekommendation")
@@ -343,18 +351,18 @@ def test_store_round_trip(tmp_path):
     path = tmp_path / "catalog.sqlite3"
     _catalog_with(path, ALVESTA, HULTSFRED, KALMAR)
     store = FindingsStore(path)
-    extracted = {d: extract(d)[1] for d in (ALVESTA, HULTSFRED, KALMAR)}
-    for document_id, findings in extracted.items():
-        store.replace(document_id, findings)
-    store.replace(ALVESTA, extracted[ALVESTA])  # idempotent
+    extracted = {d: extraction(d) for d in (ALVESTA, HULTSFRED, KALMAR)}
+    for document_id, found in extracted.items():
+        store.replace(document_id, found.findings, found.status)
+    store.replace(ALVESTA, extracted[ALVESTA].findings, extracted[ALVESTA].status)  # idempotent
 
     alvesta = store.query(document_id=ALVESTA)
     assert [f.to_dict() for f in alvesta] == [
-        {**f.to_dict(), "municipality": "Alvesta", "year": 2018} for f in extracted[ALVESTA]
+        {**f.to_dict(), "municipality": "Alvesta", "year": 2018} for f in extracted[ALVESTA].findings
     ]
     assert set(alvesta[0].to_dict()) == {
-        "document_id", "municipality", "year", "kind", "text", "section", "verdict", "motivation", "inconsistent",
-        "note", "sources", "listed",
+        "document_id", "municipality", "year", "kind", "text", "section", "verdict", "level", "verdict_text", "motivation",
+        "inconsistent", "note", "sources", "listed",
     }
     json.dumps([f.to_dict() for f in alvesta], ensure_ascii=False)
     # Each kontrollmål keeps where the introduction lists it, apart from the sources that state its verdict.
@@ -385,7 +393,7 @@ def test_store_round_trip(tmp_path):
 
 def test_store_without_a_catalog_has_no_municipality(tmp_path):
     store = FindingsStore(tmp_path / "findings.sqlite3")
-    store.replace(HULTSFRED, extract(HULTSFRED)[1])
+    store.replace(HULTSFRED, extract(HULTSFRED)[1], "assessed")
     assert {f.municipality for f in store.query()} == {None}
     assert store.query(municipality="Hultsfred") == []
 
@@ -439,5 +447,5 @@ def test_store_adds_the_listed_column_to_an_older_file(tmp_path):
         db.execute("INSERT INTO findings VALUES ('old', 0, 'rekommendation', 't', '4', NULL, NULL, 0, NULL, '[]')")
     store = FindingsStore(path)
     assert [f.listed for f in store.query(document_id="old")] == [None]
-    store.replace(HULTSFRED, extract(HULTSFRED)[1])
+    store.replace(HULTSFRED, extract(HULTSFRED)[1], "assessed")
     assert all(f.listed is not None for f in store.query(document_id=HULTSFRED, kind="kontrollmal"))

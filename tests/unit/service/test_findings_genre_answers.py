@@ -1,0 +1,85 @@
+"""Findings answers over reports that grade in other words: the report's own verdict words in the answer, the
+answers to revisionsfrågor, and no "bedömer inga kontrollmål" for a report whose verdicts were not read (the
+question goes on to retrieval instead). The real app and pipeline with the fake embedder, on synthetic reports.
+"""
+
+import pytest
+from fastapi.testclient import TestClient
+from fixtures.fake_embedder import FakeEmbedder
+from fixtures.genre_reports import COLOUR_REPORT, READABLE_CELLS, TABLE_REPORT, UNREADABLE_CELLS
+from fixtures.homes import make_settings
+
+from ingest.pipeline import Ingestor
+from service.api.app import create_app
+
+MORA = "mora-2022-intern-kontroll"
+SALA = "sala-2021-lokalforsorjning"
+
+
+def _client(tmp_path_factory, name: str, reports: dict[str, str]):
+    corpus = tmp_path_factory.mktemp(f"{name}-corpus")
+    for document_id, text in reports.items():
+        (corpus / f"{document_id}.txt").write_text(text, encoding="utf-8")
+    settings = make_settings(tmp_path_factory.mktemp(f"{name}-home"), corpus_dir=corpus)
+    report = Ingestor(settings, FakeEmbedder()).run(corpus)
+    assert len(report.added) == len(reports), report.summary()
+    return TestClient(create_app(settings, FakeEmbedder()))
+
+
+@pytest.fixture(scope="module")
+def readable(tmp_path_factory):
+    with _client(tmp_path_factory, "readable", {MORA: TABLE_REPORT.format(**READABLE_CELLS), SALA: COLOUR_REPORT}) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def unreadable(tmp_path_factory):
+    with _client(tmp_path_factory, "unreadable", {MORA: TABLE_REPORT.format(**UNREADABLE_CELLS)}) as client:
+        yield client
+
+
+def ask(client: TestClient, question: str) -> dict:
+    response = client.post("/v1/ask", json={"question": question})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_verdicts_answered_in_the_reports_own_words(readable):
+    body = ask(readable, "Hur bedömdes kontrollmålen i Mora?")
+    assert body["answerer"] == "findings"
+    assert "uppfyllt, i rapportens ord ”Ja”" in body["answer"]
+    assert "delvis uppfyllt, i rapportens ord ”Delvis”" in body["answer"] and "ej uppfyllt, i rapportens ord ”Nej”" in body["answer"]
+    assert "bedömer inga kontrollmål" not in body["answer"]
+    body = ask(readable, "Vilka kontrollmål bedömdes ej uppfyllda i Mora?")
+    assert body["answerer"] == "findings" and "Följs planerna upp" in body["answer"] and "reglemente" not in body["answer"]
+
+
+def test_revisionsfragor_with_their_answers(readable):
+    body = ask(readable, "Hur besvarades revisionsfrågorna i Sala?")
+    assert body["answerer"] == "findings"
+    assert "svar: delvis uppfyllt, i rapportens ord ”Gul”" in body["answer"]
+    # Asked which they were, the list alone.
+    body = ask(readable, "Vilka revisionsfrågor hade granskningen i Sala?")
+    assert body["answerer"] == "findings" and "svar:" not in body["answer"]
+
+
+def test_a_report_that_grades_only_its_revisionsfragor_is_not_said_to_assess_nothing(readable):
+    body = ask(readable, "Vilka kontrollmål bedömdes i Sala?")
+    assert body["answerer"] != "findings" and "bedömer inga kontrollmål" not in body["answer"]
+
+
+def test_findings_data_carry_level_and_the_reports_words(readable):
+    findings = readable.get("/v1/findings", params={"municipality": "Sala", "kind": "revisionsfraga"}).json()["findings"]
+    assert [(f["verdict"], f["level"], f["verdict_text"]) for f in findings] == [
+        ("uppfyllt", "fully", "Grön"), ("delvis uppfyllt", "partly", "Gul"), ("ej uppfyllt", "not", "Röd"),
+    ]
+    assert findings[1]["sources"][-1]["level"] == "partly" and findings[1]["sources"][-1]["verdict_text"] == "Gul"
+    reports = {r["document_id"]: r for r in readable.get("/v1/findings/summary").json()["reports"]}
+    assert reports[MORA]["status"] == "assessed" and reports[SALA]["status"] == "unread"
+
+
+def test_an_unreadable_verdict_table_is_never_answered_with_no_assessments(unreadable):
+    for question in ("Vilka kontrollmål bedömdes i Mora?", "Hur bedömdes kontrollmålen i Mora?", "Vilka kontrollmål bedömdes ej uppfyllda i Mora?"):
+        body = ask(unreadable, question)
+        assert body["answerer"] != "findings", question
+        assert "bedömer inga kontrollmål" not in body["answer"], question
