@@ -141,7 +141,32 @@ class FindingsAnswerer:
             return self._kontrollmal(asked, request, documents, found, states)
         if asked.implicit and not any(found.values()):
             return None
+        if asked.summary:
+            return self._summary(documents, found)
         return self._listing(asked.kind, documents, found, answers=asked.assessed)
+
+    def _summary(self, documents: list[str], found: dict[str, list[Finding]]) -> Answer | None:
+        """A report in brief: its overall assessment and its recommendations, each cited. A report that states
+        neither is left to retrieval (its text may still say what it concluded)."""
+        recommendations = {d: self.store.query(document_id=d, kind="rekommendation") for d in documents}
+        with_gist = [d for d in documents if found[d] or recommendations[d]]
+        if not with_gist:
+            return None
+        cite = _Citations(self.chunks)
+        blocks = []
+        for document_id in with_gist:
+            lines = [f"{self._label(document_id)} i sammanfattning:"]
+            if found[document_id]:
+                lines.append(f"{NOUNS['revisionell_bedomning'][0].capitalize()}:")
+                lines += [self._item_line(f, cite) for f in found[document_id]]
+            if recommendations[document_id]:
+                lines.append(f"{NOUNS['rekommendation'][1 if len(recommendations[document_id]) > 1 else 0].capitalize()}:")
+                lines += [self._item_line(f, cite) for f in recommendations[document_id]]
+            blocks.append("\n".join(lines))
+        without = [self._label(d) for d in documents if d not in with_gist]
+        if without:
+            blocks.append(f"{'Rapporten' if len(without) == 1 else 'Rapporterna'} från {joined_names(without)} redovisar varken samlad bedömning eller rekommendationer.")
+        return Answer("\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "summary"})
 
     def evidence_chunks(self, asked: FindingsQuestion | None, filters: Filters) -> list[str]:
         """The chunks that state what a findings question asks about, for retrieval to rank as a third list.

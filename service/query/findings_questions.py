@@ -47,6 +47,12 @@ _ASSESSED = re.compile(
     r"\bbedöm(?:de|des|t|ts|er|as|ning\w*)\b|\bbesvara(?:de?s?)\b|\bsvar(?:et|en)?\b|\bassess\w*|\bjudged\b|\brated\b|\banswer(?:ed|s)?\b"
 )
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
+# Asks for the gist of a report: its overall assessment and what it recommends.
+_SUMMARY = re.compile(
+    r"\bsammanfatta\w*|\bsammanfattning(?:en)? av\b|\bvad kom (?:granskningen|revisorerna|rapporten|utredningen|revisionen) fram till\b"
+    r"|\bvad visade (?:granskningen|rapporten|revisionen)\b|\bhuvudsakliga (?:slutsatser|resultat)|\bvad (?:är|var) (?:det )?viktigaste\b"
+    r"|\bsummar(?:ize|ise|y of)\b|\bwhat did the (?:audit|report|review) (?:find|conclude|show)\b|\bmain (?:findings|conclusions)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,8 @@ class FindingsQuestion:
     # Asks how they were assessed or answered; "Vilka kontrollmål hade granskningen?" and "Vilken revisionsfråga
     # skulle granskningen besvara?" ask only which they were.
     assessed: bool = True
+    # "Sammanfatta rapporten", "Vad kom granskningen fram till?": the overall assessment with the recommendations.
+    summary: bool = False
 
 
 def read_findings_question(question: str) -> FindingsQuestion | None:
@@ -73,6 +81,8 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
     q = " ".join(question.casefold().split())
     mentions = [(m.start(), kind) for kind, cue in _KIND_CUES if (m := cue.search(q))]
     assessed = bool(_ASSESSED.search(q))
+    if not mentions and _SUMMARY.search(q):
+        return FindingsQuestion("revisionell_bedomning", summary=True)
     if not mentions and not assessed:
         return None
     kind = min(mentions)[1] if mentions else "kontrollmal"

@@ -127,3 +127,27 @@ def test_tunables_come_from_the_settings(settings):
     with TestClient(create_app(settings.model_copy(update={"max_question_chars": 40}), FakeEmbedder())) as strict:
         response = strict.post("/v1/ask", json={"question": "Vilka rekommendationer gavs i Alvesta kommun år 2018?"})
     assert response.status_code == 422 and "högst 40 tecken" in response.json()["detail"]
+
+
+def test_a_summary_gives_the_overall_assessment_and_the_recommendations(client):
+    body = client.post("/v1/ask", json={"question": "Sammanfatta granskningen i Hultsfred"}).json()
+    assert body["answerer"] == "findings" and body["grounded"], body["answer"]
+    assert "Rekommendationer:" in body["answer"] and "Hultsfred" in body["answer"]
+    assert {c["document_id"] for c in body["citations"]} == {"hultsfred-2019-asyl-integration"}
+
+
+@pytest.mark.parametrize("question", ["Skriv ett mejl till min chef om Alvesta", "Vem är Sveriges migrationsminister?"])
+def test_out_of_scope_questions_get_a_friendly_refusal(client, question):
+    body = client.post("/v1/ask", json={"question": question}).json()
+    assert not body["grounded"] and not body["citations"] and "Fråga gärna om" in body["answer"]
+
+
+def test_english_questions_are_answered_in_an_english_frame(client):
+    body = client.post("/v1/ask", json={"question": "Which recommendations were given in Alvesta?"}).json()
+    assert body["grounded"] and body["answer"].startswith("According to the reports (quoted in Swedish):")
+
+
+def test_hurried_typing_is_read_and_shown(client):
+    body = client.post("/v1/ask", json={"question": "vilka rek gavs alvesta"}).json()
+    assert body["resolved_question"] == "vilka rekommendationer gavs Alvesta"
+    assert body["answerer"] == "findings" and {c["document_id"] for c in body["citations"]} == {"alvesta-2018-introduktion-nyanlanda"}
