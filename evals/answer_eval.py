@@ -158,3 +158,17 @@ def score_answers(items: Sequence[EvalItem], records: Sequence[AnswerRecord]) ->
         "by_kind": {kind: aggregate(group, with_forbidden) for kind, group in sorted(by_kind.items())},
     }
     return summary, scores
+
+
+PART_KEYS = ("key_fact_accuracy", "forbidden_rate", "citation_precision", "citation_recall", "refusal_precision", "refusal_recall")
+
+
+def part_summaries(items: Sequence[EvalItem], scores: Sequence[ItemScore], part_of: dict[str, str]) -> dict:
+    """Answer metrics of the tune and held-out parts, and the gap tune - held-out (a positive gap = tuned to)."""
+    with_forbidden = {item.id for item in items if item.must_not_contain}
+    out: dict = {part: aggregate([s for s in scores if part_of[s.item_id] == part], with_forbidden) for part in ("tune", "heldout")}
+    out["gap"] = {
+        key: None if out["tune"][key] is None or out["heldout"][key] is None else out["tune"][key] - out["heldout"][key]
+        for key in PART_KEYS
+    }
+    return out

@@ -17,6 +17,17 @@ ANSWER_ROWS = (
     ("refused_rate", "refused (share of all items)"),
     ("citations_per_answer", "citations per answer"),
 )
+PART_ROWS = (
+    ("key_fact_accuracy", "key-fact accuracy"),
+    ("forbidden_rate", "forbidden-fact rate (lower is better)"),
+    ("citation_precision", "citation precision"),
+    ("citation_recall", "citation recall"),
+    ("refusal_precision", "refusal precision"),
+    ("refusal_recall", "refusal recall"),
+)
+PART_COLUMNS = (("tune", "tune"), ("heldout", "held-out"), ("gap", "gap tune − held-out"))
+SET_LABELS = {"dev": "dev", "real": "real"}
+PART_COLORS = {("dev", "tune"): "#1f6feb", ("dev", "heldout"): "#79c0ff", ("real", "tune"): "#bf3989", ("real", "heldout"): "#f778ba"}
 COLORS = {"ours": "#1f6feb", "baseline": "#d29922", "lexical": "#8250df", "dense": "#1a7f37", "hybrid": "#bf3989", "hybrid+filters": "#1f6feb"}
 MAX_FAILURES_MD = 60
 
@@ -64,7 +75,82 @@ def worst_kinds(report: dict, count: int = 4) -> list[tuple[str, float | None, i
     return [(r["kind"], r["facts_ours"], r["n"]) for r in rows[:count]]
 
 
+def _gap(value) -> str:
+    return "n/a" if value is None else f"{value:+.3f}"
+
+
+def _part_cell(splits: dict, set_name: str, part: str, key: str) -> str:
+    value = splits[set_name][part].get(key)
+    return _gap(value) if part == "gap" else fmt(value)
+
+
+def _part_header(report: dict) -> list[str]:
+    splits = report.get("splits") or {}
+    header = ["metric"]
+    for set_name in splits:
+        n = splits[set_name].get("n", {})
+        for part, label in PART_COLUMNS:
+            header.append(f"{SET_LABELS.get(set_name, set_name)} {label}" + (f" (n={n[part]})" if part in n else ""))
+    return header
+
+
+def _part_rows(report: dict) -> list[list[str]]:
+    splits = report.get("splits") or {}
+    return [[label] + [_part_cell(splits, s, part, key) for s in splits for part, _ in PART_COLUMNS] for key, label in PART_ROWS]
+
+
+SPLITS_NOTE = (
+    "Parts fixed once in evals/splits.toml: real reports split by report (11 tune / 6 held-out), dev items by a "
+    "stratified rule (about 100 / 40). Nothing is tuned on a held-out part: only tune items' failures are read while "
+    "changing the product. A positive gap (negative for the forbidden-fact rate) means the product does better on "
+    "what it was tuned on."
+)
+
+
+def _real_kind_rows(real: dict) -> list[list[str]]:
+    by_kind = real["answers"]["by_kind"]
+    r5 = real["retrieval"]["hybrid+filters"]["by_kind"]
+    return [
+        [kind, str(s["n"]), fmt(s["key_fact_accuracy"]), fmt(s["citation_precision"]), fmt(s["citation_recall"]),
+         fmt(r5.get(kind, {}).get("recall@5")), fmt(s["refused_rate"])]
+        for kind, s in sorted(by_kind.items(), key=lambda kv: (kv[1]["key_fact_accuracy"] is None, kv[1]["key_fact_accuracy"] or 0.0))
+    ]
+
+
+def _real_answer_rows(report: dict) -> list[list[str]]:
+    real, parts = report["real"], report["splits"]["real"]
+    return [[label, fmt(real["answers"].get(k)), fmt(parts["tune"].get(k)), fmt(parts["heldout"].get(k))] for k, label in ANSWER_ROWS]
+
+
+def _real_retrieval_rows(real: dict) -> list[list[str]]:
+    rows = [[f"ours: {mode}"] + [fmt(s.get(c)) for c in RETRIEVAL_COLUMNS] for mode, s in real["retrieval"].items()]
+    rows += [[f"hybrid+filters, {label}"] + [fmt(real["retrieval_parts"][part].get(c)) for c in RETRIEVAL_COLUMNS]
+             for part, label in (("tune", "tune"), ("heldout", "held-out"))]
+    return rows
+
+
 # ---------------------------------------------------------------------------------------------- markdown
+
+
+def _md_failure(item: dict) -> list[str]:
+    out = []
+    turns = " → ".join(item["turns"])
+    part = f", {item['part']}" if item.get("part") else ""
+    out.append(f"### `{item['id']}` ({item['kind']}{part}): {', '.join(item['problems'])}")
+    out.append("")
+    out.append(f"- **Q:** {turns}")
+    if item.get("resolved_question") and item["resolved_question"] != item["turns"][-1]:
+        out.append(f"- **resolved as:** {item['resolved_question']}")
+    out.append(f"- **A** ({'grounded' if item['grounded'] else 'refused'}, {item['answerer']}): {_clip(item['answer'])}")
+    if item["missing"]:
+        out.append("- **missing:** " + "; ".join(" | ".join(f"`{p}`" for p in alts) for alts in item["missing"]))
+    if item["forbidden"]:
+        out.append("- **forbidden found:** " + ", ".join(f"`{p}`" for p in item["forbidden"]))
+    if item["answerable"]:
+        ranks = ", ".join(f"{m} {r if r else '>10'}" for m, r in item["gold_rank"].items())
+        out.append(f"- **gold rank:** {ranks}; filters {item['filters'] or 'none'}; citations covering gold {item['citations_covering_gold']}")
+    out.append("")
+    return out
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
@@ -137,6 +223,29 @@ def render_markdown(report: dict) -> str:
         out += [_md_table(["kind", "n", "key facts ours / base", "cit. precision", "cit. recall", "recall@5 (hybrid+filters) / base", "refused"], rows), ""]
         out += ["## Latency (this run)", ""]
         out += [_md_table(["endpoint", "n", "p50", "p95", "max"], [[k, str(v["n"]), _ms(v["p50_ms"]), _ms(v["p95_ms"]), _ms(v["max_ms"])] for k, v in report["latency"].items()]), ""]
+    if report.get("splits"):
+        out += ["## Tuning vs held-out (answers via /v1/ask)", "", SPLITS_NOTE, "", _md_table(_part_header(report), _part_rows(report)), ""]
+    if "real" in report:
+        real = report["real"]
+        info = real["set"]
+        out += [
+            f"## Real reports by other firms ({info['items']} items, {info['answerable']} answerable, over "
+            f"{len(info['reports']['tune']) + len(info['reports']['heldout'])} reports read in place)", "",
+            f"Folder `{info['folder']}`, read in place into a throwaway home. {info['ingest']} ({info['chunks']} chunks in the index.) "
+            f"Tune reports: {', '.join(info['reports']['tune'])}. Held-out reports: {', '.join(info['reports']['heldout'])}.",
+            "",
+            _md_table(["metric", "all", "tune", "held-out"], _real_answer_rows(report)), "",
+            "### Retrieval (real set)", "",
+            _md_table(["system / mode", *RETRIEVAL_COLUMNS], _real_retrieval_rows(real)), "",
+            "### Per kind (real set)", "",
+            _md_table(["kind", "n", "key facts", "cit. precision", "cit. recall", "recall@5 (hybrid+filters)", "refused"], _real_kind_rows(real)), "",
+        ]
+        failures = [i for i in real["items"] if i["failed"]]
+        out += [f"### Failing real items ({len(failures)} of {len(real['items'])})", ""]
+        for item in failures[:MAX_FAILURES_MD]:
+            out += _md_failure(item)
+        if len(failures) > MAX_FAILURES_MD:
+            out += [f"… {len(failures) - MAX_FAILURES_MD} more in report.json / report.html.", ""]
     if "swefaq" in report:
         sw = report["swefaq"]
         out += [f"## SweFAQ ({sw['n_questions']} questions, {sw['n_documents']} answers ranked corpus-wide)", ""]
@@ -144,23 +253,9 @@ def render_markdown(report: dict) -> str:
         out += [_md_table(["mode", "recall@1", "recall@5", "recall@10", "MRR@10", "MRR@10 vs plain BM25"], rows), ""]
     failures = _failures(report)
     if "items" in report:
-        out += [f"## Failing items ({len(failures)} of {len(report['items'])})", ""]
+        out += [f"## Failing dev items ({len(failures)} of {len(report['items'])})", ""]
         for item in failures[:MAX_FAILURES_MD]:
-            turns = " → ".join(item["turns"])
-            out.append(f"### `{item['id']}` ({item['kind']}): {', '.join(item['problems'])}")
-            out.append("")
-            out.append(f"- **Q:** {turns}")
-            if item.get("resolved_question") and item["resolved_question"] != item["turns"][-1]:
-                out.append(f"- **resolved as:** {item['resolved_question']}")
-            out.append(f"- **A** ({'grounded' if item['grounded'] else 'refused'}, {item['answerer']}): {_clip(item['answer'])}")
-            if item["missing"]:
-                out.append("- **missing:** " + "; ".join(" | ".join(f"`{p}`" for p in alts) for alts in item["missing"]))
-            if item["forbidden"]:
-                out.append("- **forbidden found:** " + ", ".join(f"`{p}`" for p in item["forbidden"]))
-            if item["answerable"]:
-                ranks = ", ".join(f"{m} {r if r else '>10'}" for m, r in item["gold_rank"].items())
-                out.append(f"- **gold rank:** {ranks}; filters {item['filters'] or 'none'}; citations covering gold {item['citations_covering_gold']}")
-            out.append("")
+            out += _md_failure(item)
         if len(failures) > MAX_FAILURES_MD:
             out.append(f"… {len(failures) - MAX_FAILURES_MD} more in report.json / report.html.")
     return "\n".join(out) + "\n"
@@ -253,6 +348,30 @@ code{background:#f6f8fa;padding:1px 4px;border-radius:4px;font-size:12px}.answer
 """
 
 
+def _html_failure(item: dict) -> str:
+    e = html.escape
+    body = [f"<p><b>Q:</b> {e(' → '.join(item['turns']))}</p>"]
+    if item.get("resolved_question") and item["resolved_question"] != item["turns"][-1]:
+        body.append(f"<p class='meta'>resolved as: {e(item['resolved_question'])}</p>")
+    for turn in item["earlier_turns"]:
+        body.append(f"<p class='meta'>earlier turn: {e(turn['question'])} → {e(_clip(turn['answer'], 200))}</p>")
+    body.append(f"<p><b>A</b> ({'grounded' if item['grounded'] else 'refused'}, {e(item['answerer'])}):</p><div class='answer'>{e(item['answer'])}</div>")
+    if item["missing"]:
+        body.append("<p><b>missing facts:</b> " + "; ".join(" | ".join(f"<code>{e(p)}</code>" for p in alts) for alts in item["missing"]) + "</p>")
+    if item["forbidden"]:
+        body.append("<p><b>forbidden found:</b> " + ", ".join(f"<code>{e(p)}</code>" for p in item["forbidden"]) + "</p>")
+    if item["gold"]:
+        body.append("<p><b>gold:</b></p><ul>" + "".join(f"<li><code>{e(g['document_id'])}</code>: {e(g['quote'])}</li>" for g in item["gold"]) + "</ul>")
+        ranks = ", ".join(f"{m} {r if r else '&gt;10'}" for m, r in item["gold_rank"].items())
+        body.append(f"<p class='meta'>gold rank: {ranks} · filters {e(json.dumps(item['filters'], ensure_ascii=False))} · citations covering gold {item['citations_covering_gold']} · gold covered {item['gold_covered']}</p>")
+    if item["citations"]:
+        body.append("<p class='meta'>citations: " + "<br>".join(e(c) for c in item["citations"]) + "</p>")
+    if item["notes"]:
+        body.append(f"<p class='meta'>notes: {e(item['notes'])}</p>")
+    part = f", {e(item['part'])}" if item.get("part") else ""
+    return f"<details><summary><code>{e(item['id'])}</code> ({e(item['kind'])}{part}): <span class='fail'>{e(', '.join(item['problems']))}</span></summary>{''.join(body)}</details>"
+
+
 def render_html(report: dict) -> str:
     e = html.escape
     meta = report["meta"]
@@ -295,6 +414,28 @@ def render_html(report: dict) -> str:
                  f"{fmt(r['cr_ours'])} / {fmt(r['cr_base'])}", f"{fmt(r['r5_ours'])} / {fmt(r['r5_base'])}", fmt(r["refused"])] for r in kinds]
         parts += ["<h3>Per kind (ours / baseline)</h3>", _html_table(["kind", "n", "key facts", "citation precision", "citation recall", "recall@5", "refused"], rows)]
         parts += ["<h3>Latency (this run)</h3>", _html_table(["endpoint", "n", "p50", "p95", "max"], [[k, str(v["n"]), _ms(v["p50_ms"]), _ms(v["p95_ms"]), _ms(v["max_ms"])] for k, v in report["latency"].items()])]
+    if report.get("splits"):
+        splits = report["splits"]
+        series = [(f"{SET_LABELS.get(s, s)} {label}", PART_COLORS.get((s, part), "#444"), [splits[s][part].get(k) for k, _ in PART_ROWS])
+                  for s in splits for part, label in PART_COLUMNS if part != "gap"]
+        parts += ["<h2>Tuning vs held-out (answers via /v1/ask)</h2>", f"<p class='meta'>{e(SPLITS_NOTE)}</p>", "<div class='charts'>",
+                  _svg_bars("Answers per part (forbidden-fact rate: lower is better)", [label.split(" (")[0] for _, label in PART_ROWS], series),
+                  "</div>", _html_table(_part_header(report), _part_rows(report))]
+    if "real" in report:
+        real = report["real"]
+        info = real["set"]
+        parts += [
+            f"<h2>Real reports by other firms ({info['items']} items, {info['answerable']} answerable)</h2>",
+            f"<p class='meta'>Folder <code>{e(info['folder'])}</code>, read in place into a throwaway home. {e(info['ingest'])} ({info['chunks']} chunks in the index.)<br>"
+            f"Tune reports: {e(', '.join(info['reports']['tune']))}.<br>Held-out reports: {e(', '.join(info['reports']['heldout']))}.</p>",
+            _html_table(["metric", "all", "tune", "held-out"], _real_answer_rows(report)),
+            "<h3>Retrieval (real set)</h3>", _html_table(["system / mode", *RETRIEVAL_COLUMNS], _real_retrieval_rows(real)),
+            "<h3>Per kind (real set)</h3>",
+            _html_table(["kind", "n", "key facts", "citation precision", "citation recall", "recall@5", "refused"], _real_kind_rows(real)),
+        ]
+        failures = [i for i in real["items"] if i["failed"]]
+        parts.append(f"<h3>Failing real items ({len(failures)} of {len(real['items'])})</h3>")
+        parts += [_html_failure(item) for item in failures]
     if "swefaq" in report:
         sw = report["swefaq"]
         parts.append(f"<h2>SweFAQ ({sw['n_questions']} questions, {sw['n_documents']} answers, corpus-wide)</h2><div class='charts'>")
@@ -305,27 +446,8 @@ def render_html(report: dict) -> str:
         parts.append(_html_table(["mode", "recall@1", "recall@5", "recall@10", "MRR@10", "MRR@10 vs plain BM25"], rows))
     if "items" in report:
         failures = _failures(report)
-        parts.append(f"<h2>Failing items ({len(failures)} of {len(report['items'])})</h2>")
-        for item in failures:
-            body = [f"<p><b>Q:</b> {e(' → '.join(item['turns']))}</p>"]
-            if item.get("resolved_question") and item["resolved_question"] != item["turns"][-1]:
-                body.append(f"<p class='meta'>resolved as: {e(item['resolved_question'])}</p>")
-            for turn in item["earlier_turns"]:
-                body.append(f"<p class='meta'>earlier turn: {e(turn['question'])} → {e(_clip(turn['answer'], 200))}</p>")
-            body.append(f"<p><b>A</b> ({'grounded' if item['grounded'] else 'refused'}, {e(item['answerer'])}):</p><div class='answer'>{e(item['answer'])}</div>")
-            if item["missing"]:
-                body.append("<p><b>missing facts:</b> " + "; ".join(" | ".join(f"<code>{e(p)}</code>" for p in alts) for alts in item["missing"]) + "</p>")
-            if item["forbidden"]:
-                body.append("<p><b>forbidden found:</b> " + ", ".join(f"<code>{e(p)}</code>" for p in item["forbidden"]) + "</p>")
-            if item["gold"]:
-                body.append("<p><b>gold:</b></p><ul>" + "".join(f"<li><code>{e(g['document_id'])}</code>: {e(g['quote'])}</li>" for g in item["gold"]) + "</ul>")
-                ranks = ", ".join(f"{m} {r if r else '&gt;10'}" for m, r in item["gold_rank"].items())
-                body.append(f"<p class='meta'>gold rank: {ranks} · filters {e(json.dumps(item['filters'], ensure_ascii=False))} · citations covering gold {item['citations_covering_gold']} · gold covered {item['gold_covered']}</p>")
-            if item["citations"]:
-                body.append("<p class='meta'>citations: " + "<br>".join(e(c) for c in item["citations"]) + "</p>")
-            if item["notes"]:
-                body.append(f"<p class='meta'>notes: {e(item['notes'])}</p>")
-            parts.append(f"<details><summary><code>{e(item['id'])}</code> ({e(item['kind'])}): <span class='fail'>{e(', '.join(item['problems']))}</span></summary>{''.join(body)}</details>")
+        parts.append(f"<h2>Failing dev items ({len(failures)} of {len(report['items'])})</h2>")
+        parts += [_html_failure(item) for item in failures]
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -348,6 +470,22 @@ def summary_text(report: dict) -> str:
         lines.append("latency: " + ", ".join(f"{k} p50 {_ms(v['p50_ms'])} p95 {_ms(v['p95_ms'])}" for k, v in report["latency"].items() if k.startswith("/")))
         lines.append("worst kinds (key facts): " + ", ".join(f"{k} {fmt(v)} (n={n})" for k, v, n in worst_kinds(report)))
         lines.append(f"failing items: {len(_failures(report))} of {len(report['items'])}")
+    if report.get("splits"):
+        lines.append("tune vs held-out       facts  forbid cit.P  cit.R  ref.P  ref.R")
+        for set_name, parts in report["splits"].items():
+            for part, label in (("tune", "tune"), ("heldout", "held-out"), ("gap", "gap")):
+                n = parts.get("n", {}).get(part)
+                name = f"{set_name} {label}" + (f" (n={n})" if n is not None else "")
+                cells = [(_gap if part == "gap" else fmt)(parts[part].get(k)) for k, _ in PART_ROWS]
+                lines.append(f"  {name:20} " + " ".join(f"{c:6}" for c in cells))
+    if "real" in report:
+        real = report["real"]
+        hf = real["retrieval"]["hybrid+filters"]
+        lines.append(
+            f"real ({real['set']['items']} items, {len(real['set']['reports']['tune']) + len(real['set']['reports']['heldout'])} reports): "
+            f"hybrid+filters R@5 {fmt(hf.get('recall@5'))} MRR@10 {fmt(hf.get('mrr@10'))}; failing items: "
+            f"{sum(1 for i in real['items'] if i['failed'])} of {len(real['items'])}"
+        )
     if "swefaq" in report:
         lines.append("swefaq                 R@1    R@5    MRR@10 vs plain")
         for mode, s in report["swefaq"]["modes"].items():

@@ -1,8 +1,10 @@
 """Runs the evaluation suite end to end and writes the reports: `run_eval(set_name, settings, out_dir)`.
 
 set_name: "dev" (retrieval + answers on evals/dev.jsonl, ours vs the LlamaIndex baseline),
-"swefaq" (the external retrieval benchmark), or "all". The index in `settings.home` must already
-be built (`auditqa eval` ingests first; the tests use the session's corpus_home).
+"swefaq" (the external retrieval benchmark), "real" (evals/real_reports.jsonl over reports by other firms,
+ingested in place into a home of their own), "all", or sets joined by "+" ("dev+swefaq"). The dev index in
+`settings.home` must already be built (`auditqa eval` ingests first; the tests use the session's corpus_home).
+Answers of dev and real are also scored per part of evals/splits.toml (tune / held-out) with the gap between.
 """
 
 import datetime as dt
@@ -17,19 +19,33 @@ from pathlib import Path
 
 from evals import answer_eval, retrieval_eval
 from evals.baseline import CHUNK_OVERLAP, CHUNK_SIZE, LlamaIndexBaseline
-from evals.dataset import CORPUS_DIR, DEV_PATH, EvalItem, corpus_texts, load_items
+from evals.dataset import CORPUS_DIR, DEV_PATH, EvalItem, corpus_texts, load_items, load_real_items, real_texts
 from evals.gates import THRESHOLDS_PATH, ThresholdsError, check, load_gates
 from evals.metrics import Retrieved
+from evals.real_set import real_reports_dir, run_real
 from evals.report import write_reports
+from evals.splits import SPLITS_PATH, Splits, check_dev, check_real, load_splits
 from evals.swefaq import evaluate_swefaq, swefaq_dir
 from ingest.config import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
-SETS = ("dev", "swefaq", "all")
+BASE_SETS = ("dev", "swefaq", "real")
+SETS = (*BASE_SETS, "all")
+PARTS = ("tune", "heldout", "gap")
 REPORTS_DIR = Path(__file__).resolve().parent / "reports"
 ANSWER_KEYS = ("key_fact_accuracy", "forbidden_rate", "citation_precision", "citation_recall", "refusal_precision", "refusal_recall")
 RETRIEVAL_KEYS = ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10", "all_gold@10")
+
+
+def selected_sets(set_name: str) -> tuple[str, ...]:
+    """'all' -> every set; 'dev+swefaq' -> those two; a single name -> itself."""
+    if set_name == "all":
+        return BASE_SETS
+    names = tuple(set_name.split("+"))
+    if not names or any(n not in BASE_SETS for n in names) or len(set(names)) != len(names):
+        raise ValueError(f"unknown eval set '{set_name}'; choose one of {', '.join(SETS)} (or sets joined by '+')")
+    return names
 
 
 def default_out_dir() -> Path:
@@ -71,6 +87,20 @@ def flat_metrics(report: dict) -> dict[str, float | None]:
         for key in ANSWER_KEYS:
             flat[f"answers.{key}"] = answers["ours"].get(key)
             flat[f"answers.baseline.{key}"] = answers["baseline"].get(key)
+    for set_name, parts in (report.get("splits") or {}).items():
+        for part in PARTS:
+            for key in ANSWER_KEYS:
+                flat[f"answers.{set_name}.{part}.{key}"] = parts[part].get(key)
+    real = report.get("real")
+    if real:
+        for key in ANSWER_KEYS:
+            flat[f"answers.real.{key}"] = real["answers"].get(key)
+        for mode, summary in real["retrieval"].items():
+            for key in RETRIEVAL_KEYS:
+                flat[f"retrieval.real.{mode}.{key}"] = summary.get(key)
+        for part, summary in real["retrieval_parts"].items():
+            for key in RETRIEVAL_KEYS:
+                flat[f"retrieval.real.{part}.hybrid+filters.{key}"] = summary.get(key)
     swefaq = report.get("swefaq")
     if swefaq:
         for mode, summary in swefaq["modes"].items():
@@ -84,7 +114,7 @@ def _item_details(
     records: dict[str, answer_eval.AnswerRecord],
     scores: dict[str, answer_eval.ItemScore],
     rankings: dict[str, dict[str, retrieval_eval.ItemRanking]],
-    baseline_scores: dict[str, answer_eval.ItemScore],
+    baseline_scores: dict[str, answer_eval.ItemScore] | None,
 ) -> list[dict]:
     details = []
     for item in items:
@@ -122,13 +152,13 @@ def _item_details(
             "retrieved": hf.top[:5] if hf else [],
             "problems": problems,
             "failed": bool(problems),
-            "baseline_facts_ok": baseline_scores[item.id].facts_ok,
+            "baseline_facts_ok": baseline_scores[item.id].facts_ok if baseline_scores else None,
             "notes": item.notes,
         })
     return details
 
 
-def run_dev(client, settings: Settings, items: list[EvalItem], progress: Callable[[str], None]) -> dict:
+def run_dev(client, settings: Settings, items: list[EvalItem], progress: Callable[[str], None], splits: Splits | None = None) -> dict:
     phases: dict[str, float] = {}
 
     def phase(name: str, started: float) -> None:
@@ -179,7 +209,17 @@ def run_dev(client, settings: Settings, items: list[EvalItem], progress: Callabl
     base_answers, base_scores = answer_eval.score_answers(items, baseline_records)
     by_mode = {mode: {r.item_id: r for r in rs} for mode, rs in ours_rankings.items()}
     baseline_seconds = [s * 1000 for s in seconds.values()]
+    splits = splits or load_splits()
+    part_of = {item.id: splits.dev_part(item) for item in items}
+    details = _item_details(
+        items, {r.item_id: r for r in records}, {s.item_id: s for s in ours_scores}, by_mode,
+        {s.item_id: s for s in base_scores},
+    )
+    for detail in details:
+        detail["part"] = part_of[detail["id"]]
     return {
+        "splits": {"dev": {**answer_eval.part_summaries(items, ours_scores, part_of),
+                           "n": {part: sum(1 for p in part_of.values() if p == part) for part in ("tune", "heldout")}}},
         "retrieval": {
             "ours": {mode: retrieval_eval.summarize(rs) for mode, rs in ours_rankings.items()},
             "baseline": retrieval_eval.summarize(baseline_rankings),
@@ -190,10 +230,7 @@ def run_dev(client, settings: Settings, items: list[EvalItem], progress: Callabl
             "/v1/ask": answer_eval.latency_summary(ask_latencies),
             "baseline retrieve (in-process)": answer_eval.latency_summary(baseline_seconds),
         },
-        "items": _item_details(
-            items, {r.item_id: r for r in records}, {s.item_id: s for s in ours_scores}, by_mode,
-            {s.item_id: s for s in base_scores},
-        ),
+        "items": details,
         "baseline_config": {
             "pipeline": "LlamaIndex SentenceSplitter -> VectorStoreIndex(ChromaVectorStore) -> top-k dense; answer = top chunk",
             "chunk_size": CHUNK_SIZE, "chunk_overlap": CHUNK_OVERLAP, "nodes": nodes, "build_s": round(build_s, 2),
@@ -217,8 +254,7 @@ def run_eval(
     progress: Callable[[str], None] | None = None,
 ) -> dict:
     """Run the chosen set(s), check the gates, write report.{md,json,html} into out_dir; return the report."""
-    if set_name not in SETS:
-        raise ValueError(f"unknown eval set '{set_name}'; choose one of {', '.join(SETS)}")
+    sets = selected_sets(set_name)
     progress = progress or (lambda message: log.info(message))
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
     out_dir = Path(out_dir) if out_dir else default_out_dir()
@@ -237,18 +273,39 @@ def run_eval(
         }
     }
     gates = load_gates(thresholds)  # fail early on a malformed thresholds file
+    splits = load_splits()
+    if "swefaq" in sets:
+        swefaq_dir(settings)  # fail early, like the real set
+    real_items = None
+    if "real" in sets:  # fail early, before the dev run, when the real reports are not there
+        folder = real_reports_dir(settings)
+        progress(f"real set: validating evals/real_reports.jsonl against {folder}")
+        real_items = load_real_items(folder)
+        check_real(splits, real_items, real_texts(folder))
     embedder = None
-    if set_name in ("dev", "all"):
+    if "dev" in sets:
         progress("dev set: validating evals/dev.jsonl")
         items = load_items(DEV_PATH, CORPUS_DIR)
+        check_dev(splits, items)
         if client is None:
             with api_client(settings) as own_client:
-                report.update(run_dev(own_client, settings, items, progress))
+                report.update(run_dev(own_client, settings, items, progress, splits))
                 embedder = own_client.app.state.qa.embedder
         else:
-            report.update(run_dev(client, settings, items, progress))
+            report.update(run_dev(client, settings, items, progress, splits))
             embedder = client.app.state.qa.embedder
-    if set_name in ("swefaq", "all"):
+    if real_items is not None:
+        if embedder is None:
+            from ingest.embedding import Embedder
+
+            embedder = Embedder.from_settings(settings)
+        real = run_real(settings, embedder, real_items, splits, progress, item_details=_item_details)
+        report.setdefault("phases_s", {}).update(real.pop("phases_s"))
+        report.setdefault("splits", {})["real"] = {**real["parts"], "n": real["set"]["n_by_part"]}
+        report["real"] = real
+    if "dev" in sets or "real" in sets:
+        report["meta"]["splits"] = {"path": str(SPLITS_PATH), "digest": splits.digest()}
+    if "swefaq" in sets:
         if embedder is None:
             from ingest.embedding import Embedder
 
@@ -259,7 +316,7 @@ def run_eval(
         progress(f"  swefaq: {report['phases_s']['swefaq (4 modes)']:.1f} s")
     report["metrics"] = flat_metrics(report)
     unknown = [g.metric for g in gates if g.metric not in report["metrics"]]
-    if set_name == "all" and unknown:
+    if set(sets) == set(BASE_SETS) and unknown:
         raise ThresholdsError(f"{thresholds.name} gates metrics this run does not produce: {', '.join(unknown)}")
     applicable = [g for g in gates if g.metric in report["metrics"]]  # a single set checks its own gates
     report["gates"] = [r.as_dict() for r in check(applicable, report["metrics"])]
