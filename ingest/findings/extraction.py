@@ -331,8 +331,8 @@ def _kontrollmal_table(report: _Report, block: Block) -> bool:
 
 _VERDICT_COLUMN = re.compile(r"bedömning|status|uppfyll|resultat")
 _LEAD_VERDICT = re.compile(
-    r"^\s*(?:<[^>]{1,20}>\s*)*(?P<phrase>[^.<\n]{0,60}?\b(?:uppfyll\w*|bedömt|bedömas)\b"
-    r"(?:\s+(?:i allt väsentligt|i huvudsak|till viss del|delvis|inte|ej))?)(?P<close>\s*(?:\.|</p>))?",
+    r"^\s*(?P<phrase>[^.\n]{0,60}?\b(?:uppfyll\w*|bedömt|bedömas)\b"
+    r"(?:\s+(?:i allt väsentligt|i huvudsak|till viss del|delvis|inte|ej))?)(?P<close>\s*\.)?",
     re.IGNORECASE,
 )
 
@@ -359,7 +359,7 @@ def _table_rows(report: _Report, block: Block) -> list[_Evidence]:
                 section=_anchor(block.section),
                 source=report.source(block.section, row[0], verdict_end, verdict=reading.verdict),
                 reading=reading,
-                motivation=[(p, False) for t in [rest, *comments] for p in _cell_paragraphs(t)],
+                motivation=[(t, False) for t in [rest, *comments]],
             )
         )
     return rows
@@ -378,11 +378,6 @@ def _cell_verdict(report: _Report, cell: tuple[int, int]) -> tuple[VerdictReadin
         if reading is not None:
             return reading, end, report.text[cell[0] : start] + " " + report.text[end : cell[1]]
     return None
-
-
-def _cell_paragraphs(cell: str) -> list[str]:
-    # HTML paragraphs in a cell are paragraphs of the motivation.
-    return re.split(r"</p>\s*<p>", cell)
 
 
 def _assign(goals: list[_Kontrollmal], evidence: list[_Evidence], slot: str) -> None:

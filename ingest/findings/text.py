@@ -1,9 +1,9 @@
-"""The wording of a finding as the reports write it, made comparable: markup, bullets and layout removed."""
+"""The wording of a finding as the reports write it, made comparable: emphasis marks, bullets and layout removed
+(HTML went at normalization, ingest/documents/markup.py)."""
 
 import re
 from difflib import SequenceMatcher
 
-_TAG = re.compile(r"<[^>]{1,40}>")
 _EMPHASIS = re.compile(r"(?<!\w)[*_]{1,3}|[*_]{1,3}(?!\w)")
 LIST_MARKERS = re.compile(r"^(?:[ \t]*(?:[-–•▶►*]|\d{1,2}[.)])[ \t]+)+")
 _LEADER_DOTS = re.compile(r"\s*\.{3,}\s*$")
@@ -11,8 +11,7 @@ _KM_PREFIX = re.compile(r"^(?:kontrollmål|kontrollfråga)(?:\s*\d+)?\s*[:.–-]
 
 
 def plain_text(text: str) -> str:
-    """Text without HTML tags, markdown emphasis, bullets and layout whitespace."""
-    text = _TAG.sub(" ", text)
+    """Text without stray emphasis marks, bullets and layout whitespace."""
     text = _EMPHASIS.sub("", text)
     text = "\n".join(LIST_MARKERS.sub("", line) for line in text.split("\n"))
     text = re.sub(r"(?<=[a-zåäö])-\n(?=[a-zåäö])", "", text)

@@ -24,6 +24,11 @@ def month_alternation() -> str:
 
 
 @lru_cache
+def superscript_units() -> frozenset[str]:
+    return frozenset(lexicon()["superscript_units"])
+
+
+@lru_cache
 def firms() -> dict[str, str]:
     """Firm name -> the regular expression its mentions match."""
     return dict(lexicon()["firms"])

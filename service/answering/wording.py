@@ -52,6 +52,6 @@ def first_sentences(text: str, enough: int = 80) -> list[str]:
 
 
 def flexible_pattern(sentence: str) -> re.Pattern:
-    """A pattern for a sentence as the report's text has it: markup, bullets and line breaks between its words."""
+    """A pattern for a sentence as the report's text has it: emphasis marks, bullets and line breaks between its words."""
     tokens = re.findall(r"[^\W_]+|[^\w\s]", sentence)
-    return re.compile(r"(?:\s|<[^>]{1,40}>|[*_]|-\n)*".join(re.escape(t) for t in tokens))
+    return re.compile(r"(?:\s|[*_]|-\n)*".join(re.escape(t) for t in tokens))
