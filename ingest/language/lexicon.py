@@ -50,3 +50,21 @@ def ordinals() -> dict[str, int]:
 @lru_cache
 def last_words() -> tuple[str, ...]:
     return tuple(lexicon()["ordinals"]["last"])
+
+
+@lru_cache
+def part_headings() -> dict[str, tuple[str, ...]]:
+    """Report part -> the word starts of the headings that name it, in the genre's order."""
+    return {part: tuple(words) for part, words in lexicon()["parts"]["headings"].items()}
+
+
+@lru_cache
+def missiv_cues() -> tuple[str, ...]:
+    return tuple(lexicon()["parts"]["missiv_cues"])
+
+
+@lru_cache
+def page_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the words before a page number, "sida"; the words between it and the page count, "av")."""
+    table = lexicon()["pages"]
+    return tuple(table["words"]), tuple(table["of"])
