@@ -24,6 +24,11 @@ def month_alternation() -> str:
 
 
 @lru_cache
+def negations() -> frozenset[str]:
+    return frozenset(lexicon()["negations"])
+
+
+@lru_cache
 def superscript_units() -> frozenset[str]:
     return frozenset(lexicon()["superscript_units"])
 

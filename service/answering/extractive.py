@@ -14,12 +14,13 @@ from ingest.config import Settings
 from ingest.index.catalog import ChunkRecord
 from ingest.index.lexical import SwedishAnalyzer
 from ingest.index.vectors import VectorStore
-from ingest.language.lexicon import firm_pattern, month_alternation
+from ingest.language.lexicon import firm_pattern, month_alternation, negations
 from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
 from ingest.structure.chunking import unit_contexts
 from service.answering.base import Answer, AnswerRequest, Citation, CorpusSummary, refusal
+from service.answering.wording import passage_place
 
 _NUMBER = re.compile(r"\d")
 _AMOUNT = re.compile(r"\d[\d  ,.]*\s*(kr|kronor|mnkr|tkr|mkr|miljoner|procent|%)", re.IGNORECASE)
@@ -202,10 +203,10 @@ class ExtractiveAnswerer:
         for c in candidates:
             if c.score < best_score - 0.035 or len(chosen) >= limit:
                 break
-            # Windows overlap where a lead takes in its list, and summaries repeat sentences word for word:
-            # each statement is quoted once.
+            # Windows overlap where a lead takes in its list, and a summary repeats a later paragraph word for
+            # word or nearly: each statement is quoted once.
             if not any(
-                o.document_id == c.document_id and (c.start < o.end and o.start < c.end or o.text.split() == c.text.split())
+                o.document_id == c.document_id and (c.start < o.end and o.start < c.end or _same_statement(o.text, c.text))
                 for o in chosen
             ):
                 chosen.append(c)
@@ -280,7 +281,8 @@ class ExtractiveAnswerer:
                 index = numbers[chunk_id] - 1
                 old = citations[index]
                 citations[index] = Citation(old.n, record, min(old.quote_start, c.start), max(old.quote_end, c.end))
-            origin = f"{record.metadata.municipality} {record.metadata.year}, avsnitt {record.chunk.section}"
+            report = " ".join(str(v) for v in (record.metadata.municipality, record.metadata.year) if v)
+            origin = ", ".join(p for p in (report, passage_place(record.chunk.section, record.chunk.part)) if p)
             lines.append(f"{origin}: {_readable(c.text, c.context)} [{numbers[chunk_id]}]")
         return Answer(text="\n".join(lines), grounded=True, citations=tuple(citations), evidence=evidence)
 
@@ -437,6 +439,22 @@ def _is_item(unit: str, gap: str) -> bool:
     if "\t" in unit or unit.startswith("#"):
         return False  # a table row or a heading ends the list
     return bool(re.match(r"[-–•▶*]|\d+[.)]\s", unit)) or (len(unit.split()) <= 12 and gap.count("\n") < 2)
+
+
+# Share of words two sentences must have in common to be one statement told twice ("Vi rekommenderar att
+# nämnden …" in the summary and "Vi rekommenderar därför att nämnden …" under Rekommendationer).
+_SAME_STATEMENT = 0.9
+
+
+def _same_statement(a: str, b: str) -> bool:
+    """Whether two sentences say the same thing in (nearly) the same words, case and punctuation aside."""
+    words_a, words_b = re.findall(r"\w+", a.casefold()), re.findall(r"\w+", b.casefold())
+    if words_a == words_b:
+        return True
+    set_a, set_b = set(words_a), set(words_b)
+    if (set_a ^ set_b) & negations():
+        return False
+    return min(len(words_a), len(words_b)) >= 6 and len(set_a & set_b) >= _SAME_STATEMENT * max(len(set_a), len(set_b))
 
 
 def _related(a: str, b: str) -> bool:

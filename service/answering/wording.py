@@ -1,4 +1,4 @@
-"""How findings answers are worded in Swedish: nouns and their plurals, verdict words, where in the report."""
+"""How answers are worded in Swedish: nouns and their plurals, verdict words, where in the report."""
 
 import re
 
@@ -32,6 +32,12 @@ def section_label(section: str) -> str:
     if not section:
         return "rapporten"
     return f"avsnitt {section}" if numbered_section(section) else f"avsnittet ”{section}”"
+
+
+def passage_place(section: str, part: str = "") -> str:
+    """Where a cited passage stands: "avsnitt 2.6.4", else the part of the report ("missiv", "omslag"), else ""
+    (a label without a name, "avsnitt :", tells the reader nothing)."""
+    return f"avsnitt {section}" if section else part
 
 
 def place(goal: Finding, source: FindingSource) -> str:

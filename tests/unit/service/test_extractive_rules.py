@@ -1,4 +1,4 @@
-"""Quote windows of the extractive answerer, on units as ingest's parser cuts them."""
+"""Quote windows of the extractive answerer, on units as ingest's parser cuts them, and what counts as one statement."""
 
 
 
@@ -6,7 +6,7 @@
 
 
 from ingest.structure.parsing import ReportParser
-from service.answering.extractive import _quote_windows
+from service.answering.extractive import _quote_windows, _same_statement
 
 REPORT = (
     "## 3.1 Mål\n\n"
@@ -123,3 +123,13 @@ def test_a_figure_must_name_what_the_question_measures():
     assert places.named_in("Det är främst åtta platser för lättare industriarbete.")  # the compound's head
     assert measured("Hur stor andel av platserna gick till kvinnor?") is None  # too general to check
     assert measured("Hur många av dem fick arbete?") is None
+
+
+def test_a_summary_that_repeats_a_later_sentence_nearly_word_for_word_is_one_statement():
+    summary = "Vi bedömer att kommunstyrelsen i huvudsak har en ändamålsenlig styrning av bostadsförsörjningen."
+    assert _same_statement(summary, "Vi bedömer därför att kommunstyrelsen i huvudsak har en ändamålsenlig styrning av bostadsförsörjningen.")
+    assert _same_statement(summary, "vi bedömer att Kommunstyrelsen i huvudsak har en ändamålsenlig styrning av bostadsförsörjningen")
+    assert not _same_statement(summary, "Vi bedömer att kommunstyrelsen inte har en ändamålsenlig styrning av äldreomsorgen.")
+    assert not _same_statement("Målet är nått.", "Målet är inte nått.")
+    long = "Vi bedömer att kontrollmålet för socialnämndens uppföljning av placerade barn är uppfyllt"
+    assert not _same_statement(long, long.replace("är uppfyllt", "inte är uppfyllt"))
