@@ -11,6 +11,7 @@ from ingest.documents.loading import load_document, normalize_text
 from ingest.structure.chunking import SectionChunker
 from ingest.structure.parsing import ReportParser
 
+
 @pytest.mark.parametrize(("raw", "clean"), [
     # HTML from web transcripts: tags between words leave one space, inline tags nothing, entities their character.
     ("Bedömning\t<p>Uppfyllt</p> <p>Målet är nått.</p>", "Bedömning\tUppfyllt Målet är nått."),
