@@ -34,6 +34,12 @@ class Chunk:
     # for the cover (a chunk without units: found by search, cited for a date or an author, never quoted).
     part: str = ""
 
+    @property
+    def quotable(self) -> bool:
+        """Whether it holds a statement an answer could quote. Retrieval ranks only such chunks: the cover, which
+        has none, would take the place of a passage that answers."""
+        return bool(self.units)
+
 
 def unit_contexts(chunk: Chunk) -> list[str]:
     """Per unit, what it needs to be read alone: a table row its table's title and header rows, else nothing.

@@ -10,6 +10,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from ingest.config import Settings
 from ingest.index.catalog import ChunkRecord
 from ingest.index.lexical import SwedishAnalyzer
@@ -159,9 +161,9 @@ class ExtractiveAnswerer:
             units = vectors.get(hit.record.chunk.chunk_id)
             if units is None:
                 continue
-            similarities = units.vectors @ request.query_vector
             text = hit.record.chunk.text
             base = hit.record.chunk.char_start
+            similarities = _with_short_leads(text, base, units.spans, units.vectors @ request.query_vector)
             windows = _quote_windows(text, base, units.spans)
             headings = numbered_headings(text, ordinal)
             for (start, end), similarity, context in zip(windows, similarities, unit_contexts(hit.record.chunk)):
@@ -399,6 +401,23 @@ def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> 
         if end > i:
             windows[i] = (windows[i][0], max(windows[i][1], spans[end][1]))
     return windows
+
+
+# A lead this short ("Målbilden beskrivs som:") names a list but not what it belongs to.
+_SHORT_LEAD_WORDS = 6
+
+
+def _with_short_leads(text: str, base: int, spans: tuple[tuple[int, int], ...], similarities: np.ndarray) -> np.ndarray:
+    """Similarities where a short lead that goes on, on the same line, from a sentence ("I februari 2015 beslutar
+    kommunfullmäktige om ett åtgärdsprogram. Målbilden beskrivs som:") is as near the question as that sentence:
+    its words alone are too few to embed what its list is about."""
+    out = similarities.copy()
+    for i in range(1, len(spans)):
+        lead = text[spans[i][0] - base : spans[i][1] - base].rstrip()
+        gap = text[spans[i - 1][1] - base : spans[i][0] - base]
+        if lead.endswith(":") and len(lead.split()) <= _SHORT_LEAD_WORDS and "\n" not in gap:
+            out[i] = max(out[i], similarities[i - 1])
+    return out
 
 
 def _with_next_sentence(candidate: _Candidate, answer_type: str) -> _Candidate:
