@@ -6,6 +6,7 @@ the normalized document text, so a chunk or a citation can be cut out and highli
 """
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -114,8 +115,8 @@ def _lines(text: str) -> list[_Line]:
 
 _WORDS_BEFORE, _WORDS_OF = (f"(?:{'|'.join(words)})" for words in page_words())
 _PAGE_NUMBER = re.compile(
-    rf"^\s*(?:\(\d{{1,3}}\)|\d{{1,3}}|[-–]\s*\d{{1,3}}\s*[-–]|{_WORDS_BEFORE}\.?\s*\d{{1,3}}(?:\s*(?:{_WORDS_OF}|/)\s*\d{{1,3}})?"
-    rf"|\d{{1,3}}\s*(?:{_WORDS_OF}|/)\s*\d{{1,3}})\s*$",
+    rf"^\s*(?:\(\d{{1,3}}\)|\d{{1,3}}(?:\s*\(\d{{1,3}}\))?|[-–]\s*\d{{1,3}}\s*[-–]"
+    rf"|{_WORDS_BEFORE}\.?\s*\d{{1,3}}(?:\s*(?:{_WORDS_OF}|/)\s*\d{{1,3}})?|\d{{1,3}}\s*(?:{_WORDS_OF}|/)\s*\d{{1,3}})\s*$",
     re.IGNORECASE,
 )
 _LEADING_NUMBER = re.compile(r"^(\d{1,3}) (?=\S)")
@@ -303,12 +304,19 @@ class ReportParser:
         start = lines[i].start
         end = lines[i].end
         j = i + 1
+        # An entry without a page number is a title the report repeats as a heading further on; the first title
+        # met a second time is that heading, and the contents end before it.
+        repeated = Counter(_title_key(ln.text) for ln in lines if not ln.blank)
+        seen: set[str] = set()
         while j < len(lines):
             if lines[j].blank:
                 j += 1
                 continue
-            if not _is_toc_entry(lines[j].text):
+            key = _title_key(lines[j].text)
+            unnumbered = bool(key) and key not in seen and _is_short_line(lines[j].text) and repeated[key] > 1
+            if not (_is_toc_entry(lines[j].text) or unnumbered):
                 break
+            seen.add(key)
             end = lines[j].end
             j += 1
         blocks.append(Block("toc", start, end, section, (), part=CONTENTS))
@@ -395,6 +403,11 @@ def _toc_line(text: str) -> bool:
     entries = match.group(1)
     part_words = sum(is_part_word(w) for w in re.findall(r"[^\W\d_]+", entries))
     return part_words >= 3 or len(_PAGE_REFERENCE.findall(entries)) >= 2
+
+
+def _title_key(text: str) -> str:
+    """A heading as a table of contents and the heading itself both write it: no numbering, dots or page number."""
+    return " ".join(_clean_title(re.sub(r"^\W*(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,4})?\.?\s*", "", text)).casefold().split())
 
 
 def _is_toc_entry(text: str) -> bool:

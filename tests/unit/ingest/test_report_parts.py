@@ -98,6 +98,7 @@ def test_subsections_inherit_and_a_late_summary_concludes():
     "Innehåll\n\n1. Sammanfattning ...2\n\n2. Inledning ...3\n\n2.1. Bakgrund ...3\n\n3. Iakttagelser ...4",
     "Innehållsförteckning\n\nSammanfattning 2\n\nInledning 3\n\nBakgrund 3\n\nIakttagelser och bedömningar 4",
     "Innehåll 1. Sammanfattning 2 2. Inledning 3 2.1 Bakgrund 3 3. Iakttagelser 4",
+    "Innehåll\n\n1. Sammanfattning\n2. Inledning\n2.1 Bakgrund",
 ])
 def test_every_kind_of_table_of_contents_is_recognized_and_never_opens_sections(contents):
     parsed = parse(
@@ -125,6 +126,14 @@ def test_a_transcript_that_runs_each_page_into_one_line():
     assert spans(parsed, "heading") == ["1. Sammanfattning", "2. Inledning"]
     assert spans(parsed, "paragraph")[0].startswith("På uppdrag av revisorerna")
     assert parsed.parts == ("omslag", "innehåll", "sammanfattning", "inledning")
+    assert_front_matter_unquotable(parsed)
+
+
+@pytest.mark.parametrize("number", ["(3)", "3", "Sida 3", "sid. 3 av 14", "3 av 14", "3 of 14", "3 (14)", "3/14", "- 3 -"])
+def test_a_page_number_on_its_own_line_is_debris(number):
+    parsed = parse(f"1. Inledning\n\nKommunen har en plan för bostadsförsörjningen som antogs av fullmäktige.\n\n{number}\n\n"
+                   "Planen följs upp varje år av kommunstyrelsen och redovisas i årsredovisningen.\n")
+    assert spans(parsed, "debris") == [number]
     assert_front_matter_unquotable(parsed)
 
 
