@@ -122,20 +122,26 @@ _PAGE_NUMBER = re.compile(
 _LEADING_NUMBER = re.compile(r"^(\d{1,3}) (?=\S)")
 # A page run into one line is longer than any heading (a numbered heading has at most 30 words).
 _PAGE_LINE_WORDS = 30
+# The page numbers start on one of the report's first lines, at most at this page (a cover without a number).
+_PAGE_PREFIX_START_LINES = 3
 
 
 def _with_page_prefixes(lines: list[_Line]) -> list[_Line]:
-    """Lines that open with the page numbers 1, 2, 3 … in turn, from the report's first line on and one of them
-    a whole page of text, lose that number to a page prefix: transcripts that run each page into one line start it
-    with its page number. Numbered headings ("1 Inledning", "2 Syfte") count up the same way but are short."""
-    expected, found = 1, []
-    for index, line in enumerate(lines):
-        match = _LEADING_NUMBER.match(line.text)
+    """Lines that open with page numbers in turn (1, 2, 3 …; 2, 3 … where the cover page has none), from one of
+    the report's first lines on and one of them a whole page of text, lose that number to a page prefix:
+    transcripts that run each page into one line start it with its page number. Numbered headings
+    ("1 Inledning", "2 Syfte") count up the same way but are short."""
+    opening = [i for i, line in enumerate(lines) if not line.blank][:_PAGE_PREFIX_START_LINES]
+    numbered = [(i, m) for i in opening if (m := _LEADING_NUMBER.match(lines[i].text))]
+    if not numbered or int(numbered[0][1].group(1)) > _PAGE_PREFIX_START_LINES:
+        return lines
+    expected, found = int(numbered[0][1].group(1)), []
+    for index in range(numbered[0][0], len(lines)):
+        match = _LEADING_NUMBER.match(lines[index].text)
         if match and int(match.group(1)) == expected:
             found.append(index)
             expected += 1
-    first = next((i for i, line in enumerate(lines) if not line.blank), None)
-    if len(found) < 2 or found[0] != first or not any(_word_count(lines[i].text) > _PAGE_LINE_WORDS for i in found):
+    if len(found) < 2 or not any(_word_count(lines[i].text) > _PAGE_LINE_WORDS for i in found):
         return lines
     for index in found:
         line = lines[index]
