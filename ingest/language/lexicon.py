@@ -64,6 +64,11 @@ def part_headings() -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache
+def heading_joiners() -> frozenset[str]:
+    return frozenset(lexicon()["parts"]["heading_joiners"])
+
+
+@lru_cache
 def missiv_cues() -> tuple[str, ...]:
     return tuple(lexicon()["parts"]["missiv_cues"])
 

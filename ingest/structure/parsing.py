@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from ingest.language.lexicon import page_words
+from ingest.language.lexicon import heading_joiners, page_words
 from ingest.language.sentences import split_sentences
 from ingest.structure.parts import CONTENTS, COVER, MISSIV, PartTracker, is_part_word, reads_as_missiv
 
@@ -425,8 +425,6 @@ def _is_toc_entry(text: str) -> bool:
 
 
 _INLINE_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+")
-# Words that may join part words in a heading: "Bakgrund och syfte", "Bedömningar mot revisionsfrågor".
-_HEADING_JOINERS = frozenset({"och", "samt", "mot", "på", "av", "för", "till", "svar", "revisionella"})
 _INLINE_MAX_WORDS = 7
 # What an inline heading needs after it to be one: a body of its own, not a title that wraps.
 _INLINE_MIN_BODY_WORDS = 8
@@ -455,7 +453,7 @@ def _inline_heading(text: str, last_number: tuple[int, ...] | None) -> tuple[str
                 return None
             end = offset + words[k - 1].end()
             return number, text[offset:end], end, offset + word.start()
-        if k and not (re.fullmatch(r"[^\W\d_]+", token) and (is_part_word(token) or token in _HEADING_JOINERS)):
+        if k and not (re.fullmatch(r"[^\W\d_]+", token) and (is_part_word(token) or token in heading_joiners())):
             return None
     return None
 
@@ -463,7 +461,8 @@ def _inline_heading(text: str, last_number: tuple[int, ...] | None) -> tuple[str
 def _front_matter(text: str, blocks: list[Block]) -> tuple[Block, ...]:
     """Blocks with the report's front matter marked: the cover (the short lines a report opens with, before its
     table of contents, its first part or its first running text) and a covering letter (missiv) before the first
-    part. The cover is kept in the text, to be found and cited for a date or an author, but is no answer."""
+    part. The cover is kept in the text, for the document view and to be cited for a date or an author, but is no
+    answer."""
     out = list(blocks)
     for i, block in enumerate(out):
         if block.kind == "toc" or block.part or _is_body(text, block):
