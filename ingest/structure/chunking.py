@@ -31,7 +31,7 @@ class Chunk:
     units: tuple[tuple[int, int], ...]
     page: int | None = None
     # The part of the report (ingest/structure/parts.py): "sammanfattning", "syfte", "iakttagelser" …, "omslag"
-    # for the cover (a chunk without units: found by search, cited for a date or an author, never quoted).
+    # for the cover (a chunk without units: shown in the document, cited for a date or an author, never quoted).
     part: str = ""
 
     @property
