@@ -28,10 +28,11 @@ _INLINE_TAGS = frozenset("a abbr b big em font i mark s small span strike strong
 _EMPHASIS = re.compile(r"(?<![\w*])(\*{1,3}|_{2,3})(?=[^\s*_])([^\n]*?[^\s*_])\1(?![\w*])")
 # Glued to a letter, a figure or closing punctuation; at a line's start it opens the footnote's own text.
 _SUPERSCRIPT_MARK = re.compile(r"(?<=[^\W_]|[.,;:!?)\]”\"'’])[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
-# A plain digit glued to a lower-case word, where a transcript lost the superscript ("kontrollen3 Nästa").
-# Four letters at least and a word in lower case only, so "m2", "K3", "CO2" and "Agenda2030" keep their digits;
-# only before a space, an end or closing punctuation, so an e-mail address "anna1@…" keeps its digit.
-_DIGIT_MARK = re.compile(r"\b([^\W\d_]{4,})(\d{1,2})(?=[.,;:!?)”\"]*(?:\s|$))")
+# A plain digit glued to a lower-case word in running text, where a transcript lost the superscript ("i
+# kontrollen3 Nästa"). Four letters at least and a word in lower case only, so "m2", "K3", "CO2" and "Agenda2030"
+# keep their digits; after another word of the line, so a code alone on its line ("febks18") keeps them; only
+# before a space, an end or closing punctuation, so an e-mail address "anna1@…" keeps its digit.
+_DIGIT_MARK = re.compile(r"(?<=\S )\b([^\W\d_]{4,})(\d{1,2})(?=[.,;:!?)”\"]*(?:\s|$))")
 _UNIT_BEFORE = re.compile(r"(?:^|[\s\d])([^\W\d_]{1,3})$")
 
 

@@ -32,6 +32,7 @@ from ingest.structure.parsing import ReportParser
     ("enligt 5 kap. § 7 år 2018, 28 933 tkr, K3, CO2, Agenda2030 och anna1@kommun.se",
      "enligt 5 kap. § 7 år 2018, 28 933 tkr, K3, CO2, Agenda2030 och anna1@kommun.se"),
     ("Summa\t\t\t28 933\nKontrollmål 1\tUppfyllt", "Summa\t\t\t28 933\nKontrollmål 1\tUppfyllt"),
+    ("Diarienummer\n\nfebks18\n\nKS 2016/45", "Diarienummer\n\nfebks18\n\nKS 2016/45"),
 ])
 def test_markup_and_footnote_markers_go_and_content_stays(raw, clean):
     text = normalize_text(raw)
