@@ -20,7 +20,7 @@ from ingest.language.lexicon import firm_pattern, month_alternation, negations
 from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
-from ingest.structure.chunking import unit_contexts
+from ingest.structure.chunking import Chunk, unit_contexts
 from service.answering.base import Answer, AnswerRequest, Citation, CorpusSummary, refusal
 from service.answering.wording import passage_place
 
@@ -147,7 +147,9 @@ class ExtractiveAnswerer:
         return set(self._analyzer(" ".join(words))) - self._question_stems
 
     def run(self, request: AnswerRequest) -> Answer:
-        hits = request.hits[: self.chunks_considered]
+        # A chunk that only asks (a list of kontrollmål or revisionsfrågor) has nothing to answer with: the chunks
+        # considered are those that state something.
+        hits = [h for h in request.hits if _states_something(h.record.chunk)][: self.chunks_considered]
         if not hits:
             return refusal("frågan", self.summary, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])
@@ -166,8 +168,10 @@ class ExtractiveAnswerer:
             similarities = _with_short_leads(text, base, units.spans, units.vectors @ request.query_vector)
             windows = _quote_windows(text, base, units.spans)
             headings = numbered_headings(text, ordinal)
-            for (start, end), similarity, context in zip(windows, similarities, unit_contexts(hit.record.chunk)):
+            for unit, (start, end), similarity, context in zip(units.spans, windows, similarities, unit_contexts(hit.record.chunk)):
                 sentence = text[start - base : end - base]
+                if _asks(sentence) and not text[unit[0] - base : unit[1] - base].rstrip().endswith(":"):
+                    continue  # a question is no answer; a lead that lists questions is (what was asked)
                 heading = next((h for h in reversed(headings) if h.start < start - base), None)
                 if heading is not None and heading.number != ordinal.number:
                     continue  # under the heading of another one of the numbered things asked about
@@ -458,6 +462,16 @@ def _is_item(unit: str, gap: str) -> bool:
     if "\t" in unit or unit.startswith("#"):
         return False  # a table row or a heading ends the list
     return bool(re.match(r"[-–•▶*]|\d+[.)]\s", unit)) or (len(unit.split()) <= 12 and gap.count("\n") < 2)
+
+
+def _asks(text: str) -> bool:
+    """A question, not a statement: the audit's questions and kontrollmål share the words of what a user asks
+    about the same subject, but answer nothing."""
+    return text.rstrip().endswith("?")
+
+
+def _states_something(chunk: Chunk) -> bool:
+    return any(not _asks(chunk.text[s - chunk.char_start : e - chunk.char_start]) for s, e in chunk.units)
 
 
 # Share of words two sentences must have in common to be one statement told twice ("Vi rekommenderar att

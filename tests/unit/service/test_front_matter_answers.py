@@ -48,6 +48,9 @@ Innehållsförteckning
 
 Syftet med granskningen är att bedöma om kommunstyrelsen styr bostadsförsörjningen på ett ändamålsenligt sätt.
 
+- Har kommunstyrelsen en aktuell riktlinje för bostadsförsörjningen i kommunen?
+- Följer kommunstyrelsen upp bostadskön och behovet av bostäder varje år?
+
 3. Iakttagelser och bedömningar
 
 Kommunstyrelsen antog riktlinjen för bostadsförsörjningen år 2014 och den har inte reviderats sedan dess.
@@ -121,6 +124,11 @@ def test_answers_over_the_tuning_real_reports_never_quote_their_front_matter(cli
 def test_a_statement_the_summary_repeats_is_quoted_once(client):
     body = assert_clean_answer(client, ASSESSMENT_QUESTION)
     assert body["grounded"] and body["answer"].count("ändamålsenlig styrning") == 1, body["answer"]
+
+
+def test_an_audit_question_is_never_quoted_as_its_own_answer(client):
+    body = assert_clean_answer(client, "Har kommunstyrelsen en aktuell riktlinje för bostadsförsörjningen i kommunen?")
+    assert not any(c["quote"].rstrip().endswith("?") for c in body["citations"]), body["answer"]
 
 
 def test_search_results_name_their_part_and_leave_out_the_cover(client):
