@@ -32,7 +32,7 @@ from ingest.structure.parsing import ReportParser
 log = logging.getLogger(__name__)
 
 # Bump when parsing, chunking or findings extraction changes what a document turns into, so re-ingest rebuilds it.
-PIPELINE_VERSION = "6"
+PIPELINE_VERSION = "7"
 _DOCUMENT_ID = re.compile(r"[^A-Za-z0-9åäöÅÄÖ._-]+")
 # Chunks embedded per call, so that progress can be reported while a long report is embedded.
 EMBED_GROUP_CHUNKS = 4
@@ -196,7 +196,10 @@ class Ingestor:
         extraction = self.extractor.run(doc.document_id, parsed)
         self.findings.replace(doc.document_id, extraction.findings, extraction.status)
         self.store.delete_other_versions(doc.document_id, keep_hash=doc.content_hash)
-        log.info("ingested %s: %d chunks, %d units", doc.document_id, len(chunks), sum(len(c.units) for c in chunks))
+        log.info(
+            "ingested %s: %d chunks, %d units, parts %s",
+            doc.document_id, len(chunks), sum(len(c.units) for c in chunks), ", ".join(parsed.parts) or "none",
+        )
         return len(chunks)
 
     def _embed(self, doc: PlannedDocument, chunks: list[Chunk], report: StageFn) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -127,6 +127,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from service.answering.wording import passage_place
     from service.api.app import build_qa
     from service.api.presenters import citations_out
     from service.query.retrieval import Filters
@@ -145,8 +146,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if citations:
         print("\nKällor:")
         for c in citations:
-            page = f", s. {c.page}" if c.page else ""
-            print(f"  [{c.n}] {c.title} ({c.municipality} {c.year}), avsnitt {c.section}{page}, tecken {c.quote_start}–{c.quote_end}")
+            place = "".join(f", {p}" for p in (passage_place(c.section, c.part or ""), c.page and f"s. {c.page}") if p)
+            print(f"  [{c.n}] {c.title} ({c.municipality} {c.year}){place}, tecken {c.quote_start}–{c.quote_end}")
             print(f"      ”{' '.join(c.quote.split())}”")
     return 0
 

@@ -8,6 +8,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.documents.markup import strip_markup
+
 
 class LoadError(Exception):
     """A file that cannot be read as a report."""
@@ -42,7 +44,8 @@ _BLANK_RUNS = re.compile(r"\n{4,}")
 def normalize_text(raw: str) -> str:
     """The one normalization every offset refers to; citations highlight into this text."""
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text.translate(_SPACES))
+    # Markup goes first: "&nbsp;" becomes a space that the next step evens out like any other.
+    text = _CONTROL.sub("", strip_markup(text).translate(_SPACES))
     # Trailing tabs carry table structure (empty cells), so only trailing spaces go.
     text = _TRAILING_SPACES.sub("", text)
     return _BLANK_RUNS.sub("\n\n\n", text).strip("\n") + "\n"

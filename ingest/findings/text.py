@@ -1,4 +1,5 @@
-"""The wording of a finding as the reports write it, made comparable: markup, bullets and layout removed."""
+"""The wording of a finding as the reports write it, made comparable: emphasis marks, bullets and layout removed
+(HTML went at normalization, ingest/documents/markup.py)."""
 
 import re
 from difflib import SequenceMatcher
@@ -13,8 +14,7 @@ _KM_PREFIX = re.compile(r"^(?:kontrollmål|kontrollfråga)(?:\s*\d+)?\s*[:.–-]
 
 
 def plain_text(text: str) -> str:
-    """Text without HTML tags, markdown emphasis, bullets and layout whitespace."""
-    text = _TAG.sub(" ", text)
+    """Text without stray emphasis marks, bullets and layout whitespace."""
     text = _EMPHASIS.sub("", text)
     text = "\n".join(LIST_MARKERS.sub("", line) for line in text.split("\n"))
     text = re.sub(r"(?<=[a-zåäö])-\n(?=[a-zåäö])", "", text)

@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     kind TEXT NOT NULL,
     context TEXT NOT NULL,
     units TEXT NOT NULL,
-    page INTEGER
+    page INTEGER,
+    part TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks (document_id, content_hash);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -76,7 +77,8 @@ class ChunkRecord:
 class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
-        ensure_schema(path, _SCHEMA)
+        # A catalog from before the report model lacks the part; PIPELINE_VERSION re-ingests its documents.
+        ensure_schema(path, _SCHEMA, added_columns=(("chunks", "part", "TEXT NOT NULL DEFAULT ''"),))
 
     def _connect(self):
         return connect(self.path)
@@ -112,10 +114,10 @@ class Catalog:
                  source_path, json.dumps(pages)),
             )
             db.executemany(
-                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
                     (c.chunk_id, c.document_id, content_hash, i, c.char_start, c.char_end, c.section,
-                     c.heading_path, c.kind, c.context, json.dumps(c.units), c.page)
+                     c.heading_path, c.kind, c.context, json.dumps(c.units), c.page, c.part)
                     for i, c in enumerate(chunks)
                 ],
             )
@@ -165,15 +167,15 @@ class Catalog:
             }
             rows = db.execute(
                 "SELECT chunk_id, document_id, position, char_start, char_end, section, heading_path, kind, context,"
-                " units, page, content_hash FROM chunks ORDER BY document_id, position"
+                " units, page, content_hash, part FROM chunks ORDER BY document_id, position"
             ).fetchall()
         records = []
-        for chunk_id, document_id, position, start, end, section, path, kind, context, units, page, content_hash in rows:
+        for chunk_id, document_id, position, start, end, section, path, kind, context, units, page, content_hash, part in rows:
             metadata, text, pages = docs[document_id]
             chunk = Chunk(
                 chunk_id=chunk_id, document_id=document_id, char_start=start, char_end=end, text=text[start:end],
                 section=section, heading_path=path, kind=kind, context=context,
-                units=tuple(tuple(u) for u in json.loads(units)), page=page,
+                units=tuple(tuple(u) for u in json.loads(units)), page=page, part=part,
             )
             records.append(ChunkRecord(chunk, metadata, position, content_hash, pages))
         return records

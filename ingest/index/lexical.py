@@ -1,4 +1,5 @@
-"""Swedish BM25: Snowball-stemmed, stopword-filtered inverted index over the live chunks (bm25s), on disk."""
+"""Swedish BM25: Snowball-stemmed, stopword-filtered inverted index over the live chunks that hold statements
+(bm25s), on disk; the cover, which has none, is left out."""
 
 import fcntl
 import json
@@ -138,7 +139,7 @@ def ensure_fresh(catalog: Catalog, path: Path) -> LexicalIndex:
         current = LexicalIndex.load(path)
     if current is not None and current.generation == generation:
         return current
-    records = catalog.chunks()
+    records = [r for r in catalog.chunks() if r.chunk.quotable]
     index = LexicalIndex.build(
         [r.chunk.chunk_id for r in records], [embedding_text(r.chunk, r.metadata) for r in records], generation
     )

@@ -99,7 +99,7 @@ class VectorStore:
             embeddings=chunk_vectors.astype(np.float32),
             documents=[c.text for c in chunks],
             metadatas=[
-                {**base, "chunk_id": c.chunk_id, "section": c.section, "char_start": c.char_start, "char_end": c.char_end}
+                {**base, "chunk_id": c.chunk_id, "section": c.section, "part": c.part, "char_start": c.char_start, "char_end": c.char_end}
                 for c in chunks
             ],
         )
@@ -144,7 +144,9 @@ class VectorStore:
         return [DenseHit(m["chunk_id"], 1.0 - d) for m, d in zip(result["metadatas"][0], result["distances"][0])]
 
     def unit_vectors(self, records: list[ChunkRecord]) -> dict[str, UnitVectors]:
-        """The stored unit embeddings of the given chunks, keyed by chunk id (one round trip)."""
+        """The stored unit embeddings of the given chunks, keyed by chunk id (one round trip); a chunk without units
+        (the cover) has none and is left out."""
+        records = [r for r in records if r.chunk.units]
         if not records:
             return {}
         ids = [f"{vector_id(r.chunk.chunk_id, r.content_hash)}:{i}" for r in records for i in range(len(r.chunk.units))]

@@ -24,6 +24,16 @@ def month_alternation() -> str:
 
 
 @lru_cache
+def negations() -> frozenset[str]:
+    return frozenset(lexicon()["negations"])
+
+
+@lru_cache
+def superscript_units() -> frozenset[str]:
+    return frozenset(lexicon()["superscript_units"])
+
+
+@lru_cache
 def firms() -> dict[str, str]:
     """Firm name -> the regular expression its mentions match."""
     return dict(lexicon()["firms"])
@@ -87,3 +97,26 @@ def template_pattern(template: str, classes: dict[str, list[str]]) -> re.Pattern
         else:
             parts.append(word(token) + r"[\s,]*")
     return re.compile("^" + "".join(parts))
+
+
+@lru_cache
+def part_headings() -> dict[str, tuple[str, ...]]:
+    """Report part -> the word starts of the headings that name it, in the genre's order."""
+    return {part: tuple(words) for part, words in lexicon()["parts"]["headings"].items()}
+
+
+@lru_cache
+def heading_joiners() -> frozenset[str]:
+    return frozenset(lexicon()["parts"]["heading_joiners"])
+
+
+@lru_cache
+def missiv_cues() -> tuple[str, ...]:
+    return tuple(lexicon()["parts"]["missiv_cues"])
+
+
+@lru_cache
+def page_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the words before a page number, "sida"; the words between it and the page count, "av")."""
+    table = lexicon()["pages"]
+    return tuple(table["words"]), tuple(table["of"])

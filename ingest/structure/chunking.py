@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.documents.metadata import DocumentMetadata
-from ingest.structure.parsing import Block, ParsedDocument, Section
+from ingest.structure.parsing import UNQUOTABLE, Block, ParsedDocument, Section
 
 # The bounds every index was built with before they became settings (see `Ingestor.content_hash`).
 DEFAULT_MIN_WORDS, DEFAULT_MAX_WORDS = 120, 250
@@ -30,6 +30,15 @@ class Chunk:
     # Spans of the sentences, list items and table rows in the chunk: the answer's quotable units.
     units: tuple[tuple[int, int], ...]
     page: int | None = None
+    # The part of the report (ingest/structure/parts.py): "sammanfattning", "syfte", "iakttagelser" …, "omslag"
+    # for the cover (a chunk without units: shown in the document, cited for a date or an author, never quoted).
+    part: str = ""
+
+    @property
+    def quotable(self) -> bool:
+        """Whether it holds a statement an answer could quote. Retrieval ranks only such chunks: the cover, which
+        has none, would take the place of a passage that answers."""
+        return bool(self.units)
 
 
 def unit_contexts(chunk: Chunk) -> list[str]:
@@ -76,21 +85,27 @@ class _Draft:
         self.units: list[tuple[int, int]] = []
         self.words = 0
         self.split_table: Block | None = None
+        # The part of the text blocks in it (headings and page debris go with whatever part follows them).
+        self.part: str | None = None
 
     @property
     def empty(self) -> bool:
         return not self.blocks
 
     @property
-    def only_headings(self) -> bool:
-        return all(b.kind == "heading" for b in self.blocks)
+    def complete(self) -> bool:
+        """Whether it makes a chunk of its own: it has statements to quote, or it is the cover."""
+        return bool(self.units) or any(b.kind == "cover" for b in self.blocks)
 
     def add(self, block: Block, units: list[tuple[int, int]], text: str) -> None:
         if not self.blocks or self.blocks[-1] is not block:
             self.blocks.append(block)
-        # A heading belongs to the chunk's text but is no statement an answer could quote.
-        if block.kind != "heading":
+        # A heading, a cover line or a page number belongs to the chunk's text but is no statement an answer
+        # could quote.
+        if block.kind not in UNQUOTABLE:
             self.units.extend(units)
+        if block.kind not in ("heading", "debris"):
+            self.part = block.part
         self.words += sum(_words(text[s:e]) for s, e in units)
 
 
@@ -110,18 +125,23 @@ class SectionChunker:
         section: Section | None = None
 
         def flush() -> None:
+            # A heading with no body of its own stays with the first chunk of the next section.
             nonlocal draft
-            if not draft.empty and not draft.only_headings:
+            if draft.complete:
                 chunks.append(self._make(document_id, text, draft))
                 draft = _Draft()
 
         for block in parsed.blocks:
             if block.kind == "toc":
+                # The table of contents is not indexed, and no chunk runs across it; a title before it goes with it.
+                flush()
+                draft = _Draft()
                 continue
-            if block.section is not section:
-                # A heading with no body of its own stays with the first chunk of the next section.
-                if not draft.only_headings:
-                    flush()
+            if block.kind == "debris" and draft.empty:
+                continue  # a page number opens no chunk
+            new_part = block.kind not in ("heading", "debris") and draft.part is not None and block.part != draft.part
+            if block.section is not section or new_part:
+                flush()
                 section = block.section
             block_words = sum(_words(text[s:e]) for s, e in block.units)
             if block.continuation or draft.words + block_words <= self.max_words:
@@ -133,7 +153,7 @@ class SectionChunker:
                 continue
             for unit in block.units:
                 unit_words = _words(text[unit[0] : unit[1]])
-                if draft.words + unit_words > self.max_words and not draft.only_headings:
+                if draft.words + unit_words > self.max_words and draft.units:
                     flush()
                     if block.kind == "table":
                         draft.split_table = block
@@ -148,7 +168,7 @@ class SectionChunker:
             if not _WORD.search(chunk.text):
                 continue
             tiny = _words(chunk.text) < self.min_words // 4
-            if tiny and merged and merged[-1].section == chunk.section:
+            if tiny and merged and (merged[-1].section, merged[-1].part) == (chunk.section, chunk.part):
                 if _words(merged[-1].text) + _words(chunk.text) <= self.max_words + self.min_words // 4:
                     merged[-1] = self._join(document_id, text, merged[-1], chunk)
                     continue
@@ -161,12 +181,13 @@ class SectionChunker:
             document_id, text, first.char_start, second.char_end,
             section=first.section, heading_path=first.heading_path,
             kind="table" if "table" in (first.kind, second.kind) else "text",
-            context=first.context, units=first.units + second.units,
+            context=first.context, units=first.units + second.units, part=first.part,
         )
 
     def _make(self, document_id: str, text: str, draft: _Draft) -> Chunk:
         first = draft.blocks[0]
-        start = first.char_start if first.kind == "heading" else draft.units[0][0]
+        start = first.char_start if first.kind in UNQUOTABLE else draft.units[0][0]
+        end = max([u[1] for u in draft.units[-1:]] + [b.char_end for b in draft.blocks if b.kind == "cover"])
         section = draft.blocks[-1].section
         heading_path = section.heading_path if section else ""
         context = heading_path
@@ -174,10 +195,10 @@ class SectionChunker:
         if table is not None and table.header and table.header[1] <= start:
             context = f"{heading_path}\n{text[table.header[0] : table.header[1]]}"
         return _chunk(
-            document_id, text, start, draft.units[-1][1],
+            document_id, text, start, end,
             section=section.anchor if section else "", heading_path=heading_path,
             kind="table" if any(b.kind == "table" for b in draft.blocks) else "text",
-            context=context, units=tuple(draft.units),
+            context=context, units=tuple(draft.units), part=draft.part or (section.part if section else ""),
         )
 
 

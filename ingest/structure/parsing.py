@@ -1,16 +1,23 @@
-"""Structure of a Swedish audit report: sections, headings, tables, lists, footnotes and the table of contents.
+"""Structure of a Swedish audit report: sections, headings, tables, lists, footnotes, the table of contents,
+the cover and page debris, and the part of the report (ingest/structure/parts.py) each belongs to.
 
 The parser never rewrites the text: every block and section is a [char_start, char_end) span into
 the normalized document text, so a chunk or a citation can be cut out and highlighted exactly.
 """
 
 import re
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from ingest.language.lexicon import heading_joiners, page_words
 from ingest.language.sentences import split_sentences
+from ingest.structure.parts import CONTENTS, COVER, MISSIV, PartTracker, is_part_word, reads_as_missiv
 
-BlockKind = Literal["heading", "paragraph", "table", "list", "footnote", "toc"]
+# "cover": the lines a report opens with (firm, title, date, authors); "debris": page numbers left in the text.
+# Neither carries a statement an answer could quote, so neither has units.
+BlockKind = Literal["heading", "paragraph", "table", "list", "footnote", "toc", "cover", "debris"]
+UNQUOTABLE = frozenset({"heading", "cover", "debris"})
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,8 @@ class Section:
     char_end: int
     # What a citation names: the nearest numbered heading ("2.6.4"), else the title.
     anchor: str = ""
+    # The part of the report (parts.py): "syfte", "iakttagelser" …; "" where no heading names one.
+    part: str = ""
 
     @property
     def label(self) -> str:
@@ -45,6 +54,8 @@ class Block:
     header: tuple[int, int] | None = None
     # Text that a page break tore off the previous block (it starts in lower case).
     continuation: bool = False
+    # The part of the report: its section's, or the front matter's ("omslag", "innehåll", "missiv").
+    part: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,23 +67,38 @@ class ParsedDocument:
     def span(self, start: int, end: int) -> str:
         return self.text[start:end]
 
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The parts of the report that were found, in reading order (ingest/structure/parts.py)."""
+        return tuple(dict.fromkeys(b.part for b in self.blocks if b.part))
+
 
 @dataclass(frozen=True)
 class _Line:
     start: int
     end: int
     text: str
+    # A page number standing alone on the line ("(3)", "Sida 3", "2 av 14"): read as a blank line.
+    debris: bool = False
+    # A page number that opens the line ("3 1 Sammanfattning …" in transcripts that run a page into one line).
+    page_prefix: tuple[int, int] | None = None
 
     @property
     def blank(self) -> bool:
-        return not self.text.strip()
+        return self.debris or not self.text.strip()
 
 
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.+)$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+(\S.{1,220})$")
 _APPENDIX = re.compile(r"^(Bilaga\s+\d+)\s*[:.–-]?\s*(.*)$")
+# A chapter numbered in Roman numerals ("II. Iakttagelser"): a top-level heading that plain subheadings nest under.
+_ROMAN = re.compile(r"^[IVX]{1,4}\.\s+[A-ZÅÄÖ]\S*(?:\s+\S+){0,9}$")
 _TOC_TITLE = re.compile(r"^innehåll(sförteckning)?$", re.IGNORECASE)
-_TOC_ENTRY = re.compile(r"(\t\s*\d+\s*$)|(\.{4,}\s*\d*\s*$)|^\|")
+# A whole table of contents on one line, as transcripts run it: "Innehåll 1. Sammanfattning 1 2. Bakgrund 2 …".
+_TOC_LINE = re.compile(r"^innehåll(?:sförteckning)?\b[\s:]*(\S.*)$", re.IGNORECASE)
+# An entry's page number: after a tab, dot leaders ("…", "....2") or, on a short line, a space.
+_TOC_ENTRY = re.compile(r"(\t\s*\d+\s*$)|((\.{2,}|…)\s*\d*\s*$)|^\|")
+_PAGE_REFERENCE = re.compile(r"(?:\.{2,}|…)\s*\d{1,3}\b|\s\d{1,3}$")
 _BULLET = re.compile(r"^\s*([-–•▶►*]|\d+[.)])\s+")
 _FOOTNOTE = re.compile(r"^[¹²³⁴⁵⁶⁷⁸⁹⁰]+\s")
 _EMPHASIS = re.compile(r"^[*_]+|[*_]+$")
@@ -82,8 +108,45 @@ _VERDICT_WORDS = re.compile(r"uppfyll", re.IGNORECASE)
 def _lines(text: str) -> list[_Line]:
     lines, pos = [], 0
     for raw in text.split("\n"):
-        lines.append(_Line(pos, pos + len(raw), raw))
+        lines.append(_Line(pos, pos + len(raw), raw, debris="\t" not in raw and bool(_PAGE_NUMBER.match(raw))))
         pos += len(raw) + 1
+    return _with_page_prefixes(lines)
+
+
+_WORDS_BEFORE, _WORDS_OF = (f"(?:{'|'.join(words)})" for words in page_words())
+_PAGE_NUMBER = re.compile(
+    rf"^\s*(?:\(\d{{1,3}}\)|\d{{1,3}}(?:\s*\(\d{{1,3}}\))?|[-–]\s*\d{{1,3}}\s*[-–]"
+    rf"|{_WORDS_BEFORE}\.?\s*\d{{1,3}}(?:\s*(?:{_WORDS_OF}|/)\s*\d{{1,3}})?|\d{{1,3}}\s*(?:{_WORDS_OF}|/)\s*\d{{1,3}})\s*$",
+    re.IGNORECASE,
+)
+_LEADING_NUMBER = re.compile(r"^(\d{1,3}) (?=\S)")
+# A page run into one line is longer than any heading (a numbered heading has at most 30 words).
+_PAGE_LINE_WORDS = 30
+# The page numbers start on one of the report's first lines, at most at this page (a cover without a number).
+_PAGE_PREFIX_START_LINES = 3
+
+
+def _with_page_prefixes(lines: list[_Line]) -> list[_Line]:
+    """Lines that open with page numbers in turn (1, 2, 3 …; 2, 3 … where the cover page has none), from one of
+    the report's first lines on and one of them a whole page of text, lose that number to a page prefix:
+    transcripts that run each page into one line start it with its page number. Numbered headings
+    ("1 Inledning", "2 Syfte") count up the same way but are short."""
+    opening = [i for i, line in enumerate(lines) if not line.blank][:_PAGE_PREFIX_START_LINES]
+    numbered = [(i, m) for i in opening if (m := _LEADING_NUMBER.match(lines[i].text))]
+    if not numbered or int(numbered[0][1].group(1)) > _PAGE_PREFIX_START_LINES:
+        return lines
+    expected, found = int(numbered[0][1].group(1)), []
+    for index in range(numbered[0][0], len(lines)):
+        match = _LEADING_NUMBER.match(lines[index].text)
+        if match and int(match.group(1)) == expected:
+            found.append(index)
+            expected += 1
+    if len(found) < 2 or not any(_word_count(lines[i].text) > _PAGE_LINE_WORDS for i in found):
+        return lines
+    for index in found:
+        line = lines[index]
+        cut = _LEADING_NUMBER.match(line.text).end()
+        lines[index] = _Line(line.start + cut, line.end, line.text[cut:], page_prefix=(line.start, line.start + cut - 1))
     return lines
 
 
@@ -131,6 +194,8 @@ class ReportParser:
         current: Section | None = None
         first_content = next((i for i, ln in enumerate(lines) if not ln.blank), 0)
 
+        parts = PartTracker()
+
         def open_section(number: str | None, title: str, level: int | None, start: int) -> Section:
             nonlocal current
             plain = level is None
@@ -140,20 +205,31 @@ class ReportParser:
                 level = 1 if not stack else stack[-1][0] if stack[-1][2] else stack[-1][0] + 1
             while stack and stack[-1][0] >= level:
                 stack.pop()
+            parent = next((s.part for s in reversed(sections) if s.path == tuple(lbl for _, lbl, _ in stack)), "") if stack else ""
             label = f"{number} {title}" if number else title
             stack.append((level, label, plain))
             if current is not None:
                 sections[-1] = _close(sections[-1], start)
             numbers = [lbl.split(" ", 1)[0] for _, lbl, _ in stack if re.match(r"\d", lbl)]
             anchor = numbers[-1] if numbers else title
-            current = Section(number, title, level, tuple(lbl for _, lbl, _ in stack), start, len(text), anchor)
+            part = parts.section_part(title, parent)
+            current = Section(number, title, level, tuple(lbl for _, lbl, _ in stack), start, len(text), anchor, part)
             sections.append(current)
             return current
 
         i = 0
         while i < len(lines):
             line = lines[i]
+            if line.page_prefix is not None:
+                blocks.append(Block("debris", *line.page_prefix, current, ()))
+                lines[i] = line = replace(line, page_prefix=None)
             if line.blank:
+                if line.debris:
+                    blocks.append(Block("debris", line.start, line.end, current, ()))
+                i += 1
+                continue
+            if _toc_line(line.text):
+                blocks.append(Block("toc", line.start, line.end, current, (), part=CONTENTS))
                 i += 1
                 continue
             prev_line = _neighbour(lines, i, -1)
@@ -169,13 +245,23 @@ class ReportParser:
                 if number:
                     last_number = tuple(int(n) for n in number.split("."))
                 section = open_section(number, title, level, line.start)
-                blocks.append(Block("heading", line.start, line.end, section, ((line.start, line.end),)))
+                blocks.append(Block("heading", line.start, line.end, section, ((line.start, line.end),), part=section.part))
                 i += 1
+                continue
+            inline = _inline_heading(line.text, last_number)
+            if inline is not None:
+                # The heading becomes a block of its own and the rest of the line the body that follows it.
+                number, title, length, body = inline
+                if number:
+                    last_number = tuple(int(n) for n in number.split("."))
+                section = open_section(number, title, len(number.split(".")) if number else 1, line.start)
+                blocks.append(Block("heading", line.start, line.start + length, section, ((line.start, line.start + length),), part=section.part))
+                lines[i] = _Line(line.start + body, line.end, line.text[body:])
                 continue
             i = self._read_block(lines, i, text, blocks, current)
         if sections:
             sections[-1] = _close(sections[-1], len(text))
-        return ParsedDocument(text=text, blocks=tuple(blocks), sections=tuple(sections))
+        return ParsedDocument(text=text, blocks=_front_matter(text, blocks), sections=tuple(sections))
 
     def _heading(self, line, prev_line, next_line, alone, last_number, prev_is_first) -> tuple[str | None, str, int | None] | None:
         """(number, title, level) of a heading line; level None for a plain short line nested under the current heading."""
@@ -200,8 +286,7 @@ class ReportParser:
             if plausible and _is_successor(last_number, parts):
                 return number, title, len(parts)
             return None
-        appendix = _APPENDIX.match(stripped)
-        if appendix:
+        if _APPENDIX.match(stripped) or _ROMAN.match(stripped):
             return None, stripped, 1
         if _TOC_TITLE.match(stripped):
             return None, stripped, 1
@@ -225,21 +310,29 @@ class ReportParser:
         start = lines[i].start
         end = lines[i].end
         j = i + 1
+        # An entry without a page number is a title the report repeats as a heading further on; the first title
+        # met a second time is that heading, and the contents end before it.
+        repeated = Counter(_title_key(ln.text) for ln in lines if not ln.blank)
+        seen: set[str] = set()
         while j < len(lines):
             if lines[j].blank:
                 j += 1
                 continue
-            if not _TOC_ENTRY.search(lines[j].text):
+            key = _title_key(lines[j].text)
+            unnumbered = bool(key) and key not in seen and _is_short_line(lines[j].text) and repeated[key] > 1
+            if not (_is_toc_entry(lines[j].text) or unnumbered):
                 break
+            seen.add(key)
             end = lines[j].end
             j += 1
-        blocks.append(Block("toc", start, end, section, ()))
+        blocks.append(Block("toc", start, end, section, (), part=CONTENTS))
         return j
 
     def _read_block(self, lines: list[_Line], i: int, text: str, blocks: list[Block], section: Section | None) -> int:
+        part = section.part if section else ""
         first = lines[i]
         if _FOOTNOTE.match(first.text):
-            blocks.append(Block("footnote", first.start, first.end, section, ((first.start, first.end),)))
+            blocks.append(Block("footnote", first.start, first.end, section, ((first.start, first.end),), part=part))
             return i + 1
         if _is_table_row(first.text):
             j = i
@@ -247,7 +340,7 @@ class ReportParser:
                 j += 1
             rows = tuple((ln.start, ln.end) for ln in lines[i:j] if not re.fullmatch(r"[|\-\s:]+", ln.text))
             header = _table_header(text, rows)
-            blocks.append(Block("table", first.start, lines[j - 1].end, section, rows, header=header))
+            blocks.append(Block("table", first.start, lines[j - 1].end, section, rows, header=header, part=part))
             return j
         if _BULLET.match(first.text):
             j, items = i, []
@@ -258,15 +351,16 @@ class ReportParser:
                     items[-1][1] = lines[j].end
                 j += 1
             units = tuple(u for s, e in items for u in _sentence_units(text, s, e))
-            blocks.append(Block("list", first.start, lines[j - 1].end, section, units))
+            blocks.append(Block("list", first.start, lines[j - 1].end, section, units, part=part))
             return j
-        j = i
+        j = i + 1
         while j < len(lines) and not lines[j].blank and not _is_table_row(lines[j].text) and not _BULLET.match(lines[j].text):
+            if _starts_block(lines[j]):
+                break
             j += 1
-        j = max(j, i + 1)
         start, end = first.start, lines[j - 1].end
         continuation = bool(blocks) and first.text.lstrip()[:1].islower()
-        blocks.append(Block("paragraph", start, end, section, tuple(_sentence_units(text, start, end)), continuation=continuation))
+        blocks.append(Block("paragraph", start, end, section, tuple(_sentence_units(text, start, end)), continuation=continuation, part=part))
         return j
 
 
@@ -299,4 +393,101 @@ def _alone(lines: list[_Line], i: int) -> bool:
 
 
 def _close(section: Section, end: int) -> Section:
-    return Section(section.number, section.title, section.level, section.path, section.char_start, end, section.anchor)
+    return replace(section, char_end=end)
+
+
+def _starts_block(line: _Line) -> bool:
+    """A line that opens a block of its own even without a blank line before it: a new page, a table of
+    contents or a part's heading run into its first sentence."""
+    return line.page_prefix is not None or _toc_line(line.text) or _inline_heading(line.text, None) is not None
+
+
+def _toc_line(text: str) -> bool:
+    match = _TOC_LINE.match(text.strip())
+    if not match:
+        return False
+    entries = match.group(1)
+    part_words = sum(is_part_word(w) for w in re.findall(r"[^\W\d_]+", entries))
+    return part_words >= 3 or len(_PAGE_REFERENCE.findall(entries)) >= 2
+
+
+def _title_key(text: str) -> str:
+    """A heading as a table of contents and the heading itself both write it: no numbering, dots or page number."""
+    return " ".join(_clean_title(re.sub(r"^\W*(?:\d{1,2}(?:\.\d{1,2})*|[IVX]{1,4})?\.?\s*", "", text)).casefold().split())
+
+
+def _is_toc_entry(text: str) -> bool:
+    """An entry of a table of contents: a title and its page number ("Bakgrund 5", "2.1. Bakgrund ...3")."""
+    if _TOC_ENTRY.search(text):
+        return True
+    stripped = text.strip()
+    return bool(re.search(r"\D\s\d{1,3}$", stripped)) and _word_count(stripped) <= 30 and not re.search(r"[.:;]\s\d{1,3}$", stripped)
+
+
+_INLINE_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+")
+_INLINE_MAX_WORDS = 7
+# What an inline heading needs after it to be one: a body of its own, not a title that wraps.
+_INLINE_MIN_BODY_WORDS = 8
+
+
+def _inline_heading(text: str, last_number: tuple[int, ...] | None) -> tuple[str, str, int, int] | None:
+    """(number, title, length of the heading, where the body starts) when a line opens with a part's heading run
+    into its first sentence ("1. Sammanfattning De förtroendevalda revisorerna …"), else None.
+
+    The heading is the numbering and the words up to the last part word before a word that starts a sentence
+    (capitalized); "Syftet med granskningen är att bedöma om Kommunstyrelsen …" has none such and is no heading."""
+    if _is_table_row(text):
+        return None
+    number_match = _INLINE_NUMBER.match(text)
+    number = number_match.group(1) if number_match else ""
+    if number and last_number is not None and not _is_successor(last_number, tuple(int(n) for n in number.split("."))):
+        return None
+    offset = number_match.end() if number_match else 0
+    words = list(re.finditer(r"\S+", text[offset:]))
+    if not words or not words[0].group(0)[:1].isupper() or not is_part_word(words[0].group(0)):
+        return None
+    for k, word in enumerate(words[: _INLINE_MAX_WORDS + 1]):
+        token = word.group(0)
+        if k and token[:1].isupper():
+            if not is_part_word(words[k - 1].group(0)) or len(words) - k < _INLINE_MIN_BODY_WORDS:
+                return None
+            end = offset + words[k - 1].end()
+            return number, text[offset:end], end, offset + word.start()
+        if k and not (re.fullmatch(r"[^\W\d_]+", token) and (is_part_word(token) or token in heading_joiners())):
+            return None
+    return None
+
+
+def _front_matter(text: str, blocks: list[Block]) -> tuple[Block, ...]:
+    """Blocks with the report's front matter marked: the cover (the short lines a report opens with, before its
+    table of contents, its first part or its first running text) and a covering letter (missiv) before the first
+    part. The cover is kept in the text, for the document view and to be cited for a date or an author, but is no
+    answer."""
+    out = list(blocks)
+    for i, block in enumerate(out):
+        if block.kind == "toc" or block.part or _is_body(text, block):
+            break
+        if block.kind == "paragraph":
+            out[i] = replace(block, kind="cover", units=(), part=COVER)
+    # The letter stands before the report's first heading and its table of contents.
+    leading = []
+    for i, block in enumerate(out):
+        if block.section is not None or block.kind == "toc":
+            break
+        if block.kind in ("paragraph", "list", "table"):
+            leading.append(i)
+    if leading and reads_as_missiv(" ".join(text[out[i].char_start : out[i].char_end] for i in leading)):
+        for i in leading:
+            out[i] = replace(out[i], part=MISSIV)
+    return tuple(out)
+
+
+def _is_body(text: str, block: Block) -> bool:
+    """Running text: a list, or a paragraph of whole sentences; a cover's lines (a title, a name, a date) end
+    without a full stop."""
+    if block.kind == "list":
+        return True
+    if block.kind != "paragraph":
+        return False
+    body = text[block.char_start : block.char_end]
+    return len(split_sentences(body)) >= 2 or body.rstrip()[-1:] in ".!?"

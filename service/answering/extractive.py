@@ -10,16 +10,19 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from ingest.config import Settings
 from ingest.index.catalog import ChunkRecord
 from ingest.index.lexical import SwedishAnalyzer
 from ingest.index.vectors import VectorStore
-from ingest.language.lexicon import causal_pattern, firm_pattern, month_alternation
+from ingest.language.lexicon import causal_pattern, firm_pattern, month_alternation, negations
 from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
-from ingest.structure.chunking import unit_contexts
+from ingest.structure.chunking import Chunk, unit_contexts
 from service.answering.base import Answer, AnswerRequest, Citation, CorpusSummary, refusal
+from service.answering.wording import passage_place
 
 _NUMBER = re.compile(r"\d")
 _AMOUNT = re.compile(r"\d[\d  ,.]*\s*(kr|kronor|mnkr|tkr|mkr|miljoner|procent|%)", re.IGNORECASE)
@@ -145,7 +148,9 @@ class ExtractiveAnswerer:
         return set(self._analyzer(" ".join(words))) - self._question_stems
 
     def run(self, request: AnswerRequest) -> Answer:
-        hits = request.hits[: self.chunks_considered]
+        # A chunk that only asks (a list of kontrollmål or revisionsfrågor) has nothing to answer with: the chunks
+        # considered are those that state something.
+        hits = [h for h in request.hits if _states_something(h.record.chunk)][: self.chunks_considered]
         if not hits:
             return refusal("frågan", self.summary, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])
@@ -159,13 +164,15 @@ class ExtractiveAnswerer:
             units = vectors.get(hit.record.chunk.chunk_id)
             if units is None:
                 continue
-            similarities = units.vectors @ request.query_vector
             text = hit.record.chunk.text
             base = hit.record.chunk.char_start
+            similarities = _with_short_leads(text, base, units.spans, units.vectors @ request.query_vector)
             windows = _quote_windows(text, base, units.spans)
             headings = numbered_headings(text, ordinal)
-            for (start, end), similarity, context in zip(windows, similarities, unit_contexts(hit.record.chunk)):
+            for unit, (start, end), similarity, context in zip(units.spans, windows, similarities, unit_contexts(hit.record.chunk)):
                 sentence = text[start - base : end - base]
+                if _asks(sentence) and not text[unit[0] - base : unit[1] - base].rstrip().endswith(":"):
+                    continue  # a question is no answer; a lead that lists questions is (what was asked)
                 heading = next((h for h in reversed(headings) if h.start < start - base), None)
                 if heading is not None and heading.number != ordinal.number:
                     continue  # under the heading of another one of the numbered things asked about
@@ -205,10 +212,10 @@ class ExtractiveAnswerer:
         for c in candidates:
             if c.score < best_score - 0.035 or len(chosen) >= limit:
                 break
-            # Windows overlap where a lead takes in its list, and summaries repeat sentences word for word:
-            # each statement is quoted once.
+            # Windows overlap where a lead takes in its list, and a summary repeats a later paragraph word for
+            # word or nearly: each statement is quoted once.
             if not any(
-                o.document_id == c.document_id and (c.start < o.end and o.start < c.end or o.text.split() == c.text.split())
+                o.document_id == c.document_id and (c.start < o.end and o.start < c.end or _same_statement(o.text, c.text))
                 for o in chosen
             ):
                 chosen.append(c)
@@ -283,7 +290,8 @@ class ExtractiveAnswerer:
                 index = numbers[chunk_id] - 1
                 old = citations[index]
                 citations[index] = Citation(old.n, record, min(old.quote_start, c.start), max(old.quote_end, c.end))
-            origin = f"{record.metadata.municipality} {record.metadata.year}, avsnitt {record.chunk.section}"
+            report = " ".join(str(v) for v in (record.metadata.municipality, record.metadata.year) if v)
+            origin = ", ".join(p for p in (report, passage_place(record.chunk.section, record.chunk.part)) if p)
             lines.append(f"{origin}: {_readable(c.text, c.context)} [{numbers[chunk_id]}]")
         return Answer(text="\n".join(lines), grounded=True, citations=tuple(citations), evidence=evidence)
 
@@ -404,6 +412,23 @@ def _quote_windows(text: str, base: int, spans: tuple[tuple[int, int], ...]) -> 
     return windows
 
 
+# A lead this short ("Målbilden beskrivs som:") names a list but not what it belongs to.
+_SHORT_LEAD_WORDS = 6
+
+
+def _with_short_leads(text: str, base: int, spans: tuple[tuple[int, int], ...], similarities: np.ndarray) -> np.ndarray:
+    """Similarities where a short lead that goes on, on the same line, from a sentence ("I februari 2015 beslutar
+    kommunfullmäktige om ett åtgärdsprogram. Målbilden beskrivs som:") is as near the question as that sentence:
+    its words alone are too few to embed what its list is about."""
+    out = similarities.copy()
+    for i in range(1, len(spans)):
+        lead = text[spans[i][0] - base : spans[i][1] - base].rstrip()
+        gap = text[spans[i - 1][1] - base : spans[i][0] - base]
+        if lead.endswith(":") and len(lead.split()) <= _SHORT_LEAD_WORDS and "\n" not in gap:
+            out[i] = max(out[i], similarities[i - 1])
+    return out
+
+
 def _with_next_sentence(candidate: _Candidate, answer_type: str) -> _Candidate:
     """A sentence taken on to the next one of its paragraph when that one holds the kind of fact asked for:
     for a two-part question "Målet är att 90 % skall vara nöjda." and "Målresultatet är 2016 82 %." (the second
@@ -445,6 +470,32 @@ def _is_item(unit: str, gap: str) -> bool:
     if "\t" in unit or unit.startswith("#"):
         return False  # a table row or a heading ends the list
     return bool(re.match(r"[-–•▶*]|\d+[.)]\s", unit)) or (len(unit.split()) <= 12 and gap.count("\n") < 2)
+
+
+def _asks(text: str) -> bool:
+    """A question, not a statement: the audit's questions and kontrollmål share the words of what a user asks
+    about the same subject, but answer nothing."""
+    return text.rstrip().endswith("?")
+
+
+def _states_something(chunk: Chunk) -> bool:
+    return any(not _asks(chunk.text[s - chunk.char_start : e - chunk.char_start]) for s, e in chunk.units)
+
+
+# Share of words two sentences must have in common to be one statement told twice ("Vi rekommenderar att
+# nämnden …" in the summary and "Vi rekommenderar därför att nämnden …" under Rekommendationer).
+_SAME_STATEMENT = 0.9
+
+
+def _same_statement(a: str, b: str) -> bool:
+    """Whether two sentences say the same thing in (nearly) the same words, case and punctuation aside."""
+    words_a, words_b = re.findall(r"\w+", a.casefold()), re.findall(r"\w+", b.casefold())
+    if words_a == words_b:
+        return True
+    set_a, set_b = set(words_a), set(words_b)
+    if (set_a ^ set_b) & negations():
+        return False
+    return min(len(words_a), len(words_b)) >= 6 and len(set_a & set_b) >= _SAME_STATEMENT * max(len(set_a), len(set_b))
 
 
 def _related(a: str, b: str) -> bool:

@@ -1,4 +1,4 @@
-"""How findings answers are worded in Swedish: nouns and their plurals, verdict words, where in the report."""
+"""How answers are worded in Swedish: nouns and their plurals, verdict words, where in the report."""
 
 import re
 
@@ -41,6 +41,12 @@ def section_label(section: str) -> str:
     return f"avsnitt {section}" if numbered_section(section) else f"avsnittet ”{section}”"
 
 
+def passage_place(section: str, part: str = "") -> str:
+    """Where a cited passage stands: "avsnitt 2.6.4", else the part of the report ("missiv", "omslag"), else ""
+    (a label without a name, "avsnitt :", tells the reader nothing)."""
+    return f"avsnitt {section}" if section else part
+
+
 def place(goal: Finding, source: FindingSource) -> str:
     # A source outside the kontrollmål's own section is a summary that restates the verdict.
     own = source.section == goal.section or source.section.startswith(goal.section + ".")
@@ -59,6 +65,6 @@ def first_sentences(text: str, enough: int = 80) -> list[str]:
 
 
 def flexible_pattern(sentence: str) -> re.Pattern:
-    """A pattern for a sentence as the report's text has it: markup, bullets and line breaks between its words."""
+    """A pattern for a sentence as the report's text has it: emphasis marks, bullets and line breaks between its words."""
     tokens = re.findall(r"[^\W_]+|[^\w\s]", sentence)
-    return re.compile(r"(?:\s|<[^>]{1,40}>|[*_]|-\n)*".join(re.escape(t) for t in tokens))
+    return re.compile(r"(?:\s|[*_]|-\n)*".join(re.escape(t) for t in tokens))

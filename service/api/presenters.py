@@ -27,7 +27,7 @@ def citations_out(answer: Answer) -> list[CitationOut]:
         out.append(
             CitationOut(
                 n=c.n, document_id=chunk.document_id, title=meta.title, municipality=meta.municipality, year=meta.year,
-                section=chunk.section, page=c.record.page_at(c.quote_start), char_start=chunk.char_start, char_end=chunk.char_end,
+                section=chunk.section, part=chunk.part or None, page=c.record.page_at(c.quote_start), char_start=chunk.char_start, char_end=chunk.char_end,
                 text=chunk.text, quote=c.quote, quote_start=c.quote_start, quote_end=c.quote_end,
             )
         )
@@ -38,7 +38,7 @@ def search_result(hit: ScoredChunk) -> SearchResult:
     chunk, meta = hit.record.chunk, hit.record.metadata
     return SearchResult(
         document_id=chunk.document_id, title=meta.title, municipality=meta.municipality, year=meta.year,
-        section=chunk.section, heading_path=chunk.heading_path, page=chunk.page, char_start=chunk.char_start,
+        section=chunk.section, heading_path=chunk.heading_path, part=chunk.part or None, page=chunk.page, char_start=chunk.char_start,
         char_end=chunk.char_end, text=chunk.text, score=round(hit.score, 6),
     )
 

@@ -37,6 +37,9 @@ class SearchResult(BaseModel):
     year: int | None
     section: str
     heading_path: str
+    # The part of the report the passage is in ("sammanfattning", "syfte", "iakttagelser" …); None where no
+    # heading names one.
+    part: str | None = None
     page: int | None
     char_start: int
     char_end: int
@@ -65,6 +68,8 @@ class CitationOut(BaseModel):
     municipality: str | None
     year: int | None
     section: str
+    # The part of the report the passage is in, as for search results.
+    part: str | None = None
     page: int | None
     char_start: int
     char_end: int

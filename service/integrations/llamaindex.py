@@ -16,7 +16,7 @@ from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 FILTER_FIELDS = ("municipality", "year", "document_id")
-SEARCH_FIELDS = ("document_id", "title", "municipality", "year", "section", "heading_path", "page", "char_start", "char_end")
+SEARCH_FIELDS = ("document_id", "title", "municipality", "year", "section", "heading_path", "part", "page", "char_start", "char_end")
 CITATION_FIELDS = ("n", "document_id", "title", "municipality", "year", "section", "page", "char_start", "char_end", "quote", "quote_start", "quote_end")
 # Offsets locate the span for a UI but are noise in an LLM prompt or an embedding of the node.
 OFFSET_FIELDS = ["char_start", "char_end", "quote_start", "quote_end"]

@@ -167,7 +167,7 @@ class HybridRetriever:
             clauses.append({"year": {"$in": list(filters.year)}})
         where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
         hits = self.store.search(vector, min(depth, len(self.view.records)), where)
-        return [(h.chunk_id, h.score) for h in hits if h.chunk_id in self.view.records]
+        return [(h.chunk_id, h.score) for h in hits if h.chunk_id in self.view.records and self.view.records[h.chunk_id].chunk.quotable]
 
     def _lexical(self, query: str, depth: int, filters: Filters) -> list[tuple[str, float]]:
         index = self.view.lexical

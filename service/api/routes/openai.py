@@ -15,6 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.answering.wording import passage_place
 from service.api.deps import ChatDep
 from service.api.errors import OpenAIError
 from service.api.presenters import citations_out
@@ -119,7 +120,8 @@ def sources_text(citations: list[CitationOut]) -> str:
     lines = []
     for c in citations:
         origin = " ".join(str(v) for v in (c.municipality, c.year) if v)
-        line = f"[{c.n}] {c.title or c.document_id}" + (f" ({origin})" if origin else "") + f", avsnitt {c.section}"
+        place = passage_place(c.section, c.part or "")
+        line = f"[{c.n}] {c.title or c.document_id}" + (f" ({origin})" if origin else "") + (f", {place}" if place else "")
         lines.append(line + (f", s. {c.page}" if c.page is not None else ""))
     return "Källor:\n" + "\n".join(lines)
 

@@ -98,9 +98,14 @@
   // ---- rendering an answer ----
   const ORIGIN = /^(.+?, avsnitt [^:]+): ([\s\S]*)$/;
 
+  // Where a passage stands: "avsnitt 2.6.4", else the report part ("missiv"); never an empty "avsnitt".
+  function place(c) {
+    return c.section ? `avsnitt ${c.section}` : c.part || null;
+  }
+
   function citationLabel(c) {
     const where = [c.municipality, c.year].filter(Boolean).join(" ");
-    return `Källa ${c.n}: ${c.title || c.document_id}${where ? ` (${where})` : ""}, avsnitt ${c.section}${c.page != null ? `, sida ${c.page}` : ""}`;
+    return [`Källa ${c.n}: ${c.title || c.document_id}${where ? ` (${where})` : ""}`, place(c), c.page != null ? `sida ${c.page}` : null].filter(Boolean).join(", ");
   }
 
   function chip(n, citation) {
@@ -175,7 +180,7 @@
       const where = [first.municipality, first.year].filter(Boolean).join(" ");
       const refs = el("ul", { class: "source-refs" });
       for (const c of group) {
-        const label = [`avsnitt ${c.section}`, c.page != null ? `s. ${c.page}` : null].filter(Boolean).join(", ");
+        const label = [place(c), c.page != null ? `s. ${c.page}` : null].filter(Boolean).join(", ") || "rapporten";
         refs.append(el("li", {}, el("button", {
           type: "button", class: "source", "data-n": String(c.n), "aria-controls": "reader", "aria-expanded": "false",
           "aria-label": `Öppna ${citationLabel(c)}`,
@@ -193,7 +198,7 @@
     if (!citations.length) return text;
     const lines = citations.map((c) => {
       const where = [c.municipality, c.year].filter(Boolean).join(" ");
-      return `[${c.n}] ${c.title || c.document_id}${where ? ` (${where})` : ""}, avsnitt ${c.section}${c.page != null ? `, s. ${c.page}` : ""}`;
+      return [`[${c.n}] ${c.title || c.document_id}${where ? ` (${where})` : ""}`, place(c), c.page != null ? `s. ${c.page}` : null].filter(Boolean).join(", ");
     });
     return `${text}\n\nKällor:\n${lines.join("\n")}`;
   }
@@ -342,7 +347,8 @@
     setExpanded(opener, true);
     readerKicker.textContent = [c.municipality, c.year].filter(Boolean).join(" ") || "Dokument";
     readerTitle.textContent = c.title || c.document_id;
-    readerWhere.textContent = [`Avsnitt ${c.section}`, c.page != null ? `sida ${c.page}` : null, `källa [${c.n}]`].filter(Boolean).join(" · ");
+    const at = place(c);
+    readerWhere.textContent = [at && at[0].toUpperCase() + at.slice(1), c.page != null ? `sida ${c.page}` : null, `källa [${c.n}]`].filter(Boolean).join(" · ");
     readerBody.replaceChildren(el("p", { class: "reader-loading", text: "Hämtar dokumentet …" }));
     reader.hidden = false;
     readerTitle.focus({ preventScroll: true });

@@ -116,7 +116,7 @@ def test_hultsfred_four_kontrollmal():
     assert first.text == "Finns mål och aktiviteter för att förbättra asyl och integration?"
     assert [(s.section, s.quote) for s in first.sources] == [
         ("3.1.2", "Kontrollmålet bedöms som uppfyllt."),
-        ("1.1", "Finns mål och aktiviteter för att förbättra asyl och integration?\t<p>Uppfyllt</p>"),
+        ("1.1", "Finns mål och aktiviteter för att förbättra asyl och integration?\tUppfyllt"),
     ]
     # The verdict closes the Bedömning section here, so the text before it is the motivation; the page break
     # inside "för-/svåras" is glued back.
@@ -227,7 +227,7 @@ def test_ljungby_markdown_report_with_three_column_summary_table():
     _, findings = extract(LJUNGBY)
     assert verdict_table(findings) == [
         ("2.1", "uppfyllt", False),  # "uppfyllt i allt väsentligt" / table "Uppfyllt"
-        ("2.2", "ej uppfyllt", False),  # "**Bedömning:** Ej uppfyllt"
+        ("2.2", "ej uppfyllt", False),  # "Bedömning: Ej uppfyllt"
         ("2.3", "delvis uppfyllt", False),  # "uppfylls till viss del"; section titled "Uppföljning"
         ("2.4", None, False),  # "har inte kunnat bedömas" / table "Ej bedömt"
         ("Sammanfattande bedömning", "delvis uppfyllt", False),  # assessed in the summary table only
@@ -240,7 +240,7 @@ def test_ljungby_markdown_report_with_three_column_summary_table():
     ]
     assert kontrollmal[3].note and kontrollmal[3].verdict is None
     assert [s.quote for s in kontrollmal[1].sources] == [
-        "**Bedömning:** Ej uppfyllt",
+        "Bedömning: Ej uppfyllt",
         "| Sker överlämning mellan Arbetsförmedlingen och kommunen på ett strukturerat sätt? | Ej uppfyllt",
     ]
     assert kontrollmal[4].motivation == "Kommunstyrelsen har utsett en samordnare men saknar uppdrag i reglementet."

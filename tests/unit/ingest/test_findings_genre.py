@@ -220,7 +220,7 @@ def test_headings_of_the_overall_assessment():
 def test_overall_assessment_in_a_flattened_summary():
     found = extract(FLATTENED_REPORT)
     [overall] = of_kind(found, "revisionell_bedomning")
-    assert overall.section == "Sammanfattning" and overall.text.startswith("Utifrån genomförd granskning bedömer vi att")
+    assert overall.section == "1" and overall.text.startswith("Utifrån genomförd granskning bedömer vi att")
     assert (overall.level, overall.verdict_text) == ("partly", "inte helt")
     assert overall.motivation == "Flera direktupphandlingar saknar dokumentation."
     assert found.status == "unread"

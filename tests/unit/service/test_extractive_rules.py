@@ -1,12 +1,14 @@
-"""Quote windows of the extractive answerer, on units as ingest's parser cuts them."""
+"""Quote windows of the extractive answerer, on units as ingest's parser cuts them, and what counts as one statement."""
 
 
 
 
 
+
+import numpy as np
 
 from ingest.structure.parsing import ReportParser
-from service.answering.extractive import _quote_windows
+from service.answering.extractive import _quote_windows, _same_statement, _with_short_leads
 
 REPORT = (
     "## 3.1 Mål\n\n"
@@ -43,6 +45,17 @@ def test_a_bullet_without_a_full_stop_stays_whole():
 
 def test_a_whole_sentence_is_its_own_window():
     assert _window_of(REPORT, "I februari") == "I februari 2015 beslutar kommunfullmäktige om ett åtgärdsprogram."
+
+
+def test_a_short_lead_is_as_near_the_question_as_the_sentence_it_goes_on_from():
+    spans = tuple(u for block in ReportParser().run(REPORT).blocks for u in block.units)
+    starts = [REPORT[s:].split(" ", 1)[0] for s, _ in spans]
+    similarities = np.linspace(0.9, 0.1, len(spans), dtype=np.float32)
+    adjusted = _with_short_leads(REPORT, 0, spans, similarities)
+    lead, sentence = starts.index("Målbilden"), starts.index("I")
+    assert adjusted[lead] == similarities[sentence] and lead == sentence + 1
+    # A bullet after a lead, or a lead on a line of its own, keeps its own.
+    assert all(adjusted[i] == similarities[i] for i in range(len(spans)) if i != lead)
 
 
 def test_a_table_row_is_read_with_its_header_labels():
@@ -123,3 +136,13 @@ def test_a_figure_must_name_what_the_question_measures():
     assert places.named_in("Det är främst åtta platser för lättare industriarbete.")  # the compound's head
     assert measured("Hur stor andel av platserna gick till kvinnor?") is None  # too general to check
     assert measured("Hur många av dem fick arbete?") is None
+
+
+def test_a_summary_that_repeats_a_later_sentence_nearly_word_for_word_is_one_statement():
+    summary = "Vi bedömer att kommunstyrelsen i huvudsak har en ändamålsenlig styrning av bostadsförsörjningen."
+    assert _same_statement(summary, "Vi bedömer därför att kommunstyrelsen i huvudsak har en ändamålsenlig styrning av bostadsförsörjningen.")
+    assert _same_statement(summary, "vi bedömer att Kommunstyrelsen i huvudsak har en ändamålsenlig styrning av bostadsförsörjningen")
+    assert not _same_statement(summary, "Vi bedömer att kommunstyrelsen inte har en ändamålsenlig styrning av äldreomsorgen.")
+    assert not _same_statement("Målet är nått.", "Målet är inte nått.")
+    long = "Vi bedömer att kontrollmålet för socialnämndens uppföljning av placerade barn är uppfyllt"
+    assert not _same_statement(long, long.replace("är uppfyllt", "inte är uppfyllt"))
