@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ingest.documents.metadata import DocumentMetadata
 from ingest.structure.parsing import UNQUOTABLE, Block, ParsedDocument, Section
+from ingest.structure.parts import COVER
 
 # The bounds every index was built with before they became settings (see `Ingestor.content_hash`).
 DEFAULT_MIN_WORDS, DEFAULT_MAX_WORDS = 120, 250
@@ -31,14 +32,14 @@ class Chunk:
     units: tuple[tuple[int, int], ...]
     page: int | None = None
     # The part of the report (ingest/structure/parts.py): "sammanfattning", "syfte", "iakttagelser" …, "omslag"
-    # for the cover (a chunk without units: shown in the document, cited for a date or an author, never quoted).
+    # for the cover (quoted only for who wrote the report, when, and for which firm).
     part: str = ""
 
     @property
     def quotable(self) -> bool:
-        """Whether it holds a statement an answer could quote. Retrieval ranks only such chunks: the cover, which
-        has none, would take the place of a passage that answers."""
-        return bool(self.units)
+        """Whether it holds a statement an answer to any question could quote. Retrieval ranks only such chunks: the
+        cover (names, dates, a firm) would take the place of a passage that answers; it joins only for who/when."""
+        return bool(self.units) and self.part != COVER
 
 
 def unit_contexts(chunk: Chunk) -> list[str]:

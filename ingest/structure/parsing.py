@@ -17,7 +17,7 @@ from ingest.structure.parts import CONTENTS, COVER, MISSIV, PartTracker, is_part
 # "cover": the lines a report opens with (firm, title, date, authors); "debris": page numbers left in the text.
 # Neither carries a statement an answer could quote, so neither has units.
 BlockKind = Literal["heading", "paragraph", "table", "list", "footnote", "toc", "cover", "debris"]
-UNQUOTABLE = frozenset({"heading", "cover", "debris"})
+UNQUOTABLE = frozenset({"heading", "debris"})
 
 
 @dataclass(frozen=True)
@@ -461,14 +461,14 @@ def _inline_heading(text: str, last_number: tuple[int, ...] | None) -> tuple[str
 def _front_matter(text: str, blocks: list[Block]) -> tuple[Block, ...]:
     """Blocks with the report's front matter marked: the cover (the short lines a report opens with, before its
     table of contents, its first part or its first running text) and a covering letter (missiv) before the first
-    part. The cover is kept in the text, for the document view and to be cited for a date or an author, but is no
-    answer."""
+    part. The cover is kept in the text and its lines stay quotable units: it answers who wrote the report, when
+    and for which firm, and nothing else (retrieval ranks it only for such questions)."""
     out = list(blocks)
     for i, block in enumerate(out):
         if block.kind == "toc" or block.part or _is_body(text, block):
             break
         if block.kind == "paragraph":
-            out[i] = replace(block, kind="cover", units=(), part=COVER)
+            out[i] = replace(block, kind="cover", part=COVER)
     # The letter stands before the report's first heading and its table of contents.
     leading = []
     for i, block in enumerate(out):

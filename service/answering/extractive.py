@@ -21,6 +21,7 @@ from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
 from ingest.structure.chunking import Chunk, unit_contexts
+from ingest.structure.parts import COVER
 from service.answering.base import Answer, AnswerRequest, Citation, CorpusSummary, refusal
 from service.answering.wording import passage_place
 
@@ -35,6 +36,8 @@ _DATE = re.compile(
 _NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+\b")
 # Audit firms and offices that do municipal audits in Sweden.
 _FIRM = firm_pattern()
+# What a report's cover answers: who wrote it, when, and for which firm.
+COVER_ANSWERS = frozenset({"date", "person", "firm", "name"})
 _CAUSAL = causal_pattern()
 # "Rädda Barnen, Svenska kyrkan, ABF samt Tjetjenska föreningen", or a lead and its list: what "vilka" asks for.
 _ENUMERATION = re.compile(r"\w+(?: \w+){0,3}, \w+(?: \w+){0,3},? (?:och|samt|eller) \w|:\s*\n\s*[-–•▶*]")
@@ -150,7 +153,9 @@ class ExtractiveAnswerer:
     def run(self, request: AnswerRequest) -> Answer:
         # A chunk that only asks (a list of kontrollmål or revisionsfrågor) has nothing to answer with: the chunks
         # considered are those that state something.
-        hits = [h for h in request.hits if _states_something(h.record.chunk)][: self.chunks_considered]
+        cover_answers = request.analysis.answer_type in COVER_ANSWERS
+        hits = [h for h in request.hits if _states_something(h.record.chunk) and (cover_answers or h.record.chunk.part != COVER)]
+        hits = hits[: self.chunks_considered]
         if not hits:
             return refusal("frågan", self.summary, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])

@@ -12,8 +12,9 @@ from ingest.findings.model import VERDICTS, Finding, Kind
 from ingest.index.catalog import DocumentRecord
 from ingest.index.findings_store import FindingsStore
 from ingest.language.ordinals import Ordinal, numbered_headings
+from ingest.structure.parts import COVER
 from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, in_english, out_of_scope, refusal
-from service.answering.extractive import ExtractiveAnswerer, Thresholds
+from service.answering.extractive import COVER_ANSWERS, ExtractiveAnswerer, Thresholds
 from service.answering.findings import FindingsAnswerer
 from service.answering.report import ReportAnswerer
 from service.query.analysis import QuestionAnalysis, analyze_question, check_question, swedish_municipalities
@@ -149,7 +150,11 @@ class QAService:
         """The chunks /v1/ask answers from; for several municipalities ("i Alvesta respektive Hultsfred") or a question
         across reports ("I vilka kommuner nämns …?") taken in turn from each one's own ranking, so that the
         report matching best does not crowd out the others."""
-        evidence = self.findings_answerer.evidence_chunks(analysis.findings, filters) + self._numbered_sections(analysis.ordinal, filters)
+        evidence = (
+            self.findings_answerer.evidence_chunks(analysis.findings, filters)
+            + self._numbered_sections(analysis.ordinal, filters)
+            + self._covers(analysis, filters)
+        )
         if len(filters.municipality) >= 2:
             parts = [replace(filters, municipality=(m,)) for m in filters.municipality]
         elif analysis.across_reports and not filters:
@@ -166,6 +171,13 @@ class QAService:
                 if rank < len(ranking):
                     merged.setdefault(ranking[rank].record.chunk.chunk_id, ranking[rank])
         return list(merged.values())[: max(top_k, len(parts))]
+
+    def _covers(self, analysis: QuestionAnalysis, filters: Filters) -> list[str]:
+        """The cover chunks of the reports asked about, for a question the cover answers (who wrote it, when, which
+        firm): retrieval leaves covers out otherwise."""
+        if analysis.answer_type not in COVER_ANSWERS or not (filters.municipality or filters.document_id):
+            return []
+        return [r.chunk.chunk_id for r in self.retriever.records_in(filters) if r.chunk.part == COVER and r.chunk.units]
 
     def _numbered_sections(self, ordinal: Ordinal | None, filters: Filters) -> list[str]:
         """Chunks holding the numbered heading an ordinal in the question asks about ("den andra
