@@ -116,10 +116,14 @@ _ANSWER_TYPES = (
     ),
     ("count", r"\bhur (många|stor andel)\b|\bantal(et)?\b|\bhow many\b"),
     ("amount", r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bbudget"),
-    ("date", r"\bnär\b|\bvilket (datum|år)\b|\bdatum\b|\bwhen\b|\bwhat date\b|\bwhich year\b"),
+    ("date", r"\bnär\b|\bvilket (datum|år)\b|\bvilken månad\b|\bdatum\b|\bdaterad\w*|\bwhen\b|\bwhat date\b|\bwhich (year|month)\b"),
     ("name", r"\bvad heter\b|\bwhat is the name\b|\bnamnet på\b"),
     ("firm", r"\bvilken (revisionsbyrå|revisionsfirma|byrå|konsult)|\bvilket (revisionsbolag|konsultföretag|företag)\b|\bwhich (audit |accounting )?firm\b"),
-    ("person", r"\bvem\b|\bvilka personer\b|\bvilken revisor\b|\bwho\b|\bskrev\b|\bförfattare"),
+    (
+        "person",
+        r"\bvem\b|\bvilka personer\b|\bvilken revisor\b|\bwho\b|\bskrev\b|\bförfattare"
+        r"|^vilka (?:har )?(?:skrivit|författat|undertecknat|genomfört|gjort)\b",
+    ),
     ("list", r"\bvilka\b|\bwhich\b|\blista\b|\bwhat are\b"),
     ("yesno", r"^(finns|har|är|gör|kan|bedömdes|fick|do|does|is|are|has|did)\b"),
 )
