@@ -108,6 +108,13 @@ class _Citations(Citations):
 
 # --- the answerer ---------------------------------------------------------------------------------------
 
+# The words a report uses for a kind of finding when it states one in running text.
+_KIND_WORDS: dict[Kind, re.Pattern] = {
+    "rekommendation": re.compile(r"\brekommend|\bförslag till åtgärd", re.IGNORECASE),
+    "revisionsfraga": re.compile(r"\brevisionsfråg|\bgranskningsfråg", re.IGNORECASE),
+}
+
+
 class FindingsAnswerer:
     name = "findings"
 
@@ -436,9 +443,13 @@ class FindingsAnswerer:
             line += f"; svar: {stated_verdict(answer.verdict, answer.verdict_text)} ({section_label(answer.section)}) {cite.source(finding.document_id, answer)}"
         return line
 
-    def _listing(self, kind: Kind, documents: list[str], found: dict[str, list[Finding]], answers: bool = False) -> Answer:
+    def _listing(self, kind: Kind, documents: list[str], found: dict[str, list[Finding]], answers: bool = False) -> Answer | None:
         singular, plural = NOUNS[kind]
         with_items = [d for d in documents if found[d]]
+        if not with_items and any(self._names_kind(d, kind) for d in documents):
+            # The text speaks of them though none was extracted ("KPMG rekommenderar därför att …" in running
+            # text): a passage may still answer, so retrieval gets the question rather than a "none".
+            return None
         if not with_items:
             place = joined_names([self._label(d) for d in documents])
             reason = f"{'rapporten' if len(documents) == 1 else 'rapporterna'} redovisar ingen {singular}"
@@ -461,6 +472,11 @@ class FindingsAnswerer:
         if without:
             blocks.append(f"{'Rapporten' if len(without) == 1 else 'Rapporterna'} från {joined_names(without)} redovisar ingen {singular}.")
         return Answer("\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": kind})
+
+    def _names_kind(self, document_id: str, kind: Kind) -> bool:
+        """Whether a report's text uses the word for this kind of finding anywhere ("rekommenderar", "revisionsfråga")."""
+        cue = _KIND_WORDS.get(kind)
+        return cue is not None and any(cue.search(r.chunk.text) for r in self.chunks.get(document_id, []))
 
 
 def _state(status: Status, goals: list[Finding], assessed: bool) -> Status:
