@@ -75,6 +75,11 @@ def _post(client, path: str, body: dict, latencies: list[float]) -> dict:
     return response.json()
 
 
+def missing_documents(qa, items: Sequence[EvalItem]) -> list[str]:
+    """The documents the items' gold passages cite that the loaded index does not hold."""
+    return sorted({g.document_id for item in items for g in item.gold} - set(qa.retriever.view.document_ids))
+
+
 def ask_all(client, items: Sequence[EvalItem]) -> tuple[list[AnswerRecord], list[float]]:
     """Ask every item through /v1/ask; returns the records and each request's latency in ms."""
     records, latencies = [], []

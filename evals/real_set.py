@@ -124,7 +124,7 @@ def run_real(
         phase(f"real: ingest {len(paths)} reports in place", started)
         with TestClient(create_app(own, embedder)) as client:
             qa = client.app.state.qa
-            missing = sorted({g.document_id for i in items for g in i.gold} - set(qa.retriever.view.document_ids))
+            missing = answer_eval.missing_documents(qa, items)
             if missing:
                 raise RealReportsError(f"the real-report index lacks documents the set cites: {', '.join(missing)}")
             started = time.perf_counter()

@@ -168,7 +168,7 @@ def run_dev(client, settings: Settings, items: list[EvalItem], progress: Callabl
     qa = client.app.state.qa
     if not qa.ready:
         raise RuntimeError(f"no index in {settings.home}; run `auditqa ingest` first")
-    missing = sorted({g.document_id for item in items for g in item.gold} - set(qa.retriever.view.document_ids))
+    missing = answer_eval.missing_documents(qa, items)
     if missing:
         raise RuntimeError(f"the index in {settings.home} lacks documents the dev set cites: {', '.join(missing)}; ingest the bundled corpus")
 

@@ -301,24 +301,18 @@ class ExtractiveAnswerer:
         return Answer(text="\n".join(lines), grounded=True, citations=tuple(citations), evidence=evidence)
 
 
+# What a sentence holding the kind of answer asked for contains.
+_ANSWER_CUES = {
+    "count": _NUMBER, "date": _DATE, "name": _NAME, "person": _AGENT, "firm": _FIRM, "list": _ENUMERATION, "reason": _CAUSAL,
+}
+
+
 def _cue_bonus(answer_type: str, sentence: str) -> float:
-    if answer_type == "count":
-        return 1.0 if _NUMBER.search(sentence) else 0.0
     if answer_type == "amount":
+        # Any figure is a weak sign of an amount; a figure with its unit a strong one.
         return 1.0 if _AMOUNT.search(sentence) else 0.3 if _NUMBER.search(sentence) else 0.0
-    if answer_type == "date":
-        return 1.0 if _DATE.search(sentence) else 0.0
-    if answer_type == "name":
-        return 1.0 if _NAME.search(sentence) else 0.0
-    if answer_type == "person":
-        return 1.0 if _AGENT.search(sentence) else 0.0
-    if answer_type == "firm":
-        return 1.0 if _FIRM.search(sentence) else 0.0
-    if answer_type == "list":
-        return 1.0 if _ENUMERATION.search(sentence) else 0.0
-    if answer_type == "reason":
-        return 1.0 if _CAUSAL.search(sentence) else 0.0
-    return 0.0
+    cue = _ANSWER_CUES.get(answer_type)
+    return 1.0 if cue is not None and cue.search(sentence) else 0.0
 
 
 _MONTHS = month_alternation()
