@@ -4,8 +4,8 @@ Every distinct answer of dev+test is its own document (219); every question rank
 Ranked in memory with the product's own pieces: `LexicalIndex.build` (bm25s, as ingest builds it) for
 lexical; bm25s over `SwedishAnalyzer(stem=False)` tokens (no stemming, no compound splitting) for the
 plain-BM25 reference; our `Embedder`
-(query:/passage: prefixes, cosine via numpy) for dense, and `service.query.retrieval.rrf` (RRF, k=RRF_K,
-fusing the top 40 of each list, as `HybridRetriever.run` does for top_k=10) for hybrid.
+(query:/passage: prefixes, cosine via numpy) for dense, and `service.query.retrieval.fuse` (z-scored lists,
+convex combination, fusing the top 40 of each list, as `HybridRetriever.run` does for top_k=10) for hybrid.
 """
 
 import json
@@ -25,7 +25,7 @@ MODE_LABELS = {
     "bm25_plain": "plain BM25 (no stemming)",
     "lexical": "lexical (Swedish BM25)",
     "dense": "dense (e5)",
-    "hybrid": "hybrid (RRF)",
+    "hybrid": "hybrid (fused)",
 }
 FUSION_DEPTH = 40  # HybridRetriever.run: depth = max(top_k * 4, 40)
 SPLITS = ("dev", "test")
@@ -98,7 +98,7 @@ def _lexical_ranking(index: "LexicalIndex | PlainBM25", query: str, depth: int) 
 
 def rank_all(data: SweFAQ, embedder, depth: int = FUSION_DEPTH) -> dict[str, list[list[int]]]:
     """mode -> for every question, document indices best first (at most `depth`)."""
-    from service.query.retrieval import rrf
+    from service.query.retrieval import fuse
 
     ids = [str(i) for i in range(len(data.documents))]
     stemmed = LexicalIndex.build(ids, data.documents, generation=0)  # exactly as the product builds it
@@ -110,7 +110,7 @@ def rank_all(data: SweFAQ, embedder, depth: int = FUSION_DEPTH) -> dict[str, lis
         similarities = doc_vectors @ embedder.embed_query(question)
         order = np.argsort(-similarities, kind="stable")[:depth]
         dense = [(int(i), float(similarities[i])) for i in order]
-        fused = rrf([dense, lexical])
+        fused = fuse(dense, lexical, Settings.model_fields["fusion_dense_weight"].default)
         hybrid = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)
         rankings["bm25_plain"].append([i for i, _ in _lexical_ranking(plain, question, depth)])
         rankings["lexical"].append([i for i, _ in lexical])

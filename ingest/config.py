@@ -46,7 +46,10 @@ class Settings(BaseSettings):
     chunk_min_words: int = Field(default=120, ge=10, description="Smallest chunk the chunker aims for, in words.")
     chunk_max_words: int = Field(default=250, ge=20, description="Largest chunk, in words (a table row or sentence is never split).")
     # Retrieval and answering, tuned on the dev set's tuning part (evals/).
-    rrf_k: int = Field(default=15, ge=1, description="Reciprocal rank fusion constant: score = sum 1 / (k + rank).")
+    fusion_dense_weight: float = Field(
+        default=0.5, ge=0, le=1, description="Weight of dense retrieval in the hybrid score (lexical gets the rest), over z-scored lists."
+    )
+    rrf_k: int = Field(default=15, ge=1, description="Rank fusion constant joining findings evidence to the hybrid ranking: 1 / (k + rank).")
     answer_top_k: int = Field(default=8, ge=1, le=50, description="Passages retrieved for an answer when the request names none.")
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted, in characters.")
     answer_min_similarity: float = Field(default=0.80, gt=0, le=1, description="A sentence must be this similar to the question to answer it.")

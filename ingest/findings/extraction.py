@@ -65,6 +65,8 @@ _RECOMMENDS = re.compile(r"\brekommender")
 _SHOULD = re.compile(r"\bbör\b")
 _AUDITORS_RECOMMEND = re.compile(
     r"\b(?:vi|revisorerna|kommunrevisorerna|revisionen) (?:\w+ )?rekommenderar\b|\brekommenderar (?:vi|revisorerna|kommunrevisorerna)\b"
+    # "Vår rekommendation till kommunstyrelsen är följande: Säkerställ …", "Vi lämnar följande rekommendationer: …"
+    r"|^(?:vår|våra|revisorernas) rekommendation(?:er)?\b.{0,80}?\b(?:är|blir)\b|\bvi (?:vill )?(?:lämnar|ger) (?:\w+ )?rekommendation"
 )
 _TOPICS: tuple[tuple[Kind, re.Pattern], ...] = (
     ("kontrollmal", re.compile(r"kontrollmål|kontrollfråg")),

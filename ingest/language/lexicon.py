@@ -24,6 +24,29 @@ def month_alternation() -> str:
 
 
 @lru_cache
+def swedish_municipalities() -> tuple[str, ...]:
+    """Sweden's 290 municipalities (data/kommuner.txt)."""
+    text = resources.files("ingest.language").joinpath("data/kommuner.txt").read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@lru_cache
+def _own_genitives() -> frozenset[str]:
+    own = {w.casefold() for w in lexicon()["recommendations"]["own_genitives"]}
+    return frozenset(own | {form for m in swedish_municipalities() for form in (m.casefold(), m.casefold() + "s")})
+
+
+def others_recommendations(text: str) -> bool:
+    """Whether "rekommendation…" follows a genitive that names someone else than the auditors, the report, a firm
+    or a municipality: "RKR:s rekommendationer" are a norm the report checks against, not recommendations it makes."""
+    for match in re.finditer(lexicon()["recommendations"]["genitive"], text):
+        word = match.group().strip()
+        if word.casefold() not in _own_genitives() and not firm_pattern().match(word):
+            return True
+    return False
+
+
+@lru_cache
 def negations() -> frozenset[str]:
     return frozenset(lexicon()["negations"])
 

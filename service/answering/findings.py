@@ -8,12 +8,14 @@ retrieval and the extractive answerer.
 """
 
 import re
+from collections.abc import Callable
 
 from ingest.documents.metadata import DocumentMetadata
 from ingest.findings.model import ASSESSED, NO_ASSESSMENTS, NOTE_NO_VERDICT, UNREAD, Finding, FindingSource, Kind, Status, Verdict
 from ingest.index.catalog import ChunkRecord
 from ingest.index.findings_store import FindingsStore
 from ingest.index.lexical import SwedishAnalyzer
+from ingest.language.lexicon import firm_pattern
 from ingest.language.words import same_family
 from service.answering.base import Answer, AnswerRequest, Citations, CorpusSummary, refusal
 from service.answering.wording import (
@@ -118,9 +120,10 @@ _KIND_WORDS: dict[Kind, re.Pattern] = {
 class FindingsAnswerer:
     name = "findings"
 
-    def __init__(self, store: FindingsStore, view: CorpusView, summary: CorpusSummary) -> None:
+    def __init__(self, store: FindingsStore, view: CorpusView, summary: CorpusSummary, document_text: Callable[[str], str | None]) -> None:
         self.store = store
         self.summary = summary
+        self.document_text = document_text  # the whole text, front matter included
         self.chunks: dict[str, list[ChunkRecord]] = {}
         for record in sorted(view.records.values(), key=lambda r: r.chunk.char_start):
             self.chunks.setdefault(record.chunk.document_id, []).append(record)
@@ -231,6 +234,14 @@ class FindingsAnswerer:
                 return None if any(g.note == NOTE_NO_VERDICT for g in matched) else self._about(matched, goals)
             wants_one = bool(topic or asked.sections) or asked.verdict is None and asked.implicit
             none_assessed = all(states[d] == NO_ASSESSMENTS for d in documents)
+            if asked.implicit and len(documents) == 1 and not goals:
+                # "lomma fastighetsunderhåll bedömning" of a report without kontrollmål: its assessment is the
+                # overall one, when that is about what the question names (an English question's words cannot
+                # be compared with the Swedish text).
+                overall = self.store.query(document_id=documents[0], kind="revisionell_bedomning")
+                subject = [w for w in topic if not firm_pattern().fullmatch(w.upper())]
+                if overall and (request.analysis.language == "en" or not subject or self.matcher.best(subject, overall, 0.5, 1)):
+                    return self._listing("revisionell_bedomning", documents, {documents[0]: overall})
             if wants_one and (asked.implicit or not none_assessed):
                 return None  # a kontrollmål the findings do not hold; retrieval may still find the passage
         cite = _Citations(self.chunks)
@@ -453,6 +464,8 @@ class FindingsAnswerer:
         if not with_items:
             place = joined_names([self._label(d) for d in documents])
             reason = f"{'rapporten' if len(documents) == 1 else 'rapporterna'} redovisar ingen {singular}"
+            if any(self._named_in_front_matter(d, kind) for d in documents):
+                reason = f"den inlästa texten redovisar ingen {singular}; {plural} nämns bara på omslaget eller i innehållsförteckningen"
             return refusal(f"frågan om {plural} i {place}", self.summary, reason=reason, evidence={"reason": "no_findings", "kind": kind})
         cite = _Citations(self.chunks)
         blocks = []
@@ -476,7 +489,15 @@ class FindingsAnswerer:
     def _names_kind(self, document_id: str, kind: Kind) -> bool:
         """Whether a report's text uses the word for this kind of finding anywhere ("rekommenderar", "revisionsfråga")."""
         cue = _KIND_WORDS.get(kind)
-        return cue is not None and any(cue.search(r.chunk.text) for r in self.chunks.get(document_id, []))
+        if cue is None:
+            return False
+        return any(cue.search(r.chunk.text) for r in self.chunks.get(document_id, []))
+
+    def _named_in_front_matter(self, document_id: str, kind: Kind) -> bool:
+        """Whether only the cover or the table of contents uses the kind's word (an excerpt, or a report whose
+        contents list the revisionsfrågor as headings): "the report states none" would then be false."""
+        cue = _KIND_WORDS.get(kind)
+        return cue is not None and bool(cue.search(self.document_text(document_id) or ""))
 
 
 def _state(status: Status, goals: list[Finding], assessed: bool) -> Status:

@@ -14,6 +14,7 @@ from ingest.documents.metadata import DocumentMetadata
 from ingest.index.catalog import ChunkRecord
 from ingest.language.lexicon import firms, months
 from ingest.language.sentences import split_sentences
+from ingest.structure.parts import COVER
 from service.answering.base import Answer, AnswerRequest, Citations
 from service.query.report_questions import Asked
 from service.query.retrieval import CorpusView
@@ -21,11 +22,13 @@ from service.query.retrieval import CorpusView
 # A firm is best cited where the report says it did the audit, not where it is merely named.
 _CONDUCTED = re.compile(r"genomfört|utfört|granskning|rapport", re.IGNORECASE)
 _MONTH_NAMES = tuple(months())
+_QUOTABLE_COVER_CHARS = 300
 
 
 def swedish_date(iso: str) -> str:
-    year, month, day = (int(part) for part in iso.split("-"))
-    return f"{day} {_MONTH_NAMES[month - 1]} {year}"
+    """"2016-02-17" -> "17 februari 2016"; a cover dated by month only, "2020-03" -> "mars 2020"."""
+    year, month, *day = (int(part) for part in iso.split("-"))
+    return " ".join([*(str(d) for d in day), _MONTH_NAMES[month - 1], str(year)])
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,21 @@ class ReportAnswerer:
                 return f"{self._label(document_id)}: rapporten namnger ingen revisionsbyrå; den är skriven av {names}"
             line = f"{self._label(document_id)}: skriven av {names}"
             return line + (f", {firm.value} {self._mark(document_id, firm, cite)}" if firm else "")
+        cover = self._cover(document_id) if asked == "author" else None
+        if cover is not None:
+            # Covers name the authors, but no name list says which words are names: the cover is quoted instead.
+            line = f"{self._label(document_id)}: inga författare är registrerade för rapporten; omslaget lyder ”{' '.join(cover.value.split())}” {cite.mark(document_id, cover.start, cover.end)}"
+            return line + (f"; granskningen genomfördes av {firm.value} {self._mark(document_id, firm, cite)}" if firm else "")
         if firm:
-            return f"{self._label(document_id)}: rapporten namnger ingen författare; granskningen genomfördes av {firm.value} {self._mark(document_id, firm, cite)}"
+            return f"{self._label(document_id)}: inga författare är registrerade för rapporten; granskningen genomfördes av {firm.value} {self._mark(document_id, firm, cite)}"
         return None
+
+    def _cover(self, document_id: str) -> _Stated | None:
+        """A report's cover, when it is short enough to quote whole (title, municipality, date, names)."""
+        record = next((r for r in self.chunks.get(document_id, []) if r.chunk.part == COVER), None)
+        if record is None or len(record.chunk.text) > _QUOTABLE_COVER_CHARS:
+            return None
+        return _Stated(record.chunk.text, record.chunk.char_start, record.chunk.char_end)
 
     def _oldest(self, documents: list[str], cite: Citations) -> list[str]:
         dated = sorted((stated.value, d, stated) for d in documents if (stated := self._date(d)))
@@ -108,16 +123,32 @@ class ReportAnswerer:
     def _date(self, document_id: str) -> _Stated | None:
         iso = self._meta(document_id).date
         if not iso or not re.fullmatch(r"\d{4}-\d\d-\d\d", iso):
-            return None
+            return self._cover_month(document_id)
         year, month, day = (int(part) for part in iso.split("-"))
         pattern = rf"\b{iso}\b|\b0?{day} {_MONTH_NAMES[month - 1]} {year}\b"
         return self._find(document_id, iso, pattern)
+
+    def _cover_month(self, document_id: str) -> _Stated | None:
+        """The month and year a cover is dated by ("Augusti 2010", "Genomförd på uppdrag av revisorerna mars 2020"),
+        as the genre often dates a report; only the cover's, since the body names months of events."""
+        year = self._meta(document_id).year
+        pattern = re.compile(rf"\b({'|'.join(_MONTH_NAMES)})\s+((?:19|20)\d\d)\b", re.IGNORECASE)
+        for record in self.chunks.get(document_id, []):
+            if record.chunk.part != COVER:
+                continue
+            for match in pattern.finditer(record.chunk.text):
+                if year is None or int(match.group(2)) == year:
+                    value = f"{match.group(2)}-{_MONTH_NAMES.index(match.group(1).lower()) + 1:02d}"
+                    start = record.chunk.char_start + match.start()
+                    return _Stated(value, start, start + len(match.group()))
+        return None
 
     def _firm(self, document_id: str) -> _Stated | None:
         firm = self._meta(document_id).firm
         if not firm:
             return None
-        pattern = firms().get(firm, re.escape(firm))
+        # "Stadsrevisionen Göteborg" in a manifest is stated in the text as "Stadsrevisionen".
+        pattern = firms().get(firm) or next((p for p in firms().values() if re.search(p, firm)), re.escape(firm))
         found = self._every(document_id, firm, pattern)
         return next((s for s in found if _CONDUCTED.search(self._sentence_text(document_id, s))), found[0] if found else None)
 

@@ -9,10 +9,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from ingest.language.english import is_english
-from ingest.language.lexicon import lexicon
+from ingest.language.lexicon import lexicon, swedish_municipalities
 from ingest.language.ordinals import Ordinal, asked_ordinal
 from service.query.findings_questions import FindingsQuestion, read_findings_question
 from service.query.report_questions import Asked as ReportAsk
@@ -42,12 +41,6 @@ AMBIGUOUS_NAMES = frozenset(
 )
 _PREPOSITION = r"(?:i|för|av|från|in|om|at|of|for)"
 _YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
-
-
-@lru_cache
-def swedish_municipalities() -> tuple[str, ...]:
-    text = resources.files("ingest.language").joinpath("data/kommuner.txt").read_text(encoding="utf-8")
-    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 @lru_cache(maxsize=32)

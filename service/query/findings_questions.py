@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ingest.findings.model import Kind, Verdict
+from ingest.language.lexicon import others_recommendations
 
 # The earliest mention decides the kind: "Vilka rekommendationer gavs för kontrollmålen …" asks for recommendations.
 _KIND_CUES: tuple[tuple[Kind, re.Pattern], ...] = (
@@ -45,6 +46,10 @@ _COMPARISON_CUES: tuple[tuple[Comparison, re.Pattern], ...] = (
 _ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
 _ASSESSED = re.compile(
     r"\bbedöm(?:de|des|t|ts|er|as|ning\w*)\b|\bbesvara(?:de?s?)\b|\bsvar(?:et|en)?\b|\bassess\w*|\bjudged\b|\brated\b|\banswer(?:ed|s)?\b"
+    # A yes/no question in the words the genre assesses with ("Är styrningen ändamålsenlig?", "Is the internal
+    # control sufficient?") asks for the verdict, as a revisionsfråga does.
+    r"|^(?:är|var|har|hade|finns|fanns|sker|skedde|bedrivs|fungerar|styr|säkerställer)\b.*\b(?:tillräcklig|ändamålsenlig|tillfredsställande|tillfredställande|effektiv|ändamålsenligt|rättssäker)"
+    r"|^(?:is|are|was|were|does|do|did|has|have)\b.*\b(?:sufficient|adequate|appropriate|effective|satisfactory|to a sufficient extent)"
 )
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
 # Asks for the gist of a report: its overall assessment and what it recommends.
@@ -80,6 +85,9 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
     """What findings the question asks for, or None when it is not a findings question."""
     q = " ".join(question.casefold().split())
     mentions = [(m.start(), kind) for kind, cue in _KIND_CUES if (m := cue.search(q))]
+    if others_recommendations(question):
+        # "avvikelser från RKR:s rekommendationer" asks about a norm, which retrieval finds in the text.
+        mentions = [(start, kind) for start, kind in mentions if kind != "rekommendation"]
     assessed = bool(_ASSESSED.search(q))
     if not mentions and _SUMMARY.search(q):
         return FindingsQuestion("revisionell_bedomning", summary=True)

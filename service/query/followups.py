@@ -262,7 +262,11 @@ class FollowUpResolver:
                 continue  # "Det finns ..." is a dummy subject, not a reference
             follower = re.match(r"\s*([^\W\d_]+|[?!.,;:]|$)", text[m.end() :])
             word = follower.group(1).lower() if follower else ""
-            if word in ("", "?", "!", ".", ",", ";", ":") or word in _PREPOSITIONS or word in _PRONOUN_FOLLOWERS or _participle(word):
+            # After a preposition ("hur mycket av det …") a pronoun is an object, so it refers; "det" as the
+            # dummy subject of "det finns" never follows one.
+            preceding = re.search(r"([^\W\d_]+)\s+$", text[: m.start()])
+            governed = bool(preceding) and preceding.group(1).lower() in _PREPOSITIONS
+            if governed or word in ("", "?", "!", ".", ",", ";", ":") or word in _PREPOSITIONS or word in _PRONOUN_FOLLOWERS or _participle(word):
                 return text[: m.start()] + topic + text[m.end() :]
         return text
 
@@ -290,6 +294,9 @@ class FollowUpResolver:
             if len(rest) >= 2:
                 plural = rest[0]
                 body = rest[2:]
+                if body and body[0].lower() in _PREPOSITIONS:
+                    # "Hur mycket pengar avsattes för projektet?": what was measured, and for what.
+                    body = [rest[0], *body]
             else:
                 body = rest[1:]
         elif first in ("vilka", "vilken", "vilket", "which", "what") and len(words) >= 3 and words[1].lower() not in _WH_VERBS:

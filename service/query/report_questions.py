@@ -20,14 +20,14 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
         "date",
         re.compile(
             rf"\bvilket datum (?:har|bär) {_OWNER}{_REPORT}|\bnär (?:är|var) {_OWNER}{_REPORT} daterad"
-            rf"|\bnär (?:skrevs|daterades|publicerades|lämnades) {_OWNER}{_REPORT}"
+            rf"|\bnär (?:skrevs|daterades|publicerades|lämnades|genomfördes|gjordes|utfördes) {_OWNER}{_REPORT}"
             rf"|\bwhen (?:is|was) {_OWNER}(?:\w+ )?{_REPORT} (?:dated|written|published)|\bwhat date (?:is|was|does) {_OWNER}(?:\w+ )?{_REPORT}"
         ),
     ),
     (
         "author",
         re.compile(
-            rf"\bvem (?:har )?(?:skrivit|skrev|författade|författat|undertecknade) {_OWNER}{_REPORT}"
+            rf"\b(?:vem|vilka) (?:har )?(?:skrivit|skrev|författade|författat|undertecknade) {_OWNER}{_REPORT}"
             rf"|\bvem (?:är|var) (?:författare(?:n)?|revisor(?:n)?) (?:till|av|för|bakom) {_OWNER}{_REPORT}"
             rf"|\bwho (?:wrote|authored|signed) {_OWNER}(?:\w+ )?{_REPORT}"
         ),
@@ -35,7 +35,7 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
     (
         "conductor",
         re.compile(
-            rf"\bvem {_DONE} {_OWNER}{_REPORT}|\bwho (?:carried out|conducted|performed|did) {_OWNER}(?:\w+ )?{_REPORT}"
+            rf"\b(?:vem|vilka) {_DONE} {_OWNER}{_REPORT}|\bwho (?:carried out|conducted|performed|did) {_OWNER}(?:\w+ )?{_REPORT}"
         ),
     ),
     (

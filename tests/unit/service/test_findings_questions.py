@@ -42,6 +42,29 @@ def test_findings_questions_are_recognized(question, kind, verdict, single):
     assert (asked.kind, asked.verdict, asked.single, asked.implicit) == (kind, verdict, single, False)
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["Vilka var KPMG:s rekommendationer i Hällefors?", "Vilka är Hällefors rekommendationer?", "Revisorernas rekommendationer i Lomma?"],
+)
+def test_the_auditors_own_recommendations_in_the_genitive(question):
+    asked = read_question(question)
+    assert asked is not None and asked.kind == "rekommendation"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Är kommunstyrelsens styrning av fastighetsunderhållet ändamålsenlig?",
+        "Bedrivs underhållet på ett effektivt sätt enligt revisorerna?",
+        "Is the internal control in Skellefteå sufficient according to the auditors?",
+        "Does the committee steer property maintenance to a sufficient extent?",
+    ],
+)
+def test_a_yes_no_question_in_the_genres_assessment_words_asks_for_a_verdict(question):
+    asked = read_question(question)
+    assert asked is not None and asked.kind == "kontrollmal" and asked.implicit and asked.assessed
+
+
 def test_an_assessment_without_a_findings_word_is_only_a_candidate():
     asked = read_question("Bedömde revisorerna att arbetsmarknadsenheten i Alvesta bidrar till introduktionen av nyanlända?")
     assert asked is not None and asked.kind == "kontrollmal" and asked.implicit
@@ -59,6 +82,9 @@ def test_an_assessment_without_a_findings_word_is_only_a_candidate():
         "När antogs integrationsprogrammet i Luleå?",
         "Hur mycket kostade satsningen på SFI i Umeå?",
         "Har kommunen uppfyllt sitt ansvar för bostäder?",
+        # Someone else's recommendations are a norm the report checks against, not findings of its own.
+        "Vilka avvikelser från RKR:s rekommendationer pekar revisorerna i Härryda på?",
+        "Följer nämnden Socialstyrelsens rekommendationer för familjehem?",
     ],
 )
 def test_other_questions_are_left_to_retrieval(question):

@@ -45,6 +45,12 @@ def conversation(resolver: FollowUpResolver, *questions: str) -> list[str]:
         (["Vilka rekommendationer gavs i Alvesta?", "Och i Hultsfred?"], "Vilka rekommendationer gavs i Hultsfred?"),
         (["Vilka rekommendationer gavs i Alvesta?", "Och Umeå?"], "Vilka rekommendationer gavs i Umeå?"),
         (["Vilka rekommendationer gavs i Hultsfred?", "What about Kalmar?"], "Vilka rekommendationer gavs i Kalmar?"),
+        # After a preposition a pronoun is an object that refers back: the item is kept, not only the municipality.
+        (
+            ["Hur mycket pengar avsattes för digitaliseringsprojektet i Alvesta?", "Och hur mycket av det hade använts?"],
+            "Hur mycket av pengar för digitaliseringsprojektet hade använts i Alvesta?",
+        ),
+        (["Vilken budget hade projektet i Kalmar?", "Hur mycket av den användes?"], "Hur mycket av denna budget användes i Kalmar?"),
         # "där" refers back to the municipality.
         (["Berätta om arbetsmarknadsenheten i Alvesta.", "Vilka rekommendationer gavs där?"], "Vilka rekommendationer gavs i Alvesta?"),
         (

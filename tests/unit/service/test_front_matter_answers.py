@@ -139,3 +139,20 @@ def test_search_results_name_their_part_and_leave_out_the_cover(client):
     cover = client.post("/v1/search", json={"query": "Anna Andersson certifierad kommunal revisor Mars 2021", "top_k": 20}).json()
     assert all(r["part"] != "omslag" for r in cover["results"])
     assert "Anna Andersson, certifierad kommunal revisor" in client.get("/v1/documents/vimmerby-2021-bostadsforsorjning").json()["text"]
+
+
+def test_a_cover_dated_by_month_answers_when_the_audit_was_done(client):
+    body = client.post("/v1/ask", json={"question": "När genomfördes granskningen av bostadsförsörjningen i Vimmerby?"}).json()
+    assert body["answerer"] == "report" and "mars 2021" in body["answer"], body["answer"]
+    text, spans = front_matter(client, "vimmerby-2021-bostadsforsorjning")
+    [citation] = body["citations"]
+    assert citation["quote"] == "Mars 2021" or "Mars 2021" in citation["quote"]
+    assert any(s <= citation["quote_start"] < e for s, e in spans)
+
+
+def test_authors_not_in_the_metadata_are_shown_by_quoting_the_cover(client):
+    body = client.post("/v1/ask", json={"question": "Vilka skrev rapporten om bostadsförsörjningen i Vimmerby?"}).json()
+    assert body["answerer"] == "report" and "Anna Andersson" in body["answer"], body["answer"]
+    # Never "the report names no author" when the cover may name them.
+    assert "ingen författare" not in body["answer"]
+    assert any("Anna Andersson" in c["quote"] for c in body["citations"])

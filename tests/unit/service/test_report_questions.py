@@ -22,6 +22,8 @@ from service.query.report_questions import read_report_question as read_question
         ("Vem genomförde granskningen av integrationsarbetet i Luleå?", "conductor"),
         ("Vilken revisionsbyrå genomförde granskningen i Alvesta?", "firm"),
         ("Which firm conducted the audit in Hultsfred?", "firm"),
+        ("Vilka skrev granskningsrapporten om internhyror i Halmstad?", "author"),
+        ("När genomfördes granskningen av fastighetsförvaltningen i Lomma?", "date"),
         ("Vilken av granskningarna är äldst och vilken är nyast?", "oldest"),
         ("Which of the reports is the most recent?", "oldest"),
         # About something the report describes, not the report:
@@ -39,3 +41,4 @@ def test_report_questions_are_recognized(question, asked):
 def test_dates_are_written_in_swedish():
     assert swedish_date("2016-02-17") == "17 februari 2016"
     assert swedish_date("2019-01-22") == "22 januari 2019"
+    assert swedish_date("2020-03") == "mars 2020"  # a cover dated by month
