@@ -210,7 +210,9 @@ class ExtractiveAnswerer:
         best = candidates[0]
         best_score, best_similarity, best_overlap = best.score, best.similarity, best.overlap
         evidence = {"similarity": round(best_similarity, 4), "overlap": round(best_overlap, 4), "score": round(best_score, 4)}
-        if not self._supported(best_similarity, best_overlap, request):
+        # The audit's statement of purpose shares the question's subject, not its words ("syftet" / "syftar").
+        stated_purpose = request.analysis.answer_type == "purpose" and bool(_PURPOSE.search(best.text))
+        if not (self._supported(best_similarity, best_overlap, request) or stated_purpose and best_similarity >= self.thresholds.relaxed_similarity):
             return refusal("frågan", self.summary, evidence=evidence)
         limit = self.max_sentences + (2 if request.analysis.answer_type == "list" else 0)
         chosen = []
@@ -302,8 +304,14 @@ class ExtractiveAnswerer:
 
 
 # What a sentence holding the kind of answer asked for contains.
+# The audit's own purpose, not another's ("Förordningen syftar till …"): the genre's sentence that answers outright.
+_PURPOSE = re.compile(
+    r"\b(?:granskning|revision|förstudie|uppdrag|studie)\w*\s+(?:\w+\s+)?(?:syftar|syftade|har till syfte|avser att)\b"
+    r"|\bsyftet (?:med|för) (?:granskning|revision|förstudie|uppdrag|denna|vår)\w*|\b(?:granskningens|revisionens|uppdragets) syfte\b",
+    re.IGNORECASE,
+)
 _ANSWER_CUES = {
-    "count": _NUMBER, "date": _DATE, "name": _NAME, "person": _AGENT, "firm": _FIRM, "list": _ENUMERATION, "reason": _CAUSAL,
+    "purpose": _PURPOSE, "count": _NUMBER, "date": _DATE, "name": _NAME, "person": _AGENT, "firm": _FIRM, "list": _ENUMERATION, "reason": _CAUSAL,
 }
 
 
@@ -312,6 +320,9 @@ def _cue_bonus(answer_type: str, sentence: str) -> float:
         # Any figure is a weak sign of an amount; a figure with its unit a strong one.
         return 1.0 if _AMOUNT.search(sentence) else 0.3 if _NUMBER.search(sentence) else 0.0
     cue = _ANSWER_CUES.get(answer_type)
+    if answer_type == "purpose":
+        # A statement of the audit's purpose answers a purpose question whatever else the summary shares with it.
+        return 4.0 if cue.search(sentence) else 0.0
     return 1.0 if cue is not None and cue.search(sentence) else 0.0
 
 

@@ -55,7 +55,7 @@ class QuestionAnalysis:
     municipalities: tuple[str, ...] = ()
     unknown_municipalities: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
-    answer_type: str = "general"  # reason | count | amount | date | name | firm | person | list | yesno | general
+    answer_type: str = "general"  # reason | purpose | count | amount | date | name | firm | person | list | yesno | general
     language: str = "sv"  # "en" when the question is written in English
     # Asks which reports say something ("I vilka kommuner nämns Röda korset?"): every report may hold a part.
     across_reports: bool = False
@@ -106,6 +106,14 @@ _ANSWER_TYPES = (
         "reason",
         r"^(?:och )?(?:varför|why)\b|\bhur motivera|\b(?:vad|vilk\w+) (?:är|var|fanns) (?:skälet|skälen|anledningen|orsaken|orsakerna)\b"
         r"|\bvad beror\b|\bwhat (?:is|was|were) the reasons?\b|\bon what grounds\b",
+    ),
+    # The genre states its purpose in one sentence ("Granskningen syftar till att …", "Syftet med granskningen är …").
+    # Only the purpose of the audit itself: "Vilka åtgärder vidtogs i syfte att …?" asks about something else.
+    (
+        "purpose",
+        r"\bsyftet (?:med|för) (?:den |denna )?(?:\S+-)?(?:granskning|revision|rapport|förstudie|uppdrag|studie)\w*"
+        r"|\b(?:granskningens|revisionens|rapportens|förstudiens|uppdragets) syfte|\bvad (?:syftar|syftade) (?:\S+-)?(?:granskning|revision|rapport|förstudie)\w*"
+        r"|\bvad (?:är|var) syftet\b|\b(?:purpose|aim|objective) of the (?:\w+ )?(?:audit|review|report|study)\b",
     ),
     ("count", r"\bhur (många|stor andel)\b|\bantal(et)?\b|\bhow many\b"),
     ("amount", r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bbudget"),

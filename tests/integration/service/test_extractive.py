@@ -56,3 +56,10 @@ def test_a_list_of_examples_is_quoted_with_the_sentence_that_goes_on_with_it(ask
 def test_a_question_for_the_sum_is_answered_by_the_sum_row(ask):
     body = ask("Vad blev summan av anslag och utnyttjade medel i barn- och utbildningsnämndens åtgärdsplaner i bilaga 3?")
     assert re.search(r"32\s?007", body["answer"]) and re.search(r"27\s?346", body["answer"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["Vad var syftet med granskningen i Luleå?", "What was the purpose of the audit in Luleå?"])
+def test_a_purpose_question_is_answered_by_the_audits_statement_of_purpose(ask, question):
+    body = ask(question)
+    assert body["grounded"] and "Syftet med granskningen har varit att kartlägga" in body["answer"], body["answer"]

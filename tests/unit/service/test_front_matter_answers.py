@@ -156,3 +156,4 @@ def test_authors_not_in_the_metadata_are_shown_by_quoting_the_cover(client):
     # Never "the report names no author" when the cover may name them.
     assert "ingen författare" not in body["answer"]
     assert any("Anna Andersson" in c["quote"] for c in body["citations"])
+

@@ -43,3 +43,14 @@ def test_questions_about_the_reports_stay_in_scope(question):
 ])
 def test_reason_questions_want_the_reason(question):
     assert analyze_question(question, CORPUS, ()).answer_type == "reason"
+
+
+@pytest.mark.parametrize(("question", "wanted"), [
+    ("Vad är syftet med GDPR-granskningen i Hultsfred?", "purpose"),
+    ("Vad är granskningens syfte?", "purpose"),
+    ("What was the purpose of the audit in Luleå?", "purpose"),
+    # "i syfte att" names another purpose than the audit's.
+    ("Vilka åtgärder vidtogs i syfte att förbättra integrationen?", "list"),
+])
+def test_a_purpose_question_is_one_about_the_audits_own_purpose(question, wanted):
+    assert analyze_question(question, CORPUS, ()).answer_type == wanted
