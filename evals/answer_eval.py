@@ -1,13 +1,14 @@
 """Answer metrics through the real HTTP API (/v1/ask), and request latency of /v1/search and /v1/ask.
 
-Every item is asked over HTTP exactly as a client would: a multi-turn item turn by turn, each
-later turn carrying the conversation_id the first answer returned. Only the answer to the last
-turn is scored. refused = `grounded == false`.
+Every item is asked over HTTP exactly as a client would: a multi-turn item turn by turn, the first
+turn starting a conversation and each later one carrying the conversation_id the first answer
+returned. Only the answer to the last turn is scored. refused = `grounded == false`.
 """
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from evals.dataset import EvalItem
@@ -22,10 +23,26 @@ from evals.metrics import (
     ratio,
     refusal_scores,
 )
+from ingest.config import Settings
 
 
 class ApiError(RuntimeError):
     """The API answered an eval request with an error status."""
+
+
+@contextmanager
+def in_process_client(settings: Settings, embedder=None) -> Iterator:
+    """`TestClient(app)` over `settings.home`, lifespan included, as the one local caller the harness is: no API keys,
+    no rate limit (it asks hundreds of questions a minute), and TestClient's host name allowed."""
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+
+    harness = settings.model_copy(
+        update={"api_keys": None, "api_keys_file": None, "rate_limit_per_minute": 0, "allowed_hosts": [*settings.allowed_hosts, "testserver"]}
+    )
+    with TestClient(create_app(harness, embedder)) as client:
+        yield client
 
 
 @dataclass
@@ -88,9 +105,11 @@ def ask_all(client, items: Sequence[EvalItem]) -> tuple[list[AnswerRecord], list
         earlier = []
         body: dict = {}
         for turn in item.turns:
-            request = {"question": turn}
+            request: dict = {"question": turn}
             if conversation_id:
                 request["conversation_id"] = conversation_id
+            elif len(item.turns) > 1:
+                request["conversation"] = True
             body = _post(client, "/v1/ask", request, latencies)
             conversation_id = body.get("conversation_id") or conversation_id
             earlier.append({"question": turn, "answer": body["answer"], "grounded": body["grounded"]})

@@ -16,8 +16,6 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
 from evals import answer_eval
 from evals.dataset import load_items, load_real_items
 from evals.real_set import pipeline_manifest, real_reports_dir, real_settings
@@ -58,7 +56,6 @@ def curve(client, items, part_of: dict[str, str]) -> dict[float, dict]:
 
 def main() -> int:
     from ingest.pipeline import Ingestor
-    from service.api.app import create_app
 
     settings = get_settings()
     splits = load_splits()
@@ -72,7 +69,7 @@ def main() -> int:
         own = real_settings(settings, Path(tmp), folder)
         paths, manifest = pipeline_manifest(folder)
         Ingestor(own, embedder).run_files(paths, manifest=manifest)
-        with TestClient(create_app(own, embedder)) as client:
+        with answer_eval.in_process_client(own, embedder) as client:
             real_curve = curve(client, real, {i.id: splits.real_part(i) for i in real})
     result = {"margins": list(MARGINS), "dev": {str(m): v for m, v in dev_curve.items()}, "real": {str(m): v for m, v in real_curve.items()}}
     REPORTS_DIR.mkdir(parents=True, exist_ok=True)

@@ -99,10 +99,8 @@ def run_real(
     item_details: Callable | None = None,
 ) -> dict:
     """Ingest the real reports into a home of their own, rank and ask every item through the app, score both parts."""
-    from fastapi.testclient import TestClient
 
     from ingest.pipeline import Ingestor, document_id_for
-    from service.api.app import create_app
 
     folder = real_reports_dir(settings)
     paths, manifest = pipeline_manifest(folder)
@@ -122,7 +120,7 @@ def run_real(
         if ingest.failed:
             raise RealReportsError("ingest of the real reports failed: " + "; ".join(f"{n}: {m}" for n, m in ingest.failed))
         phase(f"real: ingest {len(paths)} reports in place", started)
-        with TestClient(create_app(own, embedder)) as client:
+        with answer_eval.in_process_client(own, embedder) as client:
             qa = client.app.state.qa
             missing = answer_eval.missing_documents(qa, items)
             if missing:

@@ -54,12 +54,8 @@ def default_out_dir() -> Path:
 
 @contextmanager
 def api_client(settings: Settings) -> Iterator:
-    """`TestClient(app)` over the index in `settings.home`, lifespan included."""
-    from fastapi.testclient import TestClient
-
-    from service.api.app import create_app
-
-    with TestClient(create_app(settings)) as client:
+    """The harness's client of the app over the index in `settings.home`, lifespan included."""
+    with answer_eval.in_process_client(settings) as client:
         yield client
 
 

@@ -9,9 +9,10 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL_DIR = Path(sys.prefix) / "share" / "auditqa" / "multilingual-e5-small"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -70,6 +71,33 @@ class Settings(BaseSettings):
     conversation_max_turns: int = Field(default=20, ge=1, description="Turns kept per conversation; older turns are dropped.")
     conversation_max_count: int = Field(default=10_000, ge=1, description="Conversations kept; the least recently used are evicted.")
     max_upload_mb: float = Field(default=50, gt=0, description="Largest file `POST /v1/documents` accepts, in MB (10^6 bytes).")
+    # Access control and request hygiene (service/api/security.py, ratelimit.py, middleware.py).
+    api_keys: SecretStr | None = Field(
+        default=None, description="API keys as comma-separated `scope:key` pairs, scope `read` or `admin` (admin implies read)."
+    )
+    api_keys_file: Path | None = Field(default=None, description="A file of API keys, one `scope:key` per line, `#` starts a comment.")
+    allow_unauthenticated: bool = Field(
+        default=False, description="Serve beyond loopback without API keys (every caller is then an admin)."
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the service answers to, besides localhost, 127.0.0.1, ::1 and AUDITQA_HOST; `*` allows any.",
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins (scheme://host[:port]) besides the service's own that may send POST, PUT, PATCH, DELETE."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins that may call the API from a browser (CORS); also allowed origins. Empty: CORS off."
+    )
+    rate_limit_per_minute: int = Field(default=120, ge=0, description="API requests per minute per key (per client IP without one); 0: off.")
+    max_json_kb: float = Field(default=256, gt=0, description="Largest request body of the JSON endpoints, in KB (10^3 bytes).")
+
+    @field_validator("allowed_hosts", "allowed_origins", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _chunk_bounds(self) -> "Settings":

@@ -122,7 +122,23 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    uvicorn.run("service.api.app:create_app", factory=True, host=args.host or settings.host, port=args.port or settings.port, log_level="info")
+    from service.api.app import create_app
+    from service.api.security import KeyConfigError, KeyRing, is_loopback
+
+    host = args.host or settings.host
+    settings = settings.model_copy(
+        update={"host": host, "port": args.port or settings.port, "allow_unauthenticated": settings.allow_unauthenticated or args.allow_unauthenticated}
+    )
+    try:
+        keys = KeyRing.from_settings(settings)
+    except KeyConfigError as exc:
+        raise CliError(str(exc)) from exc
+    if not keys and not is_loopback(host) and not settings.allow_unauthenticated:
+        raise CliError(
+            f"utan API-nycklar lyssnar tjänsten bara på loopback, inte på '{host}': sätt AUDITQA_API_KEYS "
+            "(eller AUDITQA_API_KEYS_FILE), eller --allow-unauthenticated om alla som når adressen får vara administratörer"
+        )
+    uvicorn.run(create_app(settings), host=host, port=settings.port, log_level="info")
     return 0
 
 
@@ -206,6 +222,10 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the HTTP API")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+    p.add_argument(
+        "--allow-unauthenticated", action="store_true",
+        help="serve beyond loopback without API keys (AUDITQA_ALLOW_UNAUTHENTICATED): everyone who reaches the address is an admin",
+    )
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("ask", help="answer a question in the terminal")
     p.add_argument("question")

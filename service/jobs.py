@@ -44,6 +44,16 @@ class UploadRejected(Exception):
         self.detail = detail
 
 
+class DocumentExistsError(UploadRejected):
+    """An upload whose document id is live or queued, without the request saying to replace it."""
+
+    def __init__(self, document_id: str) -> None:
+        super().__init__(
+            f"Dokumentet '{document_id}' finns redan (eller väntar på att läsas in); inget ersattes. "
+            f"Ladda upp med ?replace=true för att ersätta det."
+        )
+
+
 class FileTooLargeError(UploadRejected):
     """The file is larger than the upload limit."""
 
@@ -93,6 +103,7 @@ class StagedUpload:
     original_name: str
     file_type: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    replace: bool = False  # whether it may replace a live document of the same id
 
     @property
     def name(self) -> str:
@@ -148,14 +159,21 @@ class JobRunner:
         return job_id, folder
 
     def submit_upload(self, job_id: str, upload: StagedUpload) -> Job:
-        job = Job(job_id, "ingest", document_id_for(upload.path), file=upload.name, upload=upload)
-        return self._submit(job)
+        """Queues the ingest of a staged upload; without `upload.replace`, a document of its id queued already is a
+        DocumentExistsError (one live already is found by the route, and again by the worker when the job runs)."""
+        document_id = document_id_for(upload.path)
+        job = Job(job_id, "ingest", document_id, file=upload.name, upload=upload)
+        with self._lock:
+            if not upload.replace and self._pending_ingest(document_id):
+                shutil.rmtree(upload.path.parent, ignore_errors=True)
+                raise DocumentExistsError(document_id)
+            return self._submit(job)
 
     def submit_delete(self, document_id: str) -> Job:
         return self._submit(Job(uuid.uuid4().hex, "delete", document_id))
 
     def _submit(self, job: Job) -> Job:
-        with self._lock:
+        with self._lock:  # reentrant: submit_upload holds it while it checks and submits
             if self._closed:
                 raise RuntimeError("the job runner is closed")
             self._jobs[job.job_id] = job
@@ -183,7 +201,10 @@ class JobRunner:
     def pending_for(self, document_id: str) -> bool:
         """Whether a queued or running job will ingest this document."""
         with self._lock:
-            return any(j.kind == "ingest" and j.document_id == document_id and not j.finished for j in self._jobs.values())
+            return self._pending_ingest(document_id)
+
+    def _pending_ingest(self, document_id: str) -> bool:
+        return any(j.kind == "ingest" and j.document_id == document_id and not j.finished for j in self._jobs.values())
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop taking jobs; queued ones fail, a running one gets `timeout` seconds (killed with the process after
@@ -237,6 +258,8 @@ class JobRunner:
         assert upload is not None
         qa = self._qa()
         ingestor = self._ingestor(qa)
+        if not upload.replace and ingestor.catalog.content_hash(job.document_id) is not None:
+            raise DocumentExistsError(job.document_id)  # went live while this job waited in the queue
         uploads = qa.settings.uploads_path
         final = uploads / upload.name
         backup = upload.path.parent / "previous"

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -16,7 +17,10 @@ from ingest.config import Settings, get_settings
 from ingest.embedding import Embedder
 from service.answering.qa import QAService
 from service.api import errors
+from service.api.middleware import RequestGuardMiddleware, SecurityHeadersMiddleware
+from service.api.ratelimit import RateLimiter
 from service.api.routes import ask, documents, findings, openai
+from service.api.security import KeyRing, allowed_hosts, allowed_origins, log_mode
 from service.chat.store import ConversationStore
 
 log = logging.getLogger("auditqa")
@@ -34,6 +38,7 @@ def build_qa(settings: Settings, embedder: Embedder | None = None) -> QAService:
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     settings: Settings = app.state.settings
+    log_mode(app.state.keys, settings)
     app.state.qa = build_qa(settings, app.state.embedder)
     app.state.conversations = ConversationStore.from_settings(settings)
     view = app.state.qa.retriever.view
@@ -48,19 +53,40 @@ async def lifespan(app: FastAPI):
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
-    """The app over `settings` (default: the environment's); `embedder` lets tests share one loaded model."""
+    """The app over `settings` (default: the environment's); `embedder` lets tests share one loaded model.
+
+    Raises KeyConfigError when the API keys configured cannot be read.
+    """
     app = FastAPI(
         title="auditqa",
         description="Frågor och svar med exakta källhänvisningar ur kommunala revisionsrapporter.",
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.state.settings = settings or get_settings()
+    settings = app.state.settings = settings or get_settings()
     app.state.embedder = embedder
+    app.state.keys = KeyRing.from_settings(settings)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     errors.install(app)
     for module in (ask, findings, documents, openai):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Added innermost first: the guard runs inside CORS (so its refusals carry CORS headers for allowed origins),
+    # and the security headers go on every response, refusals included.
+    app.add_middleware(
+        RequestGuardMiddleware,
+        hosts=allowed_hosts(settings),
+        origins=allowed_origins(settings),
+        max_body_bytes=int(settings.max_json_kb * 1000),
+        is_upload=lambda method, path: method == "POST" and path == documents.UPLOAD_PATH,
+        respond=errors.response_for,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After", "Location"],
+        )
+    app.add_middleware(SecurityHeadersMiddleware, docs_paths=frozenset(p for p in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if p))
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

@@ -1,15 +1,48 @@
-"""The request dependencies of every route, defined once: settings, the loaded QA service, chat, the job runner."""
+"""The request dependencies of every route, defined once: the caller and its access, settings, the loaded QA service,
+chat, the job runner."""
 
 import threading
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ingest.config import Settings
 from service.answering.qa import QAService
+from service.api.security import ForbiddenScopeError, KeyRing, MissingKeyError, NotLocalError, Principal, Scope, is_ip_address, is_loopback
 from service.chat.service import ChatService
 from service.jobs import JobRunner, clean_stale_staging
 from service.query.retrieval import IndexNotReadyError
+
+_BEARER = HTTPBearer(auto_error=False, description="An API key from AUDITQA_API_KEYS, sent as `Authorization: Bearer <key>`.")
+
+
+def get_principal(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)]) -> Principal:
+    """The caller, once per request; each API request takes a token from the caller's rate-limit bucket."""
+    state = request.app.state
+    keys: KeyRing = state.keys
+    client = request.client.host if request.client else ""
+    principal = keys.identify(credentials.credentials if credentials else None, client)
+    state.rate_limiter.take(principal.bucket)
+    if principal.owner is None:
+        if credentials is None:
+            raise MissingKeyError("En API-nyckel krävs: skicka den som 'Authorization: Bearer <nyckel>'.")
+        raise MissingKeyError("API-nyckeln är ogiltig (nyckeln visas inte här); kontrollera den och försök igen.")
+    # TestClient and a Unix socket give no IP address: those callers are on this machine.
+    if not keys and not state.settings.allow_unauthenticated and is_ip_address(client) and not is_loopback(client):
+        raise NotLocalError(
+            f"Tjänsten har inga API-nycklar och svarar därför bara på anrop från den egna datorn (anropet kom från {client})."
+        )
+    return principal
+
+
+def _require(scope: Scope):
+    def require(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.can(scope):
+            raise ForbiddenScopeError(f"API-nyckeln saknar behörigheten '{scope}' som det här anropet kräver.")
+        return principal
+
+    return require
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -26,8 +59,9 @@ def get_ready_qa(qa: Annotated[QAService, Depends(get_qa)]) -> QAService:
     return qa
 
 
-def get_chat(request: Request, qa: Annotated[QAService, Depends(get_ready_qa)]) -> ChatService:
-    return ChatService(qa, request.app.state.conversations)
+def get_chat(request: Request, qa: Annotated[QAService, Depends(get_ready_qa)], principal: Annotated[Principal, Depends(get_principal)]) -> ChatService:
+    assert principal.owner is not None
+    return ChatService(qa, request.app.state.conversations, principal.owner)
 
 
 _START_LOCK = threading.Lock()
@@ -46,6 +80,10 @@ def get_jobs(request: Request) -> JobRunner:
                 clean_stale_staging(state.settings.uploads_path)
     return jobs
 
+
+# Route dependencies: `read` for what only reads, `admin` (which implies read) for what changes the index.
+READ = Depends(_require(Scope.READ))
+ADMIN = Depends(_require(Scope.ADMIN))
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 QADep = Annotated[QAService, Depends(get_qa)]

@@ -15,8 +15,12 @@ from fastapi.responses import JSONResponse
 from ingest.embedding import EmbeddingModelError
 from ingest.index.vectors import StoreError
 from service.answering.qa import DocumentNotFoundError
+from service.api.middleware import BodyTooLargeError
+from service.api.ratelimit import RateLimitedError
+from service.api.security import CrossOriginError, ForbiddenScopeError, HostNotAllowedError, MissingKeyError, NotLocalError
 from service.chat.store import ConversationError
 from service.jobs import (
+    DocumentExistsError,
     FileTooLargeError,
     JobCancelledError,
     JobNotFoundError,
@@ -48,6 +52,7 @@ class ErrorRule:
     exception: type[Exception]
     status_code: int
     body: Callable[[Exception], dict]
+    headers: Callable[[Exception], dict[str, str]] | None = None
 
 
 def _detail(message: Callable[[Exception], str]) -> Callable[[Exception], dict]:
@@ -64,12 +69,28 @@ def _validation_body(exc: Exception) -> dict:
     problems = []
     for error in exc.errors():
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
-        problems.append(f"{where or 'begäran'}: {error.get('msg')} (fick {error.get('input')!r})")
+        message = str(error.get("msg")).removeprefix("Value error, ")
+        problems.append(f"{where or 'begäran'}: {message} (fick {error.get('input')!r})")
     return {"detail": "Ogiltig begäran: " + "; ".join(problems)}
+
+
+def _retry_after(exc: Exception) -> dict[str, str]:
+    assert isinstance(exc, RateLimitedError)
+    return {"Retry-After": str(exc.retry_after_s)}
 
 
 # First match wins: subclasses before their base class.
 ERRORS: tuple[ErrorRule, ...] = (
+    ErrorRule(
+        MissingKeyError, 401, _detail(str), lambda e: {"WWW-Authenticate": 'Bearer realm="auditqa"'}
+    ),
+    ErrorRule(ForbiddenScopeError, 403, _detail(str)),
+    ErrorRule(NotLocalError, 403, _detail(str)),
+    ErrorRule(CrossOriginError, 403, _detail(str)),
+    ErrorRule(HostNotAllowedError, 400, _detail(str)),
+    ErrorRule(RateLimitedError, 429, _detail(str), _retry_after),
+    ErrorRule(BodyTooLargeError, 413, _detail(str)),
+    ErrorRule(DocumentExistsError, 409, _detail(str)),
     ErrorRule(QuestionError, 422, _detail(lambda e: f"Ogiltig fråga: {e}.")),
     ErrorRule(UnknownFilterError, 422, _filter_body),
     ErrorRule(RequestValidationError, 422, _validation_body),
@@ -96,11 +117,18 @@ def describe(exc: BaseException) -> tuple[int, dict]:
     return 500, {"detail": INTERNAL}
 
 
-async def _handle(_: Request, exc: Exception) -> JSONResponse:
+def response_for(exc: Exception) -> JSONResponse:
+    """The response to an exception: its status, its body and the headers its row names (WWW-Authenticate, Retry-After)."""
     status_code, body = describe(exc)
     if status_code == 500:
         log.error("unhandled error", exc_info=exc)
-    return JSONResponse(status_code=status_code, content=body)
+    rule = next((r for r in ERRORS if isinstance(exc, r.exception)), None)
+    headers = rule.headers(exc) if rule is not None and rule.headers is not None else None
+    return JSONResponse(status_code=status_code, content=body, headers=headers)
+
+
+async def _handle(_: Request, exc: Exception) -> JSONResponse:
+    return response_for(exc)
 
 
 def install(app: FastAPI) -> None:

@@ -1,10 +1,25 @@
 """The HTTP contract: request and response models (intranet tools and the eval harness depend on these names)."""
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from service.query.retrieval import Filters
+
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _valid_unicode(value: str) -> str:
+    # JSON may spell a lone surrogate ("\ud800"); it is no character, and no answer could quote or store it.
+    found = _LONE_SURROGATE.search(value)
+    if found:
+        raise ValueError(f"texten innehåller ett ensamt surrogattecken (U+{ord(found.group()):04X} på plats {found.start() + 1}), som inte är giltig Unicode")
+    return value
+
+
+# Every string a request carries: valid Unicode, so it can be searched, stored and quoted back.
+Text = Annotated[str, AfterValidator(_valid_unicode)]
 
 VerdictOut = Literal["uppfyllt", "delvis uppfyllt", "ej uppfyllt"]
 # The grade on the reports' ordinal scale; `verdict` is its three-step form ("uppfyllt" for fully and mainly).
@@ -14,9 +29,9 @@ LevelOut = Literal["fully", "mainly", "partly", "not"]
 class FiltersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    municipality: list[str] = Field(default_factory=list)
+    municipality: list[Text] = Field(default_factory=list)
     year: list[int] = Field(default_factory=list)
-    document_id: list[str] = Field(default_factory=list)
+    document_id: list[Text] = Field(default_factory=list)
 
     def to_filters(self) -> Filters:
         return Filters(tuple(self.municipality), tuple(self.year), tuple(self.document_id))
@@ -25,7 +40,7 @@ class FiltersIn(BaseModel):
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str
+    query: Text
     top_k: int = Field(default=10, ge=1, le=100)
     filters: FiltersIn | None = None
 
@@ -54,8 +69,11 @@ class SearchResponse(BaseModel):
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str
-    conversation_id: str | None = Field(default=None, max_length=200)
+    question: Text
+    conversation_id: Text | None = Field(
+        default=None, max_length=200, description="Continue this conversation (an id a response gave); an unknown id starts a new one."
+    )
+    conversation: bool = Field(default=False, description="Keep this question as the first turn of a new conversation.")
     filters: FiltersIn | None = None
     top_k: int | None = Field(default=None, ge=1, le=50)
     stream: bool = Field(default=False, description="Answer as Server-Sent Events: answer pieces, then citations, then done.")
@@ -83,7 +101,7 @@ class AskResponse(BaseModel):
     answer: str
     grounded: bool
     citations: list[CitationOut]
-    conversation_id: str
+    conversation_id: str | None = Field(description="The conversation the turn was kept in; null when the request asked for none.")
     answerer: str
     resolved_question: str | None = Field(default=None, description="The question as answered: a follow-up made self-contained from the conversation.")
 

@@ -16,7 +16,7 @@ class ChatResult:
     result: QAResult
     question: str
     resolved_question: str
-    conversation_id: str
+    conversation_id: str | None  # None: the question was not kept
 
 
 def resolver_for(qa: QAService) -> FollowUpResolver:
@@ -39,21 +39,31 @@ def resolve_history(qa: QAService, questions: Sequence[str]) -> tuple[str, str]:
 class ChatService:
     """`QAService.ask` within a conversation: resolve the follow-up, answer it, remember the turn."""
 
-    def __init__(self, qa: QAService, store: ConversationStore) -> None:
+    def __init__(self, qa: QAService, store: ConversationStore, owner: str = "") -> None:
         self.qa = qa
         self.store = store
+        self.owner = owner
 
-    def ask(self, question: str, conversation_id: str | None = None, filters: Filters = Filters(), top_k: int | None = None) -> ChatResult:
+    def ask(
+        self, question: str, conversation_id: str | None = None, filters: Filters = Filters(), top_k: int | None = None, keep: bool = False
+    ) -> ChatResult:
+        """Answers `question`; kept as a turn only when asked to (`keep`, or a `conversation_id`).
+
+        A `conversation_id` this owner has continues that conversation; any other (unknown, expired, another
+        caller's) starts a new one under an id the server makes, so a client can never choose or join an id.
+        """
         question = check_question(question, self.qa.settings.max_question_chars)
-        conversation_id = conversation_id or uuid.uuid4().hex
-        history = self.store.history(conversation_id)
+        history = self.store.history(conversation_id, self.owner) if conversation_id else []
+        if not history:
+            conversation_id = uuid.uuid4().hex if keep or conversation_id else None
         resolved = resolver_for(self.qa).resolve(history, self.qa.readable(question))
         result = self.qa.ask(resolved, filters, top_k)
-        answer = result.answer
-        documents = tuple(dict.fromkeys(c.record.chunk.document_id for c in answer.citations))
-        self.store.append(conversation_id, Turn(question, resolved, answer.text, answer.grounded, documents))
+        if conversation_id is not None:
+            answer = result.answer
+            documents = tuple(dict.fromkeys(c.record.chunk.document_id for c in answer.citations))
+            self.store.append(conversation_id, Turn(question, resolved, answer.text, answer.grounded, documents), self.owner)
         return ChatResult(result, question, resolved, conversation_id)
 
     def ask_stateless(self, questions: Sequence[str], filters: Filters = Filters(), top_k: int | None = None) -> ChatResult:
         question, resolved = resolve_history(self.qa, questions)
-        return ChatResult(self.qa.ask(resolved, filters, top_k), question, resolved, "")
+        return ChatResult(self.qa.ask(resolved, filters, top_k), question, resolved, None)

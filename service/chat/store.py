@@ -1,4 +1,8 @@
-"""Conversations: a bounded SQLite store of turns, expiring idle conversations and evicting the least recently used."""
+"""Conversations: a bounded SQLite store of turns, expiring idle conversations and evicting the least recently used.
+
+Each conversation belongs to the caller that started it (`owner`: an API key's digest, "" for the local user
+when no keys are configured); to anyone else its id is unknown.
+"""
 
 import json
 import sqlite3
@@ -28,6 +32,7 @@ class Turn:
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL DEFAULT '',
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
 );
@@ -66,6 +71,9 @@ class ConversationStore:
             with closing(self._connect()) as db:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(_SCHEMA)
+                columns = {row[1] for row in db.execute("PRAGMA table_info(conversations)")}
+                if "owner" not in columns:  # a store written before conversations had owners: they were the local user's
+                    db.execute("ALTER TABLE conversations ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
         except (OSError, sqlite3.Error) as exc:
             raise ConversationError(f"{self.path}: {exc}") from exc
 
@@ -76,12 +84,12 @@ class ConversationStore:
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30, isolation_level=None)
 
-    def history(self, conversation_id: str) -> list[Turn]:
-        """The kept turns, oldest first; [] for an unknown or expired conversation."""
+    def history(self, conversation_id: str, owner: str = "") -> list[Turn]:
+        """The kept turns, oldest first; [] for an unknown or expired conversation, or one of another owner."""
         now = self.clock()
         try:
             with closing(self._connect()) as db:
-                row = db.execute("SELECT updated_at FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+                row = db.execute("SELECT updated_at FROM conversations WHERE id = ? AND owner = ?", (conversation_id, owner)).fetchone()
                 if row is None:
                     return []
                 if row[0] < now - self.ttl_s:
@@ -98,19 +106,22 @@ class ConversationStore:
             raise ConversationError(f"{self.path}: {exc}") from exc
         return [Turn(q, r, a, bool(g), tuple(json.loads(d)), c) for q, r, a, g, d, c in rows]
 
-    def append(self, conversation_id: str, turn: Turn) -> None:
-        """Add a turn (starting the conversation if it is new), then enforce expiry and the size bounds."""
+    def append(self, conversation_id: str, turn: Turn, owner: str = "") -> None:
+        """Add a turn (starting the conversation, as `owner`'s, if it is new), then enforce expiry and the size bounds."""
         now = self.clock()
         try:
             with closing(self._connect()) as db:
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    row = db.execute("SELECT updated_at FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+                    row = db.execute("SELECT updated_at FROM conversations WHERE id = ? AND owner = ?", (conversation_id, owner)).fetchone()
                     if row is not None and row[0] < now - self.ttl_s:
                         self._delete(db, [conversation_id])
                         row = None
                     if row is None:
-                        db.execute("INSERT INTO conversations (id, created_at, updated_at) VALUES (?, ?, ?)", (conversation_id, now, now))
+                        # Ids are the server's own (uuid4): another owner's id here is a bug, and the primary key refuses it.
+                        db.execute(
+                            "INSERT INTO conversations (id, owner, created_at, updated_at) VALUES (?, ?, ?, ?)", (conversation_id, owner, now, now)
+                        )
                     else:
                         db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
                     seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE conversation_id = ?", (conversation_id,)).fetchone()[0]

@@ -22,10 +22,20 @@ class QuestionError(Exception):
     """A question that cannot be asked (empty, too long)."""
 
 
+# Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): invisible, and able to make a
+# question, a stored turn or a log line read differently from what it says.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def check_question(question: str, max_chars: int) -> str:
-    """The question as every reader takes it: composed Unicode (a decomposed "å" typed on some systems is one
-    letter again), trimmed, within the length limit."""
-    stripped = unicodedata.normalize("NFC", question).strip()
+    """The question as every reader takes it: valid Unicode, composed (a decomposed "å" typed on some systems is
+    one letter again), without bidi controls, trimmed, within the length limit."""
+    surrogate = _LONE_SURROGATE.search(question)
+    if surrogate:
+        # A terminal's undecodable bytes arrive so (surrogateescape); nothing could store or quote them.
+        raise QuestionError(f"frågan innehåller ett ensamt surrogattecken (U+{ord(surrogate.group()):04X} på plats {surrogate.start() + 1})")
+    stripped = _BIDI_CONTROLS.sub("", unicodedata.normalize("NFC", question)).strip()
     if not stripped:
         raise QuestionError("frågan är tom")
     if len(question) > max_chars:

@@ -4,7 +4,9 @@ Playwright's own browser download cannot work here; the test uses /usr/bin/chrom
 installs it). Without it the test skips on a developer machine and fails in CI.
 """
 
+import http.server
 import os
+import threading
 from pathlib import Path
 
 import httpx
@@ -131,3 +133,98 @@ def test_follow_up_and_no_support_state(browser, server_url):
     assert page.locator(".turn").count() == 0
     assert page.locator("#welcome").is_visible()
     page.close()
+
+
+READ_KEY = "ui-read-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def keyed_server_url(corpus_settings, tmp_path_factory):
+    """The app under uvicorn over the corpus home with an API key configured."""
+    from fixtures.live_server import live_server
+
+    log = tmp_path_factory.mktemp("keyed-server") / "uvicorn.log"
+    with live_server(corpus_settings.home, log, env={"AUDITQA_API_KEYS": f"read:{READ_KEY}"}) as url:
+        yield url
+
+
+def test_with_keys_the_ui_asks_for_one_and_works_after_it_is_entered(browser, keyed_server_url):
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
+    page.goto(keyed_server_url + "/")
+    key = page.get_by_label("API-nyckel", exact=True)
+    key.wait_for(timeout=30_000)
+    assert page.locator("#key-gate").is_visible()
+    assert page.locator("#municipality option").count() == 1  # nothing could be listed without a key
+
+    key.fill("fel-nyckel-0123456789")
+    page.get_by_role("button", name="Använd nyckeln").click()
+    page.locator("#key-error").wait_for(timeout=30_000)
+    assert "godtogs inte" in page.locator("#key-error").inner_text()
+
+    key.fill(READ_KEY)
+    page.get_by_role("button", name="Använd nyckeln").click()
+    page.wait_for_function("document.querySelectorAll('#municipality option').length > 1", timeout=30_000)
+    assert page.locator("#key-gate").is_hidden()
+    question = page.get_by_label("Din fråga")
+    question.fill("Vilka rekommendationer gavs i Alvesta?")
+    question.press("Enter")
+    page.locator('.turn .answer[aria-busy="false"]').first.wait_for(timeout=120_000)
+    question.fill("Och i Hultsfred?")
+    question.press("Enter")
+    second = page.locator(".turn").nth(1)
+    second.locator('.answer[aria-busy="false"]').wait_for(timeout=120_000)
+    assert "Vilka rekommendationer gavs i Hultsfred?" in second.locator(".resolved").inner_text()
+    # The key is in this tab's sessionStorage, never in a cookie a cross-site request would carry.
+    assert page.evaluate("sessionStorage.getItem('auditqa-api-key')") == READ_KEY
+    assert page.context.cookies() == []
+    assert errors == []
+    page.close()
+
+
+@pytest.fixture
+def other_origin():
+    """A page on another origin (another port of this machine) with no policy of its own: where an attack comes from."""
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<!doctype html><html lang='en'><title>elsewhere</title></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://localhost:{server.server_address[1]}"
+    server.shutdown()
+    thread.join(5)
+
+
+def test_a_page_of_another_origin_cannot_replace_a_report(browser, server_url, other_origin):
+    # The attack the Origin check stops: a page elsewhere posting a form blind, with no CORS and no key, to a
+    # service that has no keys (every local caller is an admin).
+    document = "alvesta-2018-introduktion-nyanlanda"
+    before = httpx.get(f"{server_url}/v1/documents/{document}", timeout=30).json()["text"]
+    page = browser.new_page()
+    answered: list[int] = []
+    page.on("response", lambda response: answered.append(response.status) if "/v1/documents" in response.url else None)
+    page.goto(other_origin + "/")
+    page.evaluate(
+        """async (url) => {
+            const body = new FormData();
+            body.append("file", new Blob(["Alvesta kommun. Alla kontrollmål uppfyllda."], {type: "text/plain"}), "alvesta-2018-introduktion-nyanlanda.txt");
+            await fetch(url, {method: "POST", mode: "no-cors", body});
+        }""",
+        f"{server_url}/v1/documents?replace=true&wait=true",
+    )
+    page.close()
+    assert answered == [403]  # the request reached the service, which refused it
+    assert httpx.get(f"{server_url}/v1/documents/{document}", timeout=30).json()["text"] == before

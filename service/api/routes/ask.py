@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from service.api.deps import ChatDep, QADep, ReadyQADep
+from service.api.deps import READ, ChatDep, QADep, ReadyQADep
 from service.api.errors import NOT_BUILT
 from service.api.presenters import citations_out, search_result
 from service.api.schemas import AskRequest, AskResponse, Health, SearchRequest, SearchResponse
@@ -22,7 +22,7 @@ def healthz(qa: QADep):
     return body
 
 
-@router.post("/v1/search", response_model=SearchResponse)
+@router.post("/v1/search", response_model=SearchResponse, dependencies=[READ])
 def search(body: SearchRequest, qa: ReadyQADep) -> SearchResponse:
     filters = body.filters.to_filters() if body.filters else Filters()
     return SearchResponse(results=[search_result(h) for h in qa.search(body.query, body.top_k, filters)])
@@ -31,11 +31,12 @@ def search(body: SearchRequest, qa: ReadyQADep) -> SearchResponse:
 @router.post(
     "/v1/ask",
     response_model=AskResponse,
+    dependencies=[READ],
     responses={200: {"content": {"text/event-stream": {}}, "description": "With stream=true: events answer (pieces), citations, done."}},
 )
 def ask(body: AskRequest, chat: ChatDep):
     filters = body.filters.to_filters() if body.filters else Filters()
-    turn = chat.ask(body.question, body.conversation_id, filters, body.top_k)
+    turn = chat.ask(body.question, body.conversation_id, filters, body.top_k, keep=body.conversation)
     response = AskResponse(
         answer=turn.result.answer.text,
         grounded=turn.result.answer.grounded,

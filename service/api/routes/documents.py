@@ -6,8 +6,9 @@ Contract:
   with `?wait=true` it waits for the job and answers 201 with the document (or the job's error status).
   Checked before a job is queued: size (413), type judged by content, not by the file name (415), file name
   (422). The file is stored in `<home>/uploads/` under its sanitized name, with the extension of the type
-  found in it; the document id is that name's stem, and uploading a file of the same id again replaces the
-  document (metadata not given is inferred from the text again). Errors found while reading the file, such
+  found in it; the document id is that name's stem. A document of that id that is live or queued already is a
+  409 unless the request says `?replace=true`: then the upload replaces it (metadata not given is inferred from
+  the text again), never as a side effect of a file name. Errors found while reading the file, such
   as a scanned PDF that needs OCR, fail the job with status 422.
 - `GET /v1/jobs/{id}`: status queued|running|done|failed, progress (stage loading|parsing|embedding|storing|live,
   chunks done/total), the document when done, `error` {status_code, detail} when failed.
@@ -16,6 +17,7 @@ Contract:
   answers when done. An unknown id is a 404.
 """
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
@@ -26,15 +28,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.routing import NoMatchFound
 
-from ingest.config import Settings
-from service.answering.qa import DocumentNotFoundError
-from service.api.deps import JobsDep, QADep, SettingsDep
+from ingest.pipeline import document_id_for
+from service.answering.qa import DocumentNotFoundError, QAService
+from service.api.deps import ADMIN, READ, JobsDep, QADep, SettingsDep
 from service.api.presenters import deleted_out, document_out, job_out, uploaded_out
 from service.api.schemas import DeletedDocument, DocumentDetail, DocumentList, JobAccepted, JobOut, UploadedDocument
-from service.jobs import Job, JobRunner, StagedUpload
+from service.jobs import DocumentExistsError, Job, JobRunner, StagedUpload
 from service.uploads import judge_type, sanitize_filename, too_large
 
 router = APIRouter(tags=["Dokument"])
+
+UPLOAD_PATH = "/v1/documents"
 
 WAIT_TIMEOUT_S = 600.0
 # What a multipart body may carry beyond the file itself: boundaries, part headers, the metadata fields.
@@ -94,13 +98,15 @@ async def _read_form(request: Request, limit_mb: float) -> tuple[UploadFile, Upl
     return upload, metadata
 
 
-def _stage(jobs: JobRunner, settings: Settings, upload: UploadFile, data: bytes, metadata: UploadMetadata) -> Job:
+def _stage(jobs: JobRunner, qa: QAService, upload: UploadFile, data: bytes, metadata: UploadMetadata, replace: bool) -> Job:
     name = sanitize_filename(upload.filename)
     kind, name = judge_type(data, name)
-    job_id, folder = jobs.staging_dir(settings.uploads_path)
+    if not replace and qa.retriever.catalog.content_hash(document_id_for(Path(name))) is not None:
+        raise DocumentExistsError(document_id_for(Path(name)))
+    job_id, folder = jobs.staging_dir(qa.settings.uploads_path)
     path = folder / name
     path.write_bytes(data)
-    staged = StagedUpload(path, upload.filename or name, kind, metadata.model_dump(exclude_none=True))
+    staged = StagedUpload(path, upload.filename or name, kind, metadata.model_dump(exclude_none=True), replace)
     return jobs.submit_upload(job_id, staged)
 
 
@@ -119,11 +125,13 @@ async def _wait(job: Job) -> bool:
 
 
 @router.post(
-    "/v1/documents",
+    UPLOAD_PATH,
+    dependencies=[ADMIN],
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobAccepted,
     responses={
         201: {"model": UploadedDocument, "description": "With wait=true: the document, ingested."},
+        409: {"description": "A document of this id is live or queued; upload with replace=true to replace it."},
         413: {"description": "The file is larger than AUDITQA_MAX_UPLOAD_MB."},
         415: {"description": "The content is not PDF, DOCX, Markdown or text."},
         422: {"description": "Bad metadata or file name; with wait=true also a file that cannot be read (a scan needing OCR)."},
@@ -134,7 +142,9 @@ async def upload_document(
     request: Request,
     jobs: JobsDep,
     settings: SettingsDep,
+    qa: QADep,
     wait: Annotated[bool, Query(description="Wait for the ingest and answer 201 with the document.")] = False,
+    replace: Annotated[bool, Query(description="Replace the document of the same id if there is one (else 409).")] = False,
 ):
     upload, metadata = await _read_form(request, settings.max_upload_mb)
     try:
@@ -143,7 +153,7 @@ async def upload_document(
         await upload.close()
     if len(data) > settings.max_upload_mb * 1e6:
         raise too_large(upload.filename, len(data), settings.max_upload_mb)
-    job = await run_in_threadpool(_stage, jobs, settings, upload, data, metadata)
+    job = await run_in_threadpool(_stage, jobs, qa, upload, data, metadata, replace)
     if not wait or not await _wait(job):
         return _accepted(request, job)
     if job.status == "failed":
@@ -156,7 +166,7 @@ async def upload_document(
     return JSONResponse(status_code=status.HTTP_201_CREATED, content=document.model_dump(), headers=headers)
 
 
-@router.get("/v1/jobs/{job_id}", name="get_job", response_model=JobOut, responses={404: {"description": "Unknown job"}})
+@router.get("/v1/jobs/{job_id}", name="get_job", dependencies=[READ], response_model=JobOut, responses={404: {"description": "Unknown job"}})
 def get_job(job_id: str, request: Request, jobs: JobsDep) -> JobOut:
     job = jobs.get(job_id)
     return job_out(job, _status_url(request, job))
@@ -164,6 +174,7 @@ def get_job(job_id: str, request: Request, jobs: JobsDep) -> JobOut:
 
 @router.delete(
     "/v1/documents/{document_id}",
+    dependencies=[ADMIN],
     response_model=DeletedDocument,
     responses={
         202: {"model": JobAccepted, "description": "Still queued behind a long upload after the wait limit."},
@@ -182,12 +193,12 @@ async def delete_document(document_id: str, request: Request, jobs: JobsDep, qa:
     return deleted_out(job.result)
 
 
-@router.get("/v1/documents", response_model=DocumentList)
+@router.get("/v1/documents", response_model=DocumentList, dependencies=[READ])
 def documents(qa: QADep) -> DocumentList:
     return DocumentList(documents=[document_out(d) for d in qa.retriever.catalog.documents()])
 
 
-@router.get("/v1/documents/{document_id}", response_model=DocumentDetail, responses={404: {"description": "Unknown document"}})
+@router.get("/v1/documents/{document_id}", response_model=DocumentDetail, dependencies=[READ], responses={404: {"description": "Unknown document"}})
 def document(document_id: str, qa: QADep) -> DocumentDetail:
     record, text = qa.document(document_id)
     return DocumentDetail(**document_out(record).model_dump(), text=text)

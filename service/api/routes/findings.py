@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from service.api.deps import ReadyQADep
+from service.api.deps import READ, ReadyQADep
 from service.api.schemas import FindingList, FindingOut, FindingsReportSummary, FindingsSummary
 
-router = APIRouter()
+router = APIRouter(dependencies=[READ])
 
 
 @router.get("/v1/findings", response_model=FindingList, responses={422: {"description": "Unknown filter value; the valid ones are named"}})

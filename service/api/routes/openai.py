@@ -16,10 +16,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.answering.wording import passage_place
-from service.api.deps import ChatDep
+from service.api.deps import READ, ChatDep
 from service.api.errors import OpenAIError
 from service.api.presenters import citations_out
-from service.api.schemas import CitationOut, FiltersIn
+from service.api.schemas import CitationOut, FiltersIn, Text
 from service.api.streaming import SSE_HEADERS, answer_pieces, sse_event
 from service.chat.service import ChatResult
 from service.query.retrieval import Filters
@@ -27,21 +27,21 @@ from service.query.retrieval import Filters
 MODEL_ID = "auditqa-extractive"
 CREATED = 1_767_225_600  # 2026-01-01: when this model id was first served
 
-router = APIRouter(tags=["OpenAI-kompatibelt"])
+router = APIRouter(tags=["OpenAI-kompatibelt"], dependencies=[READ])
 
 
 class ContentPart(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: str
-    text: str | None = None
+    text: Text | None = None
 
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     role: Literal["system", "developer", "user", "assistant", "tool", "function"]
-    content: str | list[ContentPart] | None = None
+    content: Text | list[ContentPart] | None = None
 
     def text(self) -> str:
         if isinstance(self.content, list):
@@ -53,7 +53,7 @@ class ChatCompletionRequest(BaseModel):
     # Sampling and tool parameters of the OpenAI schema are accepted and ignored: answers are extractive.
     model_config = ConfigDict(extra="allow")
 
-    model: str
+    model: Text
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
     n: int | None = Field(default=None, ge=1)

@@ -2,16 +2,21 @@
 (() => {
   "use strict";
 
+  // Bidi embeddings, overrides and isolates in a report or an answer could show a quote mirrored or reordered;
+  // every text the page shows goes through `shown`.
+  const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+  const shown = (text) => String(text).replace(BIDI_CONTROLS, "");
+
   const $ = (selector, root = document) => root.querySelector(selector);
   const el = (tag, props = {}, ...children) => {
     const node = document.createElement(tag);
     for (const [key, value] of Object.entries(props)) {
       if (key === "class") node.className = value;
-      else if (key === "text") node.textContent = value;
+      else if (key === "text") node.textContent = shown(value);
       else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value);
     }
-    node.append(...children);
+    node.append(...children.map((child) => (typeof child === "string" ? shown(child) : child)));
     return node;
   };
 
@@ -30,8 +35,17 @@
   const readerBody = $("#reader-body");
   const readerClose = $("#reader-close");
   const turnTemplate = $("#turn-template");
+  const keyGate = $("#key-gate");
+  const keyForm = $("#key-form");
+  const keyInput = $("#api-key");
+  const keyError = $("#key-error");
+  const forgetKey = $("#forget-key");
 
+  // The API key lives in this tab only and travels as an Authorization header, never as a cookie: a page of
+  // another site cannot make the browser send it.
+  const KEY_STORE = "auditqa-api-key";
   const state = {
+    key: sessionStorage.getItem(KEY_STORE),
     conversationId: null,
     busy: false,
     controller: null,
@@ -40,12 +54,60 @@
     opener: null,           // the chip that opened the reader
   };
 
+  // ---- the API key: asked for when the server answers 401 ----
+  class KeyNeeded extends Error {}
+
+  async function api(url, options = {}) {
+    const headers = { ...(options.headers || {}) };
+    if (state.key) headers.Authorization = `Bearer ${state.key}`;
+    const response = await fetch(url, { ...options, headers });
+    if (response.status === 401) {
+      let detail = "En API-nyckel krävs.";
+      try { detail = (await response.json()).detail || detail; } catch { /* not JSON */ }
+      askForKey(state.key ? "Nyckeln godtogs inte. Kontrollera den och försök igen." : null);
+      throw new KeyNeeded(detail);
+    }
+    return response;
+  }
+
+  function askForKey(problem) {
+    keyError.textContent = problem || "";
+    keyError.hidden = !problem;
+    keyGate.hidden = false;
+    keyInput.focus();
+  }
+
+  function useKey(key) {
+    state.key = key;
+    if (key) sessionStorage.setItem(KEY_STORE, key);
+    else sessionStorage.removeItem(KEY_STORE);
+    forgetKey.hidden = !key;
+  }
+
+  keyForm.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const key = keyInput.value.trim();
+    if (!key) return;
+    useKey(key);
+    keyInput.value = "";
+    keyGate.hidden = true;
+    loadDocuments();
+    input.focus();
+  });
+
+  forgetKey.addEventListener("click", () => {
+    useKey(null);
+    askForKey(null);
+  });
+
   // ---- the corpus: municipality filter and the status line ----
   async function loadDocuments() {
     try {
-      const response = await fetch("/v1/documents", { headers: { Accept: "application/json" } });
+      const response = await api("/v1/documents", { headers: { Accept: "application/json" } });
       if (!response.ok) throw new Error(String(response.status));
       const { documents } = await response.json();
+      state.documents.clear();
+      municipality.replaceChildren(new Option("Alla kommuner", ""));
       for (const d of documents) state.documents.set(d.document_id, d);
       const names = [...new Set(documents.map((d) => d.municipality).filter(Boolean))].sort((a, b) => a.localeCompare(b, "sv"));
       for (const name of names) {
@@ -55,14 +117,14 @@
       corpusStatus.textContent = documents.length
         ? `${documents.length} ${documents.length === 1 ? "rapport" : "rapporter"} från ${names.length} ${names.length === 1 ? "kommun" : "kommuner"} · svar med exakta källhänvisningar`
         : "Inga rapporter är inlästa ännu";
-    } catch {
-      corpusStatus.textContent = "Kunde inte hämta listan över rapporter";
+    } catch (error) {
+      corpusStatus.textContent = error instanceof KeyNeeded ? "Ange en API-nyckel för att använda tjänsten" : "Kunde inte hämta listan över rapporter";
     }
   }
 
   // ---- Server-Sent Events over fetch ----
   async function streamAsk(payload, handlers, signal) {
-    const response = await fetch("/v1/ask", {
+    const response = await api("/v1/ask", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
       body: JSON.stringify({ ...payload, stream: true }),
@@ -253,8 +315,10 @@
     send.disabled = true;
     state.controller = new AbortController();
 
+    // The first question starts a conversation; the server names it, and later questions continue it.
     const payload = { question };
     if (state.conversationId) payload.conversation_id = state.conversationId;
+    else payload.conversation = true;
     if (municipality.value) payload.filters = { municipality: [municipality.value] };
 
     let text = "";
@@ -323,7 +387,7 @@
   // ---- the document reader ----
   function documentText(id) {
     if (!state.texts.has(id)) {
-      const promise = fetch(`/v1/documents/${encodeURIComponent(id)}`, { headers: { Accept: "application/json" } })
+      const promise = api(`/v1/documents/${encodeURIComponent(id)}`, { headers: { Accept: "application/json" } })
         .then(async (response) => {
           if (!response.ok) throw new Error(`Dokumentet kunde inte hämtas (${response.status}).`);
           return (await response.json()).text;
@@ -432,6 +496,7 @@
     }
   });
 
+  forgetKey.hidden = !state.key;
   loadDocuments();
   input.focus();
 })();

@@ -18,9 +18,12 @@ HULTSFRED = "hultsfred-2019-asyl-integration"
 
 
 def ask(client, question: str, conversation_id: str | None = None, **extra) -> dict:
+    """A turn of a conversation: the one named, or a new one."""
     body = {"question": question, **extra}
     if conversation_id:
         body["conversation_id"] = conversation_id
+    else:
+        body["conversation"] = True
     response = client.post("/v1/ask", json=body)
     assert response.status_code == 200, response.text
     return response.json()
@@ -55,13 +58,15 @@ def test_follow_up_carries_the_topic(api_client):
 
 
 @pytest.mark.slow
-def test_unknown_conversation_id_starts_a_conversation(api_client):
-    conversation_id = "okänd-konversation-4711"
-    first = ask(api_client, "Vilka rekommendationer gavs i Alvesta?", conversation_id)
-    assert first["conversation_id"] == conversation_id
+def test_unknown_conversation_id_starts_a_conversation_under_a_server_id(api_client):
+    chosen = "okänd-konversation-4711"
+    first = ask(api_client, "Vilka rekommendationer gavs i Alvesta?", chosen)
+    assert first["conversation_id"] and first["conversation_id"] != chosen
     assert first["resolved_question"] == "Vilka rekommendationer gavs i Alvesta?"
-    second = ask(api_client, "Och Umeå?", conversation_id)
+    second = ask(api_client, "Och Umeå?", first["conversation_id"])
     assert second["resolved_question"] == "Vilka rekommendationer gavs i Umeå?"
+    again = ask(api_client, "Och Umeå?", chosen)  # the client's id was never adopted
+    assert again["resolved_question"] == "Och Umeå?" and again["conversation_id"] != chosen
 
 
 @pytest.mark.slow
@@ -99,7 +104,7 @@ def test_expired_conversation_is_forgotten(api_client, tmp_path):
         second = ask(api_client, "Och i Hultsfred?", first["conversation_id"])
     finally:
         app.state.conversations = original
-    assert second["conversation_id"] == first["conversation_id"]
+    assert second["conversation_id"] != first["conversation_id"]  # a new conversation, under a new id
     assert second["resolved_question"] == "Och i Hultsfred?"
 
 
@@ -151,7 +156,7 @@ def test_stream_sends_answer_then_citations_then_done(api_client):
     citations = events[-2][1]["citations"]
     assert citations == plain["citations"]
     done = events[-1][1]
-    assert done["grounded"] is True and done["conversation_id"] and done["resolved_question"] == question
+    assert done["grounded"] is True and done["conversation_id"] is None and done["resolved_question"] == question  # none asked for
 
 
 @pytest.mark.slow

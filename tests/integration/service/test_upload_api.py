@@ -139,6 +139,8 @@ def test_wait_true_answers_201_with_the_document(client, vaxjo):
     assert document["document_id"] == "vaxjo-kopia" and document["file"] == "vaxjo-kopia.md" and document["chunks"] > 0
     assert response.headers["location"] == "/v1/documents/vaxjo-kopia"
     again = client.post("/v1/documents?wait=true", files={"file": ("vaxjo-kopia.md", data, "text/markdown")})
+    assert again.status_code == 409 and "'vaxjo-kopia'" in again.json()["detail"] and "replace=true" in again.json()["detail"]
+    again = client.post("/v1/documents?wait=true&replace=true", files={"file": ("vaxjo-kopia.md", data, "text/markdown")})
     assert again.status_code == 201 and again.json()["state"] == "unchanged"
 
 
@@ -146,7 +148,10 @@ def test_reupload_as_another_type_replaces_the_document_and_its_file(client, hom
     data = VAXJO.read_bytes().replace(b"November 2019", b"Oktober 2019") + b"\nTillagd mening om uppdraget.\n"
     first = client.post("/v1/documents?wait=true", files={"file": ("ersatt.txt", VAXJO.read_bytes(), "text/plain")})
     assert first.status_code == 201
-    second = client.post("/v1/documents?wait=true", data={"title": "Förstudie, ny version"}, files={"file": ("ersatt.md", data, "text/markdown")})
+    form = {"data": {"title": "Förstudie, ny version"}, "files": {"file": ("ersatt.md", data, "text/markdown")}}
+    assert client.post("/v1/documents?wait=true", **form).status_code == 409  # the same id, by another name: never implicit
+    assert sorted(p.name for p in (home / "uploads").glob("ersatt*")) == ["ersatt.txt"]
+    second = client.post("/v1/documents?wait=true&replace=true", **form)
     assert second.status_code == 201, second.text
     assert second.json()["state"] == "updated" and second.json()["title"] == "Förstudie, ny version"
     assert sorted(p.name for p in (home / "uploads").glob("ersatt*")) == ["ersatt.md"]
