@@ -245,6 +245,17 @@ def render_markdown(report: dict) -> str:
         out += [f"## SweFAQ ({sw['n_questions']} questions, {sw['n_documents']} answers ranked corpus-wide)", ""]
         rows = [[SWEFAQ_LABELS.get(m, m), fmt(s["recall@1"]), fmt(s["recall@5"]), fmt(s["recall@10"]), fmt(s["mrr@10"]), f"{s['mrr@10_gain']:+.3f}"] for m, s in sw["modes"].items()]
         out += [_md_table(["mode", "recall@1", "recall@5", "recall@10", "MRR@10", "MRR@10 vs plain BM25"], rows), ""]
+        if "parts" in sw:
+            tune, heldout = sw["parts"]["tune"], sw["parts"]["heldout"]
+            out += [
+                f"By part (SweFAQ's own split: its dev questions are the tuning part, n={tune['n']}; its test questions held out, n={heldout['n']}):", "",
+                _md_table(
+                    ["mode", "tune R@5", "tune MRR@10", "held-out R@5", "held-out MRR@10"],
+                    [[SWEFAQ_LABELS.get(m, m), fmt(tune[m]["recall@5"]), fmt(tune[m]["mrr@10"]), fmt(heldout[m]["recall@5"]), fmt(heldout[m]["mrr@10"])]
+                     for m in ("lexical", "dense", "hybrid")],
+                ),
+                "",
+            ]
     failures = _failures(report)
     if "items" in report:
         out += [f"## Failing dev items ({len(failures)} of {len(report['items'])})", ""]

@@ -102,6 +102,10 @@ def flat_metrics(report: dict) -> dict[str, float | None]:
         for mode, summary in swefaq["modes"].items():
             for key in ("recall@1", "recall@5", "recall@10", "mrr@10", "mrr@10_gain"):
                 flat[f"swefaq.{mode}.{key}"] = summary.get(key)
+        for part, modes in swefaq.get("parts", {}).items():
+            for mode in ("dense", "lexical", "hybrid"):
+                for key in ("recall@5", "mrr@10"):
+                    flat[f"swefaq.{part}.{mode}.{key}"] = modes[mode][key]
     return flat
 
 

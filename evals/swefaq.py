@@ -29,6 +29,9 @@ MODE_LABELS = {
 }
 FUSION_DEPTH = 40  # HybridRetriever.run: depth = max(top_k * 4, 40)
 SPLITS = ("dev", "test")
+# The benchmark's own split is ours: its dev questions are the tuning part (the fusion was chosen on them),
+# its test questions the held-out part.
+PART_OF_SPLIT = {"dev": "tune", "test": "heldout"}
 
 
 class SweFAQError(RuntimeError):
@@ -40,6 +43,7 @@ class SweFAQ:
     documents: list[str]  # distinct answers
     questions: list[str]
     gold: list[int]  # index into documents of each question's answer
+    parts: list[str]  # "tune" or "heldout" for each question
 
 
 def swefaq_dir(settings: Settings) -> Path:
@@ -51,7 +55,7 @@ def swefaq_dir(settings: Settings) -> Path:
 
 def load_swefaq(folder: Path) -> SweFAQ:
     documents: dict[str, int] = {}
-    questions, gold = [], []
+    questions, gold, parts = [], [], []
     for split in SPLITS:
         path = folder / f"swefaq_{split}.jsonl"
         if not path.is_file():
@@ -70,7 +74,8 @@ def load_swefaq(folder: Path) -> SweFAQ:
                 documents.setdefault(candidate, len(documents))
             questions.append(question)
             gold.append(documents[answer])
-    return SweFAQ(list(documents), questions, gold)
+            parts.append(PART_OF_SPLIT[split])
+    return SweFAQ(list(documents), questions, gold, parts)
 
 
 class PlainBM25:
@@ -137,4 +142,11 @@ def evaluate_swefaq(folder: Path, embedder) -> dict:
     reference = modes["bm25_plain"]["mrr@10"]
     for mode in MODES:
         modes[mode]["mrr@10_gain"] = modes[mode]["mrr@10"] - reference
-    return {"n_documents": len(data.documents), "n_questions": len(data.questions), "modes": modes, "source": str(folder)}
+    parts = {}
+    for part in ("tune", "heldout"):
+        chosen = [i for i, p in enumerate(data.parts) if p == part]
+        parts[part] = {
+            mode: {k: v for k, v in score([rankings[mode][i] for i in chosen], [data.gold[i] for i in chosen]).items() if k != "curve"}
+            for mode in MODES
+        } | {"n": len(chosen)}
+    return {"n_documents": len(data.documents), "n_questions": len(data.questions), "modes": modes, "parts": parts, "source": str(folder)}

@@ -94,3 +94,16 @@ def test_flat_metrics_name_every_part_of_both_sets():
     flat = flat_metrics(report)
     assert flat["answers.real.heldout.key_fact_accuracy"] == 0.5 and flat["answers.dev.gap.refusal_recall"] == 0.1
     assert flat["answers.real.citation_recall"] == 0.8 and flat["retrieval.real.heldout.hybrid+filters.recall@5"] == 1.0
+
+
+def test_swefaq_is_split_by_its_own_dev_and_test_files(tmp_path):
+    import json
+
+    from evals.swefaq import load_swefaq
+
+    for split, questions in (("dev", ["Hur söker jag?", "Vad kostar det?"]), ("test", ["När öppnar ni?"])):
+        rows = [{"question": q, "candidate_answers": [f"svar {q}", "annat"], "label": 0} for q in questions]
+        (tmp_path / f"swefaq_{split}.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    data = load_swefaq(tmp_path)
+    assert data.parts == ["tune", "tune", "heldout"]
+    assert len(data.documents) == 4 and data.gold == [0, 2, 3]

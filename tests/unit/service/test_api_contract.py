@@ -7,18 +7,14 @@ status codes and Swedish error messages are checked against a corpus ingested in
 import pytest
 from fastapi.testclient import TestClient
 from fixtures.fake_embedder import FakeEmbedder
-from fixtures.homes import CORPUS, FIXTURE_REPORTS, make_settings
+from fixtures.homes import FIXTURE_REPORTS, ingested_corpus, make_settings
 
-from ingest.pipeline import Ingestor
 from service.api.app import create_app
 
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
-    settings = make_settings(tmp_path_factory.mktemp("contract-home"))
-    report = Ingestor(settings, FakeEmbedder()).run(CORPUS)
-    assert len(report.added) == 5, report.summary()
-    return settings
+    return ingested_corpus(tmp_path_factory, "contract-home")
 
 
 @pytest.fixture(scope="module")

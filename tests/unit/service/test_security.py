@@ -7,9 +7,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from fixtures.fake_embedder import FakeEmbedder
-from fixtures.homes import CORPUS, FIXTURE_REPORTS, make_settings
+from fixtures.homes import CORPUS, FIXTURE_REPORTS, ingested_corpus, make_settings
 
-from ingest.pipeline import Ingestor
 from service.api.app import STATIC_DIR, create_app
 from service.api.ratelimit import RateLimitedError, RateLimiter
 from service.api.security import KeyConfigError, KeyRing
@@ -28,10 +27,7 @@ def bearer(key: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory):
-    settings = make_settings(tmp_path_factory.mktemp("security-home"))
-    report = Ingestor(settings, FakeEmbedder()).run(CORPUS)
-    assert len(report.added) == 5, report.summary()
-    return settings
+    return ingested_corpus(tmp_path_factory, "security-home")
 
 
 @pytest.fixture(scope="module")
