@@ -17,6 +17,7 @@ from ingest.index.vectors import StoreError
 from service.answering.qa import DocumentNotFoundError
 from service.chat.store import ConversationError
 from service.jobs import (
+    DocumentLimitExceeded,
     FileTooLargeError,
     JobCancelledError,
     JobNotFoundError,
@@ -77,6 +78,7 @@ ERRORS: tuple[ErrorRule, ...] = (
     ErrorRule(DocumentNotFoundError, 404, _detail(str)),
     ErrorRule(JobNotFoundError, 404, _detail(str)),
     ErrorRule(FileTooLargeError, 413, _detail(str)),
+    ErrorRule(DocumentLimitExceeded, 413, _detail(str)),
     ErrorRule(UnsupportedFileTypeError, 415, _detail(str)),
     ErrorRule(JobCancelledError, 503, _detail(str)),
     ErrorRule(UploadRejected, 422, _detail(str)),
