@@ -31,6 +31,7 @@ from ingest.documents.metadata import DocumentMetadata, read_manifest, resolve_m
 from ingest.embedding import Embedder
 from ingest.findings.extraction import FindingsExtractor
 from ingest.index.catalog import Catalog
+from ingest.index.disk import naming_disk_full
 from ingest.index.findings_store import FindingsStore
 from ingest.index.lexical import LexicalIndex, ensure_fresh
 from ingest.index.vectors import VectorStore
@@ -97,6 +98,21 @@ class PlannedDocument:
 
 def document_id_for(path: Path) -> str:
     return _DOCUMENT_ID.sub("-", unicodedata.normalize("NFC", path.stem)).strip("-") or "dokument"
+
+
+def set_aside_index(settings: Settings) -> list[Path]:
+    """For `auditqa ingest --rebuild`: move the catalog (with its findings) and the BM25 index aside, under a dated
+    name, so that the next ingest builds them again from the files; the vectors of documents that come back are
+    rewritten in place and the rest are collected as orphans. The paths moved aside."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    moved = []
+    for path in (settings.catalog_path, *(settings.catalog_path.with_name(settings.catalog_path.name + s) for s in ("-wal", "-shm")),
+                 settings.lexical_path):
+        if path.exists():
+            aside = path.with_name(f"{path.name}.broken-{stamp}")
+            path.replace(aside)
+            moved.append(aside)
+    return moved
 
 
 def discover(folder: Path) -> list[Path]:
@@ -169,6 +185,13 @@ class Ingestor:
         prune_missing: bool = False,
         progress: ProgressFn | None = None,
         stage: StageFn | None = None,
+    ) -> IngestReport:
+        with naming_disk_full(self.settings.home):
+            return self._run_files(paths, manifest, prune_missing, progress, stage)
+
+    def _run_files(
+        self, paths: list[Path], manifest: dict[str, dict] | None, prune_missing: bool, progress: ProgressFn | None,
+        stage: StageFn | None,
     ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
@@ -258,8 +281,9 @@ class Ingestor:
         stays live and listed. A step that fails (Chroma down, the disk) raises with the intent kept, and the delete
         is finished by the next call, the next ingest or the next start-up (`finish_deletes`): every step can be
         repeated. Lexical search follows the catalog's generation."""
-        self.catalog.mark_deleting(document_id, [str(f) for f in files])
-        return self._finish_delete(document_id, list(files))
+        with naming_disk_full(self.settings.home):
+            self.catalog.mark_deleting(document_id, [str(f) for f in files])
+            return self._finish_delete(document_id, list(files))
 
     def _finish_delete(self, document_id: str, files: list[Path]) -> bool:
         self.store.delete_other_versions(document_id, keep_hash=None)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.documents.metadata import DocumentMetadata
-from ingest.index.database import connect, ensure_schema
+from ingest.index.database import check_intact, connect, ensure_schema
 from ingest.structure.chunking import Chunk
 
 _SCHEMA = """
@@ -80,6 +80,7 @@ class ChunkRecord:
 class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
+        check_intact(path)
         # A catalog from before the report model lacks the part; PIPELINE_VERSION re-ingests its documents.
         ensure_schema(path, _SCHEMA, added_columns=(("chunks", "part", "TEXT NOT NULL DEFAULT ''"),))
 

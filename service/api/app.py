@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ingest.config import Settings, get_settings
 from ingest.embedding import Embedder
+from service.admission import QueryGate
 from service.answering.qa import QAService
 from service.api import errors
 from service.api.routes import ask, documents, findings, openai
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     )
     app.state.settings = settings or get_settings()
     app.state.embedder = embedder
+    app.state.query_gate = QueryGate(app.state.settings.max_concurrent_queries, app.state.settings.query_queue_timeout_s)
     errors.install(app)
     for module in (ask, findings, documents, openai):
         app.include_router(module.router)

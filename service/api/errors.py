@@ -13,14 +13,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ingest.embedding import EmbeddingModelError
+from ingest.index.database import DatabaseUnavailableError
+from ingest.index.disk import DiskFullError
 from ingest.index.vectors import StoreError
+from service.admission import QueryOverloadError
 from service.answering.qa import DocumentNotFoundError
 from service.chat.store import ConversationError
 from service.jobs import (
+    CancelledOnRequest,
     DocumentLimitExceeded,
     FileTooLargeError,
     JobCancelledError,
+    JobFinishedError,
     JobNotFoundError,
+    JobQueueFullError,
+    JobTimeoutError,
     UnsupportedFileTypeError,
     UploadRejected,
 )
@@ -49,6 +56,8 @@ class ErrorRule:
     exception: type[Exception]
     status_code: int
     body: Callable[[Exception], dict]
+    # Transient: the answer carries Retry-After (AUDITQA_RETRY_AFTER_S) so that a client backs off, then tries again.
+    retry: bool = False
 
 
 def _detail(message: Callable[[Exception], str]) -> Callable[[Exception], dict]:
@@ -75,34 +84,45 @@ ERRORS: tuple[ErrorRule, ...] = (
     ErrorRule(UnknownFilterError, 422, _filter_body),
     ErrorRule(RequestValidationError, 422, _validation_body),
     ErrorRule(IndexNotReadyError, 503, _detail(lambda e: NOT_BUILT)),
+    ErrorRule(QueryOverloadError, 503, _detail(str), retry=True),
+    ErrorRule(JobQueueFullError, 429, _detail(str), retry=True),
+    ErrorRule(JobFinishedError, 409, _detail(str)),
+    ErrorRule(CancelledOnRequest, 409, _detail(str)),
+    ErrorRule(JobTimeoutError, 503, _detail(str)),
+    ErrorRule(DiskFullError, 507, _detail(str)),
     ErrorRule(DocumentNotFoundError, 404, _detail(str)),
     ErrorRule(JobNotFoundError, 404, _detail(str)),
     ErrorRule(FileTooLargeError, 413, _detail(str)),
     ErrorRule(DocumentLimitExceeded, 413, _detail(str)),
     ErrorRule(UnsupportedFileTypeError, 415, _detail(str)),
-    ErrorRule(JobCancelledError, 503, _detail(str)),
+    ErrorRule(JobCancelledError, 503, _detail(str), retry=True),
     ErrorRule(UploadRejected, 422, _detail(str)),
-    ErrorRule(StoreError, 503, _detail(lambda e: f"Vektorlagret är inte tillgängligt: {e}")),
+    ErrorRule(StoreError, 503, _detail(lambda e: f"Vektorlagret är inte tillgängligt: {e}"), retry=True),
+    ErrorRule(DatabaseUnavailableError, 503, _detail(lambda e: f"Katalogen är inte tillgänglig: {e}"), retry=True),
     ErrorRule(EmbeddingModelError, 503, _detail(lambda e: f"Embeddingmodellen är inte tillgänglig: {e}")),
     ErrorRule(ConversationError, 503, _detail(lambda e: f"Samtalslagret är inte tillgängligt: {e}")),
 )
+
+
+def _rule(exc: BaseException) -> ErrorRule | None:
+    return next((rule for rule in ERRORS if isinstance(exc, rule.exception)), None)
 
 
 def describe(exc: BaseException) -> tuple[int, dict]:
     """The status code and JSON body an exception answers with; anything unknown is a logged 500."""
     if isinstance(exc, OpenAIError):
         return exc.status_code, exc.body()
-    for rule in ERRORS:
-        if isinstance(exc, rule.exception):
-            return rule.status_code, rule.body(exc)
-    return 500, {"detail": INTERNAL}
+    rule = _rule(exc)
+    return (rule.status_code, rule.body(exc)) if rule else (500, {"detail": INTERNAL})
 
 
-async def _handle(_: Request, exc: Exception) -> JSONResponse:
+async def _handle(request: Request, exc: Exception) -> JSONResponse:
     status_code, body = describe(exc)
     if status_code == 500:
         log.error("unhandled error", exc_info=exc)
-    return JSONResponse(status_code=status_code, content=body)
+    rule = _rule(exc)
+    headers = {"Retry-After": str(request.app.state.settings.retry_after_s)} if rule and rule.retry else None
+    return JSONResponse(status_code=status_code, content=body, headers=headers)
 
 
 def install(app: FastAPI) -> None:
