@@ -349,6 +349,7 @@ class JobRunner:
             raise DocumentNotFoundError(f"Dokumentet '{job.document_id}' finns inte; inget togs bort.")
         self._checkpoint(job)
         job.stage = "deleting"
+        ingestor.finish_deletes()  # one a failed store left half done goes first
         files = _uploaded_files(qa.settings.uploads_path, record.document_id)
         try:
             ingestor.remove(job.document_id, files)

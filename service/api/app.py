@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ingest.config import Settings, get_settings
 from ingest.embedding import Embedder
+from ingest.pipeline import Ingestor
 from service.admission import QueryGate
 from service.answering.qa import QAService
 from service.api import errors
@@ -32,10 +33,25 @@ def build_qa(settings: Settings, embedder: Embedder | None = None) -> QAService:
     return qa
 
 
+def _finish_interrupted_deletes(qa: QAService) -> None:
+    """A delete cut short by a crash or a failed store is finished before the first request, so that no document is
+    left half deleted; with the store still down it stays whole and listed, and the next job tries again."""
+    retriever = qa.retriever
+    try:
+        finished = Ingestor(qa.settings, qa.embedder, store=retriever.store, catalog=retriever.catalog).finish_deletes()
+    except Exception:  # noqa: BLE001 - the service starts anyway; the documents concerned are still whole
+        log.exception("finishing interrupted deletes failed; they are retried by the next job")
+        return
+    if finished:
+        log.info("finished interrupted deletes: %s", ", ".join(finished))
+        qa.reload()
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     app.state.qa = build_qa(settings, app.state.embedder)
+    _finish_interrupted_deletes(app.state.qa)
     app.state.conversations = ConversationStore.from_settings(settings)
     view = app.state.qa.retriever.view
     log.info("auditqa ready: %d documents, %d chunks", view.document_count, len(view.records))
