@@ -24,6 +24,9 @@ from service.chat.store import ConversationStore
 log = logging.getLogger("auditqa")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# How long SIGTERM waits for a running job to stop at its next stage boundary (a group of 4 chunks embeds in about a
+# second); past that the process exits and the job is left as a crash leaves one, with the old version live.
+SHUTDOWN_JOB_WAIT_S = 8.0
 
 
 def build_qa(settings: Settings, embedder: Embedder | None = None) -> QAService:
@@ -61,7 +64,7 @@ async def lifespan(app: FastAPI):
         jobs = getattr(app.state, "jobs", None)
         if jobs is not None:
             del app.state.jobs
-            jobs.close()
+            jobs.close(timeout=SHUTDOWN_JOB_WAIT_S)
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
