@@ -92,6 +92,24 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=120, ge=0, description="API requests per minute per key (per client IP without one); 0: off.")
     max_json_kb: float = Field(default=256, gt=0, description="Largest request body of the JSON endpoints, in KB (10^3 bytes).")
 
+    # What one document may turn into, whatever its file size: a 53 KB DOCX can unpack to 250 MB of XML.
+    max_extracted_mb: float = Field(
+        default=100, gt=0, description="Largest unpacked size of a DOCX (all its parts together), in MB; read with this cap."
+    )
+    max_text_chars: int = Field(default=2_000_000, ge=1000, description="Most characters of text one document may yield (about 600 pages).")
+    max_pdf_pages: int = Field(default=1000, ge=1, description="Most pages a PDF may have.")
+    max_chunks_per_document: int = Field(default=1000, ge=1, description="Most retrieval chunks one document may be cut into.")
+    # Bounded work: jobs, queries, and how long a client is told to wait before trying again.
+    max_queued_jobs: int = Field(default=20, ge=1, description="Upload and delete jobs waiting at most; one more is refused with 429.")
+    job_timeout_s: float = Field(default=1800, gt=0, description="A job running longer than this (seconds) fails; the previous version stays live.")
+    max_concurrent_queries: int = Field(
+        default_factory=lambda: 2 * (os.cpu_count() or 1), ge=1, description="Searches and answers computed at once (default: 2 x CPU cores)."
+    )
+    query_queue_timeout_s: float = Field(
+        default=2.0, ge=0, description="How long a query waits for a free slot before it is refused with 503 (seconds)."
+    )
+    retry_after_s: int = Field(default=5, ge=1, description="The Retry-After a 429 or 503 answer suggests, in seconds.")
+
     @field_validator("allowed_hosts", "allowed_origins", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:

@@ -18,11 +18,20 @@ from pathlib import Path
 import numpy as np
 
 from ingest.config import Settings
-from ingest.documents.loading import SUPPORTED_SUFFIXES, LoadedDocument, LoadError, load_document
+from ingest.documents.loading import (
+    SUPPORTED_SUFFIXES,
+    DocumentLimits,
+    DocumentTooLargeError,
+    LoadedDocument,
+    LoadError,
+    load_document,
+    swedish_number,
+)
 from ingest.documents.metadata import DocumentMetadata, read_manifest, resolve_metadata
 from ingest.embedding import Embedder
 from ingest.findings.extraction import FindingsExtractor
 from ingest.index.catalog import Catalog
+from ingest.index.disk import naming_disk_full
 from ingest.index.findings_store import FindingsStore
 from ingest.index.lexical import LexicalIndex, ensure_fresh
 from ingest.index.vectors import VectorStore
@@ -55,6 +64,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    # The failed files that exceeded a limit (AUDITQA_MAX_*), by name: the upload API answers 413 for them.
+    too_large: set[str] = field(default_factory=set)
     incomplete: dict[str, tuple[str, ...]] = field(default_factory=dict)
     chunks_embedded: int = 0
     seconds: float = 0.0
@@ -89,6 +100,21 @@ def document_id_for(path: Path) -> str:
     return _DOCUMENT_ID.sub("-", unicodedata.normalize("NFC", path.stem)).strip("-") or "dokument"
 
 
+def set_aside_index(settings: Settings) -> list[Path]:
+    """For `auditqa ingest --rebuild`: move the catalog (with its findings) and the BM25 index aside, under a dated
+    name, so that the next ingest builds them again from the files; the vectors of documents that come back are
+    rewritten in place and the rest are collected as orphans. The paths moved aside."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    moved = []
+    for path in (settings.catalog_path, *(settings.catalog_path.with_name(settings.catalog_path.name + s) for s in ("-wal", "-shm")),
+                 settings.lexical_path):
+        if path.exists():
+            aside = path.with_name(f"{path.name}.broken-{stamp}")
+            path.replace(aside)
+            moved.append(aside)
+    return moved
+
+
 def discover(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise IngestError(f"mappen '{folder}' finns inte")
@@ -105,21 +131,23 @@ class Ingestor:
         self.chunker = SectionChunker(settings.chunk_min_words, settings.chunk_max_words)
         self.extractor = FindingsExtractor()
         self.findings = FindingsStore(settings.catalog_path)
+        self.limits = DocumentLimits.from_settings(settings)
 
     def warm_up(self) -> None:
         self.embedder.warm_up()
 
     def plan(
         self, paths: list[Path], manifest: dict[str, dict], stage: StageFn | None = None
-    ) -> tuple[list[PlannedDocument], list[tuple[str, str]]]:
+    ) -> tuple[list[PlannedDocument], list[tuple[str, LoadError]]]:
+        """The documents to ingest, and the files that could not be read with why."""
         planned, failed = [], []
         for index, path in enumerate(paths):
             if stage:
                 stage(document_id_for(path), "loading", index, len(paths))
             try:
-                loaded = load_document(path)
+                loaded = load_document(path, self.limits)
             except LoadError as exc:
-                failed.append((path.name, str(exc)))
+                failed.append((path.name, exc))
                 continue
             document_id = document_id_for(path)
             metadata = resolve_metadata(document_id, loaded.text, manifest, str(path))
@@ -158,15 +186,30 @@ class Ingestor:
         progress: ProgressFn | None = None,
         stage: StageFn | None = None,
     ) -> IngestReport:
+        with naming_disk_full(self.settings.home):
+            return self._run_files(paths, manifest, prune_missing, progress, stage)
+
+    def _run_files(
+        self, paths: list[Path], manifest: dict[str, dict] | None, prune_missing: bool, progress: ProgressFn | None,
+        stage: StageFn | None,
+    ) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
-        planned, report.failed = self.plan(paths, manifest or {}, stage)
+        report.removed = self.finish_deletes()
+        planned, failed = self.plan(paths, manifest or {}, stage)
+        report.failed = [(name, str(exc)) for name, exc in failed]
+        report.too_large = {name for name, exc in failed if isinstance(exc, DocumentTooLargeError)}
         todo = [p for p in planned if p.state != "unchanged"]
         report.unchanged = [p.document_id for p in planned if p.state == "unchanged"]
         for index, doc in enumerate(todo, start=1):
             if progress:
                 progress(doc.document_id, index, len(todo))
-            report.chunks_embedded += self._ingest_one(doc, stage)
+            try:
+                report.chunks_embedded += self._ingest_one(doc, stage)
+            except DocumentTooLargeError as exc:
+                report.failed.append((doc.path.name, str(exc)))
+                report.too_large.add(doc.path.name)
+                continue
             (report.added if doc.state == "new" else report.updated).append(doc.document_id)
             if doc.metadata.missing:
                 report.incomplete[doc.document_id] = doc.metadata.missing
@@ -187,6 +230,13 @@ class Ingestor:
         chunks = [
             _with_page(c, doc.loaded.page_at(c.char_start)) for c in self.chunker.run(doc.document_id, parsed)
         ]
+        limit = self.settings.max_chunks_per_document
+        if len(chunks) > limit:
+            # Refused before embedding: at a few chunks a second on a CPU (README), the embedding is where the time goes.
+            raise DocumentTooLargeError(
+                f"'{doc.path.name}' delas i {swedish_number(len(chunks))} stycken; gränsen är {swedish_number(limit)} per "
+                "dokument (inställningen AUDITQA_MAX_CHUNKS_PER_DOCUMENT)"
+            )
         pages = tuple((p.number, p.char_start, p.char_end) for p in doc.loaded.pages)
         chunk_vectors, unit_vectors = self._embed(doc, chunks, report)
         report(doc.document_id, "storing", 0, len(chunks))
@@ -224,11 +274,31 @@ class Ingestor:
         stacked = np.concatenate(chunk_vectors) if chunk_vectors else np.zeros((0, dimension), dtype=np.float32)
         return stacked, unit_vectors
 
-    def remove(self, document_id: str) -> bool:
-        removed = self.catalog.remove(document_id)
-        self.findings.delete(document_id)
+    def remove(self, document_id: str, files: list[Path] = ()) -> bool:
+        """Delete the document from the vector store, findings, its `files` and the catalog, all or nothing.
+
+        The intent is recorded first; until the last step drops the catalog row (and the intent with it) the document
+        stays live and listed. A step that fails (Chroma down, the disk) raises with the intent kept, and the delete
+        is finished by the next call, the next ingest or the next start-up (`finish_deletes`): every step can be
+        repeated. Lexical search follows the catalog's generation."""
+        with naming_disk_full(self.settings.home):
+            self.catalog.mark_deleting(document_id, [str(f) for f in files])
+            return self._finish_delete(document_id, list(files))
+
+    def _finish_delete(self, document_id: str, files: list[Path]) -> bool:
         self.store.delete_other_versions(document_id, keep_hash=None)
-        return removed
+        self.findings.delete(document_id)
+        for path in files:
+            path.unlink(missing_ok=True)
+        return self.catalog.remove(document_id)
+
+    def finish_deletes(self) -> list[str]:
+        """Finish the deletes a crash or a failed store left half done; the ids finished."""
+        pending = self.catalog.pending_deletes()
+        for document_id, files in pending.items():
+            log.info("finishing the interrupted delete of %s", document_id)
+            self._finish_delete(document_id, [Path(f) for f in files])
+        return list(pending)
 
     def _collect_orphans(self) -> None:
         live = {d.document_id: d.content_hash for d in self.catalog.documents()}

@@ -25,15 +25,22 @@ def _embedder(settings: Settings):
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     # The output is this command's own bars and summary: no model-loading bar, no bm25s debug line.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from ingest.pipeline import Ingestor, discover
+    from ingest.documents.metadata import read_manifest
+    from ingest.pipeline import Ingestor, discover, set_aside_index
 
     logging.getLogger("bm25s").setLevel(logging.DEBUG if args.verbose else logging.WARNING)  # set DEBUG on import
 
     folder = Path(args.path) if args.path else settings.corpus_dir
     discover(folder)  # a bad folder fails here, before the model loads
+    if args.rebuild:
+        for path in set_aside_index(settings):
+            print(f"flyttade undan {path}", file=sys.stderr)
     ingestor = Ingestor(settings, _embedder(settings))
     ingestor.warm_up()
-    if not sys.stderr.isatty():
+    if args.rebuild and settings.uploads_path.is_dir():
+        # Uploaded documents are read again from their kept files too (the metadata given with them is inferred anew).
+        report = ingestor.run_files(discover(folder) + discover(settings.uploads_path), manifest=read_manifest(folder))
+    elif not sys.stderr.isatty():
         report = ingestor.run(folder, prune=args.prune)  # not a terminal: the summary line only
     else:
         # On a terminal: a bar for the files read, then one for the documents and one for the current one's chunks.
@@ -122,8 +129,11 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from ingest.index.database import check_intact
     from service.api.app import create_app
     from service.api.security import KeyConfigError, KeyRing, is_loopback
+
+    check_intact(settings.catalog_path)  # a damaged catalog is one line here, not a traceback from the server's start-up
 
     host = args.host or settings.host
     settings = settings.model_copy(
@@ -214,6 +224,10 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="ingest a folder of reports (default: the bundled corpus)")
     p.add_argument("path", nargs="?")
     p.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
+    p.add_argument(
+        "--rebuild", action="store_true",
+        help="rebuild the catalog, findings and BM25 index from the files (the corpus folder and uploads/), e.g. after a damaged catalog",
+    )
     p.set_defaults(func=cmd_ingest)
     p = sub.add_parser("status", help="documents, chunks, model, index location, staleness")
     p.add_argument("--json", action="store_true")
@@ -254,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from ingest.documents.metadata import ManifestError
     from ingest.embedding import EmbeddingModelError
+    from ingest.index.database import DatabaseUnavailableError
+    from ingest.index.disk import DiskFullError
     from ingest.index.vectors import StoreError
     from ingest.pipeline import IngestError
     from service.query.analysis import QuestionError
@@ -265,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args, get_settings())
     except (
         CliError, IngestError, ManifestError, ModelBuildError, OnnxExportError, EmbeddingModelError, StoreError, QuestionError,
-        UnknownFilterError,
+        UnknownFilterError, DatabaseUnavailableError, DiskFullError,
     ) as exc:
         print(f"auditqa {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -29,11 +29,12 @@ from service.answering.qa import DocumentNotFoundError, QAService
 log = logging.getLogger(__name__)
 
 KEEP_JOBS = 1000
+_STATUS_SV = {"queued": "köat", "running": "körs", "done": "klart", "failed": "misslyckat", "cancelled": "avbrutet"}
 INCOMING = ".incoming"
 STALE_STAGING_S = 24 * 3600
 
 JobKind = Literal["ingest", "delete"]
-JobStatus = Literal["queued", "running", "done", "failed"]
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 
 
 class UploadRejected(Exception):
@@ -70,8 +71,28 @@ class UnreadableDocumentError(UploadRejected):
     """The file has an accepted type but no report could be read from it (a scan without text, a broken PDF)."""
 
 
+class DocumentLimitExceeded(UploadRejected):
+    """The file unpacks to more than a document may (unpacked size, pages, text, chunks: AUDITQA_MAX_*)."""
+
+
 class JobCancelledError(UploadRejected):
-    """The service stopped before a queued job ran."""
+    """The service stopped before a queued job ran, or while it ran."""
+
+
+class CancelledOnRequest(UploadRejected):
+    """A client cancelled the job (`DELETE /v1/jobs/{id}`)."""
+
+
+class JobTimeoutError(UploadRejected):
+    """The job ran past AUDITQA_JOB_TIMEOUT_S; what it was replacing stays live."""
+
+
+class JobQueueFullError(Exception):
+    """As many jobs wait as AUDITQA_MAX_QUEUED_JOBS allows; the client should try again later."""
+
+
+class JobFinishedError(Exception):
+    """A job that has already finished cannot be cancelled."""
 
 
 class JobNotFoundError(Exception):
@@ -126,6 +147,9 @@ class Job:
     finished_at: float | None = None
     exception: BaseException | None = field(default=None, repr=False)
     upload: StagedUpload | None = field(default=None, repr=False)
+    # Set while the job runs to stop it at its next stage boundary: the reason it fails with.
+    stop: UploadRejected | None = field(default=None, repr=False)
+    deadline: float | None = field(default=None, repr=False)
     _finished: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -139,9 +163,13 @@ class Job:
 class JobRunner:
     """The single worker thread and the jobs it has run. `qa` gives the live QAService at the time a job runs."""
 
-    def __init__(self, qa: Callable[[], QAService], keep: int = KEEP_JOBS) -> None:
+    def __init__(
+        self, qa: Callable[[], QAService], keep: int = KEEP_JOBS, max_queued: int = 20, timeout_s: float = 1800.0
+    ) -> None:
         self._qa = qa
         self._keep = keep
+        self._max_queued = max_queued
+        self._timeout_s = timeout_s
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._pending: list[Job] = []
         self._lock = threading.Condition()
@@ -175,7 +203,12 @@ class JobRunner:
     def _submit(self, job: Job) -> Job:
         with self._lock:  # reentrant: submit_upload holds it while it checks and submits
             if self._closed:
-                raise RuntimeError("the job runner is closed")
+                raise JobCancelledError("Tjänsten håller på att stängas och tar inte emot fler jobb; försök igen.")
+            if len(self._pending) >= self._max_queued:
+                raise JobQueueFullError(
+                    f"{len(self._pending)} jobb väntar redan, vilket är gränsen (inställningen AUDITQA_MAX_QUEUED_JOBS = "
+                    f"{self._max_queued}); försök igen om en stund."
+                )
             self._jobs[job.job_id] = job
             self._pending.append(job)
             self._forget_old()
@@ -206,21 +239,43 @@ class JobRunner:
     def _pending_ingest(self, document_id: str) -> bool:
         return any(j.kind == "ingest" and j.document_id == document_id and not j.finished for j in self._jobs.values())
 
+    def cancel(self, job_id: str) -> Job:
+        """A queued job is cancelled at once; a running one at its next stage boundary (the version it was replacing
+        stays live), unless it has already made its change live, in which case it finishes."""
+        job = self.get(job_id)
+        with self._lock:
+            if job.finished:
+                raise JobFinishedError(f"Jobbet '{job_id}' är redan avslutat ({_STATUS_SV[job.status]}) och kan inte avbrytas.")
+            reason = CancelledOnRequest(f"Jobbet '{job_id}' avbröts på begäran.")
+            if job in self._pending:
+                self._pending.remove(job)
+                self._end(job, "cancelled", reason)
+            else:
+                job.stop = reason
+        return job
+
     def close(self, timeout: float = 5.0) -> None:
-        """Stop taking jobs; queued ones fail, a running one gets `timeout` seconds (killed with the process after
-        that, which leaves the index as any crash mid-ingest does)."""
+        """Stop taking jobs; queued ones fail, a running one is cancelled at its next stage boundary and given
+        `timeout` seconds for it (killed with the process after that, which leaves the index as any crash mid-ingest
+        does: the old version stays live)."""
         with self._lock:
             self._closed = True
             cancelled, self._pending = self._pending, []
+            for job in self._jobs.values():
+                if job.status == "running":
+                    job.stop = JobCancelledError("Tjänsten stängdes medan jobbet kördes; försök igen.")
             self._lock.notify_all()
         for job in cancelled:
-            job.exception = JobCancelledError("Tjänsten stängdes innan jobbet hann köras; försök igen.")
-            job.status = "failed"
-            job.finished_at = time.time()
-            if job.upload is not None:
-                shutil.rmtree(job.upload.path.parent, ignore_errors=True)
-            job._finished.set()
+            self._end(job, "failed", JobCancelledError("Tjänsten stängdes innan jobbet hann köras; försök igen."))
         self._thread.join(timeout)
+
+    @staticmethod
+    def _end(job: Job, status: JobStatus, exception: BaseException | None = None) -> None:
+        job.status, job.exception = status, exception
+        job.finished_at = time.time()
+        if job.upload is not None:
+            shutil.rmtree(job.upload.path.parent, ignore_errors=True)
+        job._finished.set()
 
     # -- the worker -------------------------------------------------------------------------------
 
@@ -236,18 +291,26 @@ class JobRunner:
 
     def _run(self, job: Job) -> None:
         job.status, job.started_at = "running", time.time()
+        job.deadline = time.monotonic() + self._timeout_s
         try:
             job.result = self._ingest(job) if job.kind == "ingest" else self._delete(job)
-            job.status = "done"
         except BaseException as exc:  # noqa: BLE001 - a job's failure is reported, never kills the worker
-            job.status, job.exception = "failed", exc
             if not isinstance(exc, (UploadRejected, DocumentNotFoundError)):
                 log.exception("job %s (%s %s) failed", job.job_id, job.kind, job.document_id)
-        finally:
-            job.finished_at = time.time()
-            if job.upload is not None:
-                shutil.rmtree(job.upload.path.parent, ignore_errors=True)
-            job._finished.set()
+            cancelled = isinstance(exc, (CancelledOnRequest, JobCancelledError))
+            self._end(job, "cancelled" if cancelled else "failed", exc)
+        else:
+            self._end(job, "done")
+
+    def _checkpoint(self, job: Job) -> None:
+        """Where a job may stop: between stages, never after its change went live."""
+        if job.stop is not None:
+            raise job.stop
+        if job.deadline is not None and time.monotonic() > job.deadline:
+            raise JobTimeoutError(
+                f"Jobbet avbröts efter {self._timeout_s:g} s, gränsen för ett jobb (inställningen AUDITQA_JOB_TIMEOUT_S); "
+                "den tidigare versionen av dokumentet är kvar."
+            )
 
     def _ingestor(self, qa: QAService) -> Ingestor:
         retriever = qa.retriever
@@ -269,6 +332,8 @@ class JobRunner:
         upload.path.replace(final)
 
         def stage(document_id: str, name: str, done: int, total: int) -> None:
+            if name != "live":
+                self._checkpoint(job)
             job.stage = name
             if name in ("embedding", "storing", "live"):
                 job.chunks_done, job.chunks_total = done, total
@@ -288,10 +353,10 @@ class JobRunner:
             raise
         if report.failed:
             _restore(final, backup)
-            message = report.failed[0][1]
+            name, message = report.failed[0]
             if upload.original_name != upload.name:
                 message += f" (uppladdad som '{upload.original_name}')"
-            raise UnreadableDocumentError(message)
+            raise (DocumentLimitExceeded if name in report.too_large else UnreadableDocumentError)(message)
         state = "added" if report.added else "updated" if report.updated else "unchanged"
         record = next(d for d in ingestor.catalog.documents() if d.document_id == job.document_id)
         _keep_only_source(uploads, record)
@@ -305,13 +370,21 @@ class JobRunner:
         record = next((d for d in ingestor.catalog.documents() if d.document_id == job.document_id), None)
         if record is None:
             raise DocumentNotFoundError(f"Dokumentet '{job.document_id}' finns inte; inget togs bort.")
+        self._checkpoint(job)
         job.stage = "deleting"
-        ingestor.remove(job.document_id)
-        ingestor.refresh_lexical()
-        removed = _remove_uploaded(qa.settings.uploads_path, record)
-        self._qa().reload()
+        ingestor.finish_deletes()  # one a failed store left half done goes first
+        files = _uploaded_files(qa.settings.uploads_path, record.document_id)
+        try:
+            ingestor.remove(job.document_id, files)
+            ingestor.refresh_lexical()
+        finally:
+            # Also after a failed step, so that what queries see matches the catalog: the document, still whole.
+            try:
+                qa.reload()
+            except Exception:  # noqa: BLE001 - the store error that stopped the delete is the one to report
+                log.exception("reload after deleting %s failed", job.document_id)
         job.stage = "done"
-        return DeletedDocument(job.document_id, record.chunk_count, removed)
+        return DeletedDocument(job.document_id, record.chunk_count, [f.name for f in files])
 
 
 def _restore(final: Path, backup: Path) -> None:
@@ -334,15 +407,6 @@ def _keep_only_source(uploads: Path, record: DocumentRecord) -> None:
     for path in _uploaded_files(uploads, record.document_id):
         if path.resolve() != source:
             path.unlink(missing_ok=True)
-
-
-def _remove_uploaded(uploads: Path, record: DocumentRecord) -> list[str]:
-    """The uploaded files of a deleted document; files outside `uploads/` (the corpus) are never touched."""
-    removed = []
-    for path in _uploaded_files(uploads, record.document_id):
-        path.unlink(missing_ok=True)
-        removed.append(path.name)
-    return removed
 
 
 def clean_stale_staging(uploads: Path, older_than_s: float = STALE_STAGING_S) -> None:

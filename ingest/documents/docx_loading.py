@@ -9,7 +9,7 @@ break too, so a break opens a new page only once text has been written on the cu
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from zipfile import BadZipFile
+from zipfile import BadZipFile, ZipFile
 
 from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -18,7 +18,7 @@ from docx.oxml.ns import qn
 from docx.oxml.parser import parse_xml
 from lxml.etree import XMLSyntaxError
 
-from ingest.documents.loading import LoadedDocument, LoadError, PageSpan, normalize_text
+from ingest.documents.loading import DocumentLimits, DocumentTooLargeError, LoadedDocument, LoadError, PageSpan, normalize_text, swedish_number
 
 # Marks a page start in the text until normalization is done; XML cannot carry U+FFFF, so no document has it.
 _PAGE_MARK = "\uffff"
@@ -36,8 +36,9 @@ _W = {name: qn(f"w:{name}") for name in (
 )}
 
 
-def load_docx(path: Path) -> LoadedDocument:
+def load_docx(path: Path, limits: DocumentLimits = DocumentLimits()) -> LoadedDocument:
     try:
+        _check_unpacked_size(path, limits.max_extracted_bytes)
         document = Document(str(path))
     except (PackageNotFoundError, BadZipFile, KeyError, ValueError, XMLSyntaxError) as exc:
         raise LoadError(f"'{path.name}' kunde inte läsas som Word-dokument (.docx): {exc}") from exc
@@ -54,6 +55,33 @@ def load_docx(path: Path) -> LoadedDocument:
     text = "".join(pieces)
     ends = starts[1:] + [len(text)]
     return LoadedDocument(path, text, tuple(PageSpan(n, s, e) for n, (s, e) in enumerate(zip(starts, ends), 1)))
+
+
+def _check_unpacked_size(path: Path, limit: int) -> None:
+    """Refuse a zip bomb before python-docx unpacks it. The sizes the zip directory declares are checked first; then
+    every part is inflated and counted, a block at a time and never more than `limit` bytes, since a forged directory
+    can declare less than a part holds (zipfile stops reading a part at its declared size, so what python-docx reads
+    afterwards is bounded by what was counted here)."""
+    with ZipFile(path) as archive:
+        members = archive.infolist()
+        declared = sum(m.file_size for m in members)
+        if declared > limit:
+            raise _unpacks_too_large(path, declared, limit)
+        total = 0
+        for member in members:
+            with archive.open(member) as part:
+                while block := part.read(min(1 << 20, limit + 1 - total)):
+                    total += len(block)
+                    if total > limit:
+                        raise _unpacks_too_large(path, total, limit, at_least=True)
+
+
+def _unpacks_too_large(path: Path, size: int, limit: int, at_least: bool = False) -> DocumentTooLargeError:
+    amount = f"{'mer än ' if at_least else ''}{swedish_number(round(size / 1e6, 1))} MB"
+    return DocumentTooLargeError(
+        f"'{path.name}' packas upp till {amount}; gränsen är {swedish_number(limit / 1e6)} MB uppackat "
+        "(inställningen AUDITQA_MAX_EXTRACTED_MB)"
+    )
 
 
 def _val(element, child: str) -> str | None:

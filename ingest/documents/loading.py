@@ -15,6 +15,29 @@ class LoadError(Exception):
     """A file that cannot be read as a report."""
 
 
+class DocumentTooLargeError(LoadError):
+    """A file whose content exceeds a limit of `DocumentLimits` (unpacked size, pages, text, chunks)."""
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    """How much one file may unpack to; the defaults are the settings' defaults (AUDITQA_MAX_*)."""
+
+    max_extracted_bytes: int = 100_000_000
+    max_text_chars: int = 2_000_000
+    max_pdf_pages: int = 1000
+
+    @classmethod
+    def from_settings(cls, settings) -> "DocumentLimits":
+        return cls(int(settings.max_extracted_mb * 1e6), settings.max_text_chars, settings.max_pdf_pages)
+
+
+def swedish_number(value: float) -> str:
+    """1 234 567 and 2,5: how a limit or size is quoted in a message."""
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return text.replace(",", " ").replace(".", ",")
+
+
 @dataclass(frozen=True)
 class PageSpan:
     number: int
@@ -51,7 +74,10 @@ def normalize_text(raw: str) -> str:
     return _BLANK_RUNS.sub("\n\n\n", text).strip("\n") + "\n"
 
 
-def _load_text(path: Path) -> LoadedDocument:
+def _load_text(path: Path, limits: DocumentLimits) -> LoadedDocument:
+    # A character is at most four bytes: a file larger than that holds more text than allowed, and is not read.
+    if path.stat().st_size > 4 * limits.max_text_chars:
+        raise too_much_text(path, path.stat().st_size, limits, at_least=True)
     data = path.read_bytes()
     try:
         raw = data.decode("utf-8-sig")
@@ -68,8 +94,8 @@ def _on_use(module: str, name: str):
     """A loader imported when first called: the PDF and DOCX loaders build on this module's types, and their
     libraries take a fifth of a second to import."""
 
-    def load(path: Path) -> LoadedDocument:
-        return getattr(importlib.import_module(module), name)(path)
+    def load(path: Path, limits: DocumentLimits) -> LoadedDocument:
+        return getattr(importlib.import_module(module), name)(path, limits)
 
     return load
 
@@ -83,13 +109,24 @@ LOADERS = {
 SUPPORTED_SUFFIXES = tuple(sorted(LOADERS))
 
 
-def load_document(path: Path) -> LoadedDocument:
+def load_document(path: Path, limits: DocumentLimits = DocumentLimits()) -> LoadedDocument:
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise LoadError(
             f"filtypen '{path.suffix}' stöds inte ({path.name}); tillåtna: {', '.join(SUPPORTED_SUFFIXES)}"
         )
-    return loader(path)
+    loaded = loader(path, limits)
+    if len(loaded.text) > limits.max_text_chars:
+        raise too_much_text(path, len(loaded.text), limits)
+    return loaded
+
+
+def too_much_text(path: Path, chars: int, limits: DocumentLimits, at_least: bool = False) -> DocumentTooLargeError:
+    amount = f"minst {swedish_number(chars // 4)}" if at_least else swedish_number(chars)
+    return DocumentTooLargeError(
+        f"'{path.name}' ger {amount} tecken text; gränsen är {swedish_number(limits.max_text_chars)} tecken "
+        "(inställningen AUDITQA_MAX_TEXT_CHARS)"
+    )
 
 
 _MARKDOWN_SIGNS = re.compile(r"^(#{1,6} \S|\|?\s*:?-{3,}:?\s*\|)", re.MULTILINE)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.documents.metadata import DocumentMetadata
-from ingest.index.database import connect, ensure_schema
+from ingest.index.database import check_intact, connect, ensure_schema
 from ingest.structure.chunking import Chunk
 
 _SCHEMA = """
@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks (document_id, content_hash);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- A delete in progress: written before anything is removed, cleared with the catalog row; one left by a crash or a
+-- store that failed mid-delete is finished by the next ingest or start-up.
+CREATE TABLE IF NOT EXISTS deleting (document_id TEXT PRIMARY KEY, files TEXT NOT NULL);
 """
 
 
@@ -77,6 +80,7 @@ class ChunkRecord:
 class Catalog:
     def __init__(self, path: Path) -> None:
         self.path = path
+        check_intact(path)
         # A catalog from before the report model lacks the part; PIPELINE_VERSION re-ingests its documents.
         ensure_schema(path, _SCHEMA, added_columns=(("chunks", "part", "TEXT NOT NULL DEFAULT ''"),))
 
@@ -123,10 +127,22 @@ class Catalog:
             )
             self._bump(db)
 
+    def mark_deleting(self, document_id: str, files: list[str]) -> None:
+        """Record the intent to delete the document and these files of it, before any of it is removed."""
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO deleting (document_id, files) VALUES (?, ?)", (document_id, json.dumps(files)))
+
+    def pending_deletes(self) -> dict[str, list[str]]:
+        """Deletes recorded and not finished: document id -> its files to remove."""
+        with self._connect() as db:
+            return {d: json.loads(f) for d, f in db.execute("SELECT document_id, files FROM deleting")}
+
     def remove(self, document_id: str) -> bool:
+        """Drop the document's rows and its delete intent in one transaction."""
         with self._connect() as db:
             deleted = db.execute("DELETE FROM documents WHERE document_id=?", (document_id,)).rowcount
             db.execute("DELETE FROM chunks WHERE document_id=?", (document_id,))
+            db.execute("DELETE FROM deleting WHERE document_id=?", (document_id,))
             if deleted:
                 self._bump(db)
         return bool(deleted)

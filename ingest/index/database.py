@@ -5,19 +5,51 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+REBUILD_HINT = "bygg om den från filerna med `auditqa ingest --rebuild`"
+
+
+class DatabaseUnavailableError(Exception):
+    """The catalog file cannot be used right now (locked past the timeout, unreadable, the disk)."""
+
+
+class DatabaseCorruptError(DatabaseUnavailableError):
+    """The catalog file is empty or not a SQLite database any more; it has to be rebuilt from the files."""
+
 
 @contextmanager
 def connect(path: Path, functions: dict[str, Callable] | None = None) -> Iterator[sqlite3.Connection]:
-    """A connection in WAL mode (readers never wait for the ingest writer), committed on success."""
-    db = sqlite3.connect(path, timeout=30)
-    db.execute("PRAGMA journal_mode=WAL")
-    for name, function in (functions or {}).items():
-        db.create_function(name, 1, function, deterministic=True)
+    """A connection in WAL mode (readers never wait for the ingest writer), committed on success. A locked, unreadable
+    or damaged file raises DatabaseUnavailableError (the service answers 503); a mistake in a statement does not."""
     try:
-        with db:
-            yield db
-    finally:
-        db.close()
+        db = sqlite3.connect(path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            for name, function in (functions or {}).items():
+                db.create_function(name, 1, function, deterministic=True)
+            with db:
+                yield db
+        finally:
+            db.close()
+    except sqlite3.OperationalError as exc:
+        raise DatabaseUnavailableError(f"katalogen '{path}' går inte att använda: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        if isinstance(exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+            raise
+        raise DatabaseCorruptError(f"katalogen '{path}' är skadad ({exc}); {REBUILD_HINT}") from exc
+
+
+def check_intact(path: Path) -> None:
+    """At start-up: a catalog file that is empty or garbled is named, with how to rebuild it, instead of serving an
+    empty index or failing on the first query. SQLite would take a zero-byte file for a new, empty database."""
+    if not path.exists():
+        return
+    wal = path.with_name(path.name + "-wal")
+    if path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size > 0):
+        raise DatabaseCorruptError(f"katalogen '{path}' är tom (0 byte) fast den borde innehålla indexet; {REBUILD_HINT}")
+    with connect(path) as db:
+        result = db.execute("PRAGMA quick_check").fetchone()[0]
+    if result != "ok":
+        raise DatabaseCorruptError(f"katalogen '{path}' är skadad ({result}); {REBUILD_HINT}")
 
 
 def ensure_schema(path: Path, schema: str, added_columns: tuple[tuple[str, str, str], ...] = ()) -> None:

@@ -1,11 +1,15 @@
 """Chroma: chunk and sentence vectors, embedded (PersistentClient) or on a Chroma server (HttpClient)."""
 
+import functools
+import sqlite3
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import chromadb
+import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import ChromaError
 
 from ingest.config import Settings
 from ingest.documents.metadata import DocumentMetadata
@@ -15,6 +19,23 @@ from ingest.structure.chunking import Chunk
 
 class StoreError(Exception):
     """The vector store cannot be reached or used."""
+
+
+# What a Chroma call raises when the store is unreachable or broken (a server down, a full disk, a locked file), as
+# opposed to a mistake in the call itself; each becomes a StoreError, which the service answers with 503.
+_UNAVAILABLE = (httpx.HTTPError, ConnectionError, ChromaError, OSError, sqlite3.Error)
+
+
+def _guarded(method):
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except _UNAVAILABLE as exc:
+            where = self._settings.chroma_url or self._settings.chroma_path
+            raise StoreError(f"Chroma på '{where}' svarar inte ({type(exc).__name__}: {exc})") from exc
+
+    return call
 
 
 @dataclass(frozen=True)
@@ -59,6 +80,7 @@ def vector_id(chunk_id: str, content_hash: str) -> str:
 class VectorStore:
     """Two collections: chunks (for retrieval) and units (for choosing the sentences of an answer)."""
 
+    @_guarded
     def __init__(self, settings: Settings, client: chromadb.ClientAPI | None = None) -> None:
         self._settings = settings
         self._client = client or make_client(settings)
@@ -79,6 +101,7 @@ class VectorStore:
             f"{prefix}_units", embedding_function=None, configuration=configuration
         )
 
+    @_guarded
     def add_version(
         self,
         metadata: DocumentMetadata,
@@ -116,6 +139,7 @@ class VectorStore:
                 metadatas=metas[offset : offset + 2000],
             )
 
+    @_guarded
     def delete_other_versions(self, document_id: str, keep_hash: str | None) -> None:
         """Remove a document's vectors except the live version (all of them when keep_hash is None)."""
         where: dict = {"document_id": document_id}
@@ -124,25 +148,30 @@ class VectorStore:
         self.chunks.delete(where=where)
         self.units.delete(where=where)
 
+    @_guarded
     def document_ids(self) -> set[str]:
         found = self.chunks.get(include=["metadatas"])
         return {m["document_id"] for m in found["metadatas"]}
 
+    @_guarded
     def count(self) -> int:
         return self.chunks.count()
 
+    @_guarded
     def has_version(self, document_id: str, content_hash: str) -> bool:
         found = self.chunks.get(
             where={"$and": [{"document_id": document_id}, {"content_hash": content_hash}]}, limit=1, include=[]
         )
         return bool(found["ids"])
 
+    @_guarded
     def search(self, vector: np.ndarray, k: int, where: dict | None) -> list[DenseHit]:
         result = self.chunks.query(
             query_embeddings=[vector.astype(np.float32)], n_results=k, where=where, include=["distances", "metadatas"]
         )
         return [DenseHit(m["chunk_id"], 1.0 - d) for m, d in zip(result["metadatas"][0], result["distances"][0])]
 
+    @_guarded
     def unit_vectors(self, records: list[ChunkRecord]) -> dict[str, UnitVectors]:
         """The stored unit embeddings of the given chunks, keyed by chunk id (one round trip); a chunk without units
         (the cover) has none and is left out."""

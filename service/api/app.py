@@ -15,6 +15,8 @@ from fastapi.staticfiles import StaticFiles
 
 from ingest.config import Settings, get_settings
 from ingest.embedding import Embedder
+from ingest.pipeline import Ingestor
+from service.admission import QueryGate
 from service.answering.qa import QAService
 from service.api import errors
 from service.api.middleware import RequestGuardMiddleware, SecurityHeadersMiddleware
@@ -26,6 +28,9 @@ from service.chat.store import ConversationStore
 log = logging.getLogger("auditqa")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# How long SIGTERM waits for a running job to stop at its next stage boundary (a group of 4 chunks embeds in about a
+# second); past that the process exits and the job is left as a crash leaves one, with the old version live.
+SHUTDOWN_JOB_WAIT_S = 8.0
 
 
 def build_qa(settings: Settings, embedder: Embedder | None = None) -> QAService:
@@ -35,11 +40,26 @@ def build_qa(settings: Settings, embedder: Embedder | None = None) -> QAService:
     return qa
 
 
+def _finish_interrupted_deletes(qa: QAService) -> None:
+    """A delete cut short by a crash or a failed store is finished before the first request, so that no document is
+    left half deleted; with the store still down it stays whole and listed, and the next job tries again."""
+    retriever = qa.retriever
+    try:
+        finished = Ingestor(qa.settings, qa.embedder, store=retriever.store, catalog=retriever.catalog).finish_deletes()
+    except Exception:  # noqa: BLE001 - the service starts anyway; the documents concerned are still whole
+        log.exception("finishing interrupted deletes failed; they are retried by the next job")
+        return
+    if finished:
+        log.info("finished interrupted deletes: %s", ", ".join(finished))
+        qa.reload()
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     log_mode(app.state.keys, settings)
     app.state.qa = build_qa(settings, app.state.embedder)
+    _finish_interrupted_deletes(app.state.qa)
     app.state.conversations = ConversationStore.from_settings(settings)
     view = app.state.qa.retriever.view
     log.info("auditqa ready: %d documents, %d chunks", view.document_count, len(view.records))
@@ -49,7 +69,7 @@ async def lifespan(app: FastAPI):
         jobs = getattr(app.state, "jobs", None)
         if jobs is not None:
             del app.state.jobs
-            jobs.close()
+            jobs.close(timeout=SHUTDOWN_JOB_WAIT_S)
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:
@@ -67,6 +87,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.state.embedder = embedder
     app.state.keys = KeyRing.from_settings(settings)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.query_gate = QueryGate(settings.max_concurrent_queries, settings.query_queue_timeout_s)
     errors.install(app)
     for module in (ask, findings, documents, openai):
         app.include_router(module.router)

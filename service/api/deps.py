@@ -2,12 +2,14 @@
 chat, the job runner."""
 
 import threading
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ingest.config import Settings
+from service.admission import QueryGate
 from service.answering.qa import QAService
 from service.api.security import ForbiddenScopeError, KeyRing, MissingKeyError, NotLocalError, Principal, Scope, is_ip_address, is_loopback
 from service.chat.service import ChatService
@@ -76,9 +78,19 @@ def get_jobs(request: Request) -> JobRunner:
             jobs = getattr(state, "jobs", None)
             if jobs is None:
                 app = request.app
-                jobs = state.jobs = JobRunner(lambda: app.state.qa)
+                settings = state.settings
+                jobs = state.jobs = JobRunner(
+                    lambda: app.state.qa, max_queued=settings.max_queued_jobs, timeout_s=settings.job_timeout_s
+                )
                 clean_stale_staging(state.settings.uploads_path)
     return jobs
+
+
+def query_slot(request: Request) -> Iterator[None]:
+    """Held while a search or an answer is computed (and streamed); see service.admission."""
+    gate: QueryGate = request.app.state.query_gate
+    with gate.admit():
+        yield
 
 
 # Route dependencies: `read` for what only reads, `admin` (which implies read) for what changes the index.

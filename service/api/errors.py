@@ -13,17 +13,25 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ingest.embedding import EmbeddingModelError
+from ingest.index.database import DatabaseUnavailableError
+from ingest.index.disk import DiskFullError
 from ingest.index.vectors import StoreError
+from service.admission import QueryOverloadError
 from service.answering.qa import DocumentNotFoundError
 from service.api.middleware import BodyTooLargeError
 from service.api.ratelimit import RateLimitedError
 from service.api.security import CrossOriginError, ForbiddenScopeError, HostNotAllowedError, MissingKeyError, NotLocalError
 from service.chat.store import ConversationError
 from service.jobs import (
+    CancelledOnRequest,
     DocumentExistsError,
+    DocumentLimitExceeded,
     FileTooLargeError,
     JobCancelledError,
+    JobFinishedError,
     JobNotFoundError,
+    JobQueueFullError,
+    JobTimeoutError,
     UnsupportedFileTypeError,
     UploadRejected,
 )
@@ -53,6 +61,8 @@ class ErrorRule:
     status_code: int
     body: Callable[[Exception], dict]
     headers: Callable[[Exception], dict[str, str]] | None = None
+    # Transient: the answer carries Retry-After (AUDITQA_RETRY_AFTER_S) so that a client backs off, then tries again.
+    retry: bool = False
 
 
 def _detail(message: Callable[[Exception], str]) -> Callable[[Exception], dict]:
@@ -95,40 +105,53 @@ ERRORS: tuple[ErrorRule, ...] = (
     ErrorRule(UnknownFilterError, 422, _filter_body),
     ErrorRule(RequestValidationError, 422, _validation_body),
     ErrorRule(IndexNotReadyError, 503, _detail(lambda e: NOT_BUILT)),
+    ErrorRule(QueryOverloadError, 503, _detail(str), retry=True),
+    ErrorRule(JobQueueFullError, 429, _detail(str), retry=True),
+    ErrorRule(JobFinishedError, 409, _detail(str)),
+    ErrorRule(CancelledOnRequest, 409, _detail(str)),
+    ErrorRule(JobTimeoutError, 503, _detail(str)),
+    ErrorRule(DiskFullError, 507, _detail(str)),
     ErrorRule(DocumentNotFoundError, 404, _detail(str)),
     ErrorRule(JobNotFoundError, 404, _detail(str)),
     ErrorRule(FileTooLargeError, 413, _detail(str)),
+    ErrorRule(DocumentLimitExceeded, 413, _detail(str)),
     ErrorRule(UnsupportedFileTypeError, 415, _detail(str)),
-    ErrorRule(JobCancelledError, 503, _detail(str)),
+    ErrorRule(JobCancelledError, 503, _detail(str), retry=True),
     ErrorRule(UploadRejected, 422, _detail(str)),
-    ErrorRule(StoreError, 503, _detail(lambda e: f"Vektorlagret är inte tillgängligt: {e}")),
+    ErrorRule(StoreError, 503, _detail(lambda e: f"Vektorlagret är inte tillgängligt: {e}"), retry=True),
+    ErrorRule(DatabaseUnavailableError, 503, _detail(lambda e: f"Katalogen är inte tillgänglig: {e}"), retry=True),
     ErrorRule(EmbeddingModelError, 503, _detail(lambda e: f"Embeddingmodellen är inte tillgänglig: {e}")),
     ErrorRule(ConversationError, 503, _detail(lambda e: f"Samtalslagret är inte tillgängligt: {e}")),
 )
+
+
+def _rule(exc: BaseException) -> ErrorRule | None:
+    return next((rule for rule in ERRORS if isinstance(exc, rule.exception)), None)
 
 
 def describe(exc: BaseException) -> tuple[int, dict]:
     """The status code and JSON body an exception answers with; anything unknown is a logged 500."""
     if isinstance(exc, OpenAIError):
         return exc.status_code, exc.body()
-    for rule in ERRORS:
-        if isinstance(exc, rule.exception):
-            return rule.status_code, rule.body(exc)
-    return 500, {"detail": INTERNAL}
+    rule = _rule(exc)
+    return (rule.status_code, rule.body(exc)) if rule else (500, {"detail": INTERNAL})
 
 
-def response_for(exc: Exception) -> JSONResponse:
-    """The response to an exception: its status, its body and the headers its row names (WWW-Authenticate, Retry-After)."""
+def response_for(exc: Exception, retry_after_s: int | None = None) -> JSONResponse:
+    """The response to an exception: its status, its body and the headers its row names (WWW-Authenticate,
+    Retry-After: the row's own, or `retry_after_s` for a transient failure)."""
     status_code, body = describe(exc)
     if status_code == 500:
         log.error("unhandled error", exc_info=exc)
-    rule = next((r for r in ERRORS if isinstance(exc, r.exception)), None)
-    headers = rule.headers(exc) if rule is not None and rule.headers is not None else None
-    return JSONResponse(status_code=status_code, content=body, headers=headers)
+    rule = _rule(exc)
+    headers = dict(rule.headers(exc)) if rule is not None and rule.headers is not None else {}
+    if rule is not None and rule.retry and retry_after_s is not None:
+        headers["Retry-After"] = str(retry_after_s)
+    return JSONResponse(status_code=status_code, content=body, headers=headers or None)
 
 
-async def _handle(_: Request, exc: Exception) -> JSONResponse:
-    return response_for(exc)
+async def _handle(request: Request, exc: Exception) -> JSONResponse:
+    return response_for(exc, request.app.state.settings.retry_after_s)
 
 
 def install(app: FastAPI) -> None:

@@ -70,7 +70,7 @@ def _iso(timestamp: float | None) -> str | None:
 
 def job_out(job: Job, status_url: str) -> JobOut:
     error = None
-    if job.status == "failed" and job.exception is not None:
+    if job.exception is not None:
         status_code, body = describe(job.exception)
         error = JobErrorOut(status_code=status_code, detail=body.get("detail", str(job.exception)))
     return JobOut(

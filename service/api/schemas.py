@@ -178,9 +178,12 @@ class FindingsSummary(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="ok, no_index (nothing ingested yet) or unavailable (a dependency is down)")
     documents: int
     chunks: int
+    dependencies: dict[str, str] = Field(
+        default_factory=dict, description="catalog, vectors, lexical, model: 'ok' or, in Swedish, what is wrong."
+    )
 
 
 class ErrorOut(BaseModel):
@@ -228,14 +231,14 @@ class JobErrorOut(BaseModel):
 class JobOut(BaseModel):
     job_id: str
     kind: Literal["ingest", "delete"]
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
     status_url: str
     document_id: str
     file: str | None
     progress: JobProgress
     document: UploadedDocument | None = Field(default=None, description="When an ingest job is done.")
     deleted: DeletedDocument | None = Field(default=None, description="When a delete job is done.")
-    error: JobErrorOut | None = Field(default=None, description="When the job failed.")
+    error: JobErrorOut | None = Field(default=None, description="When the job failed or was cancelled.")
     created_at: str
     started_at: str | None
     finished_at: str | None

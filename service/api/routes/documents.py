@@ -10,13 +10,19 @@ Contract:
   409 unless the request says `?replace=true`: then the upload replaces it (metadata not given is inferred from
   the text again), never as a side effect of a file name. Errors found while reading the file, such
   as a scanned PDF that needs OCR, fail the job with status 422.
-- `GET /v1/jobs/{id}`: status queued|running|done|failed, progress (stage loading|parsing|embedding|storing|live,
+- `GET /v1/jobs/{id}`: status queued|running|done|failed|cancelled, progress (stage loading|parsing|embedding|storing|live,
   chunks done/total), the document when done, `error` {status_code, detail} when failed.
 - `DELETE /v1/documents/{id}` removes the document from the vector store, catalog, BM25 index and findings,
   and its uploaded file; it runs on the same queue as uploads (after any upload queued before it) and
-  answers when done. An unknown id is a 404.
+  answers when done. An unknown id is a 404. It is all or nothing: a store that fails mid-delete answers 503 with
+  the document still whole, and the delete is finished by the next job or start-up.
+- At most AUDITQA_MAX_QUEUED_JOBS jobs wait; one more is refused with 429 and Retry-After.
+- `DELETE /v1/jobs/{id}` cancels a job: a queued one at once, a running one at its next stage boundary (the version it
+  was replacing stays live); a job that already made its change live finishes. 409 when the job has finished.
+  A job running past AUDITQA_JOB_TIMEOUT_S fails the same way, with status 503.
 """
 
+import shutil
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -104,10 +110,14 @@ def _stage(jobs: JobRunner, qa: QAService, upload: UploadFile, data: bytes, meta
     if not replace and qa.retriever.catalog.content_hash(document_id_for(Path(name))) is not None:
         raise DocumentExistsError(document_id_for(Path(name)))
     job_id, folder = jobs.staging_dir(qa.settings.uploads_path)
-    path = folder / name
-    path.write_bytes(data)
-    staged = StagedUpload(path, upload.filename or name, kind, metadata.model_dump(exclude_none=True), replace)
-    return jobs.submit_upload(job_id, staged)
+    try:
+        path = folder / name
+        path.write_bytes(data)
+        staged = StagedUpload(path, upload.filename or name, kind, metadata.model_dump(exclude_none=True), replace)
+        return jobs.submit_upload(job_id, staged)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # refused (a full queue, a full disk): nothing is left staged
+        raise
 
 
 def _status_url(request: Request, job: Job) -> str:
@@ -156,7 +166,7 @@ async def upload_document(
     job = await run_in_threadpool(_stage, jobs, qa, upload, data, metadata, replace)
     if not wait or not await _wait(job):
         return _accepted(request, job)
-    if job.status == "failed":
+    if job.exception is not None:
         raise job.exception
     document = uploaded_out(job.result, job.job_id)
     try:
@@ -169,6 +179,16 @@ async def upload_document(
 @router.get("/v1/jobs/{job_id}", name="get_job", dependencies=[READ], response_model=JobOut, responses={404: {"description": "Unknown job"}})
 def get_job(job_id: str, request: Request, jobs: JobsDep) -> JobOut:
     job = jobs.get(job_id)
+    return job_out(job, _status_url(request, job))
+
+
+@router.delete(
+    "/v1/jobs/{job_id}",
+    response_model=JobOut,
+    responses={404: {"description": "Unknown job"}, 409: {"description": "The job has already finished"}},
+)
+def cancel_job(job_id: str, request: Request, jobs: JobsDep) -> JobOut:
+    job = jobs.cancel(job_id)
     return job_out(job, _status_url(request, job))
 
 
@@ -188,7 +208,7 @@ async def delete_document(document_id: str, request: Request, jobs: JobsDep, qa:
     job = jobs.submit_delete(document_id)
     if not await _wait(job):
         return _accepted(request, job)
-    if job.status == "failed":
+    if job.exception is not None:
         raise job.exception
     return deleted_out(job.result)
 

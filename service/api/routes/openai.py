@@ -11,12 +11,12 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.answering.wording import passage_place
-from service.api.deps import READ, ChatDep
+from service.api.deps import READ, ChatDep, query_slot
 from service.api.errors import OpenAIError
 from service.api.presenters import citations_out
 from service.api.schemas import CitationOut, FiltersIn, Text
@@ -143,6 +143,7 @@ def _questions(body: ChatCompletionRequest) -> list[str]:
 @router.post(
     "/v1/chat/completions",
     response_model=ChatCompletion,
+    dependencies=[Depends(query_slot)],
     responses={200: {"content": {"text/event-stream": {}}, "description": "chat.completion, or chat.completion.chunk events when stream=true"}},
 )
 def chat_completions(body: ChatCompletionRequest, chat: ChatDep):
