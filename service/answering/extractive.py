@@ -227,7 +227,7 @@ class ExtractiveAnswerer:
             ):
                 chosen.append(c)
         chosen = [_narrowed(c, names) for c in chosen]
-        if (request.analysis.second_ask or request.analysis.answer_type == "reason") and chosen:
+        if (request.analysis.second_ask or request.analysis.answer_type in ("reason", "example")) and chosen:
             chosen[0] = _with_next_sentence(chosen[0], request.analysis.answer_type)
         chosen += self._enumeration(candidates, chosen, request)
         chosen += self._other_reports(candidates, chosen, request)
@@ -303,29 +303,6 @@ class ExtractiveAnswerer:
         return Answer(text="\n".join(lines), grounded=True, citations=tuple(citations), evidence=evidence)
 
 
-# What a sentence holding the kind of answer asked for contains.
-# The audit's own purpose, not another's ("Förordningen syftar till …"): the genre's sentence that answers outright.
-_PURPOSE = re.compile(
-    r"\b(?:granskning|revision|förstudie|uppdrag|studie)\w*\s+(?:\w+\s+)?(?:syftar|syftade|har till syfte|avser att)\b"
-    r"|\bsyftet (?:med|för) (?:granskning|revision|förstudie|uppdrag|denna|vår)\w*|\b(?:granskningens|revisionens|uppdragets) syfte\b",
-    re.IGNORECASE,
-)
-_ANSWER_CUES = {
-    "purpose": _PURPOSE, "count": _NUMBER, "date": _DATE, "name": _NAME, "person": _AGENT, "firm": _FIRM, "list": _ENUMERATION, "reason": _CAUSAL,
-}
-
-
-def _cue_bonus(answer_type: str, sentence: str) -> float:
-    if answer_type == "amount":
-        # Any figure is a weak sign of an amount; a figure with its unit a strong one.
-        return 1.0 if _AMOUNT.search(sentence) else 0.3 if _NUMBER.search(sentence) else 0.0
-    cue = _ANSWER_CUES.get(answer_type)
-    if answer_type == "purpose":
-        # A statement of the audit's purpose answers a purpose question whatever else the summary shares with it.
-        return 4.0 if cue.search(sentence) else 0.0
-    return 1.0 if cue is not None and cue.search(sentence) else 0.0
-
-
 _MONTHS = month_alternation()
 # A count or an amount: a number that is no year, no day of a date and no abbreviated year ("-04").
 _COUNT = re.compile(
@@ -333,6 +310,48 @@ _COUNT = re.compile(
     r"|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|hundra|tusen)\b",
     re.IGNORECASE,
 )
+# What a sentence holding the kind of answer asked for contains.
+# The audit's own purpose, not another's ("Förordningen syftar till …"): the genre's sentence that answers outright.
+_PURPOSE = re.compile(
+    r"\b(?:granskning|revision|förstudie|uppdrag|studie)\w*\s+(?:\w+\s+)?(?:syftar|syftade|har till syfte|avser att)\b"
+    r"|\bsyftet (?:med|för) (?:granskning|revision|förstudie|uppdrag|denna|vår)\w*|\b(?:granskningens|revisionens|uppdragets) syfte\b",
+    re.IGNORECASE,
+)
+_DEFICIENCY = re.compile(
+    r"\bsaknas\b|\bsaknar\b|\binte finns\b|\bfinns inte\b|\bbrist\w*|\botillräcklig\w*|\binte i tillräcklig\b|\binte (?:har )?säkerställ\w*"
+    r"|\bbehöver (?:förbättras|utvecklas|tydliggöras|stärkas|ses över)\b|\binte (?:är|har varit) (?:tillräcklig|ändamålsenlig)\w*",
+    re.IGNORECASE,
+)
+_EXAMPLE = re.compile(r"\bett exempel\b|\bexempel på\b|\bexempelvis\b|\btill exempel\b|\bbland annat\b|\bt\.\s?ex\.", re.IGNORECASE)
+_ANSWER_CUES = {
+    # The genre writes small counts in words ("tre bolagsstyrelser och en nämnd").
+    "purpose": _PURPOSE, "deficiency": _DEFICIENCY, "example": _EXAMPLE, "count": _COUNT, "date": _DATE, "name": _NAME, "person": _AGENT, "firm": _FIRM, "list": _ENUMERATION, "reason": _CAUSAL,
+}
+
+
+# The genre states these in sentences of their own, which answer outright whatever else a nearby sentence
+# shares with the question: the audit's purpose, what it found wanting, the example it gives.
+_CUE_WEIGHTS = {"purpose": 4.0, "deficiency": 2.0, "example": 2.0}
+
+
+# The commission sentence restates the topic ("På uppdrag av revisorerna har PwC granskat hur nämnden planerar
+# …"), so it reads like any question about the report; it answers only who audited what and why.
+_COMMISSION = re.compile(
+    r"\bpå uppdrag av\b|\b(?:har|fått) (?:\w+ )?i uppdrag\b|\bgett (?:\w+ )?i uppdrag\b|\buppdrag åt\b|" + _PURPOSE.pattern, re.IGNORECASE
+)
+_ANSWERED_ELSEWHERE = frozenset({"deficiency", "example", "reason", "count", "amount", "date", "list"})
+
+
+def _cue_bonus(answer_type: str, sentence: str) -> float:
+    if answer_type in _ANSWERED_ELSEWHERE and _COMMISSION.search(sentence):
+        return -2.0
+    if answer_type == "amount":
+        # Any figure is a weak sign of an amount; a figure with its unit a strong one.
+        return 1.0 if _AMOUNT.search(sentence) else 0.3 if _NUMBER.search(sentence) else 0.0
+    cue = _ANSWER_CUES.get(answer_type)
+    return _CUE_WEIGHTS.get(answer_type, 1.0) if cue is not None and cue.search(sentence) else 0.0
+
+
 # The sentence carrying the fact must also be about what was asked, not just hold a number.
 _FACT_OVERLAP = 0.25
 
@@ -443,10 +462,11 @@ def _with_next_sentence(candidate: _Candidate, answer_type: str) -> _Candidate:
     """A sentence taken on to the next one of its paragraph when that one holds the kind of fact asked for:
     for a two-part question "Målet är att 90 % skall vara nöjda." and "Målresultatet är 2016 82 %." (the second
     shares no word with "vad blev utfallet"); for a list, the sentence that goes on with it ("Det finns också …");
-    for a "varför", the sentence that gives the reason for the claim ("… Detta beror på att …")."""
-    if answer_type == "reason" and _CAUSAL.search(candidate.text):
-        return candidate  # the claim and its reason in one sentence
-    pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "list": _LIST_GOES_ON, "reason": _CAUSAL}.get(answer_type)
+    for a "varför", the sentence that gives the reason for the claim ("… Detta beror på att …"); for an example,
+    the sentence that gives it ("… behöver förbättras. Ett exempel är att …")."""
+    if answer_type == "reason" and _CAUSAL.search(candidate.text) or answer_type == "example" and _EXAMPLE.search(candidate.text):
+        return candidate  # the claim and its reason (or example) in one sentence
+    pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "list": _LIST_GOES_ON, "reason": _CAUSAL, "example": _EXAMPLE}.get(answer_type)
     if pattern is None and _COUNT.search(candidate.text):
         pattern = _COUNT  # a figure, and the next figure beside it: a target and its outcome
     chunk = candidate.record.chunk

@@ -65,7 +65,7 @@ class QuestionAnalysis:
     municipalities: tuple[str, ...] = ()
     unknown_municipalities: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
-    answer_type: str = "general"  # reason | purpose | count | amount | date | name | firm | person | list | yesno | general
+    answer_type: str = "general"  # reason | purpose | deficiency | example | count | amount | date | name | firm | person | list | yesno | general
     language: str = "sv"  # "en" when the question is written in English
     # Asks which reports say something ("I vilka kommuner nämns Röda korset?"): every report may hold a part.
     across_reports: bool = False
@@ -125,6 +125,9 @@ _ANSWER_TYPES = (
         r"|\b(?:granskningens|revisionens|rapportens|förstudiens|uppdragets) syfte|\bvad (?:syftar|syftade) (?:\S+-)?(?:granskning|revision|rapport|förstudie)\w*"
         r"|\bvad (?:är|var) syftet\b|\b(?:purpose|aim|objective) of the (?:\w+ )?(?:audit|review|report|study)\b",
     ),
+    # What the audit found wanting, or an example of it: the genre states both in sentences of their own.
+    ("deficiency", r"\bbrist(?:er|erna|en)?\b|\bsvaghet\w*|\bförbättringsområd\w*|\bpåtala\w*|\bshortcomings?\b|\bweakness\w*|\bdeficienc\w*"),
+    ("example", r"\bexempel\b|\bexample\b"),
     ("count", r"\bhur (många|stor andel)\b|\bantal(et)?\b|\bhow many\b"),
     ("amount", r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bbudget"),
     ("date", r"\bnär\b|\bvilket (datum|år)\b|\bvilken månad\b|\bdatum\b|\bdaterad\w*|\bwhen\b|\bwhat date\b|\bwhich (year|month)\b"),

@@ -54,3 +54,14 @@ def test_reason_questions_want_the_reason(question):
 ])
 def test_a_purpose_question_is_one_about_the_audits_own_purpose(question, wanted):
     assert analyze_question(question, CORPUS, ()).answer_type == wanted
+
+
+@pytest.mark.parametrize(("question", "wanted"), [
+    ("Vilken brist i planeringen av ledningsnätets förnyelse påtalas i Falkenberg?", "deficiency"),
+    ("Vilken svaghet fann revisorerna i den interna kontrollen?", "deficiency"),
+    ("Vilka brister fann revisorerna?", "list"),  # a list of them: the list answer quotes more sentences
+    ("What shortcomings did the auditors find?", "deficiency"),
+    ("Vilket exempel ges på att uppsikten behöver förbättras?", "example"),
+])
+def test_questions_for_what_was_found_wanting_or_an_example(question, wanted):
+    assert analyze_question(question, CORPUS, ()).answer_type == wanted
