@@ -16,6 +16,7 @@ COVER = "omslag"
 CONTENTS = "innehåll"
 MISSIV = "missiv"
 SUMMARY = "sammanfattning"
+PURPOSE = "syfte"
 CONCLUSIONS = "slutsatser"
 RECOMMENDATIONS = "rekommendationer"
 # Parts whose subsections stay in them: "Bedömningar mot revisionsfrågor" under Sammanfattning is summary. Only

@@ -21,7 +21,7 @@ from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
 from ingest.structure.chunking import Chunk, unit_contexts
-from ingest.structure.parts import COVER
+from ingest.structure.parts import COVER, PURPOSE
 from service.answering.base import Answer, AnswerRequest, Citation, CorpusSummary, refusal
 from service.answering.wording import passage_place
 
@@ -154,7 +154,12 @@ class ExtractiveAnswerer:
         # A chunk that only asks (a list of kontrollmål or revisionsfrågor) has nothing to answer with: the chunks
         # considered are those that state something.
         cover_answers = request.analysis.answer_type in COVER_ANSWERS
-        hits = [h for h in request.hits if _states_something(h.record.chunk) and (cover_answers or h.record.chunk.part != COVER)]
+        # The Syfte part may state the purpose only as the revisionsfråga, which still answers a purpose question.
+        purpose = request.analysis.answer_type == "purpose"
+        hits = [
+            h for h in request.hits
+            if (_states_something(h.record.chunk) or purpose and h.record.chunk.part == PURPOSE) and (cover_answers or h.record.chunk.part != COVER)
+        ]
         hits = hits[: self.chunks_considered]
         if not hits:
             return refusal("frågan", self.summary, evidence={"reason": "no_hits"})
@@ -176,8 +181,11 @@ class ExtractiveAnswerer:
             headings = numbered_headings(text, ordinal)
             for unit, (start, end), similarity, context in zip(units.spans, windows, similarities, unit_contexts(hit.record.chunk)):
                 sentence = text[start - base : end - base]
-                if _asks(sentence) and not text[unit[0] - base : unit[1] - base].rstrip().endswith(":"):
-                    continue  # a question is no answer; a lead that lists questions is (what was asked)
+                states_purpose = purpose and hit.record.chunk.part == PURPOSE
+                if _asks(sentence) and not text[unit[0] - base : unit[1] - base].rstrip().endswith(":") and not states_purpose:
+                    # A question is no answer; a lead that lists questions is (what was asked), and so is the
+                    # revisionsfråga under Syfte to a question for the purpose.
+                    continue
                 heading = next((h for h in reversed(headings) if h.start < start - base), None)
                 if heading is not None and heading.number != ordinal.number:
                     continue  # under the heading of another one of the numbered things asked about
@@ -189,7 +197,7 @@ class ExtractiveAnswerer:
                 # Word overlap stays within Swedish: English questions are carried by similarity (the translated terms
                 # only widen retrieval; in the overlap they favoured sentences that merely name the same body).
                 overlap = self._overlap(question_stems, self.terms.expand(matched, translate=False) if self.terms else matched)
-                cue = _cue_bonus(request.analysis.answer_type, sentence) + (1 if heading else 0)
+                cue = _cue_bonus(request.analysis.answer_type, sentence, hit.record.chunk.part) + (1 if heading else 0)
                 cue += 1 if any(year in sentence for year in years) else 0
                 cue += 1 if wants_total and _TOTAL_ROW.search(sentence) else 0
                 score = float(similarity) + 0.25 * overlap + 0.04 * cue + 0.02 / (rank + 1)
@@ -204,6 +212,11 @@ class ExtractiveAnswerer:
                 c for c in candidates
                 if c.overlap >= self.thresholds.strong_overlap and (not names or any(n in c.text.casefold() for n in names))
             ]
+        if purpose:
+            # The genre states its purpose in one place (a Syfte section, "Granskningen syftar till …"); where the
+            # report has it, that is the answer, not another body's purpose that shares the word "syfte".
+            stated = [c for c in candidates if c.record.chunk.part == PURPOSE or _PURPOSE.search(c.text)]
+            candidates = stated or candidates
         if not candidates:
             return refusal("frågan", self.summary, evidence={"reason": "no_units"})
         candidates.sort(key=lambda c: c.score, reverse=True)
@@ -211,8 +224,9 @@ class ExtractiveAnswerer:
         best_score, best_similarity, best_overlap = best.score, best.similarity, best.overlap
         evidence = {"similarity": round(best_similarity, 4), "overlap": round(best_overlap, 4), "score": round(best_score, 4)}
         # The audit's statement of purpose shares the question's subject, not its words ("syftet" / "syftar").
-        stated_purpose = request.analysis.answer_type == "purpose" and bool(_PURPOSE.search(best.text))
-        if not (self._supported(best_similarity, best_overlap, request) or stated_purpose and best_similarity >= self.thresholds.relaxed_similarity):
+        # A Syfte section is the purpose by the report's own structure, however its sentence reads.
+        stated_purpose = purpose and (best.record.chunk.part == PURPOSE or _PURPOSE.search(best.text) and best_similarity >= self.thresholds.relaxed_similarity)
+        if not (self._supported(best_similarity, best_overlap, request) or stated_purpose):
             return refusal("frågan", self.summary, evidence=evidence)
         limit = self.max_sentences + (2 if request.analysis.answer_type == "list" else 0)
         chosen = []
@@ -342,9 +356,11 @@ _COMMISSION = re.compile(
 _ANSWERED_ELSEWHERE = frozenset({"deficiency", "example", "reason", "count", "amount", "date", "list"})
 
 
-def _cue_bonus(answer_type: str, sentence: str) -> float:
+def _cue_bonus(answer_type: str, sentence: str, part: str | None = None) -> float:
     if answer_type in _ANSWERED_ELSEWHERE and _COMMISSION.search(sentence):
         return -2.0
+    if answer_type == "purpose" and part == PURPOSE:
+        return _CUE_WEIGHTS["purpose"]  # the report's Syfte section: its purpose, or the revisionsfråga that states it
     if answer_type == "amount":
         # Any figure is a weak sign of an amount; a figure with its unit a strong one.
         return 1.0 if _AMOUNT.search(sentence) else 0.3 if _NUMBER.search(sentence) else 0.0

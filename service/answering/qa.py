@@ -12,7 +12,7 @@ from ingest.findings.model import VERDICTS, Finding, Kind
 from ingest.index.catalog import DocumentRecord
 from ingest.index.findings_store import FindingsStore
 from ingest.language.ordinals import Ordinal, numbered_headings
-from ingest.structure.parts import COVER
+from ingest.structure.parts import COVER, PURPOSE
 from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, in_english, out_of_scope, refusal
 from service.answering.extractive import COVER_ANSWERS, ExtractiveAnswerer, Thresholds
 from service.answering.findings import FindingsAnswerer
@@ -174,10 +174,12 @@ class QAService:
 
     def _covers(self, analysis: QuestionAnalysis, filters: Filters) -> list[str]:
         """The cover chunks of the reports asked about, for a question the cover answers (who wrote it, when, which
-        firm): retrieval leaves covers out otherwise."""
-        if analysis.answer_type not in COVER_ANSWERS or not (filters.municipality or filters.document_id):
+        firm): retrieval leaves covers out otherwise. Likewise the Syfte part for a question for the purpose: it
+        may state it only as its revisionsfråga, which reads like no answer."""
+        part = COVER if analysis.answer_type in COVER_ANSWERS else PURPOSE if analysis.answer_type == "purpose" else None
+        if part is None or not (filters.municipality or filters.document_id):
             return []
-        return [r.chunk.chunk_id for r in self.retriever.records_in(filters) if r.chunk.part == COVER and r.chunk.units]
+        return [r.chunk.chunk_id for r in self.retriever.records_in(filters) if r.chunk.part == part and r.chunk.units]
 
     def _numbered_sections(self, ordinal: Ordinal | None, filters: Filters) -> list[str]:
         """Chunks holding the numbered heading an ordinal in the question asks about ("den andra

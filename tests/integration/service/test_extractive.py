@@ -63,3 +63,10 @@ def test_a_question_for_the_sum_is_answered_by_the_sum_row(ask):
 def test_a_purpose_question_is_answered_by_the_audits_statement_of_purpose(ask, question):
     body = ask(question)
     assert body["grounded"] and "Syftet med granskningen har varit att kartlägga" in body["answer"], body["answer"]
+
+
+@pytest.mark.slow
+def test_a_report_that_states_its_purpose_as_its_revisionsfraga_answers_with_it(ask):
+    body = ask("Vad var syftet med granskningen i Alvesta?")
+    assert body["grounded"] and "Bedriver kommunstyrelsen och nämnden för individ- och familjeomsorg" in body["answer"], body["answer"]
+    assert "informationscentret" not in body["answer"]  # another body's purpose, sharing only the word

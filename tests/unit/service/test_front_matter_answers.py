@@ -157,3 +157,9 @@ def test_authors_not_in_the_metadata_are_shown_by_quoting_the_cover(client):
     assert "ingen författare" not in body["answer"]
     assert any("Anna Andersson" in c["quote"] for c in body["citations"])
 
+
+
+def test_a_purpose_question_is_answered_from_the_syfte_section(client):
+    body = assert_clean_answer(client, "Vad var syftet med granskningen i Vimmerby?")
+    assert body["grounded"] and "Syftet med granskningen är att bedöma" in body["answer"], body["answer"]
+    assert all(c["part"] == "syfte" for c in body["citations"])
