@@ -50,6 +50,8 @@ _ASSESSED = re.compile(
     # control sufficient?") asks for the verdict, as a revisionsfråga does.
     r"|^(?:är|var|har|hade|finns|fanns|sker|skedde|bedrivs|fungerar|styr|säkerställer)\b.*\b(?:tillräcklig|ändamålsenlig|tillfredsställande|tillfredställande|effektiv|ändamålsenligt|rättssäker)"
     r"|^(?:is|are|was|were|does|do|did|has|have)\b.*\b(?:sufficient|adequate|appropriate|effective|satisfactory|to a sufficient extent)"
+    # What the auditors thought of something is their assessment of it.
+    r"|\bvad (?:tycker|tyckte|anser|ansåg) (?:revisorerna|granskarna|revisorn|revisionen)\b|\bwhat did the auditors (?:think|conclude)\b"
 )
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
 # Asks for the gist of a report: its overall assessment and what it recommends.
