@@ -343,7 +343,14 @@ class JobRunner:
                 except Exception:  # noqa: BLE001 - the reload at the end of the job tries again
                     log.exception("reload after %s went live failed", document_id)
 
-        manifest = {job.document_id: upload.metadata} if upload.metadata else None
+        metadata = dict(upload.metadata)
+        if "access_groups" not in metadata:
+            live = next((d for d in ingestor.catalog.documents() if d.document_id == job.document_id), None)
+            if live is not None and live.metadata.access_groups:
+                # A replacement keeps who may see the report unless the upload says: leaving the field out never
+                # makes a restricted report public.
+                metadata["access_groups"] = list(live.metadata.access_groups)
+        manifest = {job.document_id: metadata} if metadata else None
         live_before = ingestor.catalog.content_hash(job.document_id)
         try:
             report = ingestor.run_files([final], manifest=manifest, stage=stage)
