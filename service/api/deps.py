@@ -108,6 +108,7 @@ def query_slot(request: Request) -> Iterator[None]:
 READ = Depends(_require(Scope.READ))
 ADMIN = Depends(_require(Scope.ADMIN))
 
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 QADep = Annotated[QAService, Depends(get_qa)]
 ReadyQADep = Annotated[QAService, Depends(get_ready_qa)]

@@ -38,10 +38,10 @@ from starlette.routing import NoMatchFound
 from ingest.documents.metadata import access_groups
 from ingest.pipeline import document_id_for
 from service.answering.qa import DocumentNotFoundError, QAService
-from service.api.deps import ADMIN, READ, JobsDep, QADep, SettingsDep, VisibleQADep
+from service.api.deps import ADMIN, READ, JobsDep, PrincipalDep, QADep, SettingsDep, VisibleQADep
 from service.api.presenters import deleted_out, document_out, job_out, uploaded_out
 from service.api.schemas import DeletedDocument, DocumentDetail, DocumentList, JobAccepted, JobOut, UploadedDocument
-from service.jobs import DocumentExistsError, Job, JobRunner, StagedUpload
+from service.jobs import DocumentExistsError, IngestedDocument, Job, JobRunner, StagedUpload, unknown_job
 from service.uploads import judge_type, sanitize_filename, too_large
 
 router = APIRouter(tags=["Dokument"])
@@ -125,17 +125,25 @@ async def _read_form(request: Request, limit_mb: float) -> tuple[UploadFile, Upl
     return upload, metadata
 
 
+def _live_groups(qa: QAService, document_id: str) -> tuple[str, ...]:
+    return next((d.metadata.access_groups for d in qa.retriever.catalog.documents() if d.document_id == document_id), ())
+
+
 def _stage(jobs: JobRunner, qa: QAService, upload: UploadFile, data: bytes, metadata: UploadMetadata, replace: bool) -> Job:
     name = sanitize_filename(upload.filename)
     kind, name = judge_type(data, name)
-    if not replace and qa.retriever.catalog.content_hash(document_id_for(Path(name))) is not None:
-        raise DocumentExistsError(document_id_for(Path(name)))
+    document_id = document_id_for(Path(name))
+    if not replace and qa.retriever.catalog.content_hash(document_id) is not None:
+        raise DocumentExistsError(document_id)
+    given = metadata.as_metadata()
+    # The groups the document will have: those given, else on replace those it has (the worker keeps them), else none.
+    groups = tuple(given["access_groups"]) if "access_groups" in given else _live_groups(qa, document_id) if replace else ()
     job_id, folder = jobs.staging_dir(qa.settings.uploads_path)
     try:
         path = folder / name
         path.write_bytes(data)
-        staged = StagedUpload(path, upload.filename or name, kind, metadata.as_metadata(), replace)
-        return jobs.submit_upload(job_id, staged)
+        staged = StagedUpload(path, upload.filename or name, kind, given, replace)
+        return jobs.submit_upload(job_id, staged, groups)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # refused (a full queue, a full disk): nothing is left staged
         raise
@@ -198,13 +206,20 @@ async def upload_document(
 
 
 @router.get("/v1/jobs/{job_id}", name="get_job", dependencies=[READ], response_model=JobOut, responses={404: {"description": "Unknown job"}})
-def get_job(job_id: str, request: Request, jobs: JobsDep) -> JobOut:
+def get_job(job_id: str, request: Request, jobs: JobsDep, principal: PrincipalDep) -> JobOut:
     job = jobs.get(job_id)
+    groups = [job.access_groups]
+    if isinstance(job.result, IngestedDocument):
+        groups.append(job.result.record.metadata.access_groups)
+    if not all(principal.access.admits_groups(g) for g in groups):
+        # The job of a document the key may not see is as unknown as a job that does not exist.
+        raise unknown_job(job_id)
     return job_out(job, _status_url(request, job))
 
 
 @router.delete(
     "/v1/jobs/{job_id}",
+    dependencies=[ADMIN],
     response_model=JobOut,
     responses={404: {"description": "Unknown job"}, 409: {"description": "The job has already finished"}},
 )
@@ -223,10 +238,10 @@ def cancel_job(job_id: str, request: Request, jobs: JobsDep) -> JobOut:
     },
 )
 async def delete_document(document_id: str, request: Request, jobs: JobsDep, qa: QADep):
-    live = {d.document_id for d in await run_in_threadpool(qa.retriever.catalog.documents)}
+    live = {d.document_id: d.metadata.access_groups for d in await run_in_threadpool(qa.retriever.catalog.documents)}
     if document_id not in live and not jobs.pending_for(document_id):
         raise DocumentNotFoundError(f"Dokumentet '{document_id}' finns inte; inget togs bort.")
-    job = jobs.submit_delete(document_id)
+    job = jobs.submit_delete(document_id, live.get(document_id, ()))
     if not await _wait(job):
         return _accepted(request, job)
     if job.exception is not None:

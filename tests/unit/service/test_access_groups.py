@@ -298,6 +298,11 @@ def test_an_upload_names_its_groups_and_a_replacement_keeps_them(client):
     document_id = created.json()["document_id"]
     assert created.json()["access_groups"] == ["hr", "revision"]
     try:
+        job = f"/v1/jobs/{created.json()['job_id']}"
+        assert call(client, INSIDER, "GET", job).json()["document"]["document_id"] == document_id
+        unknown = call(client, PLAIN, "GET", "/v1/jobs/finns-inte").json()["detail"]
+        hidden = call(client, PLAIN, "GET", job)  # the job of a document the key may not see is unknown too
+        assert hidden.status_code == 404 and hidden.json()["detail"] == unknown.replace("finns-inte", created.json()["job_id"])
         assert _sees(client, INSIDER, document_id) and _sees(client, OUTSIDER, document_id)  # the outsider is in hr
         assert not _sees(client, PLAIN, document_id)
         search = call(client, PLAIN, "POST", "/v1/search", json={"query": "Växjö ensamkommande", "top_k": 50}).json()["results"]
