@@ -49,7 +49,6 @@ class Access:
 
 
 EVERYTHING = Access(everything=True)
-PUBLIC_ONLY = Access()
 
 
 @dataclass(frozen=True)
@@ -162,7 +161,7 @@ class HybridRetriever:
         """This retriever as a caller with `access` may use it: its view holds only the documents the caller may
         see (so filter validation, lexical candidates, evidence and records_in know no others), and dense search
         asks Chroma for those only (content hashes of the visible documents and their access groups)."""
-        if access == self.access or access.everything and self._whole is None:
+        if access == self.access:
             return self
         if self._whole is not None:
             raise RuntimeError("a retriever made visible_to one caller is not made visible to another")
