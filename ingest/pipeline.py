@@ -40,8 +40,8 @@ from ingest.structure.parsing import ReportParser
 
 log = logging.getLogger(__name__)
 
-# Bump when parsing, chunking or findings extraction changes what a document turns into, so re-ingest rebuilds it.
-PIPELINE_VERSION = "9"
+# Bump when parsing, chunking, findings extraction or the chunk metadata changes what a document turns into, so re-ingest rebuilds it.
+PIPELINE_VERSION = "10"
 _DOCUMENT_ID = re.compile(r"[^A-Za-z0-9åäöÅÄÖ._-]+")
 # Chunks embedded per call, so that progress can be reported while a long report is embedded.
 EMBED_GROUP_CHUNKS = 4

@@ -99,6 +99,10 @@ class JobNotFoundError(Exception):
     """No job with this id (unknown, or forgotten after a restart)."""
 
 
+def unknown_job(job_id: str) -> JobNotFoundError:
+    return JobNotFoundError(f"Jobbet '{job_id}' finns inte (okänt, eller glömt efter en omstart av tjänsten).")
+
+
 @dataclass(frozen=True)
 class IngestedDocument:
     """What an ingest job made live: the document, the file it was read from, and whether it was new."""
@@ -147,6 +151,8 @@ class Job:
     finished_at: float | None = None
     exception: BaseException | None = field(default=None, repr=False)
     upload: StagedUpload | None = field(default=None, repr=False)
+    # The access groups of the job's document (() = public): a key that may not see the document does not see the job.
+    access_groups: tuple[str, ...] = ()
     # Set while the job runs to stop it at its next stage boundary: the reason it fails with.
     stop: UploadRejected | None = field(default=None, repr=False)
     deadline: float | None = field(default=None, repr=False)
@@ -186,19 +192,19 @@ class JobRunner:
         folder.mkdir(parents=True, exist_ok=True)
         return job_id, folder
 
-    def submit_upload(self, job_id: str, upload: StagedUpload) -> Job:
+    def submit_upload(self, job_id: str, upload: StagedUpload, access_groups: tuple[str, ...] = ()) -> Job:
         """Queues the ingest of a staged upload; without `upload.replace`, a document of its id queued already is a
         DocumentExistsError (one live already is found by the route, and again by the worker when the job runs)."""
         document_id = document_id_for(upload.path)
-        job = Job(job_id, "ingest", document_id, file=upload.name, upload=upload)
+        job = Job(job_id, "ingest", document_id, file=upload.name, upload=upload, access_groups=tuple(access_groups))
         with self._lock:
             if not upload.replace and self._pending_ingest(document_id):
                 shutil.rmtree(upload.path.parent, ignore_errors=True)
                 raise DocumentExistsError(document_id)
             return self._submit(job)
 
-    def submit_delete(self, document_id: str) -> Job:
-        return self._submit(Job(uuid.uuid4().hex, "delete", document_id))
+    def submit_delete(self, document_id: str, access_groups: tuple[str, ...] = ()) -> Job:
+        return self._submit(Job(uuid.uuid4().hex, "delete", document_id, access_groups=tuple(access_groups)))
 
     def _submit(self, job: Job) -> Job:
         with self._lock:  # reentrant: submit_upload holds it while it checks and submits
@@ -224,7 +230,7 @@ class JobRunner:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None:
-            raise JobNotFoundError(f"Jobbet '{job_id}' finns inte (okänt, eller glömt efter en omstart av tjänsten).")
+            raise unknown_job(job_id)
         return job
 
     def jobs(self) -> list[Job]:
@@ -343,7 +349,14 @@ class JobRunner:
                 except Exception:  # noqa: BLE001 - the reload at the end of the job tries again
                     log.exception("reload after %s went live failed", document_id)
 
-        manifest = {job.document_id: upload.metadata} if upload.metadata else None
+        metadata = dict(upload.metadata)
+        if "access_groups" not in metadata:
+            live = next((d for d in ingestor.catalog.documents() if d.document_id == job.document_id), None)
+            if live is not None and live.metadata.access_groups:
+                # A replacement keeps who may see the report unless the upload says: leaving the field out never
+                # makes a restricted report public.
+                metadata["access_groups"] = list(live.metadata.access_groups)
+        manifest = {job.document_id: metadata} if metadata else None
         live_before = ingestor.catalog.content_hash(job.document_id)
         try:
             report = ingestor.run_files([final], manifest=manifest, stage=stage)

@@ -9,6 +9,9 @@ from ingest.language.lexicon import firms, months
 
 MANIFEST_NAME = "manifest.toml"
 INFERABLE = ("municipality", "year", "date", "title", "firm")
+# Stored for a document without access groups (Chroma keeps no empty list): every caller may see it.
+PUBLIC = "*"
+_GROUP_NAME = re.compile(r"^[\w.-]{1,64}$")
 
 MONTHS = months()
 FIRMS = firms()
@@ -24,6 +27,32 @@ class ManifestError(Exception):
     """The corpus manifest cannot be read."""
 
 
+class AccessGroupError(ValueError):
+    """Access groups that are not a list of names (letters, digits, '_', '-', '.'; at most 64 characters)."""
+
+
+def access_groups(value: object) -> tuple[str, ...]:
+    """A document's (or a key's) access groups, given as a list or as names separated by ',' or '+', as the sorted,
+    distinct, case-folded names; () for none, which makes a document public. A lone "*" says public explicitly."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        names = re.split(r"[,+]", value)
+    elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        names = list(value)
+    else:
+        raise AccessGroupError(f"väntade en lista med gruppnamn, fick {value!r:.60}")
+    names = [n.strip().casefold() for n in names if n.strip()]
+    if names == [PUBLIC]:
+        return ()
+    for name in names:
+        if not _GROUP_NAME.match(name):
+            raise AccessGroupError(
+                f"ogiltigt gruppnamn '{name[:70]}': bara bokstäver, siffror, '_', '-' och '.', högst 64 tecken"
+            )
+    return tuple(sorted(set(names)))
+
+
 @dataclass(frozen=True)
 class DocumentMetadata:
     document_id: str
@@ -34,6 +63,8 @@ class DocumentMetadata:
     auditor: str | None = None
     firm: str | None = None
     source_file: str | None = None
+    # Who may see the document: callers whose key has one of these groups; () = everyone (see access_groups()).
+    access_groups: tuple[str, ...] = ()
     # Fields that were inferred from the text rather than given, and those that could not be inferred.
     inferred: tuple[str, ...] = field(default=())
     missing: tuple[str, ...] = field(default=())
@@ -55,7 +86,13 @@ def read_manifest(folder: Path) -> dict[str, dict]:
     for entry in entries:
         if "document_id" not in entry:
             raise ManifestError(f"en post i '{path}' saknar document_id: {entry}")
-        result[entry["document_id"]] = {k: v for k, v in entry.items() if k in known}
+        values = {k: v for k, v in entry.items() if k in known}
+        if "access_groups" in values:
+            try:
+                values["access_groups"] = access_groups(values["access_groups"])
+            except AccessGroupError as exc:
+                raise ManifestError(f"'{path}', {entry['document_id']}: access_groups: {exc}") from exc
+        result[entry["document_id"]] = values
     return result
 
 
@@ -87,10 +124,13 @@ def infer_metadata(document_id: str, text: str) -> dict:
 def resolve_metadata(document_id: str, text: str, manifest: dict[str, dict], source_file: str) -> DocumentMetadata:
     given = dict(manifest.get(document_id, {}))
     given.setdefault("source_file", source_file)
+    given["access_groups"] = access_groups(given.get("access_groups"))
     inferred = {k: v for k, v in infer_metadata(document_id, text).items() if given.get(k) is None}
     values = {**inferred, **given, "document_id": document_id}
     # A manifest entry is the curator's word: a field left out there (no firm named) is not "missing".
-    missing = () if document_id in manifest else tuple(k for k in INFERABLE if values.get(k) is None)
+    # Access groups alone say nothing about the metadata.
+    curated = any(k != "access_groups" for k in manifest.get(document_id, {}))
+    missing = () if curated else tuple(k for k in INFERABLE if values.get(k) is None)
     return DocumentMetadata(**values, inferred=tuple(sorted(inferred)), missing=missing)
 
 

@@ -201,4 +201,5 @@ def _metadata(raw: str) -> DocumentMetadata:
     values = json.loads(raw)
     values["inferred"] = tuple(values.get("inferred", ()))
     values["missing"] = tuple(values.get("missing", ()))
+    values["access_groups"] = tuple(values.get("access_groups", ()))  # a catalog from before access groups: public
     return DocumentMetadata(**values)

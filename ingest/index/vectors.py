@@ -12,7 +12,7 @@ from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import ChromaError
 
 from ingest.config import Settings
-from ingest.documents.metadata import DocumentMetadata
+from ingest.documents.metadata import PUBLIC, DocumentMetadata
 from ingest.index.catalog import ChunkRecord
 from ingest.structure.chunking import Chunk
 
@@ -77,6 +77,13 @@ def vector_id(chunk_id: str, content_hash: str) -> str:
     return f"{chunk_id}@{content_hash[:16]}"
 
 
+def access_where(groups: frozenset[str] | tuple[str, ...]) -> dict:
+    """A `where` clause for the vectors a caller of these access groups may see: public ones and those of its groups.
+    One clause per group of the caller, whatever the number of documents."""
+    clauses: list[dict] = [{"access": {"$contains": group}} for group in (PUBLIC, *sorted(groups))]
+    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+
 class VectorStore:
     """Two collections: chunks (for retrieval) and units (for choosing the sentences of an answer)."""
 
@@ -116,6 +123,8 @@ class VectorStore:
             "content_hash": content_hash,
             "municipality": metadata.municipality or "",
             "year": metadata.year or 0,
+            # Who may see it: its access groups, or PUBLIC; a `where` selects what a caller may see (access_where).
+            "access": list(metadata.access_groups) or [PUBLIC],
         }
         self.chunks.upsert(
             ids=[vector_id(c.chunk_id, content_hash) for c in chunks],

@@ -1,5 +1,6 @@
 """Question answering end to end: validate, analyse, route to an answerer, fall back to retrieval."""
 
+import copy
 import re
 from dataclasses import dataclass, replace
 from typing import get_args
@@ -19,7 +20,7 @@ from service.answering.findings import FindingsAnswerer
 from service.answering.report import ReportAnswerer
 from service.query.analysis import QuestionAnalysis, analyze_question, check_question, swedish_municipalities
 from service.query.repair import QuestionRepair
-from service.query.retrieval import Filters, HybridRetriever, Mode, ScoredChunk, UnknownFilterError
+from service.query.retrieval import EVERYTHING, Access, CorpusView, Filters, HybridRetriever, Mode, ScoredChunk, UnknownFilterError
 
 # The findings and report answerers run before the question is embedded: they read neither hits nor the query vector.
 _NOT_EMBEDDED = np.empty(0, dtype=np.float32)
@@ -50,12 +51,41 @@ class QAService:
         self.findings_store: FindingsStore | None = None
         self.findings_answerer: FindingsAnswerer | None = None
         self.report_answerer: ReportAnswerer | None = None
+        self.access = EVERYTHING
+        # The services made visible_to each caller's access, for the view they were cut from.
+        self._visible: tuple[CorpusView | None, dict[Access, "QAService"]] = (None, {})
+
+    def visible_to(self, access: Access) -> "QAService":
+        """This service as a caller with `access` may use it: a copy whose retriever, answerers, corpus summary,
+        documents and findings know only the documents the caller may see (so a report it may not see is never
+        ranked, quoted, listed, counted or named, and its municipality is as unknown as any without reports).
+        Made once per access and live view, when first asked for."""
+        if access.everything or access == self.access:
+            return self
+        if not self.access.everything:
+            raise RuntimeError("a QA service made visible_to one caller is not made visible to another")
+        view = self.retriever.view
+        cache = self._visible
+        if cache[0] is not view:
+            cache = self._visible = (view, {})
+        scoped = cache[1].get(access)
+        if scoped is None:
+            scoped = copy.copy(self)
+            scoped.access = access
+            scoped.retriever = self.retriever.visible_to(access)
+            scoped._visible = (None, {})
+            if scoped.ready:
+                scoped._rebuild_answerers()
+            cache[1][access] = scoped
+        return scoped
 
     def warm_up(self) -> None:
         self.retriever.warm_up()
         self._rebuild_answerers()
 
     def reload(self) -> None:
+        if not self.access.everything:
+            raise RuntimeError("a QA service made visible_to a caller is not reloaded; reload the one it came from")
         self.retriever.reload()
         self._rebuild_answerers()
 
@@ -77,15 +107,20 @@ class QAService:
     def ready(self) -> bool:
         return self.retriever.ready
 
+    def documents(self) -> list[DocumentRecord]:
+        """The live documents the caller may see."""
+        return [d for d in self.retriever.catalog.documents() if self.access.admits(d.metadata)]
+
     def summary(self) -> CorpusSummary:
         reports = sorted(
-            {(d.metadata.municipality or d.document_id, d.metadata.year, d.metadata.title or d.document_id) for d in self.retriever.catalog.documents()},
+            {(d.metadata.municipality or d.document_id, d.metadata.year, d.metadata.title or d.document_id) for d in self.documents()},
             key=lambda r: (r[0], r[1] or 0),
         )
         return CorpusSummary(tuple(reports))
 
     def document(self, document_id: str) -> tuple[DocumentRecord, str]:
-        records = self.retriever.catalog.documents()
+        """A document and its text; one the caller may not see is as unknown as one that does not exist."""
+        records = self.documents()
         record = next((d for d in records if d.document_id == document_id), None)
         if record is None:
             known = ", ".join(d.document_id for d in records)
@@ -203,6 +238,7 @@ class QAService:
             if value is not None and value not in valid:
                 raise UnknownFilterError(name, [value], list(valid))
         found = self.findings_store.query(municipality, verdict, document_id, kind)
+        # live_hashes holds only the documents the caller may see.
         return [f for f in found if f.document_id in view.live_hashes]
 
     def findings_summary(self) -> list[dict]:

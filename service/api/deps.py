@@ -61,7 +61,18 @@ def get_ready_qa(qa: Annotated[QAService, Depends(get_qa)]) -> QAService:
     return qa
 
 
-def get_chat(request: Request, qa: Annotated[QAService, Depends(get_ready_qa)], principal: Annotated[Principal, Depends(get_principal)]) -> ChatService:
+def get_visible_qa(qa: Annotated[QAService, Depends(get_qa)], principal: Annotated[Principal, Depends(get_principal)]) -> QAService:
+    """The QA service as this caller may use it: only the documents its key may see exist for it."""
+    return qa.visible_to(principal.access)
+
+
+def get_ready_visible_qa(qa: Annotated[QAService, Depends(get_ready_qa)], principal: Annotated[Principal, Depends(get_principal)]) -> QAService:
+    return qa.visible_to(principal.access)
+
+
+def get_chat(
+    request: Request, qa: Annotated[QAService, Depends(get_ready_visible_qa)], principal: Annotated[Principal, Depends(get_principal)]
+) -> ChatService:
     assert principal.owner is not None
     return ChatService(qa, request.app.state.conversations, principal.owner)
 
@@ -97,8 +108,12 @@ def query_slot(request: Request) -> Iterator[None]:
 READ = Depends(_require(Scope.READ))
 ADMIN = Depends(_require(Scope.ADMIN))
 
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 QADep = Annotated[QAService, Depends(get_qa)]
 ReadyQADep = Annotated[QAService, Depends(get_ready_qa)]
+# What the caller's key may see (document-level access groups); every route that reads documents uses one of these.
+VisibleQADep = Annotated[QAService, Depends(get_visible_qa)]
+ReadyVisibleQADep = Annotated[QAService, Depends(get_ready_visible_qa)]
 ChatDep = Annotated[ChatService, Depends(get_chat)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]

@@ -48,7 +48,7 @@ def document_out(record: DocumentRecord) -> DocumentOut:
     return DocumentOut(
         document_id=record.document_id, title=meta.title, municipality=meta.municipality, year=meta.year,
         date=meta.date, auditor=meta.auditor, firm=meta.firm, chunks=record.chunk_count,
-        pages=len(record.pages) or None,
+        pages=len(record.pages) or None, access_groups=list(meta.access_groups),
     )
 
 

@@ -116,6 +116,7 @@ class DocumentOut(BaseModel):
     firm: str | None
     chunks: int
     pages: int | None
+    access_groups: list[str] = Field(default_factory=list, description="Groups whose keys may see the document; empty: every key.")
 
 
 class DocumentList(BaseModel):

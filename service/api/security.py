@@ -2,6 +2,9 @@
 
 Keys come as `scope:key` pairs (AUDITQA_API_KEYS, comma-separated, or AUDITQA_API_KEYS_FILE, one per line);
 only their SHA-256 digests are kept, and a presented key is compared with every digest in constant time.
+A read key may name access groups before the colon, `read@grupp1+grupp2:key`: it sees the public documents
+(those without access groups) and those of its groups; a read key without groups sees the public ones only, an
+admin key every document.
 Without keys the service is for the machine it runs on: every caller is an admin, and only loopback callers
 are served unless AUDITQA_ALLOW_UNAUTHENTICATED says otherwise.
 """
@@ -15,6 +18,8 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from ingest.config import Settings
+from ingest.documents.metadata import AccessGroupError, access_groups
+from service.query.retrieval import EVERYTHING, Access
 
 log = logging.getLogger("auditqa")
 
@@ -66,34 +71,51 @@ class Principal:
     scopes: frozenset[Scope]
     owner: str  # a key's digest (hex), "" for the local user when no keys are configured, None without a valid key
     bucket: str
+    groups: frozenset[str] = frozenset()  # a read key's access groups
 
     def can(self, scope: Scope) -> bool:
         return scope in self.scopes
+
+    @property
+    def access(self) -> Access:
+        """The documents this caller may see: every one for an admin (and the local user), else the public ones
+        and those of its groups."""
+        return EVERYTHING if Scope.ADMIN in self.scopes else Access(self.groups)
 
 
 class KeyRing:
     """The configured keys, by digest. Empty when none are configured."""
 
-    def __init__(self, keys: dict[bytes, Scope]) -> None:
+    def __init__(self, keys: dict[bytes, tuple[Scope, frozenset[str]]]) -> None:
         self._keys = keys
 
     @classmethod
     def parse(cls, entries: list[tuple[str, str]]) -> "KeyRing":
-        """(where, `scope:key`) pairs → the key ring; `where` names the entry in the error of a malformed one."""
-        keys: dict[bytes, Scope] = {}
+        """(where, `scope:key` or `read@grupp1+grupp2:key`) pairs → the key ring; `where` names the entry in the error
+        of a malformed one."""
+        keys: dict[bytes, tuple[Scope, frozenset[str]]] = {}
         for where, entry in entries:
             scope, colon, key = entry.strip().partition(":")
             if not colon:
                 raise KeyConfigError(f"{where}: väntade behörighet:nyckel (read:… eller admin:…) men hittade inget ':'")
+            scope, at, named = scope.partition("@")
             if scope.strip() not in tuple(Scope):
                 raise KeyConfigError(f"{where}: okänd behörighet '{scope.strip()[:20]}'; behörigheterna är read och admin")
+            try:
+                groups = frozenset(access_groups(named))
+            except AccessGroupError as exc:
+                raise KeyConfigError(f"{where}: {exc}") from exc
+            if at and not groups:
+                raise KeyConfigError(f"{where}: '@' ska följas av en eller flera grupper, t.ex. read@ekonomi+hr:…")
+            if groups and scope.strip() == Scope.ADMIN:
+                raise KeyConfigError(f"{where}: en admin-nyckel ser alla dokument och tar inga grupper; grupper ges till read-nycklar")
             key = key.strip()
             if len(key) < MIN_KEY_CHARS or any(c.isspace() for c in key):
                 raise KeyConfigError(f"{where}: en nyckel måste vara minst {MIN_KEY_CHARS} tecken lång, utan mellanslag (fick {len(key)} tecken)")
             digest = _digest(key)
             if digest in keys:
                 raise KeyConfigError(f"{where}: samma nyckel finns redan tidigare i listan")
-            keys[digest] = Scope(scope.strip())
+            keys[digest] = (Scope(scope.strip()), groups)
         return cls(keys)
 
     @classmethod
@@ -120,25 +142,36 @@ class KeyRing:
     def __len__(self) -> int:
         return len(self._keys)
 
-    def scope_of(self, key: str) -> Scope | None:
-        """The key's scope, or None. Every digest is compared, so the time taken says nothing about which matched."""
+    @property
+    def grouped(self) -> int:
+        """How many keys name access groups."""
+        return sum(1 for _, groups in self._keys.values() if groups)
+
+    def _find(self, key: str) -> tuple[Scope, frozenset[str]] | None:
+        """The key's scope and groups, or None. Every digest is compared, so the time taken says nothing about which matched."""
         digest = _digest(key)
         found = None
-        for known, scope in self._keys.items():
+        for known, grant in self._keys.items():
             if hmac.compare_digest(known, digest):
-                found = scope
+                found = grant
         return found
+
+    def scope_of(self, key: str) -> Scope | None:
+        """The key's scope, or None."""
+        grant = self._find(key)
+        return grant[0] if grant else None
 
     def identify(self, key: str | None, client: str) -> Principal:
         """The caller of a request bearing `key` (None: no Authorization: Bearer) from `client` (its address)."""
         if not self._keys:
             return Principal(frozenset(Scope), "", f"client:{client}")
-        scope = self.scope_of(key) if key else None
-        if scope is None:
+        grant = self._find(key) if key else None
+        if grant is None:
             return Principal(frozenset(), None, f"client:{client}")
+        scope, groups = grant
         digest = _digest(key).hex()
         scopes = frozenset(Scope) if scope is Scope.ADMIN else frozenset({Scope.READ})
-        return Principal(scopes, digest, f"key:{digest}")
+        return Principal(scopes, digest, f"key:{digest}", groups)
 
 
 def is_loopback(host: str | None) -> bool:
@@ -216,7 +249,7 @@ def check_origin(method: str, origin: str | None, fetch_site: str | None, scheme
 def log_mode(keys: KeyRing, settings: Settings) -> None:
     """Says at start-up who can call the service."""
     if keys:
-        log.info("API keys required: %d configured", len(keys))
+        log.info("API keys required: %d configured (%d with access groups)", len(keys), keys.grouped)
     elif settings.allow_unauthenticated:
         log.warning("no API keys configured and AUDITQA_ALLOW_UNAUTHENTICATED is set: every caller, from anywhere, is an admin")
     else:

@@ -1,5 +1,6 @@
 """Hybrid retrieval: dense (Chroma) and Swedish BM25 scores fused (standardised, convex combination), with filters."""
 
+import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -10,7 +11,7 @@ from ingest.config import Settings
 from ingest.embedding import Embedder
 from ingest.index.catalog import Catalog, ChunkRecord
 from ingest.index.lexical import LexicalIndex, ensure_fresh
-from ingest.index.vectors import VectorStore
+from ingest.index.vectors import VectorStore, access_where
 from ingest.language.terms import TermExpander
 
 Mode = Literal["lexical", "dense", "hybrid"]
@@ -26,6 +27,28 @@ class UnknownFilterError(Exception):
     def __init__(self, field_name: str, bad: list, valid: list) -> None:
         self.field_name, self.bad, self.valid = field_name, bad, valid
         super().__init__(f"okänt värde för {field_name}: {bad}; giltiga värden: {valid}")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Which documents a caller may see: every one (`everything`: admin keys, the local user without keys), or the
+    public ones (no access groups) and those sharing a group with `groups`. Not a filter on results: a retriever
+    or QA service made `visible_to` an Access holds only what it admits, so nothing else can be ranked, listed,
+    counted, quoted or named (see HybridRetriever.visible_to)."""
+
+    groups: frozenset[str] = frozenset()
+    everything: bool = False
+
+    def admits_groups(self, access_groups: Iterable[str]) -> bool:
+        access_groups = tuple(access_groups)
+        return self.everything or not access_groups or not self.groups.isdisjoint(access_groups)
+
+    def admits(self, metadata) -> bool:
+        """Whether a document of this metadata (DocumentMetadata) is visible."""
+        return self.admits_groups(metadata.access_groups)
+
+
+EVERYTHING = Access(everything=True)
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,23 @@ class CorpusView:
     lexical: LexicalIndex | None = None
     live_hashes: dict[str, str] = field(default_factory=dict)
     document_count: int = 0
+    # Each live document's access groups (() = public).
+    access_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def visible_to(self, access: Access) -> "CorpusView":
+        """The part of this view the caller may see; the BM25 index is shared, its candidates are taken from `records`."""
+        if access.everything:
+            return self
+        visible = {d for d, groups in self.access_groups.items() if access.admits_groups(groups)}
+        records = {cid: r for cid, r in self.records.items() if r.chunk.document_id in visible}
+        return CorpusView(
+            records=records,
+            order=[cid for cid in self.order if cid in records],
+            lexical=self.lexical,
+            live_hashes={d: h for d, h in self.live_hashes.items() if d in visible},
+            document_count=len(visible),
+            access_groups={d: g for d, g in self.access_groups.items() if d in visible},
+        )
 
     @property
     def municipalities(self) -> tuple[str, ...]:
@@ -85,6 +125,8 @@ class HybridRetriever:
         self.catalog = catalog
         self.view = CorpusView()
         self.terms: TermExpander | None = None
+        self.access = EVERYTHING
+        self._whole: CorpusView | None = None  # a retriever made visible_to an Access: the view it was cut from
 
     def warm_up(self) -> None:
         self.embedder.warm_up()
@@ -95,23 +137,44 @@ class HybridRetriever:
 
     def reload(self) -> None:
         """Take in what ingest made live since start-up; BM25 is rebuilt only if it is stale."""
+        if self._whole is not None:
+            raise RuntimeError("a retriever made visible_to a caller is not reloaded; reload the one it came from")
         lexical = ensure_fresh(self.catalog, self.settings.lexical_path)
         records = self.catalog.chunks()
         documents = self.catalog.documents()
         # Dense search is restricted to the versions of `records`: documents() is read a moment later and may
         # already show a newer version than the chunks were read at.
         live_hashes = {d.document_id: d.content_hash for d in documents} | {r.chunk.document_id: r.content_hash for r in records}
+        access_groups = {d.document_id: d.metadata.access_groups for d in documents} | {
+            r.chunk.document_id: r.metadata.access_groups for r in records
+        }
         self.view = CorpusView(
             records={r.chunk.chunk_id: r for r in records},
             order=[r.chunk.chunk_id for r in records],
             lexical=lexical,
             live_hashes=live_hashes,
             document_count=len(documents),
+            access_groups=access_groups,
         )
+
+    def visible_to(self, access: Access) -> "HybridRetriever":
+        """This retriever as a caller with `access` may use it: its view holds only the documents the caller may
+        see (so filter validation, lexical candidates, evidence and records_in know no others), and dense search
+        asks Chroma for those only (content hashes of the visible documents and their access groups)."""
+        if access == self.access:
+            return self
+        if self._whole is not None:
+            raise RuntimeError("a retriever made visible_to one caller is not made visible to another")
+        scoped = copy.copy(self)
+        scoped.access = access
+        scoped._whole = self.view
+        scoped.view = self.view.visible_to(access)
+        return scoped
 
     @property
     def ready(self) -> bool:
-        return bool(self.view.records)
+        """An index is built (for a restricted caller too, who may see none of it)."""
+        return bool((self._whole or self.view).records)
 
     def validate(self, filters: Filters) -> None:
         for name, values, valid in (
@@ -132,6 +195,8 @@ class HybridRetriever:
         ordered by the first two."""
         if not self.ready:
             raise IndexNotReadyError("inget index är byggt ännu")
+        if not self.view.records:  # a caller who may see no document
+            return []
         depth = max(top_k * 4, 40)
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
@@ -167,6 +232,8 @@ class HybridRetriever:
             clauses.append({"municipality": {"$in": list(filters.municipality)}})
         if filters.year:
             clauses.append({"year": {"$in": list(filters.year)}})
+        if not self.access.everything:
+            clauses.append(access_where(self.access.groups))
         where = clauses[0] if len(clauses) == 1 else {"$and": clauses}
         hits = self.store.search(vector, min(depth, len(self.view.records)), where)
         return [(h.chunk_id, h.score) for h in hits if h.chunk_id in self.view.records and self.view.records[h.chunk_id].chunk.quotable]
@@ -179,8 +246,9 @@ class HybridRetriever:
             if scores[position] <= 0 or len(candidates) >= depth:
                 break
             chunk_id = index.chunk_ids[position]
+            # A chunk of a document the caller may not see is no candidate: the view holds none of them.
             record = self.view.records.get(chunk_id)
-            if record is not None and (not filters or filters.admits(record)):
+            if record is not None and (not filters or filters.admits(record)) and self.access.admits(record.metadata):
                 candidates.append((chunk_id, float(scores[position])))
         return candidates
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from service.answering.qa import QAService
-from service.api.deps import READ, ChatDep, QADep, ReadyQADep, query_slot
+from service.api.deps import READ, ChatDep, QADep, ReadyVisibleQADep, query_slot
 from service.api.errors import NOT_BUILT, describe
 from service.api.presenters import citations_out, search_result
 from service.api.schemas import AskRequest, AskResponse, Health, SearchRequest, SearchResponse
@@ -51,7 +51,7 @@ def healthz(qa: QADep):
 
 
 @router.post("/v1/search", response_model=SearchResponse, dependencies=[READ, Depends(query_slot)])
-def search(body: SearchRequest, qa: ReadyQADep) -> SearchResponse:
+def search(body: SearchRequest, qa: ReadyVisibleQADep) -> SearchResponse:
     filters = body.filters.to_filters() if body.filters else Filters()
     return SearchResponse(results=[search_result(h) for h in qa.search(body.query, body.top_k, filters)])
 

@@ -2,7 +2,8 @@
 
 Contract:
 - `POST /v1/documents` (multipart/form-data: `file`, optional `municipality`, `year`, `title`, `date`, `auditor`,
-  `firm`) always queues an ingest job and answers 202 `{"job_id", "status_url", "status", "document_id", "file"}`;
+  `firm`, `access_groups`: comma-separated groups whose keys may see the report, `*` for everyone; left out, the report
+  is public, or on replace keeps the groups of the version it replaces) always queues an ingest job and answers 202 `{"job_id", "status_url", "status", "document_id", "file"}`;
   with `?wait=true` it waits for the job and answers 201 with the document (or the job's error status).
   Checked before a job is queued: size (413), type judged by content, not by the file name (415), file name
   (422). The file is stored in `<home>/uploads/` under its sanitized name, with the extension of the type
@@ -30,16 +31,17 @@ from fastapi import APIRouter, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.datastructures import UploadFile
 from starlette.routing import NoMatchFound
 
+from ingest.documents.metadata import access_groups
 from ingest.pipeline import document_id_for
 from service.answering.qa import DocumentNotFoundError, QAService
-from service.api.deps import ADMIN, READ, JobsDep, QADep, SettingsDep
+from service.api.deps import ADMIN, READ, JobsDep, PrincipalDep, QADep, SettingsDep, VisibleQADep
 from service.api.presenters import deleted_out, document_out, job_out, uploaded_out
 from service.api.schemas import DeletedDocument, DocumentDetail, DocumentList, JobAccepted, JobOut, UploadedDocument
-from service.jobs import DocumentExistsError, Job, JobRunner, StagedUpload
+from service.jobs import DocumentExistsError, IngestedDocument, Job, JobRunner, StagedUpload, unknown_job
 from service.uploads import judge_type, sanitize_filename, too_large
 
 router = APIRouter(tags=["Dokument"])
@@ -62,6 +64,25 @@ class UploadMetadata(BaseModel):
     date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")
     auditor: str | None = Field(default=None, min_length=1, max_length=200)
     firm: str | None = Field(default=None, min_length=1, max_length=200)
+    access_groups: str | None = Field(
+        default=None, min_length=1, max_length=1000,
+        description="Who may see the report: access groups, comma-separated; '*' for everyone. Left out: public, or on "
+        "replace=true the groups of the version replaced.",
+    )
+
+    @field_validator("access_groups")
+    @classmethod
+    def _groups(cls, value: str | None) -> str | None:
+        if value is not None:
+            access_groups(value)  # AccessGroupError is a ValueError: a 422 naming the field
+        return value
+
+    def as_metadata(self) -> dict[str, Any]:
+        """The fields given, as ingest takes them (access groups as a list; [] for '*')."""
+        given = self.model_dump(exclude_none=True)
+        if "access_groups" in given:
+            given["access_groups"] = list(access_groups(given["access_groups"]))
+        return given
 
 
 _FORM_SCHEMA = {
@@ -104,17 +125,25 @@ async def _read_form(request: Request, limit_mb: float) -> tuple[UploadFile, Upl
     return upload, metadata
 
 
+def _live_groups(qa: QAService, document_id: str) -> tuple[str, ...]:
+    return next((d.metadata.access_groups for d in qa.retriever.catalog.documents() if d.document_id == document_id), ())
+
+
 def _stage(jobs: JobRunner, qa: QAService, upload: UploadFile, data: bytes, metadata: UploadMetadata, replace: bool) -> Job:
     name = sanitize_filename(upload.filename)
     kind, name = judge_type(data, name)
-    if not replace and qa.retriever.catalog.content_hash(document_id_for(Path(name))) is not None:
-        raise DocumentExistsError(document_id_for(Path(name)))
+    document_id = document_id_for(Path(name))
+    if not replace and qa.retriever.catalog.content_hash(document_id) is not None:
+        raise DocumentExistsError(document_id)
+    given = metadata.as_metadata()
+    # The groups the document will have: those given, else on replace those it has (the worker keeps them), else none.
+    groups = tuple(given["access_groups"]) if "access_groups" in given else _live_groups(qa, document_id) if replace else ()
     job_id, folder = jobs.staging_dir(qa.settings.uploads_path)
     try:
         path = folder / name
         path.write_bytes(data)
-        staged = StagedUpload(path, upload.filename or name, kind, metadata.model_dump(exclude_none=True), replace)
-        return jobs.submit_upload(job_id, staged)
+        staged = StagedUpload(path, upload.filename or name, kind, given, replace)
+        return jobs.submit_upload(job_id, staged, groups)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # refused (a full queue, a full disk): nothing is left staged
         raise
@@ -177,13 +206,20 @@ async def upload_document(
 
 
 @router.get("/v1/jobs/{job_id}", name="get_job", dependencies=[READ], response_model=JobOut, responses={404: {"description": "Unknown job"}})
-def get_job(job_id: str, request: Request, jobs: JobsDep) -> JobOut:
+def get_job(job_id: str, request: Request, jobs: JobsDep, principal: PrincipalDep) -> JobOut:
     job = jobs.get(job_id)
+    groups = [job.access_groups]
+    if isinstance(job.result, IngestedDocument):
+        groups.append(job.result.record.metadata.access_groups)
+    if not all(principal.access.admits_groups(g) for g in groups):
+        # The job of a document the key may not see is as unknown as a job that does not exist.
+        raise unknown_job(job_id)
     return job_out(job, _status_url(request, job))
 
 
 @router.delete(
     "/v1/jobs/{job_id}",
+    dependencies=[ADMIN],
     response_model=JobOut,
     responses={404: {"description": "Unknown job"}, 409: {"description": "The job has already finished"}},
 )
@@ -202,10 +238,10 @@ def cancel_job(job_id: str, request: Request, jobs: JobsDep) -> JobOut:
     },
 )
 async def delete_document(document_id: str, request: Request, jobs: JobsDep, qa: QADep):
-    live = {d.document_id for d in await run_in_threadpool(qa.retriever.catalog.documents)}
+    live = {d.document_id: d.metadata.access_groups for d in await run_in_threadpool(qa.retriever.catalog.documents)}
     if document_id not in live and not jobs.pending_for(document_id):
         raise DocumentNotFoundError(f"Dokumentet '{document_id}' finns inte; inget togs bort.")
-    job = jobs.submit_delete(document_id)
+    job = jobs.submit_delete(document_id, live.get(document_id, ()))
     if not await _wait(job):
         return _accepted(request, job)
     if job.exception is not None:
@@ -214,11 +250,12 @@ async def delete_document(document_id: str, request: Request, jobs: JobsDep, qa:
 
 
 @router.get("/v1/documents", response_model=DocumentList, dependencies=[READ])
-def documents(qa: QADep) -> DocumentList:
-    return DocumentList(documents=[document_out(d) for d in qa.retriever.catalog.documents()])
+def documents(qa: VisibleQADep) -> DocumentList:
+    return DocumentList(documents=[document_out(d) for d in qa.documents()])
 
 
 @router.get("/v1/documents/{document_id}", response_model=DocumentDetail, dependencies=[READ], responses={404: {"description": "Unknown document"}})
-def document(document_id: str, qa: QADep) -> DocumentDetail:
+def document(document_id: str, qa: VisibleQADep) -> DocumentDetail:
+    # A document the key may not see is a 404 like an unknown one, so that its existence does not show.
     record, text = qa.document(document_id)
     return DocumentDetail(**document_out(record).model_dump(), text=text)

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from service.api.deps import READ, ReadyQADep
+from service.api.deps import READ, ReadyVisibleQADep
 from service.api.schemas import FindingList, FindingOut, FindingsReportSummary, FindingsSummary
 
 router = APIRouter(dependencies=[READ])
@@ -10,7 +10,7 @@ router = APIRouter(dependencies=[READ])
 
 @router.get("/v1/findings", response_model=FindingList, responses={422: {"description": "Unknown filter value; the valid ones are named"}})
 def findings(
-    qa: ReadyQADep, municipality: str | None = None, verdict: str | None = None, document_id: str | None = None, kind: str | None = None
+    qa: ReadyVisibleQADep, municipality: str | None = None, verdict: str | None = None, document_id: str | None = None, kind: str | None = None
 ) -> FindingList:
     # An empty parameter ("?verdict=") means no filter, as forms send it.
     found = qa.findings(municipality or None, verdict or None, document_id or None, kind or None)
@@ -18,5 +18,5 @@ def findings(
 
 
 @router.get("/v1/findings/summary", response_model=FindingsSummary)
-def findings_summary(qa: ReadyQADep) -> FindingsSummary:
+def findings_summary(qa: ReadyVisibleQADep) -> FindingsSummary:
     return FindingsSummary(reports=[FindingsReportSummary(**entry) for entry in qa.findings_summary()])
