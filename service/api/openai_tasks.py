@@ -51,11 +51,12 @@ _HISTORY = re.compile(r"<chat_history>(.*?)</chat_history>", re.DOTALL | re.IGNO
 # Speaker labels opening a line of a quoted conversation: "USER:" (Open WebUI), "User:"/"AI:" and "||>User:" (LibreChat).
 _SPEAKER = re.compile(r"^[ \t]*(?:\|\|>)?(user|assistant|ai|response|system)[ \t]*:[ \t]*", re.IGNORECASE | re.MULTILINE)
 
-# Words a title leaves out: question words, pronouns, prepositions and the like.
+# Words a title leaves out: question words, pronouns, prepositions, quantities and the commonest verbs.
 FUNCTION_WORDS = frozenset("""
 vad vilka vilken vilket hur när var varför vem vems som i på av för till med om och eller att det den de en ett är
 blev blir har hade fanns finns kan ska skulle gavs gav fick får man vi ni jag du detta dessa deras dess sin sina
 sitt kommun kommunen kommunens rapporten rapporter granskningen revisionen mest flest under efter inom mellan ut
+många mycket tog emot gjorde gör görs sker skedde står stod säger sa nämns
 which what how when where why who were was the a an in of for to and or is are did do does given by about
 """.split())
 KIND_TOPICS = {"kontrollmal": "kontrollmål", "rekommendation": "rekommendationer", "revisionsfraga": "revisionsfrågor", "revisionell_bedomning": "sammanfattande bedömning"}

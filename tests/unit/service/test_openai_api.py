@@ -172,3 +172,96 @@ def test_a_stream_ends_with_the_usage_chunk_when_asked(client):
     assert chunks[-2]["choices"][0]["finish_reason"] == "length"
     with client.stream("POST", "/v1/chat/completions", json=ask(stream=True)) as plain:
         assert all('"usage"' not in line for line in plain.iter_lines())
+
+
+# -- front-ends' title, tags and follow-up requests -----------------------------------------------
+
+# Shortened from the front-ends' own prompts; the phrases openai_tasks.TASKS recognises are theirs.
+HISTORY = "<chat_history>\nUSER: Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?\nASSISTANT: Alvesta (2018) – 1 kontrollmål …\nKällor:\n[1] …\n</chat_history>"
+WEBUI_TITLE = f'### Task:\nGenerate a concise title summarizing the chat history.\n### Output:\nJSON format: {{ "title": "your concise title here" }}\n### Chat History:\n{HISTORY}'
+WEBUI_OLD_TITLE = f"Create a concise, 3-5 word title with an emoji as a title for the chat history, in the given language.\n\nChat History:\n{HISTORY}"
+WEBUI_TAGS = f'### Task:\nGenerate 1-3 broad tags categorizing the main themes of the chat history.\n### Output:\nJSON format: {{ "tags": ["tag1", "tag2"] }}\n### Chat History:\n{HISTORY}'
+WEBUI_FOLLOW_UPS = (
+    "### Task:\nSuggest 3-5 relevant follow-up questions or prompts that the user might naturally ask next in this conversation.\n"
+    f'### Output:\nJSON format: {{ "follow_ups": ["Question 1?", "Question 2?"] }}\n### Chat History:\n{HISTORY}'
+)
+LIBRECHAT_TITLE = (
+    "Provide a concise, 5-word-or-less title for the conversation, using title case conventions. Only return the title itself.\n\n"
+    "Conversation:\nUser: Vilka rekommendationer gavs i Hultsfred?\nAI: Hultsfred (2019) – 3 rekommendationer: …"
+)
+
+
+def task(client, prompt: str, **extra) -> dict:
+    response = client.post("/v1/chat/completions", json=ask(prompt, **extra))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["grounded"] is False and body["citations"] == [] and "Källor" not in body["choices"][0]["message"]["content"]
+    return body
+
+
+def test_a_title_request_gets_a_title_from_the_first_question(client):
+    assert json.loads(task(client, WEBUI_TITLE)["choices"][0]["message"]["content"]) == {"title": "Ej uppfyllda kontrollmål i Alvesta"}
+    assert task(client, WEBUI_OLD_TITLE)["choices"][0]["message"]["content"] == "Ej uppfyllda kontrollmål i Alvesta"
+    assert task(client, LIBRECHAT_TITLE)["choices"][0]["message"]["content"] == "Rekommendationer i Hultsfred"
+    # LibreChat may send the conversation as the messages before its prompt.
+    messages = [{"role": "user", "content": "Hur många nyanlända tog Alvesta emot?"}, {"role": "assistant", "content": "…"},
+                {"role": "user", "content": "Provide a concise, 5-word-or-less title for the conversation. Only return the title itself."}]
+    body = client.post("/v1/chat/completions", json={"model": MODEL, "messages": messages}).json()
+    assert body["choices"][0]["message"]["content"] == "Nyanlända i Alvesta"
+
+
+def test_a_tags_request_gets_the_field_the_municipality_and_the_topic(client):
+    content = task(client, WEBUI_TAGS)["choices"][0]["message"]["content"]
+    assert json.loads(content) == {"tags": ["Kommunal revision", "Alvesta", "Kontrollmål"]}
+
+
+def test_follow_ups_are_questions_the_reports_answer(client):
+    suggested = json.loads(task(client, WEBUI_FOLLOW_UPS)["choices"][0]["message"]["content"])["follow_ups"]
+    assert 3 <= len(suggested) <= 5 and all("Alvesta" in q for q in suggested)
+    assert "Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?" not in suggested  # asked already
+    assert "Vilka rekommendationer gavs i Alvesta?" in suggested
+    for question in suggested:
+        answer = client.post("/v1/ask", json={"question": question}).json()
+        assert answer["grounded"] and answer["answerer"] == "findings", (question, answer["answer"])
+    # Without a municipality in the conversation: the reports that assess kontrollmål, and a comparison.
+    general = WEBUI_FOLLOW_UPS.replace("i Alvesta?", "i rapporterna?")
+    assert "Vilken kommun fick den mest kritiska bedömningen?" in json.loads(task(client, general)["choices"][0]["message"]["content"])["follow_ups"]
+
+
+def test_a_long_task_prompt_is_no_question_too_long(client):
+    long_history = WEBUI_FOLLOW_UPS.replace("ASSISTANT: Alvesta (2018) – 1 kontrollmål …", "ASSISTANT: " + "lång text " * 400)
+    assert len(long_history) > 2000
+    task(client, long_history)
+
+
+def test_an_ordinary_question_about_titles_is_answered(client):
+    body = client.post("/v1/chat/completions", json=ask("Vad heter rapporten om Alvesta?")).json()
+    assert body["resolved_question"] == "Vad heter rapporten om Alvesta?"
+
+
+# -- CORS ----------------------------------------------------------------------------------------
+
+PREFLIGHT = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type"}
+
+
+@pytest.mark.parametrize("path", ["/v1/chat/completions", "/v1/models"])
+def test_preflight_on_the_openai_routes_follows_the_cors_origins(app_with, path):
+    cors = app_with(cors_origins=["https://chat.intra"], api_keys=KEYS)
+    allowed = cors.options(path, headers={**PREFLIGHT, "Origin": "https://chat.intra"})
+    assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == "https://chat.intra"
+    assert "POST" in allowed.headers["access-control-allow-methods"]
+    assert {"authorization", "content-type"} <= {h.strip().lower() for h in allowed.headers["access-control-allow-headers"].split(",")}
+    other = cors.options(path, headers={**PREFLIGHT, "Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+    # Without AUDITQA_CORS_ORIGINS no origin gets CORS headers.
+    assert "access-control-allow-origin" not in app_with().options(path, headers={**PREFLIGHT, "Origin": "https://chat.intra"}).headers
+
+
+def test_an_allowed_origin_reads_answers_and_errors(app_with):
+    cors = app_with(cors_origins=["https://chat.intra"], api_keys=KEYS)
+    origin = {"Origin": "https://chat.intra"}
+    answered = cors.post("/v1/chat/completions", json=ask(), headers={**origin, "Authorization": f"Bearer {READ_KEY}"})
+    assert answered.status_code == 200 and answered.headers["access-control-allow-origin"] == "https://chat.intra"
+    refused = cors.post("/v1/chat/completions", json=ask(), headers=origin)
+    assert refused.status_code == 401 and refused.headers["access-control-allow-origin"] == "https://chat.intra"
+    assert "API-nyckel" in openai_error(refused)["message"]
