@@ -65,12 +65,15 @@ BROAD_TAG = "Kommunal revision"
 DEFAULT_TITLE = "Frågor om revisionsrapporterna"
 MAX_TITLE_TOPIC_WORDS = 3
 MAX_FOLLOW_UPS = 5
-# What the loaded reports answer of a municipality, each asked only where its findings exist: (kind, verdict, question).
-FOLLOW_UPS: tuple[tuple[str, str | None, str], ...] = (
-    ("kontrollmal", "ej uppfyllt", "Vilka kontrollmål bedömdes ej uppfyllda i {m}?"),
-    ("kontrollmal", None, "Hur bedömdes kontrollmålen i {m}?"),
-    ("rekommendation", None, "Vilka rekommendationer gavs i {m}?"),
-    ("revisionell_bedomning", None, "Sammanfatta granskningen i {m}"),
+# What the loaded reports answer of a municipality, most telling first, each asked only where the municipality's
+# findings include one of its (kind, verdict) pairs (verdict None: any).
+FOLLOW_UPS: tuple[tuple[tuple[tuple[str, str | None], ...], str], ...] = (
+    ((("kontrollmal", "ej uppfyllt"),), "Vilka kontrollmål bedömdes ej uppfyllda i {m}?"),
+    ((("rekommendation", None),), "Vilka rekommendationer gavs i {m}?"),
+    ((("kontrollmal", None),), "Hur bedömdes kontrollmålen i {m}?"),
+    ((("revisionell_bedomning", None), ("rekommendation", None)), "Sammanfatta granskningen i {m}"),
+    ((("revisionsfraga", None),), "Hur besvarades revisionsfrågorna i {m}?"),
+    ((("kontrollmal", "delvis uppfyllt"),), "Vilka kontrollmål bedömdes delvis uppfyllda i {m}?"),
 )
 COMPARISON = "Vilken kommun fick den mest kritiska bedömningen?"
 
@@ -140,13 +143,13 @@ def follow_ups(qa: QAService, analyses: list[tuple[QuestionAnalysis, str]]) -> l
     about the reports that have findings; none the conversation has asked already."""
     named = [m for analysis, _ in reversed(analyses) for m in analysis.municipalities]
     findings = qa.findings()
-    have = {(f.municipality, f.kind) for f in findings} | {(f.municipality, f.kind, f.verdict) for f in findings}
+    have = {(f.municipality, f.kind, None) for f in findings} | {(f.municipality, f.kind, f.verdict) for f in findings}
     municipalities = named[:1] or list(dict.fromkeys(f.municipality for f in findings if f.kind == "kontrollmal" and f.municipality))
     asked = {" ".join(q.lower().rstrip("?").split()) for _, q in analyses}
     suggestions = []
-    for kind, verdict, question in FOLLOW_UPS:
+    for requirements, question in FOLLOW_UPS:
         for municipality in municipalities:
-            if ((municipality, kind, verdict) if verdict else (municipality, kind)) in have:
+            if any((municipality, kind, verdict) in have for kind, verdict in requirements):
                 suggestions.append(question.format(m=municipality))
     if not named and len(municipalities) > 1:
         suggestions.insert(1, COMPARISON)
