@@ -49,7 +49,7 @@ def test_completion_carries_markers_sources_and_citations(client):
         shown = line.removeprefix(f"{place}: ”").removesuffix("”")
         assert all(" ".join(part.split()) in " ".join(citation["quote"].split()) for part in shown.split(" … "))
     usage = completion.usage
-    assert usage.prompt_tokens == 9 and usage.completion_tokens > 0  # Vilka kontrollmål bedömdes ej uppfyllda i Alvesta ?
+    assert usage.prompt_tokens == 8 and usage.completion_tokens > 0  # Vilka kontrollmål bedömdes ej uppfyllda i Alvesta ?
     assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
 
 
@@ -168,9 +168,9 @@ def test_a_stream_reports_its_usage_when_asked(client):
     chunks = list(client.chat.completions.create(
         model=MODEL, messages=[{"role": "user", "content": QUESTION}], stream=True, stream_options={"include_usage": True}
     ))
-    assert chunks[-1].choices == [] and chunks[-1].usage.prompt_tokens == 9
+    assert chunks[-1].choices == [] and chunks[-1].usage.prompt_tokens == 8
     assert chunks[-2].choices[0].finish_reason == "stop"
-    assert chunks[-1].usage.total_tokens == 9 + chunks[-1].usage.completion_tokens
+    assert chunks[-1].usage.total_tokens == 8 + chunks[-1].usage.completion_tokens
 
 
 WEBUI_HISTORY = "<chat_history>\nUSER: Vilka rekommendationer gavs i Hultsfred?\nASSISTANT: Hultsfred (2019) – 3 rekommendationer …\n</chat_history>"
