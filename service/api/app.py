@@ -88,7 +88,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.state.keys = KeyRing.from_settings(settings)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.query_gate = QueryGate(settings.max_concurrent_queries, settings.query_queue_timeout_s)
-    errors.install(app)
+    respond = errors.responder(openai.serves, settings.retry_after_s)
+    errors.install(app, respond)
     for module in (ask, findings, documents, openai):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         origins=allowed_origins(settings),
         max_body_bytes=int(settings.max_json_kb * 1000),
         is_upload=lambda method, path: method == "POST" and path == documents.UPLOAD_PATH,
-        respond=errors.response_for,
+        respond=respond,
     )
     if settings.cors_origins:
         app.add_middleware(

@@ -2,6 +2,8 @@
 
 Routes and jobs raise domain exceptions only; `install` registers one handler per row, and
 `describe` gives the same status and message for a job that failed in the background.
+Errors are `{"detail": …}`, except on the OpenAI-compatible routes, where they take OpenAI's shape
+`{"error": {"message", "type", "param", "code"}}` so that SDKs and chat front-ends show the message.
 """
 
 import logging
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from ingest.embedding import EmbeddingModelError
 from ingest.index.database import DatabaseUnavailableError
@@ -56,11 +59,21 @@ class OpenAIError(Exception):
 
 
 @dataclass(frozen=True)
+class OpenAIShape:
+    """How a row reads on the OpenAI routes: OpenAI's status where it differs (it has no 422), code and param."""
+
+    status_code: int | None = None
+    code: str | None = None
+    param: Callable[[Exception], str | None] | None = None
+
+
+@dataclass(frozen=True)
 class ErrorRule:
     exception: type[Exception]
     status_code: int
     body: Callable[[Exception], dict]
     headers: Callable[[Exception], dict[str, str]] | None = None
+    openai: OpenAIShape = OpenAIShape()
     # Transient: the answer carries Retry-After (AUDITQA_RETRY_AFTER_S) so that a client backs off, then tries again.
     retry: bool = False
 
@@ -84,6 +97,20 @@ def _validation_body(exc: Exception) -> dict:
     return {"detail": "Ogiltig begäran: " + "; ".join(problems)}
 
 
+def _validation_param(exc: Exception) -> str | None:
+    """The first field at fault, "messages.0.content"; a union's member tags ("function-after[…]") are no field."""
+    assert isinstance(exc, RequestValidationError)
+    for error in exc.errors():
+        fields = []
+        for part in error.get("loc", ())[1:]:  # after "body"
+            if not str(part).isidentifier() and not isinstance(part, int):
+                break
+            fields.append(str(part))
+        if fields:
+            return ".".join(fields)
+    return None
+
+
 def _retry_after(exc: Exception) -> dict[str, str]:
     assert isinstance(exc, RateLimitedError)
     return {"Retry-After": str(exc.retry_after_s)}
@@ -92,19 +119,19 @@ def _retry_after(exc: Exception) -> dict[str, str]:
 # First match wins: subclasses before their base class.
 ERRORS: tuple[ErrorRule, ...] = (
     ErrorRule(
-        MissingKeyError, 401, _detail(str), lambda e: {"WWW-Authenticate": 'Bearer realm="auditqa"'}
+        MissingKeyError, 401, _detail(str), lambda e: {"WWW-Authenticate": 'Bearer realm="auditqa"'}, OpenAIShape(code="invalid_api_key")
     ),
     ErrorRule(ForbiddenScopeError, 403, _detail(str)),
     ErrorRule(NotLocalError, 403, _detail(str)),
     ErrorRule(CrossOriginError, 403, _detail(str)),
     ErrorRule(HostNotAllowedError, 400, _detail(str)),
-    ErrorRule(RateLimitedError, 429, _detail(str), _retry_after),
+    ErrorRule(RateLimitedError, 429, _detail(str), _retry_after, OpenAIShape(code="rate_limit_exceeded")),
     ErrorRule(BodyTooLargeError, 413, _detail(str)),
     ErrorRule(DocumentExistsError, 409, _detail(str)),
-    ErrorRule(QuestionError, 422, _detail(lambda e: f"Ogiltig fråga: {e}.")),
-    ErrorRule(UnknownFilterError, 422, _filter_body),
-    ErrorRule(RequestValidationError, 422, _validation_body),
-    ErrorRule(IndexNotReadyError, 503, _detail(lambda e: NOT_BUILT)),
+    ErrorRule(QuestionError, 422, _detail(lambda e: f"Ogiltig fråga: {e}."), openai=OpenAIShape(400, param=lambda e: "messages")),
+    ErrorRule(UnknownFilterError, 422, _filter_body, openai=OpenAIShape(400, param=lambda e: "filters")),
+    ErrorRule(RequestValidationError, 422, _validation_body, openai=OpenAIShape(400, param=_validation_param)),
+    ErrorRule(IndexNotReadyError, 503, _detail(lambda e: NOT_BUILT), openai=OpenAIShape(code="index_not_built")),
     ErrorRule(QueryOverloadError, 503, _detail(str), retry=True),
     ErrorRule(JobQueueFullError, 429, _detail(str), retry=True),
     ErrorRule(JobFinishedError, 409, _detail(str)),
@@ -125,35 +152,56 @@ ERRORS: tuple[ErrorRule, ...] = (
 )
 
 
+# OpenAI's error types by status; anything else is a bad request.
+OPENAI_TYPES = {401: "authentication_error", 403: "permission_error", 404: "not_found_error", 429: "rate_limit_error", 500: "server_error", 503: "server_error"}
+
+
+def _openai_body(status_code: int, message: str, param: str | None = None, code: str | None = None) -> dict:
+    return OpenAIError(status_code, message, param, code, OPENAI_TYPES.get(status_code, "invalid_request_error")).body()
+
+
 def _rule(exc: BaseException) -> ErrorRule | None:
     return next((rule for rule in ERRORS if isinstance(exc, rule.exception)), None)
 
 
-def describe(exc: BaseException) -> tuple[int, dict]:
-    """The status code and JSON body an exception answers with; anything unknown is a logged 500."""
+def describe(exc: BaseException, openai: bool = False) -> tuple[int, dict]:
+    """The status code and JSON body an exception answers with (`openai`: in OpenAI's shape); anything unknown is a logged 500."""
     if isinstance(exc, OpenAIError):
         return exc.status_code, exc.body()
+    if isinstance(exc, HTTPException):  # routing's own: an unknown path, a method the path does not take
+        return exc.status_code, _openai_body(exc.status_code, str(exc.detail)) if openai else {"detail": exc.detail}
     rule = _rule(exc)
-    return (rule.status_code, rule.body(exc)) if rule else (500, {"detail": INTERNAL})
+    if rule is None:
+        return 500, _openai_body(500, INTERNAL) if openai else {"detail": INTERNAL}
+    body = rule.body(exc)
+    if not openai:
+        return rule.status_code, body
+    shape = rule.openai
+    status_code = shape.status_code or rule.status_code
+    return status_code, _openai_body(status_code, body["detail"], shape.param(exc) if shape.param else None, shape.code)
 
 
-def response_for(exc: Exception, retry_after_s: int | None = None) -> JSONResponse:
+def response_for(exc: Exception, openai: bool = False, retry_after_s: int | None = None) -> JSONResponse:
     """The response to an exception: its status, its body and the headers its row names (WWW-Authenticate,
     Retry-After: the row's own, or `retry_after_s` for a transient failure)."""
-    status_code, body = describe(exc)
+    status_code, body = describe(exc, openai)
     if status_code == 500:
         log.error("unhandled error", exc_info=exc)
     rule = _rule(exc)
-    headers = dict(rule.headers(exc)) if rule is not None and rule.headers is not None else {}
+    headers = dict(rule.headers(exc) if rule is not None and rule.headers is not None else getattr(exc, "headers", None) or {})
     if rule is not None and rule.retry and retry_after_s is not None:
         headers["Retry-After"] = str(retry_after_s)
     return JSONResponse(status_code=status_code, content=body, headers=headers or None)
 
 
-async def _handle(request: Request, exc: Exception) -> JSONResponse:
-    return response_for(exc, request.app.state.settings.retry_after_s)
+def responder(is_openai: Callable[[str], bool], retry_after_s: int) -> Callable[[Exception, str], JSONResponse]:
+    """The response to an exception raised on a path: in OpenAI's shape where `is_openai(path)`."""
+    return lambda exc, path: response_for(exc, is_openai(path), retry_after_s)
 
 
-def install(app: FastAPI) -> None:
-    for exception in (OpenAIError, *(rule.exception for rule in ERRORS), Exception):
-        app.add_exception_handler(exception, _handle)
+def install(app: FastAPI, respond: Callable[[Exception, str], JSONResponse]) -> None:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        return respond(exc, request.url.path)
+
+    for exception in (OpenAIError, HTTPException, *(rule.exception for rule in ERRORS), Exception):
+        app.add_exception_handler(exception, handle)

@@ -56,7 +56,8 @@ class SecurityHeadersMiddleware:
 
 class RequestGuardMiddleware:
     """Refuses, before routing: a Host outside the allow-list (400), a state-changing request from another origin
-    (403), a body over `max_body_bytes` on any endpoint but the uploads `is_upload(method, path)` names (413)."""
+    (403), a body over `max_body_bytes` on any endpoint but the uploads `is_upload(method, path)` names (413);
+    `respond(exception, path)` renders the refusal."""
 
     def __init__(
         self,
@@ -65,7 +66,7 @@ class RequestGuardMiddleware:
         origins: frozenset[str],
         max_body_bytes: int,
         is_upload: Callable[[str, str], bool],
-        respond: Callable[[Exception], Response],
+        respond: Callable[[Exception, str], Response],
     ) -> None:
         self.app = app
         self.hosts = hosts
@@ -85,7 +86,7 @@ class RequestGuardMiddleware:
                 raise HostNotAllowedError(f"Värdnamnet '{host[:100]}' betjänas inte här; lägg till det i AUDITQA_ALLOWED_HOSTS.")
             check_origin(scope["method"], headers.get("origin"), headers.get("sec-fetch-site"), scope["scheme"], host, self.origins)
         except (HostNotAllowedError, CrossOriginError) as exc:
-            await self.respond(exc)(scope, receive, send)
+            await self.respond(exc, scope["path"])(scope, receive, send)
             return
         if self.is_upload(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
@@ -95,7 +96,7 @@ class RequestGuardMiddleware:
     async def _limited(self, scope: Scope, receive: Receive, send: Send, headers: Headers) -> None:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self.respond(BodyTooLargeError(self.max_body_bytes, int(declared)))(scope, receive, send)
+            await self.respond(BodyTooLargeError(self.max_body_bytes, int(declared)), scope["path"])(scope, receive, send)
             return
         # The body is small by definition, so it is read whole here, counted as it comes (a chunked body
         # declares no length), and handed on; nothing downstream sees a byte of a body over the limit.
@@ -108,7 +109,7 @@ class RequestGuardMiddleware:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                await self.respond(BodyTooLargeError(self.max_body_bytes, None))(scope, receive, send)
+                await self.respond(BodyTooLargeError(self.max_body_bytes, None), scope["path"])(scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

@@ -24,16 +24,18 @@ def resolver_for(qa: QAService) -> FollowUpResolver:
     return FollowUpResolver(view.municipalities, view.years, qa.settings.max_question_chars)
 
 
-def resolve_history(qa: QAService, questions: Sequence[str]) -> tuple[str, str]:
-    """A stateless conversation (the user turns a client sends): each turn resolved against the ones before.
-
-    Returns the last question and its resolved form.
-    """
+def resolve_all(qa: QAService, questions: Sequence[str]) -> list[str]:
+    """A stateless conversation (the user turns a client sends): each turn resolved against the ones before."""
     resolver = resolver_for(qa)
     resolved: list[str] = []
     for question in questions:
         resolved.append(resolver.resolve(resolved, qa.readable(question)))
-    return questions[-1], resolved[-1]
+    return resolved
+
+
+def resolve_history(qa: QAService, questions: Sequence[str]) -> tuple[str, str]:
+    """The last question of a stateless conversation and its resolved form."""
+    return questions[-1], resolve_all(qa, questions)[-1]
 
 
 class ChatService:

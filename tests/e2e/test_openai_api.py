@@ -1,8 +1,11 @@
 """The OpenAI-compatible API, driven by the official `openai` client against uvicorn on loopback."""
 
+import json
+
 import httpx
 import openai
 import pytest
+from fixtures.live_server import live_server
 
 pytestmark = pytest.mark.slow
 
@@ -10,6 +13,7 @@ MODEL = "auditqa-extractive"
 ALVESTA = "alvesta-2018-introduktion-nyanlanda"
 HULTSFRED = "hultsfred-2019-asyl-integration"
 QUESTION = "Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?"
+READ_KEY = "read-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +43,14 @@ def test_completion_carries_markers_sources_and_citations(client):
     assert len(lines) == len(citations)
     for citation, line in zip(citations, lines, strict=True):
         assert f"[{citation['n']}]" in answer
-        assert line.startswith(f"[{citation['n']}] {citation['title']} (Alvesta 2018), avsnitt {citation['section']}")
-        if citation["page"] is not None:
-            assert line.endswith(f", s. {citation['page']}")
+        place = f"[{citation['n']}] Alvesta 2018, avsnitt {citation['section']}" + (f", s. {citation['page']}" if citation["page"] is not None else "")
+        assert line.startswith(f"{place}: ”") and line.endswith("”")
         assert citation["quote"] in citation["text"]
+        shown = line.removeprefix(f"{place}: ”").removesuffix("”")
+        assert all(" ".join(part.split()) in " ".join(citation["quote"].split()) for part in shown.split(" … "))
+    usage = completion.usage
+    assert usage.prompt_tokens == 8 and usage.completion_tokens > 0  # Vilka kontrollmål bedömdes ej uppfyllda i Alvesta ?
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
 
 
 def test_streamed_completion_matches_the_plain_one(client):
@@ -80,7 +88,7 @@ def test_history_resolves_follow_ups(client):
     assert extra["resolved_question"] == "Vilka rekommendationer gavs i Hultsfred?"
     assert extra["grounded"] is True
     assert {c["document_id"] for c in extra["citations"]} == {HULTSFRED}
-    assert "Granskning av insatser för asyl och integration (Hultsfred 2019)" in completion.choices[0].message.content
+    assert "\n[1] Hultsfred 2019, avsnitt " in completion.choices[0].message.content
 
 
 def test_streamed_history_resolves_follow_ups(client):
@@ -116,3 +124,75 @@ def test_disconnecting_mid_stream_leaves_the_server_serving(server_url, client):
                 break  # one chunk read; hang up
     completion = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": QUESTION}])
     assert completion.model_extra["grounded"] is True
+
+
+def test_invalid_requests_are_bad_request_errors_with_the_swedish_message(client):
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "x" * 2001}])
+    assert "2001 tecken" in raised.value.body["message"] and "2001 tecken" in str(raised.value)
+    assert raised.value.param == "messages" and raised.value.type == "invalid_request_error"
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": QUESTION}], max_tokens=0)
+    assert raised.value.param == "max_tokens"
+
+
+@pytest.fixture(scope="module")
+def keyed_url(corpus_settings, tmp_path_factory):
+    log = tmp_path_factory.mktemp("keyed-server") / "uvicorn.log"
+    with live_server(corpus_settings.home, log, env={"AUDITQA_API_KEYS": f"read:{READ_KEY}"}) as url:
+        yield url
+
+
+def test_a_missing_or_wrong_key_is_an_authentication_error_in_swedish(keyed_url):
+    wrong = openai.OpenAI(base_url=f"{keyed_url}/v1", api_key="read-fedcba9876543210", max_retries=0)
+    with pytest.raises(openai.AuthenticationError) as raised:
+        wrong.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": QUESTION}])
+    assert "API-nyckeln är ogiltig" in raised.value.body["message"] and raised.value.code == "invalid_api_key"
+    with pytest.raises(openai.AuthenticationError):
+        wrong.models.list()
+    right = openai.OpenAI(base_url=f"{keyed_url}/v1", api_key=READ_KEY, max_retries=0, timeout=120)
+    assert right.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": QUESTION}]).model_extra["grounded"]
+
+
+def test_max_tokens_cuts_at_a_cited_sentence_with_finish_reason_length(client):
+    messages = [{"role": "user", "content": QUESTION}]
+    whole = client.chat.completions.create(model=MODEL, messages=messages)
+    cut = client.chat.completions.create(model=MODEL, messages=messages, max_tokens=whole.usage.completion_tokens - 1)
+    assert cut.choices[0].finish_reason == "length" and cut.usage.completion_tokens < whole.usage.completion_tokens
+    answer = cut.choices[0].message.content.split("\n\nKällor:\n")[0]
+    assert whole.choices[0].message.content.startswith(answer) and "[1]" in answer
+    assert client.chat.completions.create(model=MODEL, messages=messages, max_completion_tokens=10_000).choices[0].finish_reason == "stop"
+
+
+def test_a_stream_reports_its_usage_when_asked(client):
+    chunks = list(client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": QUESTION}], stream=True, stream_options={"include_usage": True}
+    ))
+    assert chunks[-1].choices == [] and chunks[-1].usage.prompt_tokens == 8
+    assert chunks[-2].choices[0].finish_reason == "stop"
+    assert chunks[-1].usage.total_tokens == 8 + chunks[-1].usage.completion_tokens
+
+
+WEBUI_HISTORY = "<chat_history>\nUSER: Vilka rekommendationer gavs i Hultsfred?\nASSISTANT: Hultsfred (2019) – 3 rekommendationer …\n</chat_history>"
+
+
+def test_front_end_title_tags_and_follow_up_requests(client):
+    def run(prompt: str) -> str:
+        completion = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": prompt}])
+        assert completion.model_extra["grounded"] is False and completion.model_extra["citations"] == []
+        return completion.choices[0].message.content
+
+    title = run(f'### Task:\nGenerate a concise title summarizing the chat history.\nJSON format: {{ "title": "…" }}\n{WEBUI_HISTORY}')
+    assert json.loads(title) == {"title": "Rekommendationer i Hultsfred"}
+    tags = run(f'### Task:\nGenerate 1-3 broad tags categorizing the main themes of the chat history.\nJSON format: {{ "tags": [] }}\n{WEBUI_HISTORY}')
+    assert json.loads(tags) == {"tags": ["Kommunal revision", "Hultsfred", "Rekommendationer"]}
+    follow_ups = json.loads(run(
+        f'### Task:\nSuggest 3-5 relevant follow-up questions the user might ask next.\nJSON format: {{ "follow_ups": [] }}\n{WEBUI_HISTORY}'
+    ))["follow_ups"]
+    assert 3 <= len(follow_ups) <= 5 and "Vilka rekommendationer gavs i Hultsfred?" not in follow_ups
+    for question in follow_ups:  # each one answered from the reports by the real model
+        completion = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": question}])
+        assert completion.model_extra["grounded"] is True, question
+        assert {c["document_id"] for c in completion.model_extra["citations"]} == {HULTSFRED}
+    librechat = run("Provide a concise, 5-word-or-less title for the conversation. Only return the title itself.\n\nConversation:\nUser: Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?\nAI: …")
+    assert librechat == "Ej uppfyllda kontrollmål i Alvesta"

@@ -2,8 +2,10 @@
 
 Stateless: the conversation is the message history the client sends. Its user turns are resolved
 one after another exactly as a `/v1/ask` conversation is, and the last one is answered. The reply's
-content is the answer with its [n] markers and a "Källor" list; the full citation objects ride
-along in the extra top-level fields `citations`, `grounded` and `resolved_question`.
+content is the answer with its [n] markers and a "Källor" list quoting each citation (completion_text.py);
+the full citation objects ride along in the extra top-level fields `citations`, `grounded` and
+`resolved_question`. A front-end's request for a title, tags or follow-up questions is answered as it asks
+(openai_tasks.py). Errors on these routes take OpenAI's shape (errors.py).
 """
 
 import time
@@ -15,19 +17,24 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.answering.wording import passage_place
+from service.api import openai_tasks
+from service.api.completion_text import CompletionText, completion_text, count_tokens
 from service.api.deps import READ, ChatDep, query_slot
 from service.api.errors import OpenAIError
 from service.api.presenters import citations_out
 from service.api.schemas import CitationOut, FiltersIn, Text
 from service.api.streaming import SSE_HEADERS, answer_pieces, sse_event
-from service.chat.service import ChatResult
 from service.query.retrieval import Filters
 
 MODEL_ID = "auditqa-extractive"
 CREATED = 1_767_225_600  # 2026-01-01: when this model id was first served
 
 router = APIRouter(tags=["OpenAI-kompatibelt"], dependencies=[READ])
+
+
+def serves(path: str) -> bool:
+    """Whether a path is one of these routes, whose errors take OpenAI's shape."""
+    return path in ("/v1/chat/completions", "/v1/models") or path.startswith("/v1/models/")
 
 
 class ContentPart(BaseModel):
@@ -49,6 +56,12 @@ class ChatMessage(BaseModel):
         return self.content or ""
 
 
+class StreamOptions(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    include_usage: bool = False
+
+
 class ChatCompletionRequest(BaseModel):
     # Sampling and tool parameters of the OpenAI schema are accepted and ignored: answers are extractive.
     model_config = ConfigDict(extra="allow")
@@ -56,7 +69,10 @@ class ChatCompletionRequest(BaseModel):
     model: Text
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
+    stream_options: StreamOptions | None = None
     n: int | None = Field(default=None, ge=1)
+    max_tokens: int | None = Field(default=None, ge=1, description="Tokens of the content at most (counted as completion_text.py says); cut at a sentence.")
+    max_completion_tokens: int | None = Field(default=None, ge=1, description="The same as max_tokens; the smaller wins when both are sent.")
     filters: FiltersIn | None = Field(default=None, description="auditqa extension (send via extra_body): restrict retrieval.")
     top_k: int | None = Field(default=None, ge=1, le=50, description="auditqa extension: passages retrieved.")
 
@@ -78,11 +94,20 @@ class AssistantMessage(BaseModel):
     content: str
 
 
+FinishReason = Literal["stop", "length"]
+
+
 class Choice(BaseModel):
     index: int = 0
     message: AssistantMessage
-    finish_reason: Literal["stop"] = "stop"
+    finish_reason: FinishReason = "stop"
     logprobs: None = None
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
 
 
 class ChatCompletion(BaseModel):
@@ -91,6 +116,7 @@ class ChatCompletion(BaseModel):
     created: int
     model: str
     choices: list[Choice]
+    usage: Usage
     # auditqa extensions
     grounded: bool
     citations: list[CitationOut]
@@ -113,19 +139,6 @@ def get_model(model_id: str) -> ModelCard:
     return _card()
 
 
-def sources_text(citations: list[CitationOut]) -> str:
-    """The "Källor" list: one line per citation, "[n] title (municipality year), avsnitt X, s. P"."""
-    if not citations:
-        return ""
-    lines = []
-    for c in citations:
-        origin = " ".join(str(v) for v in (c.municipality, c.year) if v)
-        place = passage_place(c.section, c.part or "")
-        line = f"[{c.n}] {c.title or c.document_id}" + (f" ({origin})" if origin else "") + (f", {place}" if place else "")
-        lines.append(line + (f", s. {c.page}" if c.page is not None else ""))
-    return "Källor:\n" + "\n".join(lines)
-
-
 def _questions(body: ChatCompletionRequest) -> list[str]:
     if body.model != MODEL_ID:
         raise OpenAIError(404, f"Modellen '{body.model}' finns inte; tillgänglig modell: {MODEL_ID}.", "model", "model_not_found")
@@ -140,6 +153,17 @@ def _questions(body: ChatCompletionRequest) -> list[str]:
     return questions
 
 
+def _max_tokens(body: ChatCompletionRequest) -> int | None:
+    limits = [n for n in (body.max_tokens, body.max_completion_tokens) if n is not None]
+    return min(limits) if limits else None
+
+
+def _usage(body: ChatCompletionRequest, content: str) -> Usage:
+    prompt = sum(count_tokens(m.text()) for m in body.messages)
+    completion = count_tokens(content)
+    return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
+
+
 @router.post(
     "/v1/chat/completions",
     response_model=ChatCompletion,
@@ -147,22 +171,29 @@ def _questions(body: ChatCompletionRequest) -> list[str]:
     responses={200: {"content": {"text/event-stream": {}}, "description": "chat.completion, or chat.completion.chunk events when stream=true"}},
 )
 def chat_completions(body: ChatCompletionRequest, chat: ChatDep):
-    filters = body.filters.to_filters() if body.filters else Filters()
-    turn: ChatResult = chat.ask_stateless(_questions(body), filters, body.top_k)
-    citations = citations_out(turn.result.answer)
-    answer = turn.result.answer
-    sources = sources_text(citations)
-    content = answer.text + (f"\n\n{sources}" if sources else "")
+    questions = _questions(body)
+    task_reply = openai_tasks.reply(chat.qa, [(m.role, m.text()) for m in body.messages])
+    if task_reply is not None:
+        text, grounded, resolved = completion_text(task_reply, [], _max_tokens(body)), False, ""
+    else:
+        filters = body.filters.to_filters() if body.filters else Filters()
+        turn = chat.ask_stateless(questions, filters, body.top_k)
+        answer = turn.result.answer
+        text, grounded, resolved = completion_text(answer.text, citations_out(answer), _max_tokens(body)), answer.grounded, turn.resolved_question
+    finish_reason: FinishReason = "length" if text.cut else "stop"
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
+    usage = _usage(body, text.content)
     if body.stream:
+        include_usage = body.stream_options is not None and body.stream_options.include_usage
         return StreamingResponse(
-            _chunks(completion_id, created, answer.text, sources, answer.grounded, citations, turn.resolved_question),
+            _chunks(completion_id, created, text, finish_reason, grounded, resolved, usage if include_usage else None),
             media_type="text/event-stream", headers=SSE_HEADERS,
         )
     return ChatCompletion(
-        id=completion_id, created=created, model=MODEL_ID, choices=[Choice(message=AssistantMessage(content=content))],
-        grounded=answer.grounded, citations=citations, resolved_question=turn.resolved_question,
+        id=completion_id, created=created, model=MODEL_ID, usage=usage,
+        choices=[Choice(message=AssistantMessage(content=text.content), finish_reason=finish_reason)],
+        grounded=grounded, citations=text.citations, resolved_question=resolved,
     )
 
 
@@ -175,14 +206,19 @@ def _chunk(completion_id: str, created: int, delta: dict, finish_reason: str | N
     return sse_event(None, chunk)
 
 
-def _chunks(completion_id: str, created: int, text: str, sources: str, grounded: bool, citations: list[CitationOut], resolved: str) -> Iterator[str]:
+def _chunks(
+    completion_id: str, created: int, text: CompletionText, finish_reason: FinishReason, grounded: bool, resolved: str, usage: Usage | None
+) -> Iterator[str]:
     yield _chunk(completion_id, created, {"role": "assistant", "content": ""})
-    for piece in answer_pieces(text):
+    for piece in answer_pieces(text.answer):
         yield _chunk(completion_id, created, {"content": piece})
-    if sources:
-        yield _chunk(completion_id, created, {"content": f"\n\n{sources}"})
+    if text.sources:
+        yield _chunk(completion_id, created, {"content": f"\n\n{text.sources}"})
     yield _chunk(
-        completion_id, created, {}, "stop",
-        grounded=grounded, citations=[c.model_dump() for c in citations], resolved_question=resolved,
+        completion_id, created, {}, finish_reason,
+        grounded=grounded, citations=[c.model_dump() for c in text.citations], resolved_question=resolved,
     )
+    if usage is not None:
+        # OpenAI's last chunk when stream_options.include_usage is set: no choices, the usage of the whole completion.
+        yield sse_event(None, {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID, "choices": [], "usage": usage.model_dump()})
     yield sse_event(None, "[DONE]")
