@@ -95,6 +95,8 @@ def test_a_read_key_reads_everything_and_changes_nothing(keyed):
     assert upload.status_code == 403 and "'admin'" in upload.json()["detail"]
     delete = keyed.delete("/v1/documents/alvesta-2018-introduktion-nyanlanda", headers=read)
     assert delete.status_code == 403
+    assert keyed.delete("/v1/jobs/okänt-jobb", headers=read).status_code == 403  # cancelling changes what gets indexed
+    assert keyed.delete("/v1/jobs/okänt-jobb").status_code == 401
     assert keyed.get("/healthz").json()["documents"] == 5
 
 
