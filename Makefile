@@ -38,8 +38,11 @@ lint: $(STAMP)
 screenshot: install
 	AUDITQA_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/pytest tests/e2e/test_ui.py
 
+# The API under 1, 8 and 32 clients, 30 s each, over a throwaway index; a quick run: make bench BENCH_API="--duration 5".
+BENCH_API ?=
 bench: install
 	$(BIN)/python -m evals.bench_embedding
+	$(BIN)/python -m evals.bench_api $(BENCH_API)
 
 clean:
 	rm -rf .auditqa

@@ -8,7 +8,8 @@ version is live (before the old version's vectors are deleted) and again when th
 Jobs live in memory (the newest `KEEP_JOBS`); a restart forgets them. A job killed with its process
 leaves the index as a crash mid-ingest does: the old version stays live and the next ingest collects the
 new version's orphaned vectors. Files are staged under `uploads/.incoming/<job id>/` and moved into
-`uploads/` by the worker, so a failed upload never replaces the file of a live document.
+`uploads/` by the worker, so a failed upload never replaces the file of a live document; the file a killed job
+had moved in is put right at the next start (`reconcile_uploads`): the replaced file back, a new one removed.
 """
 
 import logging
@@ -22,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ingest.index.catalog import DocumentRecord
+from ingest.documents.loading import LoadError, load_document
+from ingest.index.catalog import Catalog, DocumentRecord
 from ingest.pipeline import Ingestor, document_id_for
 from service.answering.qa import DocumentNotFoundError, QAService
 
@@ -260,10 +262,10 @@ class JobRunner:
                 job.stop = reason
         return job
 
-    def close(self, timeout: float = 5.0) -> None:
+    def close(self, timeout: float = 5.0) -> bool:
         """Stop taking jobs; queued ones fail, a running one is cancelled at its next stage boundary and given
         `timeout` seconds for it (killed with the process after that, which leaves the index as any crash mid-ingest
-        does: the old version stays live)."""
+        does: the old version stays live, and the next start puts its files right). Whether the worker stopped."""
         with self._lock:
             self._closed = True
             cancelled, self._pending = self._pending, []
@@ -274,6 +276,7 @@ class JobRunner:
         for job in cancelled:
             self._end(job, "failed", JobCancelledError("Tjänsten stängdes innan jobbet hann köras; försök igen."))
         self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     @staticmethod
     def _end(job: Job, status: JobStatus, exception: BaseException | None = None) -> None:
@@ -305,8 +308,26 @@ class JobRunner:
                 log.exception("job %s (%s %s) failed", job.job_id, job.kind, job.document_id)
             cancelled = isinstance(exc, (CancelledOnRequest, JobCancelledError))
             self._end(job, "cancelled" if cancelled else "failed", exc)
+            if job.kind == "ingest":
+                self._remove_leftover(job.document_id)
         else:
             self._end(job, "done")
+
+    def _remove_leftover(self, document_id: str) -> None:
+        """After a failed or cancelled ingest: its file, if the job left one, unless the document is live or another
+        job will ingest it (the job restores what it moved, so this finds something only when that failed too)."""
+        try:
+            qa = self._qa()
+            with self._lock:
+                if self._pending_ingest(document_id):
+                    return
+                live = {d.document_id for d in qa.retriever.catalog.documents()}
+            if document_id not in live:
+                for path in _uploaded_files(qa.settings.uploads_path, document_id):
+                    log.warning("removing %s, left by a failed upload of %s", path, document_id)
+                    path.unlink(missing_ok=True)
+        except Exception:  # noqa: BLE001 - the catalog may be what failed; the next start-up tries again
+            log.exception("checking for a leftover upload of %s failed", document_id)
 
     def _checkpoint(self, job: Job) -> None:
         """Where a job may stop: between stages, never after its change went live."""
@@ -420,6 +441,41 @@ def _keep_only_source(uploads: Path, record: DocumentRecord) -> None:
     for path in _uploaded_files(uploads, record.document_id):
         if path.resolve() != source:
             path.unlink(missing_ok=True)
+
+
+def reconcile_uploads(uploads: Path, catalog: Catalog) -> list[str]:
+    """At start-up, before any job runs: put right what jobs killed with their process left in `uploads/` (a SIGTERM
+    whose wait for the job ran out, kill -9, a power cut). A job that had started moved its file into `uploads/` and
+    the file it replaces into its staging folder's `previous/`: the file the live version was read from goes back (its
+    text is the catalog's), and a file no live version was read from is removed (a new document's, or a replacement
+    of another type: "rapport.pdf" beside the live "rapport.txt"). Assumes one server per home, as the single job
+    worker does. Returns what was done, one line each."""
+    done: list[str] = []
+    if not uploads.is_dir():
+        return done
+    live = {d.document_id: d for d in catalog.documents()}
+    deleting = set(catalog.pending_deletes())
+    incoming = uploads / INCOMING
+    for previous in sorted(incoming.glob("*/previous/*")) if incoming.is_dir() else []:
+        record = live.get(document_id_for(previous))
+        current = uploads / previous.name
+        if record is not None and Path(record.source_path).resolve() == current.resolve() and _text_of(previous) == catalog.document_text(record.document_id):
+            previous.replace(current)
+            done.append(f"restored {current.name}, the file of the live version")
+        shutil.rmtree(previous.parent.parent, ignore_errors=True)
+    sources = {Path(d.source_path).resolve() for d in live.values()}
+    for path in sorted(uploads.iterdir()):
+        if path.is_file() and not path.name.startswith(".") and document_id_for(path) not in deleting and path.resolve() not in sources:
+            path.unlink(missing_ok=True)
+            done.append(f"removed {path.name}, no live version was read from it")
+    return done
+
+
+def _text_of(path: Path) -> str | None:
+    try:
+        return load_document(path).text
+    except (LoadError, OSError):
+        return None
 
 
 def clean_stale_staging(uploads: Path, older_than_s: float = STALE_STAGING_S) -> None:

@@ -24,6 +24,7 @@ from service.api.ratelimit import RateLimiter
 from service.api.routes import ask, documents, findings, openai
 from service.api.security import KeyRing, allowed_hosts, allowed_origins, log_mode
 from service.chat.store import ConversationStore
+from service.jobs import reconcile_uploads
 
 log = logging.getLogger("auditqa")
 
@@ -54,12 +55,24 @@ def _finish_interrupted_deletes(qa: QAService) -> None:
         qa.reload()
 
 
+def _reconcile_uploads(qa: QAService) -> None:
+    """Files in uploads/ that a job killed with the previous process left (its stop outlasted SHUTDOWN_JOB_WAIT_S)."""
+    try:
+        done = reconcile_uploads(qa.settings.uploads_path, qa.retriever.catalog)
+    except Exception:  # noqa: BLE001 - the service starts anyway; the leftovers wait for the next start
+        log.exception("putting right the uploads a killed job left failed")
+        return
+    for line in done:
+        log.warning("uploads: %s", line)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     log_mode(app.state.keys, settings)
     app.state.qa = build_qa(settings, app.state.embedder)
     _finish_interrupted_deletes(app.state.qa)
+    _reconcile_uploads(app.state.qa)
     app.state.conversations = ConversationStore.from_settings(settings)
     view = app.state.qa.retriever.view
     log.info("auditqa ready: %d documents, %d chunks", view.document_count, len(view.records))
@@ -69,7 +82,10 @@ async def lifespan(app: FastAPI):
         jobs = getattr(app.state, "jobs", None)
         if jobs is not None:
             del app.state.jobs
-            jobs.close(timeout=SHUTDOWN_JOB_WAIT_S)
+            if jobs.close(timeout=SHUTDOWN_JOB_WAIT_S):
+                log.info("job worker stopped")
+            else:
+                log.warning("a job was still running after %g s; it stops with the process, the next start puts its files right", SHUTDOWN_JOB_WAIT_S)
 
 
 def create_app(settings: Settings | None = None, embedder: Embedder | None = None) -> FastAPI:

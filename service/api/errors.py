@@ -9,10 +9,12 @@ Errors are `{"detail": …}`, except on the OpenAI-compatible routes, where they
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from ingest.embedding import EmbeddingModelError
@@ -23,6 +25,7 @@ from service.admission import QueryOverloadError
 from service.answering.qa import DocumentNotFoundError
 from service.api.middleware import BodyTooLargeError
 from service.api.ratelimit import RateLimitedError
+from service.api.schemas import ErrorOut, ValidationErrorOut
 from service.api.security import CrossOriginError, ForbiddenScopeError, HostNotAllowedError, MissingKeyError, NotLocalError
 from service.chat.store import ConversationError
 from service.jobs import (
@@ -197,6 +200,45 @@ def response_for(exc: Exception, openai: bool = False, retry_after_s: int | None
 def responder(is_openai: Callable[[str], bool], retry_after_s: int) -> Callable[[Exception, str], JSONResponse]:
     """The response to an exception raised on a path: in OpenAI's shape where `is_openai(path)`."""
     return lambda exc, path: response_for(exc, is_openai(path), retry_after_s)
+
+
+# The schema's side of the table: what each error status means to a client. Every route declares the statuses it can
+# answer with (`documented`), each with the body model the table gives it, so that a client generated from
+# /openapi.json, and the schema test that fuzzes it (tests/integration/service/test_openapi_fuzz.py), expect what comes.
+STATUS_MEANINGS: dict[int, str] = {
+    400: "The Host header names no host served here (AUDITQA_ALLOWED_HOSTS).",
+    401: "No valid API key: send one as `Authorization: Bearer <key>`.",
+    403: "The key lacks the scope; a state-changing request from another origin; without keys, a caller from another machine.",
+    404: "Unknown id.",
+    409: "Conflict with the current state.",
+    413: "The request body is larger than AUDITQA_MAX_JSON_KB.",
+    415: "The content is not PDF, DOCX, Markdown or text.",
+    422: "Invalid request; the message quotes the bad value.",
+    429: "Over the rate limit (AUDITQA_RATE_LIMIT_PER_MINUTE); try again after Retry-After seconds.",
+    503: "No index built yet, too many queries at once (AUDITQA_MAX_CONCURRENT_QUERIES), or a store down; Retry-After when transient.",
+    507: "The disk is full; the previous version stays live.",
+}
+_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "Bearer realm=\"auditqa\"", "schema": {"type": "string"}}},
+    429: {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}},
+    503: {"Retry-After": {"description": "Seconds to wait, when the failure is transient.", "schema": {"type": "integer"}}},
+}
+# What every route behind an API key can answer: the Host and Origin checks, the key and its scope, the rate limit.
+ACCESS = (400, 401, 403, 429)
+
+
+def documented(*statuses: int, described: dict[int, str] | None = None, models: dict[int, type[BaseModel]] | None = None) -> dict[int | str, dict[str, Any]]:
+    """The `responses` of a route's error statuses: each with its meaning (or the route's own, `described`) and the
+    body model it answers with (ErrorOut, ValidationErrorOut for 422, or the route's own, `models`)."""
+    described, models = described or {}, models or {}
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in sorted(set(statuses)):
+        model = models.get(status) or (ValidationErrorOut if status == 422 else ErrorOut)
+        entry: dict[str, Any] = {"model": model, "description": described.get(status, STATUS_MEANINGS[status])}
+        if status in _HEADERS:
+            entry["headers"] = _HEADERS[status]
+        responses[status] = entry
+    return responses
 
 
 def install(app: FastAPI, respond: Callable[[Exception, str], JSONResponse]) -> None:

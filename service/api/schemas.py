@@ -188,7 +188,34 @@ class Health(BaseModel):
 
 
 class ErrorOut(BaseModel):
+    """The body of every error the API answers (but the OpenAI endpoints' own, OpenAIErrorOut): a Swedish message."""
+
     detail: str
+
+
+class ValidationErrorOut(ErrorOut):
+    """422: what was wrong with the request, quoting the bad value; an unknown filter value also lists the valid ones."""
+
+    valid: dict[str, list[str | int]] | None = Field(default=None, description="For an unknown filter value: the field and its valid values.")
+
+
+class HealthUnavailable(Health):
+    """/healthz's 503: the health report and what is wrong."""
+
+    detail: str
+
+
+class OpenAIErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class OpenAIErrorOut(BaseModel):
+    """An error of the OpenAI-compatible endpoints in OpenAI's shape."""
+
+    error: OpenAIErrorDetail
 
 
 # Upload API (service/documents_api.py): jobs that ingest an uploaded file or delete a document.

@@ -7,9 +7,9 @@ from fastapi.responses import JSONResponse
 
 from service.answering.qa import QAService
 from service.api.deps import READ, ChatDep, QADep, ReadyVisibleQADep, query_slot
-from service.api.errors import NOT_BUILT, describe
+from service.api.errors import ACCESS, NOT_BUILT, describe, documented
 from service.api.presenters import citations_out, search_result
-from service.api.schemas import AskRequest, AskResponse, Health, SearchRequest, SearchResponse
+from service.api.schemas import AskRequest, AskResponse, Health, HealthUnavailable, SearchRequest, SearchResponse
 from service.api.streaming import ask_events, sse_response
 from service.query.retrieval import Filters, IndexNotReadyError
 
@@ -29,7 +29,11 @@ def _lexical_loaded(qa: QAService) -> None:
         raise IndexNotReadyError("BM25-indexet är inte inläst")
 
 
-@router.get("/healthz", response_model=Health, responses={503: {"description": "Index not loaded, or a dependency down"}})
+@router.get(
+    "/healthz",
+    response_model=Health,
+    responses=documented(400, 503, described={503: "Index not loaded, or a dependency down"}, models={503: HealthUnavailable}),
+)
 def healthz(qa: QADep):
     """Each dependency is asked, not assumed: a stopped Chroma server or an unreadable catalog shows here."""
     view = qa.retriever.view
@@ -50,7 +54,7 @@ def healthz(qa: QADep):
     return body
 
 
-@router.post("/v1/search", response_model=SearchResponse, dependencies=[READ, Depends(query_slot)])
+@router.post("/v1/search", response_model=SearchResponse, dependencies=[READ, Depends(query_slot)], responses=documented(*ACCESS, 413, 422, 503))
 def search(body: SearchRequest, qa: ReadyVisibleQADep) -> SearchResponse:
     filters = body.filters.to_filters() if body.filters else Filters()
     return SearchResponse(results=[search_result(h) for h in qa.search(body.query, body.top_k, filters)])
@@ -60,7 +64,10 @@ def search(body: SearchRequest, qa: ReadyVisibleQADep) -> SearchResponse:
     "/v1/ask",
     response_model=AskResponse,
     dependencies=[READ, Depends(query_slot)],
-    responses={200: {"content": {"text/event-stream": {}}, "description": "With stream=true: events answer (pieces), citations, done."}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "With stream=true: events answer (pieces), citations, done."},
+        **documented(*ACCESS, 413, 422, 503),
+    },
 )
 def ask(body: AskRequest, chat: ChatDep):
     filters = body.filters.to_filters() if body.filters else Filters()

@@ -33,12 +33,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 from starlette.routing import NoMatchFound
 
 from ingest.documents.metadata import access_groups
 from ingest.pipeline import document_id_for
 from service.answering.qa import DocumentNotFoundError, QAService
 from service.api.deps import ADMIN, READ, JobsDep, PrincipalDep, QADep, SettingsDep, VisibleQADep
+from service.api.errors import ACCESS, documented
 from service.api.presenters import deleted_out, document_out, job_out, uploaded_out
 from service.api.schemas import DeletedDocument, DocumentDetail, DocumentList, JobAccepted, JobOut, UploadedDocument
 from service.jobs import DocumentExistsError, IngestedDocument, Job, JobRunner, StagedUpload, unknown_job
@@ -111,7 +113,11 @@ async def _read_form(request: Request, limit_mb: float) -> tuple[UploadFile, Upl
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
         raise _validation_error("file", "förväntade multipart/form-data med en fil i fältet 'file'", content_type or None)
-    form = await request.form(max_files=1, max_fields=len(UploadMetadata.model_fields) + 1)
+    try:
+        form = await request.form(max_files=1, max_fields=len(UploadMetadata.model_fields) + 1)
+    except HTTPException as exc:  # Starlette's own 400, in English, for a form over its limits or one it cannot parse
+        fields = ", ".join(("file", *UploadMetadata.model_fields))
+        raise _validation_error("file", f"formuläret kunde inte läsas: det får innehålla en fil och högst fälten {fields}", exc.detail) from exc
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise _validation_error("file", "fältet 'file' saknas eller är ingen fil", None if upload is None else str(upload)[:100])
@@ -170,10 +176,13 @@ async def _wait(job: Job) -> bool:
     response_model=JobAccepted,
     responses={
         201: {"model": UploadedDocument, "description": "With wait=true: the document, ingested."},
-        409: {"description": "A document of this id is live or queued; upload with replace=true to replace it."},
-        413: {"description": "The file is larger than AUDITQA_MAX_UPLOAD_MB."},
-        415: {"description": "The content is not PDF, DOCX, Markdown or text."},
-        422: {"description": "Bad metadata or file name; with wait=true also a file that cannot be read (a scan needing OCR)."},
+        **documented(*ACCESS, 409, 413, 415, 422, 503, 507, described={
+            409: "A document of this id is live or queued; upload with replace=true to replace it. With wait=true also a job cancelled on request.",
+            413: "The file is larger than AUDITQA_MAX_UPLOAD_MB; with wait=true also one that unpacks past a document limit (AUDITQA_MAX_*).",
+            422: "Bad metadata, form or file name; with wait=true also a file that cannot be read (a scan needing OCR).",
+            429: "Over the rate limit, or AUDITQA_MAX_QUEUED_JOBS jobs wait already; try again after Retry-After seconds.",
+            503: "With wait=true: the job ran past AUDITQA_JOB_TIMEOUT_S, the service stopped, or a store is down.",
+        }),
     },
     openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": _FORM_SCHEMA}}}},
 )
@@ -205,7 +214,10 @@ async def upload_document(
     return JSONResponse(status_code=status.HTTP_201_CREATED, content=document.model_dump(), headers=headers)
 
 
-@router.get("/v1/jobs/{job_id}", name="get_job", dependencies=[READ], response_model=JobOut, responses={404: {"description": "Unknown job"}})
+@router.get(
+    "/v1/jobs/{job_id}", name="get_job", dependencies=[READ], response_model=JobOut,
+    responses=documented(*ACCESS, 404, 422, described={404: "Unknown job"}),
+)
 def get_job(job_id: str, request: Request, jobs: JobsDep, principal: PrincipalDep) -> JobOut:
     job = jobs.get(job_id)
     groups = [job.access_groups]
@@ -221,7 +233,7 @@ def get_job(job_id: str, request: Request, jobs: JobsDep, principal: PrincipalDe
     "/v1/jobs/{job_id}",
     dependencies=[ADMIN],
     response_model=JobOut,
-    responses={404: {"description": "Unknown job"}, 409: {"description": "The job has already finished"}},
+    responses=documented(*ACCESS, 404, 409, 422, described={404: "Unknown job", 409: "The job has already finished"}),
 )
 def cancel_job(job_id: str, request: Request, jobs: JobsDep) -> JobOut:
     job = jobs.cancel(job_id)
@@ -234,7 +246,9 @@ def cancel_job(job_id: str, request: Request, jobs: JobsDep) -> JobOut:
     response_model=DeletedDocument,
     responses={
         202: {"model": JobAccepted, "description": "Still queued behind a long upload after the wait limit."},
-        404: {"description": "Unknown document"},
+        **documented(*ACCESS, 404, 409, 422, 503, 507, described={
+            404: "Unknown document", 409: "The delete job was cancelled on request.", 503: "A store failed; the document is still whole.",
+        }),
     },
 )
 async def delete_document(document_id: str, request: Request, jobs: JobsDep, qa: QADep):
@@ -249,12 +263,15 @@ async def delete_document(document_id: str, request: Request, jobs: JobsDep, qa:
     return deleted_out(job.result)
 
 
-@router.get("/v1/documents", response_model=DocumentList, dependencies=[READ])
+@router.get("/v1/documents", response_model=DocumentList, dependencies=[READ], responses=documented(*ACCESS, 503))
 def documents(qa: VisibleQADep) -> DocumentList:
     return DocumentList(documents=[document_out(d) for d in qa.documents()])
 
 
-@router.get("/v1/documents/{document_id}", response_model=DocumentDetail, dependencies=[READ], responses={404: {"description": "Unknown document"}})
+@router.get(
+    "/v1/documents/{document_id}", response_model=DocumentDetail, dependencies=[READ],
+    responses=documented(*ACCESS, 404, 422, 503, described={404: "Unknown document"}),
+)
 def document(document_id: str, qa: VisibleQADep) -> DocumentDetail:
     # A document the key may not see is a 404 like an unknown one, so that its existence does not show.
     record, text = qa.document(document_id)

@@ -3,12 +3,16 @@
 from fastapi import APIRouter
 
 from service.api.deps import READ, ReadyVisibleQADep
+from service.api.errors import ACCESS, documented
 from service.api.schemas import FindingList, FindingOut, FindingsReportSummary, FindingsSummary
 
 router = APIRouter(dependencies=[READ])
 
 
-@router.get("/v1/findings", response_model=FindingList, responses={422: {"description": "Unknown filter value; the valid ones are named"}})
+@router.get(
+    "/v1/findings", response_model=FindingList,
+    responses=documented(*ACCESS, 422, 503, described={422: "Unknown filter value; the valid ones are named"}),
+)
 def findings(
     qa: ReadyVisibleQADep, municipality: str | None = None, verdict: str | None = None, document_id: str | None = None, kind: str | None = None
 ) -> FindingList:
@@ -17,6 +21,6 @@ def findings(
     return FindingList(findings=[FindingOut(**f.to_dict()) for f in found])
 
 
-@router.get("/v1/findings/summary", response_model=FindingsSummary)
+@router.get("/v1/findings/summary", response_model=FindingsSummary, responses=documented(*ACCESS, 503))
 def findings_summary(qa: ReadyVisibleQADep) -> FindingsSummary:
     return FindingsSummary(reports=[FindingsReportSummary(**entry) for entry in qa.findings_summary()])

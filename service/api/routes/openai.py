@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.api import openai_tasks
 from service.api.completion_text import CompletionText, completion_text, count_tokens
 from service.api.deps import READ, ChatDep, query_slot
-from service.api.errors import OpenAIError
+from service.api.errors import ACCESS, OpenAIError, documented
 from service.api.presenters import citations_out
-from service.api.schemas import CitationOut, FiltersIn, Text
+from service.api.schemas import CitationOut, ErrorOut, FiltersIn, OpenAIErrorOut, Text
 from service.api.streaming import SSE_HEADERS, answer_pieces, sse_event
 from service.query.retrieval import Filters
 
@@ -127,12 +127,15 @@ def _card() -> ModelCard:
     return ModelCard(id=MODEL_ID, created=CREATED, owned_by="auditqa")
 
 
-@router.get("/v1/models", response_model=ModelList)
+@router.get("/v1/models", response_model=ModelList, responses=documented(*ACCESS))
 def list_models() -> ModelList:
     return ModelList(data=[_card()])
 
 
-@router.get("/v1/models/{model_id}", response_model=ModelCard, responses={404: {"description": "Unknown model"}})
+@router.get(
+    "/v1/models/{model_id}", response_model=ModelCard,
+    responses=documented(*ACCESS, 404, 422, described={404: "Unknown model"}, models={404: OpenAIErrorOut}),
+)
 def get_model(model_id: str) -> ModelCard:
     if model_id != MODEL_ID:
         raise OpenAIError(404, f"Modellen '{model_id}' finns inte; tillgänglig modell: {MODEL_ID}.", "model", "model_not_found")
@@ -168,7 +171,14 @@ def _usage(body: ChatCompletionRequest, content: str) -> Usage:
     "/v1/chat/completions",
     response_model=ChatCompletion,
     dependencies=[Depends(query_slot)],
-    responses={200: {"content": {"text/event-stream": {}}, "description": "chat.completion, or chat.completion.chunk events when stream=true"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "chat.completion, or chat.completion.chunk events when stream=true"},
+        # OpenAI's shape for what the OpenAI schema rejects (no user question, n > 1, an unknown model); the service's own otherwise.
+        **documented(*ACCESS, 404, 413, 422, 503, described={
+            400: "No user question, the last message not the user's, or n > 1 (OpenAI's error shape); or a Host not served.",
+            404: "Unknown model",
+        }, models={400: OpenAIErrorOut | ErrorOut, 404: OpenAIErrorOut}),
+    },
 )
 def chat_completions(body: ChatCompletionRequest, chat: ChatDep):
     questions = _questions(body)

@@ -92,6 +92,27 @@ def test_openai_face_errors_in_openai_shape(client):
     assert "gpt-x" in response.json()["error"]["message"]
 
 
+def test_the_schema_declares_every_error_with_the_body_it_has(client):
+    schema = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in schema["components"]["schemas"]  # FastAPI's default 422 body; ours is one string
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            if path.startswith("/v1/"):
+                assert {"401", "403", "429"} <= set(responses), (method, path)
+                assert responses["401"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
+            if "422" in responses:
+                assert responses["422"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ValidationErrorOut"}
+    assert "valid" in schema["components"]["schemas"]["ValidationErrorOut"]["properties"]
+
+
+def test_a_form_over_its_limits_is_422_in_swedish(client):
+    fields = {f"falt{n}": "x" for n in range(10)}
+    report = FIXTURE_REPORTS / "vaxjo-2019-forstudie-ensamkommande.txt"
+    response = client.post("/v1/documents", data=fields, files={"file": (report.name, report.read_bytes(), "text/plain")})
+    assert response.status_code == 422 and "formuläret kunde inte läsas" in response.json()["detail"]
+
+
 def test_upload_then_delete_a_report(client):
     report = FIXTURE_REPORTS / "vaxjo-2019-forstudie-ensamkommande.txt"
     response = client.post("/v1/documents?wait=true", files={"file": (report.name, report.read_bytes(), "text/plain")})

@@ -119,6 +119,52 @@ def test_a_job_past_its_time_limit_fails_and_the_old_version_stays_live(tmp_path
         assert hits
 
 
+def test_shutdown_cancels_a_running_job_at_its_next_stage_and_restores_its_file(tmp_path):
+    embedder = GatedEmbedder()
+    settings = make_settings(tmp_path / "home")
+    with TestClient(create_app(settings, embedder)) as client:
+        assert upload(client, VAXJO, wait=True).status_code == 201
+        live_hash = Catalog(settings.catalog_path).content_hash(VAXJO.stem)
+        embedder.close_gate()
+        job = upload(client, VAXJO, data=VAXJO.read_bytes() + b"\nEtt nytt stycke.\n", replace=True).json()
+        assert embedder.entered.wait(10)
+        threading.Timer(0.5, embedder.open_gate).start()  # the embedding group finishes while the app shuts down
+        runner = client.app.state.jobs
+    # Leaving the client ran the lifespan's shutdown: the job stopped at the boundary after that group.
+    stopped = runner.get(job["job_id"])
+    assert stopped.status == "cancelled" and "stängdes" in str(stopped.exception)
+    assert Catalog(settings.catalog_path).content_hash(VAXJO.stem) == live_hash
+    assert [p.name for p in settings.uploads_path.iterdir() if p.is_file()] == [VAXJO.name]
+    assert (settings.uploads_path / VAXJO.name).read_bytes() == VAXJO.read_bytes()
+    assert list((settings.uploads_path / ".incoming").iterdir()) == []
+
+
+def test_start_up_puts_right_the_files_a_killed_job_left(tmp_path):
+    settings = make_settings(tmp_path / "home")
+    uploads = settings.uploads_path
+    uploads.mkdir(parents=True)
+    live_file = uploads / VAXJO.name
+    live_file.write_bytes(VAXJO.read_bytes())
+    Ingestor(settings, FakeEmbedder()).run_files([live_file])
+    # A replace killed while embedding: the new file in uploads/, the live version's file in its staging folder.
+    previous = uploads / ".incoming" / "job-1" / "previous" / VAXJO.name
+    previous.parent.mkdir(parents=True)
+    live_file.replace(previous)
+    live_file.write_bytes(VAXJO.read_bytes() + b"\nEn ny version som aldrig blev aktiv.\n")
+    # A new document killed mid-ingest, and a replacement of another type (the live version is the .txt).
+    (uploads / SKELLEFTEA.name).write_bytes(SKELLEFTEA.read_bytes())
+    (uploads / f"{VAXJO.stem}.md").write_bytes(b"# En ersattning som aldrig blev aktiv\n")
+    queued = uploads / ".incoming" / "job-2" / LJUNGBY.name  # queued, never started: left to clean_stale_staging
+    queued.parent.mkdir(parents=True)
+    queued.write_bytes(LJUNGBY.read_bytes())
+
+    with TestClient(create_app(settings, FakeEmbedder())) as client:
+        assert listed(client) == {VAXJO.stem}
+    assert sorted(p.name for p in uploads.iterdir() if p.is_file()) == [VAXJO.name]
+    assert live_file.read_bytes() == VAXJO.read_bytes()
+    assert sorted(p.name for p in (uploads / ".incoming").iterdir()) == ["job-2"]
+
+
 def test_queries_beyond_the_limit_are_refused_fast_with_503(tmp_path):
     embedder = GatedEmbedder()
     settings = make_settings(tmp_path / "home", max_concurrent_queries=1, query_queue_timeout_s=0.2, retry_after_s=3)
@@ -130,14 +176,18 @@ def test_queries_beyond_the_limit_are_refused_fast_with_503(tmp_path):
         busy = threading.Thread(target=lambda: first.append(client.post("/v1/search", json={"query": "ensamkommande"})))
         busy.start()
         assert embedder.entered.wait(10)
-        for path, body in (("/v1/search", {"query": "ensamkommande"}), ("/v1/ask", {"question": "Vad bedömde revisorerna?"}),
-                           ("/v1/chat/completions", {"model": "auditqa-extractive", "messages": [{"role": "user", "content": "Vad?"}]})):
-            started = time.monotonic()
-            refused = client.post(path, json=body)
-            assert refused.status_code == 503 and refused.headers["Retry-After"] == "3", (path, refused.text)
-            assert "AUDITQA_MAX_CONCURRENT_QUERIES" in refused.json()["detail"] and time.monotonic() - started < 2
-        embedder.hold.clear()
-        embedder.open_gate()
+        try:
+            for path, body in (("/v1/search", {"query": "ensamkommande"}), ("/v1/ask", {"question": "Vad bedömde revisorerna?"}),
+                               ("/v1/chat/completions", {"model": "auditqa-extractive", "messages": [{"role": "user", "content": "Vad?"}]})):
+                started = time.monotonic()
+                refused = client.post(path, json=body)
+                assert refused.status_code == 503 and refused.headers["Retry-After"] == "3", (path, refused.text)
+                # The OpenAI route answers in OpenAI's shape.
+                message = refused.json()["error"]["message"] if path == "/v1/chat/completions" else refused.json()["detail"]
+                assert "AUDITQA_MAX_CONCURRENT_QUERIES" in message and time.monotonic() - started < 2
+        finally:
+            embedder.hold.clear()
+            embedder.open_gate()  # the held request finishes, so that the app can shut down whatever failed above
         busy.join(10)
         assert first[0].status_code == 200
         assert client.post("/v1/search", json={"query": "ensamkommande"}).status_code == 200
