@@ -5,8 +5,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.answering.qa import QAResult, QAService
+from service.chat.clarify import clarification
 from service.chat.store import ConversationStore, Turn
-from service.query.analysis import check_question
+from service.query.analysis import analyze_question, check_question
 from service.query.followups import FollowUpResolver
 from service.query.retrieval import Filters
 
@@ -56,13 +57,25 @@ class ChatService:
         history = self.store.history(conversation_id, self.owner) if conversation_id else []
         if not history:
             conversation_id = uuid.uuid4().hex if keep or conversation_id else None
-        resolved = resolver_for(self.qa).resolve(history, self.qa.readable(question))
-        result = self.qa.ask(resolved, filters, top_k)
+        resolver = resolver_for(self.qa)
+        readable = self.qa.readable(question)
+        if not history and resolver.needs_context(readable):
+            result = self._clarify(readable, resolver.named(readable), filters)
+            resolved = question
+        else:
+            resolved = resolver.within(resolver.resolve(history, readable), readable, filters.municipality)
+            result = self.qa.ask(resolved, filters, top_k)
         if conversation_id is not None:
             answer = result.answer
             documents = tuple(dict.fromkeys(c.record.chunk.document_id for c in answer.citations))
             self.store.append(conversation_id, Turn(question, resolved, answer.text, answer.grounded, documents), self.owner)
         return ChatResult(result, question, resolved, conversation_id)
+
+    def _clarify(self, question: str, named: list[str], filters: Filters) -> QAResult:
+        self.qa.retriever.validate(filters)
+        view = self.qa.retriever.view
+        answer = clarification(question, named, list(self.qa.summary().reports), filters)
+        return QAResult(answer, analyze_question(question, view.municipalities, view.years), filters)
 
     def ask_stateless(self, questions: Sequence[str], filters: Filters = Filters(), top_k: int | None = None) -> ChatResult:
         question, resolved = resolve_history(self.qa, questions)
