@@ -26,6 +26,17 @@ class Citation:
         chunk = self.record.chunk
         return chunk.text[self.quote_start - chunk.char_start : self.quote_end - chunk.char_start]
 
+    def as_dict(self) -> dict:
+        """The citation as the API shows it (CitationOut's fields); also what a kept turn stores, so a reopened
+        conversation shows the same sources."""
+        chunk, meta = self.record.chunk, self.record.metadata
+        return {
+            "n": self.n, "document_id": chunk.document_id, "title": meta.title, "municipality": meta.municipality, "year": meta.year,
+            "section": chunk.section, "part": chunk.part or None, "page": self.record.page_at(self.quote_start),
+            "char_start": chunk.char_start, "char_end": chunk.char_end, "text": chunk.text,
+            "quote": self.quote, "quote_start": self.quote_start, "quote_end": self.quote_end,
+        }
+
 
 class Citations:
     """Numbers the passages one answer cites, each span cited in the live chunk that holds it."""

@@ -19,8 +19,9 @@ from service.answering.qa import QAService
 from service.api import errors
 from service.api.middleware import RequestGuardMiddleware, SecurityHeadersMiddleware
 from service.api.ratelimit import RateLimiter
-from service.api.routes import ask, documents, findings, openai
+from service.api.routes import ask, conversations, documents, feedback, findings, openai
 from service.api.security import KeyRing, allowed_hosts, allowed_origins, log_mode
+from service.chat.feedback import FeedbackStore
 from service.chat.store import ConversationStore
 
 log = logging.getLogger("auditqa")
@@ -41,6 +42,7 @@ async def lifespan(app: FastAPI):
     log_mode(app.state.keys, settings)
     app.state.qa = build_qa(settings, app.state.embedder)
     app.state.conversations = ConversationStore.from_settings(settings)
+    app.state.feedback = FeedbackStore(settings.feedback_path)
     view = app.state.qa.retriever.view
     log.info("auditqa ready: %d documents, %d chunks", view.document_count, len(view.records))
     try:
@@ -68,7 +70,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.state.keys = KeyRing.from_settings(settings)
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     errors.install(app)
-    for module in (ask, findings, documents, openai):
+    for module in (ask, conversations, feedback, findings, documents, openai):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Added innermost first: the guard runs inside CORS (so its refusals carry CORS headers for allowed origins),

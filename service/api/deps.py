@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ingest.config import Settings
 from service.answering.qa import QAService
 from service.api.security import ForbiddenScopeError, KeyRing, MissingKeyError, NotLocalError, Principal, Scope, is_ip_address, is_loopback
+from service.chat.feedback import FeedbackStore
 from service.chat.service import ChatService
 from service.jobs import JobRunner, clean_stale_staging
 from service.query.retrieval import IndexNotReadyError
@@ -64,6 +65,10 @@ def get_chat(request: Request, qa: Annotated[QAService, Depends(get_ready_qa)], 
     return ChatService(qa, request.app.state.conversations, principal.owner)
 
 
+def get_feedback(request: Request) -> FeedbackStore:
+    return request.app.state.feedback
+
+
 _START_LOCK = threading.Lock()
 
 
@@ -90,3 +95,5 @@ QADep = Annotated[QAService, Depends(get_qa)]
 ReadyQADep = Annotated[QAService, Depends(get_ready_qa)]
 ChatDep = Annotated[ChatService, Depends(get_chat)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -18,7 +18,8 @@ from service.answering.qa import DocumentNotFoundError
 from service.api.middleware import BodyTooLargeError
 from service.api.ratelimit import RateLimitedError
 from service.api.security import CrossOriginError, ForbiddenScopeError, HostNotAllowedError, MissingKeyError, NotLocalError
-from service.chat.store import ConversationError
+from service.chat.feedback import FeedbackError
+from service.chat.store import ConversationError, ConversationNotFoundError
 from service.jobs import (
     DocumentExistsError,
     FileTooLargeError,
@@ -97,6 +98,7 @@ ERRORS: tuple[ErrorRule, ...] = (
     ErrorRule(IndexNotReadyError, 503, _detail(lambda e: NOT_BUILT)),
     ErrorRule(DocumentNotFoundError, 404, _detail(str)),
     ErrorRule(JobNotFoundError, 404, _detail(str)),
+    ErrorRule(ConversationNotFoundError, 404, _detail(str)),
     ErrorRule(FileTooLargeError, 413, _detail(str)),
     ErrorRule(UnsupportedFileTypeError, 415, _detail(str)),
     ErrorRule(JobCancelledError, 503, _detail(str)),
@@ -104,6 +106,7 @@ ERRORS: tuple[ErrorRule, ...] = (
     ErrorRule(StoreError, 503, _detail(lambda e: f"Vektorlagret är inte tillgängligt: {e}")),
     ErrorRule(EmbeddingModelError, 503, _detail(lambda e: f"Embeddingmodellen är inte tillgänglig: {e}")),
     ErrorRule(ConversationError, 503, _detail(lambda e: f"Samtalslagret är inte tillgängligt: {e}")),
+    ErrorRule(FeedbackError, 503, _detail(lambda e: f"Återkopplingslagret är inte tillgängligt: {e}")),
 )
 
 

@@ -32,7 +32,7 @@ from ingest.pipeline import document_id_for
 from service.answering.qa import DocumentNotFoundError, QAService
 from service.api.deps import ADMIN, READ, JobsDep, QADep, SettingsDep
 from service.api.presenters import deleted_out, document_out, job_out, uploaded_out
-from service.api.schemas import DeletedDocument, DocumentDetail, DocumentList, JobAccepted, JobOut, UploadedDocument
+from service.api.schemas import DeletedDocument, DocumentDetail, DocumentList, JobAccepted, JobOut, PageSpan, UploadedDocument
 from service.jobs import DocumentExistsError, Job, JobRunner, StagedUpload
 from service.uploads import judge_type, sanitize_filename, too_large
 
@@ -201,4 +201,5 @@ def documents(qa: QADep) -> DocumentList:
 @router.get("/v1/documents/{document_id}", response_model=DocumentDetail, dependencies=[READ], responses={404: {"description": "Unknown document"}})
 def document(document_id: str, qa: QADep) -> DocumentDetail:
     record, text = qa.document(document_id)
-    return DocumentDetail(**document_out(record).model_dump(), text=text)
+    spans = [PageSpan(page=n, char_start=start, char_end=end) for n, start, end in record.pages]
+    return DocumentDetail(**document_out(record).model_dump(), text=text, page_spans=spans)
