@@ -307,7 +307,8 @@ def test_history_feedback_export_and_no_serious_axe_violations_after_a_conversat
     entry.get_by_role("button", name="Byt namn på Vilka rekommendationer gavs i Alvesta?").click()
     page.get_by_label("Nytt namn på samtalet").fill("Rekommendationer")
     page.get_by_label("Nytt namn på samtalet").press("Enter")
-    page.locator(".history-open", has_text="Rekommendationer").wait_for(timeout=10_000)
+    renamed = page.locator(".history").get_by_role("button", name="Rekommendationer", exact=True)
+    renamed.wait_for(timeout=10_000)
 
     # Open a source, then check the whole page: no serious or critical axe-core violation.
     first.locator(".source").first.click()
@@ -324,17 +325,17 @@ def test_history_feedback_export_and_no_serious_axe_violations_after_a_conversat
     assert bare.locator(".sources").is_hidden()
 
     # Reopening the renamed conversation shows its turns with their sources.
-    page.locator(".history-open", has_text="Rekommendationer").click()
+    renamed.click()
     page.wait_for_function("document.querySelectorAll('.turn').length === 2")
     assert page.locator(".turn .question-bubble").all_inner_texts() == ["Vilka rekommendationer gavs i Alvesta?", "Och i Hultsfred?"]
     assert page.locator(".turn").first.locator(".source").count() >= 1
     assert axe_violations(page) == []
 
     # Deleting asks once more, then the conversation is gone from the list and from the server.
-    item = page.locator(".history-item", has_text="Rekommendationer")
-    item.get_by_role("button", name="Ta bort Rekommendationer").click()
-    item.get_by_role("button", name="Bekräfta: ta bort Rekommendationer").click()
-    page.locator(".history-item", has_text="Rekommendationer").wait_for(state="detached", timeout=10_000)
+    history = page.locator(".history")
+    history.get_by_role("button", name="Ta bort Rekommendationer", exact=True).click()
+    history.get_by_role("button", name="Bekräfta: ta bort Rekommendationer", exact=True).click()
+    renamed.wait_for(state="detached", timeout=10_000)
     assert all(c["title"] != "Rekommendationer" for c in httpx.get(f"{server_url}/v1/conversations", timeout=30).json()["conversations"])
     assert errors == []
     page.close()
