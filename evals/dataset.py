@@ -22,7 +22,7 @@ KINDS = (
 SPAN_WORDS = (5, 30)  # a gold span of the real set is one line of 5-30 words
 COPIED_WORDS = 7  # a question, note or regex that shares this many consecutive words with a real report copies it
 FACT_WORDS = 5  # a must_contain / must_not_contain regex of the real set names a fact: at most this many words
-_FIELDS = {"id", "kind", "question", "turns", "answerable", "gold", "must_contain", "must_not_contain", "notes"}
+_FIELDS = {"id", "kind", "question", "turns", "answerable", "gold", "must_contain", "must_not_contain", "notes", "review"}
 
 
 class DatasetError(ValueError):
@@ -51,6 +51,8 @@ class EvalItem:
     must_contain: tuple[tuple[str, ...], ...]  # facts; each a tuple of alternative regexes
     must_not_contain: tuple[str, ...]
     notes: str = ""
+    # An item someone must finish before it is scored (a 👎 exported from the UI's feedback): no gold or facts yet.
+    review: bool = False
 
     @property
     def question(self) -> str:
@@ -152,6 +154,14 @@ def _parse(raw: dict, resolve_gold: Callable[[object], GoldPassage]) -> EvalItem
     forbidden = _strings(raw.get("must_not_contain") or [], "must_not_contain")
     for pattern in forbidden:
         _compile(pattern, "must_not_contain")
+    review = raw.get("review", False)
+    if not isinstance(review, bool):
+        raise ValueError(f"'review' must be true or false, got {review!r}")
+    if review:
+        return EvalItem(
+            id=raw["id"], kind=kind, turns=tuple(turns), answerable=answerable, gold=tuple(gold),
+            must_contain=tuple(facts), must_not_contain=tuple(forbidden), notes=raw.get("notes", "") or "", review=True,
+        )
     if answerable and not gold:
         raise ValueError("an answerable item needs at least one gold passage")
     if answerable and not facts:

@@ -158,7 +158,9 @@ def _item_details(
     return details
 
 
-def run_dev(client, settings: Settings, items: list[EvalItem], progress: Callable[[str], None], splits: Splits | None = None) -> dict:
+def run_dev(
+    client, settings: Settings, items: list[EvalItem], progress: Callable[[str], None], splits: Splits | None = None, path: Path = DEV_PATH
+) -> dict:
     phases: dict[str, float] = {}
 
     def phase(name: str, started: float) -> None:
@@ -237,7 +239,7 @@ def run_dev(client, settings: Settings, items: list[EvalItem], progress: Callabl
         },
         "phases_s": phases,
         "dev": {
-            "path": str(DEV_PATH), "items": len(items), "answerable": sum(i.answerable for i in items),
+            "path": str(path), "items": len(items), "answerable": sum(i.answerable for i in items),
             "with_gold": sum(1 for i in items if i.answerable and i.gold),
             "chunks_ours": len(qa.retriever.view.records),
         },
@@ -252,8 +254,12 @@ def run_eval(
     client=None,
     thresholds: Path = THRESHOLDS_PATH,
     progress: Callable[[str], None] | None = None,
+    items_path: Path = DEV_PATH,
 ) -> dict:
-    """Run the chosen set(s), check the gates, write report.{md,json,html} into out_dir; return the report."""
+    """Run the chosen set(s), check the gates, write report.{md,json,html} into out_dir; return the report.
+
+    `items_path`: the dev set's items, by default evals/dev.jsonl; another file of the same shape (the UI's feedback
+    export) is run over the same corpus, its items marked for review skipped."""
     sets = selected_sets(set_name)
     progress = progress or (lambda message: log.info(message))
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
@@ -284,15 +290,21 @@ def run_eval(
         check_real(splits, real_items, real_texts(folder))
     embedder = None
     if "dev" in sets:
-        progress("dev set: validating evals/dev.jsonl")
-        items = load_items(DEV_PATH, CORPUS_DIR)
-        check_dev(splits, items)
+        progress(f"dev set: validating {items_path}")
+        items = load_items(items_path, CORPUS_DIR)
+        to_review = [i.id for i in items if i.review]
+        items = [i for i in items if not i.review]
+        if to_review:
+            progress(f"  {len(to_review)} items marked for review are not scored: {', '.join(to_review)}")
+        if items_path == DEV_PATH:
+            check_dev(splits, items)
+        report["meta"]["items_to_review"] = to_review
         if client is None:
             with api_client(settings) as own_client:
-                report.update(run_dev(own_client, settings, items, progress, splits))
+                report.update(run_dev(own_client, settings, items, progress, splits, items_path))
                 embedder = own_client.app.state.qa.embedder
         else:
-            report.update(run_dev(client, settings, items, progress, splits))
+            report.update(run_dev(client, settings, items, progress, splits, items_path))
             embedder = client.app.state.qa.embedder
     if real_items is not None:
         if embedder is None:

@@ -140,6 +140,11 @@ class Settings(BaseSettings):
         return self.home / "conversations.sqlite3"
 
     @property
+    def feedback_path(self) -> Path:
+        """Users' 👍/👎 on answers, with the question, answer and citations: material for the eval set."""
+        return self.home / "feedback.sqlite3"
+
+    @property
     def uploads_path(self) -> Path:
         """Files uploaded through the API; a document's file is kept here while the document is live."""
         return self.home / "uploads"

@@ -205,7 +205,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             raise CliError("ingest failed: " + "; ".join(f"{n}: {m}" for n, m in report.failed))
     out = Path(args.out) if args.out else default_out_dir()
     try:
-        result = run_eval(args.set, settings, out, progress=lambda message: print(message, file=sys.stderr, flush=True))
+        extra = {"items_path": Path(args.items)} if args.items else {}
+        result = run_eval(args.set, settings, out, progress=lambda message: print(message, file=sys.stderr, flush=True), **extra)
     except (DatasetError, SweFAQError, ThresholdsError) as exc:
         raise CliError(str(exc)) from exc
     print(summary_text(result))
@@ -259,6 +260,10 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", help="report folder (default: evals/reports/<timestamp>)")
     p.add_argument("--check", action="store_true", help="exit 1 if a CI gate of evals/thresholds.toml fails")
+    p.add_argument(
+        "--items", help="the dev set's items from this JSONL file instead of evals/dev.jsonl, e.g. the UI's feedback export "
+        "(GET /v1/feedback/export); items marked for review are skipped",
+    )
     p.set_defaults(func=cmd_eval)
     return root
 

@@ -26,6 +26,17 @@ class Citation:
         chunk = self.record.chunk
         return chunk.text[self.quote_start - chunk.char_start : self.quote_end - chunk.char_start]
 
+    def as_dict(self) -> dict:
+        """The citation as the API shows it (CitationOut's fields); also what a kept turn stores, so a reopened
+        conversation shows the same sources."""
+        chunk, meta = self.record.chunk, self.record.metadata
+        return {
+            "n": self.n, "document_id": chunk.document_id, "title": meta.title, "municipality": meta.municipality, "year": meta.year,
+            "section": chunk.section, "part": chunk.part or None, "page": self.record.page_at(self.quote_start),
+            "char_start": chunk.char_start, "char_end": chunk.char_end, "text": chunk.text,
+            "quote": self.quote, "quote_start": self.quote_start, "quote_end": self.quote_end,
+        }
+
 
 class Citations:
     """Numbers the passages one answer cites, each span cited in the live chunk that holds it."""
@@ -122,3 +133,18 @@ def refusal(topic: str, summary: CorpusSummary, reason: str = "", evidence: dict
     lead = f"{NO_SUPPORT} {topic}" if topic else f"{NO_SUPPORT} att besvara frågan"
     text = f"{lead}{': ' + reason if reason else ''}. {summary.describe()}"
     return Answer(text=text, grounded=False, answerer="refusal", evidence=evidence or {})
+
+
+def filter_excludes(analysis: QuestionAnalysis, filters: Filters) -> Answer | None:
+    """The answer when the question names only municipalities the explicit filter leaves out: say so, rather than
+    answer about the filter's municipality as if it were the one asked about. None when nothing conflicts."""
+    named = (*analysis.municipalities, *analysis.unknown_municipalities)
+    if not filters.municipality or not named or any(m in filters.municipality for m in named):
+        return None
+    asked, allowed = " och ".join(named), " och ".join(filters.municipality)
+    if analysis.municipalities:
+        advice = f"Välj {' eller '.join(analysis.municipalities)} eller Alla kommuner i filtret för att få svar om {asked}, eller fråga om {allowed}."
+    else:
+        advice = f"Det finns inga rapporter från {asked} i underlaget; fråga gärna om {allowed}."
+    text = f"Frågan gäller {asked}, men filtret begränsar svaren till {allowed}, så jag har inte sökt i {asked}. {advice}"
+    return Answer(text=text, grounded=False, answerer="refusal", evidence={"reason": "filter_excludes", "asked": list(named)})

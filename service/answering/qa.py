@@ -14,7 +14,7 @@ from ingest.index.catalog import DocumentRecord
 from ingest.index.findings_store import FindingsStore
 from ingest.language.ordinals import Ordinal, numbered_headings
 from ingest.structure.parts import COVER, PURPOSE
-from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, in_english, out_of_scope, refusal
+from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, filter_excludes, in_english, out_of_scope, refusal
 from service.answering.extractive import COVER_ANSWERS, ExtractiveAnswerer, Thresholds
 from service.answering.findings import FindingsAnswerer
 from service.answering.report import ReportAnswerer
@@ -167,6 +167,9 @@ class QAService:
                 f"frågan om {names}", self.summary(), reason=f"det finns inga rapporter från {names} i underlaget",
                 evidence={"reason": "unknown_municipality"},
             )
+        excluded = filter_excludes(analysis, filters)
+        if excluded:
+            return excluded
         request = AnswerRequest(question, analysis, effective, (), _NOT_EMBEDDED)
         for answerer in (self.findings_answerer, self.report_answerer):
             answer = answerer.run(request)

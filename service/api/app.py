@@ -21,8 +21,9 @@ from service.answering.qa import QAService
 from service.api import errors
 from service.api.middleware import RequestGuardMiddleware, SecurityHeadersMiddleware
 from service.api.ratelimit import RateLimiter
-from service.api.routes import ask, documents, findings, openai
+from service.api.routes import ask, conversations, documents, feedback, findings, openai
 from service.api.security import KeyRing, allowed_hosts, allowed_origins, log_mode
+from service.chat.feedback import FeedbackStore
 from service.chat.store import ConversationStore
 from service.jobs import reconcile_uploads
 
@@ -74,6 +75,7 @@ async def lifespan(app: FastAPI):
     _finish_interrupted_deletes(app.state.qa)
     _reconcile_uploads(app.state.qa)
     app.state.conversations = ConversationStore.from_settings(settings)
+    app.state.feedback = FeedbackStore(settings.feedback_path)
     view = app.state.qa.retriever.view
     log.info("auditqa ready: %d documents, %d chunks", view.document_count, len(view.records))
     try:
@@ -106,7 +108,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     app.state.query_gate = QueryGate(settings.max_concurrent_queries, settings.query_queue_timeout_s)
     respond = errors.responder(openai.serves, settings.retry_after_s)
     errors.install(app, respond)
-    for module in (ask, findings, documents, openai):
+    for module in (ask, conversations, feedback, findings, documents, openai):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Added innermost first: the guard runs inside CORS (so its refusals carry CORS headers for allowed origins),

@@ -12,6 +12,7 @@ from ingest.config import Settings
 from service.admission import QueryGate
 from service.answering.qa import QAService
 from service.api.security import ForbiddenScopeError, KeyRing, MissingKeyError, NotLocalError, Principal, Scope, is_ip_address, is_loopback
+from service.chat.feedback import FeedbackStore
 from service.chat.service import ChatService
 from service.jobs import JobRunner, clean_stale_staging
 from service.query.retrieval import IndexNotReadyError
@@ -77,6 +78,10 @@ def get_chat(
     return ChatService(qa, request.app.state.conversations, principal.owner)
 
 
+def get_feedback(request: Request) -> FeedbackStore:
+    return request.app.state.feedback
+
+
 _START_LOCK = threading.Lock()
 
 
@@ -117,3 +122,5 @@ VisibleQADep = Annotated[QAService, Depends(get_visible_qa)]
 ReadyVisibleQADep = Annotated[QAService, Depends(get_ready_visible_qa)]
 ChatDep = Annotated[ChatService, Depends(get_chat)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -27,7 +27,8 @@ from service.api.middleware import BodyTooLargeError
 from service.api.ratelimit import RateLimitedError
 from service.api.schemas import ErrorOut, ValidationErrorOut
 from service.api.security import CrossOriginError, ForbiddenScopeError, HostNotAllowedError, MissingKeyError, NotLocalError
-from service.chat.store import ConversationError
+from service.chat.feedback import FeedbackError
+from service.chat.store import ConversationError, ConversationNotFoundError
 from service.jobs import (
     CancelledOnRequest,
     DocumentExistsError,
@@ -143,6 +144,7 @@ ERRORS: tuple[ErrorRule, ...] = (
     ErrorRule(DiskFullError, 507, _detail(str)),
     ErrorRule(DocumentNotFoundError, 404, _detail(str)),
     ErrorRule(JobNotFoundError, 404, _detail(str)),
+    ErrorRule(ConversationNotFoundError, 404, _detail(str)),
     ErrorRule(FileTooLargeError, 413, _detail(str)),
     ErrorRule(DocumentLimitExceeded, 413, _detail(str)),
     ErrorRule(UnsupportedFileTypeError, 415, _detail(str)),
@@ -152,6 +154,7 @@ ERRORS: tuple[ErrorRule, ...] = (
     ErrorRule(DatabaseUnavailableError, 503, _detail(lambda e: f"Katalogen är inte tillgänglig: {e}"), retry=True),
     ErrorRule(EmbeddingModelError, 503, _detail(lambda e: f"Embeddingmodellen är inte tillgänglig: {e}")),
     ErrorRule(ConversationError, 503, _detail(lambda e: f"Samtalslagret är inte tillgängligt: {e}")),
+    ErrorRule(FeedbackError, 503, _detail(lambda e: f"Återkopplingslagret är inte tillgängligt: {e}")),
 )
 
 

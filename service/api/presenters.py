@@ -21,17 +21,7 @@ from service.query.retrieval import ScoredChunk
 
 
 def citations_out(answer: Answer) -> list[CitationOut]:
-    out = []
-    for c in answer.citations:
-        chunk, meta = c.record.chunk, c.record.metadata
-        out.append(
-            CitationOut(
-                n=c.n, document_id=chunk.document_id, title=meta.title, municipality=meta.municipality, year=meta.year,
-                section=chunk.section, part=chunk.part or None, page=c.record.page_at(c.quote_start), char_start=chunk.char_start, char_end=chunk.char_end,
-                text=chunk.text, quote=c.quote, quote_start=c.quote_start, quote_end=c.quote_end,
-            )
-        )
-    return out
+    return [CitationOut(**c.as_dict()) for c in answer.citations]
 
 
 def search_result(hit: ScoredChunk) -> SearchResult:

@@ -104,6 +104,7 @@ class AskResponse(BaseModel):
     conversation_id: str | None = Field(description="The conversation the turn was kept in; null when the request asked for none.")
     answerer: str
     resolved_question: str | None = Field(default=None, description="The question as answered: a follow-up made self-contained from the conversation.")
+    turn: int | None = Field(default=None, description="The kept turn's number in its conversation (what feedback names); null when not kept.")
 
 
 class DocumentOut(BaseModel):
@@ -123,8 +124,16 @@ class DocumentList(BaseModel):
     documents: list[DocumentOut]
 
 
+class PageSpan(BaseModel):
+    page: int
+    char_start: int
+    char_end: int
+
+
 class DocumentDetail(DocumentOut):
     text: str
+    # Where each page of the text is, for formats with pages (PDF, DOCX with page breaks); empty otherwise.
+    page_spans: list[PageSpan] = Field(default_factory=list)
 
 
 class FindingSourceOut(BaseModel):
@@ -270,3 +279,57 @@ class JobOut(BaseModel):
     created_at: str
     started_at: str | None
     finished_at: str | None
+
+
+# Conversations and feedback (service/api/routes/conversations.py, feedback.py).
+
+
+class ConversationOut(BaseModel):
+    conversation_id: str
+    title: str
+    created_at: str
+    updated_at: str
+    turns: int
+
+
+class ConversationList(BaseModel):
+    conversations: list[ConversationOut]
+
+
+class TurnOut(BaseModel):
+    turn: int
+    question: str
+    resolved_question: str
+    answer: str
+    grounded: bool
+    answerer: str
+    citations: list[CitationOut]
+    created_at: str
+
+
+class ConversationDetail(ConversationOut):
+    messages: list[TurnOut]
+
+
+class ConversationRename(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: Text = Field(min_length=1, max_length=200)
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    conversation_id: Text = Field(max_length=200)
+    turn: int = Field(ge=1, description="The turn's number, as /v1/ask answered it.")
+    rating: Literal["up", "down"]
+    comment: Text | None = Field(default=None, max_length=2000)
+
+
+class FeedbackOut(BaseModel):
+    feedback_id: int
+    conversation_id: str
+    turn: int
+    rating: Literal["up", "down"]
+    comment: str | None
+    created_at: str

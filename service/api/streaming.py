@@ -41,6 +41,7 @@ def ask_events(response: AskResponse) -> Iterator[str]:
             "conversation_id": response.conversation_id,
             "resolved_question": response.resolved_question,
             "answerer": response.answerer,
+            "turn": response.turn,
         },
     )
 

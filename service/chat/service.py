@@ -5,8 +5,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.answering.qa import QAResult, QAService
-from service.chat.store import ConversationStore, Turn
-from service.query.analysis import check_question
+from service.chat.clarify import clarification
+from service.chat.store import ConversationNotFoundError, ConversationStore, ConversationSummary, Turn
+from service.query.analysis import analyze_question, check_question
 from service.query.followups import FollowUpResolver
 from service.query.retrieval import Filters
 
@@ -17,6 +18,7 @@ class ChatResult:
     question: str
     resolved_question: str
     conversation_id: str | None  # None: the question was not kept
+    turn: int | None = None  # the kept turn's number in its conversation
 
 
 def resolver_for(qa: QAService) -> FollowUpResolver:
@@ -58,13 +60,50 @@ class ChatService:
         history = self.store.history(conversation_id, self.owner) if conversation_id else []
         if not history:
             conversation_id = uuid.uuid4().hex if keep or conversation_id else None
-        resolved = resolver_for(self.qa).resolve(history, self.qa.readable(question))
-        result = self.qa.ask(resolved, filters, top_k)
+        resolver = resolver_for(self.qa)
+        readable = self.qa.readable(question)
+        if not history and resolver.needs_context(readable):
+            result = self._clarify(readable, resolver.named(readable), filters)
+            resolved = question
+        else:
+            resolved = resolver.within(resolver.resolve(history, readable), readable, filters.municipality)
+            result = self.qa.ask(resolved, filters, top_k)
+        seq = None
         if conversation_id is not None:
             answer = result.answer
             documents = tuple(dict.fromkeys(c.record.chunk.document_id for c in answer.citations))
-            self.store.append(conversation_id, Turn(question, resolved, answer.text, answer.grounded, documents), self.owner)
-        return ChatResult(result, question, resolved, conversation_id)
+            citations = tuple(c.as_dict() for c in answer.citations)
+            turn = Turn(question, resolved, answer.text, answer.grounded, documents, citations=citations, answerer=answer.answerer)
+            seq = self.store.append(conversation_id, turn, self.owner)
+        return ChatResult(result, question, resolved, conversation_id, seq)
+
+    def conversations(self) -> list[ConversationSummary]:
+        return self.store.conversations(self.owner)
+
+    def turns(self, conversation_id: str) -> list[Turn]:
+        """The kept turns of one of the caller's conversations; raises ConversationNotFoundError for any other id."""
+        turns = self.store.history(conversation_id, self.owner)
+        if not turns:
+            raise ConversationNotFoundError(f"Samtalet '{conversation_id}' finns inte (okänt, utgånget eller någon annans).")
+        return turns
+
+    def rename(self, conversation_id: str, title: str) -> None:
+        self.store.rename(conversation_id, title, self.owner)
+
+    def forget(self, conversation_id: str) -> None:
+        self.store.delete(conversation_id, self.owner)
+
+    def turn(self, conversation_id: str, seq: int) -> Turn:
+        found = next((t for t in self.turns(conversation_id) if t.seq == seq), None)
+        if found is None:
+            raise ConversationNotFoundError(f"Samtalet '{conversation_id}' har ingen fråga nummer {seq}.")
+        return found
+
+    def _clarify(self, question: str, named: list[str], filters: Filters) -> QAResult:
+        self.qa.retriever.validate(filters)
+        view = self.qa.retriever.view
+        answer = clarification(question, named, list(self.qa.summary().reports), filters)
+        return QAResult(answer, analyze_question(question, view.municipalities, view.years), filters)
 
     def ask_stateless(self, questions: Sequence[str], filters: Filters = Filters(), top_k: int | None = None) -> ChatResult:
         question, resolved = resolve_history(self.qa, questions)

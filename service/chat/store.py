@@ -19,6 +19,10 @@ class ConversationError(Exception):
     """The conversation store cannot be read or written."""
 
 
+class ConversationNotFoundError(Exception):
+    """No conversation of this caller has this id (unknown, expired, or another caller's)."""
+
+
 @dataclass(frozen=True)
 class Turn:
     question: str
@@ -27,12 +31,26 @@ class Turn:
     grounded: bool = False
     document_ids: tuple[str, ...] = ()
     created_at: float = 0.0
+    # What the answer cited, as the API shows citations: a reopened conversation shows the same sources.
+    citations: tuple[dict, ...] = ()
+    answerer: str = ""
+    seq: int = 0  # the turn's number in its conversation, kept when older turns are dropped
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    id: str
+    title: str
+    created_at: float
+    updated_at: float
+    turns: int
 
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     id TEXT PRIMARY KEY,
     owner TEXT NOT NULL DEFAULT '',
+    title TEXT,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
 );
@@ -46,6 +64,8 @@ CREATE TABLE IF NOT EXISTS turns (
     grounded INTEGER NOT NULL,
     document_ids TEXT NOT NULL,
     created_at REAL NOT NULL,
+    citations TEXT NOT NULL DEFAULT '[]',
+    answerer TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (conversation_id, seq)
 );
 """
@@ -74,6 +94,12 @@ class ConversationStore:
                 columns = {row[1] for row in db.execute("PRAGMA table_info(conversations)")}
                 if "owner" not in columns:  # a store written before conversations had owners: they were the local user's
                     db.execute("ALTER TABLE conversations ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
+                if "title" not in columns:  # before conversations could be renamed: each is named by its first question
+                    db.execute("ALTER TABLE conversations ADD COLUMN title TEXT")
+                turn_columns = {row[1] for row in db.execute("PRAGMA table_info(turns)")}
+                if "citations" not in turn_columns:  # turns kept before citations were: reopened without sources
+                    db.execute("ALTER TABLE turns ADD COLUMN citations TEXT NOT NULL DEFAULT '[]'")
+                    db.execute("ALTER TABLE turns ADD COLUMN answerer TEXT NOT NULL DEFAULT ''")
         except (OSError, sqlite3.Error) as exc:
             raise ConversationError(f"{self.path}: {exc}") from exc
 
@@ -98,16 +124,18 @@ class ConversationStore:
                     db.execute("COMMIT")
                     return []
                 rows = db.execute(
-                    "SELECT question, resolved_question, answer, grounded, document_ids, created_at FROM turns"
+                    "SELECT question, resolved_question, answer, grounded, document_ids, created_at, citations, answerer, seq FROM turns"
                     " WHERE conversation_id = ? ORDER BY seq",
                     (conversation_id,),
                 ).fetchall()
         except sqlite3.Error as exc:
             raise ConversationError(f"{self.path}: {exc}") from exc
-        return [Turn(q, r, a, bool(g), tuple(json.loads(d)), c) for q, r, a, g, d, c in rows]
+        return [Turn(q, r, a, bool(g), tuple(json.loads(d)), c, tuple(json.loads(cs)), w, n) for q, r, a, g, d, c, cs, w, n in rows]
 
-    def append(self, conversation_id: str, turn: Turn, owner: str = "") -> None:
-        """Add a turn (starting the conversation, as `owner`'s, if it is new), then enforce expiry and the size bounds."""
+    def append(self, conversation_id: str, turn: Turn, owner: str = "") -> int:
+        """Add a turn (starting the conversation, as `owner`'s, if it is new), then enforce expiry and the size bounds.
+
+        Returns the turn's number in the conversation."""
         now = self.clock()
         try:
             with closing(self._connect()) as db:
@@ -126,8 +154,11 @@ class ConversationStore:
                         db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
                     seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE conversation_id = ?", (conversation_id,)).fetchone()[0]
                     db.execute(
-                        "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (conversation_id, seq, turn.question, turn.resolved_question, turn.answer, int(turn.grounded), json.dumps(list(turn.document_ids)), now),
+                        "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            conversation_id, seq, turn.question, turn.resolved_question, turn.answer, int(turn.grounded),
+                            json.dumps(list(turn.document_ids)), now, json.dumps(list(turn.citations), ensure_ascii=False), turn.answerer,
+                        ),
                     )
                     db.execute("DELETE FROM turns WHERE conversation_id = ? AND seq <= ?", (conversation_id, seq - self.max_turns))
                     self._evict(db, now)
@@ -137,6 +168,44 @@ class ConversationStore:
                     raise
         except sqlite3.Error as exc:
             raise ConversationError(f"{self.path}: {exc}") from exc
+        return seq
+
+    def conversations(self, owner: str = "") -> list[ConversationSummary]:
+        """The owner's live conversations, most recently used first; each titled by its name or its first question."""
+        since = self.clock() - self.ttl_s
+        try:
+            with closing(self._connect()) as db:
+                rows = db.execute(
+                    "SELECT c.id, COALESCE(c.title, (SELECT question FROM turns t WHERE t.conversation_id = c.id ORDER BY seq LIMIT 1), ''),"
+                    " c.created_at, c.updated_at, (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id)"
+                    " FROM conversations c WHERE c.owner = ? AND c.updated_at >= ? ORDER BY c.updated_at DESC, c.rowid DESC",
+                    (owner, since),
+                ).fetchall()
+        except sqlite3.Error as exc:
+            raise ConversationError(f"{self.path}: {exc}") from exc
+        return [ConversationSummary(*row) for row in rows]
+
+    def rename(self, conversation_id: str, title: str, owner: str = "") -> None:
+        """Name the owner's conversation; raises ConversationNotFoundError when the owner has none of this id."""
+        self._change("UPDATE conversations SET title = ? WHERE id = ? AND owner = ? AND updated_at >= ?", (title, conversation_id, owner), conversation_id)
+
+    def delete(self, conversation_id: str, owner: str = "") -> None:
+        """Forget the owner's conversation and its turns; raises ConversationNotFoundError when the owner has none of this id."""
+        self._change("DELETE FROM conversations WHERE id = ? AND owner = ? AND updated_at >= ?", (conversation_id, owner), conversation_id)
+        try:
+            with closing(self._connect()) as db:
+                db.execute("DELETE FROM turns WHERE conversation_id = ? AND NOT EXISTS (SELECT 1 FROM conversations WHERE id = ?)", (conversation_id, conversation_id))
+        except sqlite3.Error as exc:
+            raise ConversationError(f"{self.path}: {exc}") from exc
+
+    def _change(self, sql: str, params: tuple, conversation_id: str) -> None:
+        try:
+            with closing(self._connect()) as db:
+                changed = db.execute(sql, (*params, self.clock() - self.ttl_s)).rowcount
+        except sqlite3.Error as exc:
+            raise ConversationError(f"{self.path}: {exc}") from exc
+        if not changed:
+            raise ConversationNotFoundError(f"Samtalet '{conversation_id}' finns inte (okänt, utgånget eller någon annans).")
 
     def _evict(self, db: sqlite3.Connection, now: float) -> None:
         expired = [r[0] for r in db.execute("SELECT id FROM conversations WHERE updated_at < ?", (now - self.ttl_s,))]

@@ -112,6 +112,10 @@ class FollowUpResolver:
         found.sort(key=lambda f: f.start)
         return found
 
+    def named(self, text: str) -> list[str]:
+        """The municipalities a text names, each once, in order."""
+        return self._names(self.mentions(text))
+
     @staticmethod
     def _names(mentions: list[_Mention]) -> list[str]:
         return list(dict.fromkeys(m.name for m in mentions))
@@ -132,22 +136,48 @@ class FollowUpResolver:
             return question
         return resolved
 
-    def _resolve(self, previous: str, question: str) -> str:
+    def needs_context(self, question: str) -> bool:
+        """Whether the question is a fragment ("Och i Hultsfred?", "Och den andra?") that only an earlier turn completes."""
+        fragment, named, lead = self._fragment(" ".join(question.split()))
+        return bool(fragment) and self._is_elliptical(fragment, named, lead)
+
+    def within(self, resolved: str, question: str, allowed: Sequence[str]) -> str:
+        """The resolved question kept inside a municipality filter: a municipality carried from the conversation that
+        the filter excludes becomes the filter's own (or is not carried when the filter allows several). What the
+        user wrote is never changed: a question that itself names another municipality is answered as written."""
+        if not allowed:
+            return resolved
+        own = {m.lower() for m in self._names(self.mentions(question))}
+        allowed_lower = {m.lower() for m in allowed}
+        carried = [m for m in self._names(self.mentions(resolved)) if m.lower() not in own and m.lower() not in allowed_lower]
+        if not carried:
+            return resolved
+        if len(allowed) != 1:
+            return question
+        return self._replace_municipalities(resolved, list(allowed))
+
+    def _fragment(self, question: str) -> tuple[str, list[_Mention], bool]:
+        """What the question says without its lead ("Och", "What about") and trailing filler, and the municipalities in it."""
         lead = _LEAD.match(question)
-        body = question[lead.end() :] if lead else question
-        body = body.strip()
+        body = (question[lead.end() :] if lead else question).strip()
         fragment = _TRAILING_FILLER.sub("", body.rstrip(" ?!.")).strip()
-        named = self.mentions(fragment)
+        return fragment, self.mentions(fragment), bool(lead)
+
+    @staticmethod
+    def _is_elliptical(fragment: str, named: list[_Mention], lead: bool) -> bool:
+        words = fragment.split()
+        return not _QUESTION_START.match(fragment) and (
+            lead or (len(words) <= 3 and bool(named or _YEAR.search(fragment) or _ORDINAL.search(fragment)))
+        )
+
+    def _resolve(self, previous: str, question: str) -> str:
+        fragment, named, lead = self._fragment(question)
         if not fragment:
             return question
-        words = fragment.split()
-        elliptical = not _QUESTION_START.match(fragment) and (
-            bool(lead) or (len(words) <= 3 and bool(named or _YEAR.search(fragment) or _ORDINAL.search(fragment)))
-        )
-        if elliptical:
+        if self._is_elliptical(fragment, named, lead):
             return self._elliptical(previous, fragment, named)
         if lead:
-            question = _capitalize(body)
+            question = _capitalize(question[_LEAD.match(question).end() :].strip())
         return self._complete(previous, question, named)
 
     def _elliptical(self, previous: str, fragment: str, named: list[_Mention]) -> str:

@@ -5,6 +5,7 @@ installs it). Without it the test skips on a developer machine and fails in CI.
 """
 
 import http.server
+import json
 import os
 import threading
 from pathlib import Path
@@ -228,3 +229,220 @@ def test_a_page_of_another_origin_cannot_replace_a_report(browser, server_url, o
     page.close()
     assert answered == [403]  # the request reached the service, which refused it
     assert httpx.get(f"{server_url}/v1/documents/{document}", timeout=30).json()["text"] == before
+
+
+# ---- the chat features: history, feedback, export, stop, regenerate, dark mode, upload, accessibility ----
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now. axe comes from the
+    axe-playwright-python package (its bundled axe.min.js); it is evaluated over the DevTools protocol, which the
+    page's Content-Security-Policy does not govern, so the page keeps its real policy while it is checked."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("axe_playwright_python")
+    if spec is None or not spec.submodule_search_locations:
+        _unavailable("axe-playwright-python is not installed: pip install -e '.[dev]'")
+    source = (Path(next(iter(spec.submodule_search_locations))) / "axe.min.js").read_text(encoding="utf-8")
+    page.evaluate(source)
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result if v["impact"] in ("serious", "critical")
+    ]
+
+
+def answered(page, index: int):
+    turn = page.locator(".turn").nth(index)
+    turn.locator('.answer[aria-busy="false"]').wait_for(timeout=120_000)
+    return turn
+
+
+def test_history_feedback_export_and_no_serious_axe_violations_after_a_conversation(browser, server_url, tmp_path):
+    page = browser.new_page(viewport={"width": 1360, "height": 900}, accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None)
+    page.goto(server_url + "/")
+    # The start state offers questions drawn from the loaded reports' findings; no page numbers are promised.
+    page.locator("#examples .example").first.wait_for(timeout=30_000)
+    offered = page.locator("#examples .example").all_inner_texts()
+    assert any("Alvesta" in q for q in offered) and "sida" not in page.locator("#welcome-text").inner_text()
+
+    question = page.get_by_label("Din fråga")
+    question.fill("Vilka rekommendationer gavs i Alvesta?")
+    question.press("Enter")
+    first = answered(page, 0)
+    question.fill("Och i Hultsfred?")
+    question.press("Enter")
+    second = answered(page, 1)
+    assert "Vilka rekommendationer gavs i Hultsfred?" in second.locator(".resolved").inner_text()
+
+    # One source entry per section, however many of its passages are cited; chips are at least 24 x 24 px.
+    for turn in (first, second):
+        places = turn.locator(".source").all_inner_texts()
+        assert len(places) == len(set(places)), places
+    box = first.locator(".answer-text button.chip").first.bounding_box()
+    assert box["width"] >= 24 and box["height"] >= 24
+
+    # 👍 with a comment is kept with the turn and exported as an eval item whose gold is the answer's quotes.
+    first.get_by_role("button", name="Bra svar").click()
+    assert first.get_by_role("button", name="Bra svar").get_attribute("aria-pressed") == "true"
+    first.get_by_label("Vad var bra eller fel? (valfritt)").fill("Precis rätt rekommendationer.")
+    first.get_by_role("button", name="Skicka kommentar").click()
+    first.get_by_text("Tack! Kommentaren är sparad.").wait_for(timeout=10_000)
+    exported = [json.loads(line) for line in httpx.get(f"{server_url}/v1/feedback/export", timeout=30).text.splitlines()]
+    item = next(i for i in exported if i["question"] == "Vilka rekommendationer gavs i Alvesta?" and "Precis rätt" in i["notes"])
+    assert item["answerable"] and item["gold"]
+
+    # The conversation as Markdown, with its citations and quotes.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Exportera samtal").click()
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "## Vilka rekommendationer gavs i Alvesta?" in markdown and "### Källor" in markdown and "\n> " in markdown
+
+    # The conversation is in the history; it can be renamed.
+    entry = page.locator(".history-item").first
+    entry.wait_for(timeout=10_000)
+    assert entry.locator(".history-open").inner_text() == "Vilka rekommendationer gavs i Alvesta?"
+    entry.get_by_role("button", name="Byt namn på Vilka rekommendationer gavs i Alvesta?").click()
+    page.get_by_label("Nytt namn på samtalet").fill("Rekommendationer")
+    page.get_by_label("Nytt namn på samtalet").press("Enter")
+    renamed = page.locator(".history").get_by_role("button", name="Rekommendationer", exact=True)
+    renamed.wait_for(timeout=10_000)
+
+    # Open a source, then check the whole page: no serious or critical axe-core violation.
+    first.locator(".source").first.click()
+    page.locator("#reader-body mark").first.wait_for(timeout=30_000)
+    assert axe_violations(page) == []
+    page.keyboard.press("Escape")
+
+    # A bare follow-up in a new conversation asks what is meant instead of answering.
+    page.get_by_role("button", name="Starta en ny konversation").click()
+    question.fill("Och i Hultsfred?")
+    question.press("Enter")
+    bare = answered(page, 0)
+    assert bare.locator(".answer-status").inner_text() == "Förtydliga frågan"
+    assert bare.locator(".sources").is_hidden()
+
+    # Reopening the renamed conversation shows its turns with their sources.
+    renamed.click()
+    page.wait_for_function("document.querySelectorAll('.turn').length === 2")
+    assert page.locator(".turn .question-bubble").all_inner_texts() == ["Vilka rekommendationer gavs i Alvesta?", "Och i Hultsfred?"]
+    assert page.locator(".turn").first.locator(".source").count() >= 1
+    assert axe_violations(page) == []
+
+    # Deleting asks once more, then the conversation is gone from the list and from the server.
+    history = page.locator(".history")
+    history.get_by_role("button", name="Ta bort Rekommendationer", exact=True).click()
+    history.get_by_role("button", name="Bekräfta: ta bort Rekommendationer", exact=True).click()
+    renamed.wait_for(state="detached", timeout=10_000)
+    assert all(c["title"] != "Rekommendationer" for c in httpx.get(f"{server_url}/v1/conversations", timeout=30).json()["conversations"])
+    assert errors == []
+    page.close()
+
+
+def test_a_filter_that_excludes_the_named_municipality_is_said_and_never_contradicted(browser, server_url):
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.goto(server_url + "/")
+    page.wait_for_function("document.querySelectorAll('#municipality option').length > 1")
+    page.locator("#municipality").select_option("Kalmar")
+    question = page.get_by_label("Din fråga")
+    question.fill("Vilka rekommendationer gavs i Alvesta?")
+    question.press("Enter")
+    turn = answered(page, 0)
+    assert turn.locator(".answer-status").inner_text() == "Inget stöd i rapporterna"
+    assert "filtret begränsar svaren till Kalmar" in turn.locator(".answer-text").inner_text()
+    question.fill("Vem skrev rapporten?")
+    question.press("Enter")
+    follow = answered(page, 1)
+    resolved = follow.locator(".resolved")
+    assert resolved.is_hidden() or "Alvesta" not in resolved.inner_text()
+    assert "Alvesta" not in follow.locator(".sources").inner_text()
+    page.close()
+
+
+def test_stop_keeps_what_came_and_regenerate_answers_again(browser, server_url):
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.goto(server_url + "/")
+    question = page.get_by_label("Din fråga")
+    held: list = []
+    page.route("**/v1/ask", lambda route: held.append(route))  # the answer never comes until the user stops it
+    question.fill("Vilka rekommendationer gavs i Alvesta?")
+    question.press("Enter")
+    stop = page.get_by_role("button", name="Stoppa svaret")
+    stop.wait_for(timeout=10_000)
+    assert page.locator("#send").is_hidden()
+    stop.click()
+    turn = page.locator(".turn").first
+    assert turn.locator(".answer-status").inner_text() == "Svaret stoppades"
+    assert page.get_by_role("button", name="Skicka frågan").is_visible()
+    page.unroute("**/v1/ask")
+
+    question.fill("Vem skrev Kalmarrapporten?")
+    question.press("Enter")
+    first = answered(page, 1)
+    before = first.locator(".answer-text").inner_text()
+    first.get_by_role("button", name="Svara igen").click()
+    again = answered(page, 1)
+    assert page.locator(".turn").count() == 2  # the new answer takes the old one's place
+    assert again.locator(".answer-text").inner_text() == before
+    page.close()
+
+
+def test_dark_mode_follows_the_system_and_stays_accessible(browser, server_url):
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    page.goto(server_url + "/")
+    question = page.get_by_label("Din fråga")
+    question.fill("Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?")
+    question.press("Enter")
+    answered(page, 0)
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(21, 25, 28)"
+    assert axe_violations(page) == []
+    context.close()
+
+
+@pytest.fixture
+def upload_server_url(corpus_home, tmp_path):
+    """Uploads change the index: a server over a copy of the corpus home, so the other tests' index stays as it is."""
+    import shutil
+
+    from fixtures.live_server import live_server
+
+    home = tmp_path / "home"
+    shutil.copytree(corpus_home, home)
+    with live_server(home, tmp_path / "uvicorn.log") as url:
+        yield url
+
+
+def test_upload_by_drop_follows_the_job_and_offers_to_replace(browser, upload_server_url, tmp_path):
+    report = tmp_path / "vaxjo-2020-bostader.txt"
+    report.write_text(
+        "Revisionsrapport\n\nGranskning av bostadsförsörjningen\n\nVäxjö kommun\n\n2020\n\nSammanfattning\n\n"
+        "Vår samlade bedömning är att kommunstyrelsen delvis har säkerställt en ändamålsenlig bostadsförsörjning.\n",
+        encoding="utf-8",
+    )
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.goto(upload_server_url + "/")
+    page.wait_for_function("document.querySelectorAll('#municipality option').length > 1")
+    page.get_by_role("button", name="Ladda upp rapport").click()
+    # A drop: the file arrives through a DataTransfer, as from the desktop.
+    data = page.evaluate_handle(
+        "([name, text]) => { const dt = new DataTransfer(); dt.items.add(new File([text], name, {type: 'text/plain'})); return dt; }",
+        [report.name, report.read_text(encoding="utf-8")],
+    )
+    page.locator("#dropzone").dispatch_event("drop", {"dataTransfer": data})
+    status = page.locator("#upload-status")
+    status.get_by_text("är inläst").wait_for(timeout=120_000)
+    page.wait_for_function("[...document.querySelectorAll('#municipality option')].some(o => o.value === 'Växjö')", timeout=30_000)
+
+    # The same file again: the server's 409 becomes an offer to replace it.
+    page.locator("#upload-file").set_input_files(str(report))
+    replace = page.get_by_role("button", name="Ersätt den befintliga rapporten")
+    replace.wait_for(timeout=30_000)
+    assert "finns redan" in status.inner_text()
+    replace.click()
+    status.get_by_text("är inläst").wait_for(timeout=120_000)
+    assert replace.is_hidden()
+    page.close()

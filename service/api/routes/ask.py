@@ -79,5 +79,6 @@ def ask(body: AskRequest, chat: ChatDep):
         conversation_id=turn.conversation_id,
         answerer=turn.result.answer.answerer,
         resolved_question=turn.resolved_question,
+        turn=turn.turn,
     )
     return sse_response(ask_events(response)) if body.stream else response

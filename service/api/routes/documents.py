@@ -42,7 +42,7 @@ from service.answering.qa import DocumentNotFoundError, QAService
 from service.api.deps import ADMIN, READ, JobsDep, PrincipalDep, QADep, SettingsDep, VisibleQADep
 from service.api.errors import ACCESS, documented
 from service.api.presenters import deleted_out, document_out, job_out, uploaded_out
-from service.api.schemas import DeletedDocument, DocumentDetail, DocumentList, JobAccepted, JobOut, UploadedDocument
+from service.api.schemas import DeletedDocument, DocumentDetail, DocumentList, JobAccepted, JobOut, PageSpan, UploadedDocument
 from service.jobs import DocumentExistsError, IngestedDocument, Job, JobRunner, StagedUpload, unknown_job
 from service.uploads import judge_type, sanitize_filename, too_large
 
@@ -275,4 +275,5 @@ def documents(qa: VisibleQADep) -> DocumentList:
 def document(document_id: str, qa: VisibleQADep) -> DocumentDetail:
     # A document the key may not see is a 404 like an unknown one, so that its existence does not show.
     record, text = qa.document(document_id)
-    return DocumentDetail(**document_out(record).model_dump(), text=text)
+    spans = [PageSpan(page=n, char_start=start, char_end=end) for n, start, end in record.pages]
+    return DocumentDetail(**document_out(record).model_dump(), text=text, page_spans=spans)
