@@ -18,7 +18,7 @@ from ingest.embedding import Embedder
 from ingest.pipeline import Ingestor
 from service.admission import QueryGate
 from service.answering.qa import QAService
-from service.api import errors
+from service.api import docs, errors
 from service.api.middleware import RequestGuardMiddleware, SecurityHeadersMiddleware
 from service.api.ratelimit import RateLimiter
 from service.api.routes import ask, conversations, documents, feedback, findings, openai
@@ -100,6 +100,8 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
         description="Frågor och svar med exakta källhänvisningar ur kommunala revisionsrapporter.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     settings = app.state.settings = settings or get_settings()
     app.state.embedder = embedder
@@ -111,6 +113,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
     for module in (ask, conversations, feedback, findings, documents, openai):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    docs.install(app)
     # Added innermost first: the guard runs inside CORS (so its refusals carry CORS headers for allowed origins),
     # and the security headers go on every response, refusals included.
     app.add_middleware(
@@ -126,7 +129,7 @@ def create_app(settings: Settings | None = None, embedder: Embedder | None = Non
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["Authorization", "Content-Type"],
             expose_headers=["Retry-After", "Location"],
         )
-    app.add_middleware(SecurityHeadersMiddleware, docs_paths=frozenset(p for p in (app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url) if p))
+    app.add_middleware(SecurityHeadersMiddleware, docs_paths=docs.DOCS_PATHS)
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

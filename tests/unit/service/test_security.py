@@ -233,9 +233,23 @@ def test_every_response_carries_the_security_headers(keyed):
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "no-referrer"
-    # Swagger UI and ReDoc are an inline script loading their bundle; only they get a policy that allows it.
-    assert "https://cdn.jsdelivr.net" in keyed.get("/docs").headers["content-security-policy"]
-    assert "https://cdn.jsdelivr.net" in keyed.get("/redoc").headers["content-security-policy"]
+    # Swagger UI and ReDoc start with an inline script; only they get a policy that allows it, and no other origin.
+    for path in ("/docs", "/redoc"):
+        csp = keyed.get(path).headers["content-security-policy"]
+        assert "'unsafe-inline'" in csp and "https:" not in csp and "frame-ancestors 'none'" in csp
+
+
+def test_the_api_documentation_is_served_from_the_service_itself(keyed):
+    """Offline, /docs and /redoc loaded from a CDN were blank pages; their assets come from a package now."""
+    for path in ("/docs", "/redoc"):
+        page = keyed.get(path)
+        assert page.status_code == 200 and "/openapi.json" in page.text
+        assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+        assert assets and all(a.startswith("/docs-assets/") for a in assets), assets
+        assert "cdn." not in page.text and "fonts.googleapis" not in page.text
+        for asset in assets:
+            response = keyed.get(asset)
+            assert response.status_code == 200 and len(response.content) > 1000, asset
 
 
 def test_the_chat_page_needs_no_inline_script_or_style():
