@@ -1,4 +1,4 @@
-"""The `auditqa` command: ingest, status, serve, ask, build-model."""
+"""The `auditqa` command: ingest, status, serve, ask, chat, build-model, eval."""
 
 import argparse
 import json
@@ -25,23 +25,36 @@ def _embedder(settings: Settings):
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     # The output is this command's own bars and summary: no model-loading bar, no bm25s debug line.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from ingest.documents.loading import SUPPORTED_SUFFIXES
     from ingest.documents.metadata import read_manifest
     from ingest.pipeline import Ingestor, discover, set_aside_index
 
     logging.getLogger("bm25s").setLevel(logging.DEBUG if args.verbose else logging.WARNING)  # set DEBUG on import
 
-    folder = Path(args.path) if args.path else settings.corpus_dir
-    discover(folder)  # a bad folder fails here, before the model loads
+    target = Path(args.path) if args.path else settings.corpus_dir
+    single = target.is_file()
+    folder = target.parent if single else target
+    if single and target.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise CliError(f"filen '{target}' är ingen rapport som kan läsas in (godkända filändelser: {', '.join(sorted(SUPPORTED_SUFFIXES))})")
+    if single and args.prune:
+        raise CliError("--prune gäller en mapp, inte en enskild fil")
+    found = [target] if single else discover(folder)  # a bad folder fails here, before the model loads
+    if not found and not args.prune and not args.rebuild:
+        raise CliError(f"mappen '{folder}' innehåller inga rapporter att läsa in ({', '.join(sorted(SUPPORTED_SUFFIXES))}); inget ändrades")
     if args.rebuild:
         for path in set_aside_index(settings):
             print(f"flyttade undan {path}", file=sys.stderr)
+    # Loading the model takes a while on a cold machine: say so before the first bar or line appears.
+    print(f"auditqa ingest: {len(found)} fil{'er' if len(found) != 1 else ''} i '{folder}'; laddar inbäddningsmodellen …", file=sys.stderr, flush=True)
     ingestor = Ingestor(settings, _embedder(settings))
     ingestor.warm_up()
-    if args.rebuild and settings.uploads_path.is_dir():
+    if single:
+        report = ingestor.run_files(found, manifest=read_manifest(folder), progress=_progress_lines)
+    elif args.rebuild and settings.uploads_path.is_dir():
         # Uploaded documents are read again from their kept files too (the metadata given with them is inferred anew).
         report = ingestor.run_files(discover(folder) + discover(settings.uploads_path), manifest=read_manifest(folder))
     elif not sys.stderr.isatty():
-        report = ingestor.run(folder, prune=args.prune)  # not a terminal: the summary line only
+        report = ingestor.run(folder, prune=args.prune, progress=_progress_lines)  # not a terminal: a line per document
     else:
         # On a terminal: a bar for the files read, then one for the documents and one for the current one's chunks.
         from tqdm import tqdm
@@ -93,6 +106,11 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     for document_id, missing in report.incomplete.items():
         print(f"  {document_id}: kunde inte härleda {', '.join(missing)}", file=sys.stderr)
     return 1 if report.failed else 0
+
+
+def _progress_lines(document_id: str, index: int, total: int) -> None:
+    """Progress where no bar can be drawn (a log, CI): one line per document as its turn comes."""
+    print(f"  [{index}/{total}] {document_id}", file=sys.stderr, flush=True)
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -153,28 +171,76 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from service.answering.wording import passage_place
     from service.api.app import build_qa
     from service.api.presenters import citations_out
-    from service.query.retrieval import Filters
 
     qa = build_qa(settings)
     if not qa.ready:
         raise CliError("inget index är byggt ännu; kör `auditqa ingest` först")
-    filters = Filters(municipality=tuple(args.municipality or ()))
-    result = qa.ask(args.question, filters)
+    result = qa.ask(args.question, _municipality_filter(qa, args.municipality))
     citations = citations_out(result.answer)
     if args.json:
         body = {"answer": result.answer.text, "grounded": result.answer.grounded, "citations": [c.model_dump() for c in citations]}
         print(json.dumps(body, ensure_ascii=False, indent=2))
         return 0
-    print(result.answer.text)
+    _print_answer(result.answer.text, citations)
+    return 0
+
+
+def _municipality_filter(qa, names: list[str] | None):
+    """`--municipality kalmar` as the index spells it ("Kalmar"); an unknown name is left for validation to name."""
+    from service.query.retrieval import Filters
+
+    known = {m.casefold(): m for m in qa.retriever.view.municipalities}
+    return Filters(municipality=tuple(known.get(n.casefold(), n) for n in names or ()))
+
+
+def _print_answer(text: str, citations) -> None:
+    from service.answering.wording import passage_place
+
+    print(text)
     if citations:
         print("\nKällor:")
         for c in citations:
             place = "".join(f", {p}" for p in (passage_place(c.section, c.part or ""), c.page and f"s. {c.page}") if p)
-            print(f"  [{c.n}] {c.title} ({c.municipality} {c.year}){place}, tecken {c.quote_start}–{c.quote_end}")
+            print(f"  [{c.n}] {c.title or c.document_id} ({c.municipality} {c.year}){place}, tecken {c.quote_start}–{c.quote_end}")
             print(f"      ”{' '.join(c.quote.split())}”")
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """A conversation in the terminal: each question resolved against the ones before, as the chat UI does."""
+    from service.api.app import build_qa
+    from service.api.presenters import citations_out
+    from service.chat.service import ChatService
+    from service.chat.store import ConversationStore
+    from service.query.analysis import QuestionError
+
+    qa = build_qa(settings)
+    if not qa.ready:
+        raise CliError("inget index är byggt ännu; kör `auditqa ingest` först")
+    chat = ChatService(qa, ConversationStore.from_settings(settings))
+    filters = _municipality_filter(qa, args.municipality)
+    print("Ställ en fråga om rapporterna. \"ny\" börjar ett nytt samtal; tom rad eller Ctrl-D avslutar.", file=sys.stderr)
+    asked: list[str] = []
+    while True:
+        try:
+            question = input("\nfråga> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        if question.casefold() == "ny":
+            asked = []
+            continue
+        try:
+            result = chat.ask_stateless([*asked, question], filters)
+        except QuestionError as exc:
+            print(f"Ogiltig fråga: {exc}.", file=sys.stderr)
+            continue
+        asked.append(question)
+        if result.resolved_question != question:
+            print(f"(Tolkad som: {result.resolved_question})")
+        _print_answer(result.result.answer.text, citations_out(result.result.answer))
     return 0
 
 
@@ -222,8 +288,8 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="auditqa", description="Question answering over Swedish municipal audit reports.")
     root.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = root.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("ingest", help="ingest a folder of reports (default: the bundled corpus)")
-    p.add_argument("path", nargs="?")
+    p = sub.add_parser("ingest", help="ingest a folder of reports, or one report file (default: the bundled corpus)")
+    p.add_argument("path", nargs="?", help="a folder of .txt, .md, .pdf, .docx reports (its manifest.toml is read), or one such file")
     p.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
     p.add_argument(
         "--rebuild", action="store_true",
@@ -231,25 +297,28 @@ def parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_ingest)
     p = sub.add_parser("status", help="documents, chunks, model, index location, staleness")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the status as JSON")
     p.add_argument("--check", action="store_true", help="exit 1 if the index is stale against the corpus")
     p.set_defaults(func=cmd_status)
     p = sub.add_parser("serve", help="run the HTTP API")
-    p.add_argument("--host")
-    p.add_argument("--port", type=int)
+    p.add_argument("--host", help="address to listen on (default AUDITQA_HOST, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (default AUDITQA_PORT, 8000)")
     p.add_argument(
         "--allow-unauthenticated", action="store_true",
         help="serve beyond loopback without API keys (AUDITQA_ALLOW_UNAUTHENTICATED): everyone who reaches the address is an admin",
     )
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("ask", help="answer a question in the terminal")
-    p.add_argument("question")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--municipality", action="append", help="restrict to a municipality (repeatable)")
+    p.add_argument("question", help="the question, in Swedish or English")
+    p.add_argument("--json", action="store_true", help="print the answer and its citations as JSON")
+    p.add_argument("--municipality", action="append", help="restrict to a municipality, in any case (repeatable)")
     p.set_defaults(func=cmd_ask)
+    p = sub.add_parser("chat", help="a conversation in the terminal, with follow-up questions")
+    p.add_argument("--municipality", action="append", help="restrict to a municipality, in any case (repeatable)")
+    p.set_defaults(func=cmd_chat)
     p = sub.add_parser("build-model", help="build the bundled embedding model (done by `make install`)")
-    p.add_argument("dir", nargs="?")
-    p.add_argument("--force", action="store_true")
+    p.add_argument("dir", nargs="?", help="where to build it (default AUDITQA_EMBED_MODEL)")
+    p.add_argument("--force", action="store_true", help="rebuild even if the model is already there")
     p.set_defaults(func=cmd_build_model)
     p = sub.add_parser("eval", help="run the evaluation suite and write evals/reports/<timestamp>/report.{md,json,html}")
     p.add_argument(

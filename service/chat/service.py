@@ -106,5 +106,11 @@ class ChatService:
         return QAResult(answer, analyze_question(question, view.municipalities, view.years), filters)
 
     def ask_stateless(self, questions: Sequence[str], filters: Filters = Filters(), top_k: int | None = None) -> ChatResult:
+        """The last of a client's user turns answered, resolved against the ones before (the OpenAI route, the CLI's
+        chat); a bare follow-up with nothing before it is answered with a clarification, as in a kept conversation."""
+        resolver = resolver_for(self.qa)
+        if len(questions) == 1 and resolver.needs_context(readable := self.qa.readable(questions[0])):
+            return ChatResult(self._clarify(readable, resolver.named(readable), filters), questions[0], questions[0], None)
         question, resolved = resolve_history(self.qa, questions)
+        resolved = resolver.within(resolved, self.qa.readable(question), filters.municipality)
         return ChatResult(self.qa.ask(resolved, filters, top_k), question, resolved, None)
