@@ -100,6 +100,7 @@ def test_vectors_of_an_unfinished_version_are_collected(small_corpus, tmp_path, 
     planned, _ = ingestor.plan([small_corpus / SMALL[0]], {})
     doc = planned[0]
     chunk = ingestor.catalog.chunks()[0].chunk
+    ingestor.catalog.begin_version(doc.document_id, "not-live")  # as ingest records a version before writing it
     ingestor.store.add_version(doc.metadata, "not-live", [chunk], np.ones((1, embedder.dimension)), [np.ones((len(chunk.units), embedder.dimension))])
     assert ingestor.store.has_version(doc.document_id, "not-live")
     ingestor.run(small_corpus)
