@@ -33,7 +33,7 @@ from ingest.findings.extraction import FindingsExtractor
 from ingest.index.catalog import Catalog
 from ingest.index.disk import naming_disk_full
 from ingest.index.findings_store import FindingsStore
-from ingest.index.lexical import LexicalIndex, ensure_fresh
+from ingest.index.lexical import ensure_saved
 from ingest.index.vectors import VectorStore, text_key
 from ingest.structure.chunking import DEFAULT_MAX_WORDS, DEFAULT_MIN_WORDS, Chunk, SectionChunker, embedding_text, unit_contexts
 from ingest.structure.parsing import ReportParser
@@ -355,8 +355,10 @@ class Ingestor:
         self.catalog.mark_versions_tracked()
         return len(stale)
 
-    def refresh_lexical(self) -> LexicalIndex:
-        return ensure_fresh(self.catalog, self.settings.lexical_path)
+    def refresh_lexical(self) -> None:
+        """Bring the saved BM25 index to the catalog's generation: built once per change (an upload's reload may have
+        built it already), never loaded here."""
+        ensure_saved(self.catalog, self.settings.lexical_path)
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,13 @@ class LexicalIndex:
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
 
 
+def ensure_saved(catalog: Catalog, path: Path) -> None:
+    """That the saved BM25 index is of the catalog's generation, without loading it when it is (what a writer needs:
+    the readers load it)."""
+    if _saved_generation(path) != catalog.generation:
+        ensure_fresh(catalog, path)
+
+
 def ensure_fresh(catalog: Catalog, path: Path) -> LexicalIndex:
     """The BM25 index of the live chunks, rebuilt only if the catalog moved on since it was saved.
 

@@ -55,9 +55,10 @@ class QAService:
         self.retriever.warm_up()
         self._rebuild_answerers()
 
-    def reload(self) -> None:
-        self.retriever.reload()
-        self._rebuild_answerers()
+    def reload(self, if_changed: bool = False) -> None:
+        """A new view of what is live, and the answerers over it; with `if_changed`, only if the catalog moved on."""
+        if self.retriever.reload(if_changed):
+            self._rebuild_answerers()
 
     def _rebuild_answerers(self) -> None:
         summary = self.summary()

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -56,23 +57,28 @@ class ScoredChunk:
 
 @dataclass
 class CorpusView:
-    """What is live right now: chunk records, BM25 over them, and the values filters may take."""
+    """What is live right now: chunk records, BM25 over them, and the values filters may take.
+
+    A view is never changed once built (a reload builds a new one), so the corpus-level lists are computed once, on
+    first use, instead of from every chunk on every question."""
 
     records: dict[str, ChunkRecord] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     lexical: LexicalIndex | None = None
     live_hashes: dict[str, str] = field(default_factory=dict)
     document_count: int = 0
+    # The catalog generation read before the records (-1: never loaded); equal to the catalog's, nothing changed since.
+    generation: int = -1
 
-    @property
+    @cached_property
     def municipalities(self) -> tuple[str, ...]:
         return tuple(sorted({r.metadata.municipality for r in self.records.values() if r.metadata.municipality}))
 
-    @property
+    @cached_property
     def years(self) -> tuple[int, ...]:
         return tuple(sorted({r.metadata.year for r in self.records.values() if r.metadata.year}))
 
-    @property
+    @cached_property
     def document_ids(self) -> tuple[str, ...]:
         return tuple(sorted(self.live_hashes))
 
@@ -93,8 +99,13 @@ class HybridRetriever:
         self.catalog = self.catalog or Catalog(self.settings.catalog_path)
         self.reload()
 
-    def reload(self) -> None:
-        """Take in what ingest made live since start-up; BM25 is rebuilt only if it is stale."""
+    def reload(self, if_changed: bool = False) -> bool:
+        """Take in what ingest made live since start-up; BM25 is rebuilt only if it is stale. With `if_changed`, a view
+        already at the catalog's generation is kept (an upload reloads once its version is live; the reload at the end
+        of its job then costs one read). Whether a new view was built."""
+        generation = self.catalog.generation
+        if if_changed and self.view.generation == generation:
+            return False
         lexical = ensure_fresh(self.catalog, self.settings.lexical_path)
         records = self.catalog.chunks()
         documents = self.catalog.documents()
@@ -107,7 +118,9 @@ class HybridRetriever:
             lexical=lexical,
             live_hashes=live_hashes,
             document_count=len(documents),
+            generation=generation,
         )
+        return True
 
     @property
     def ready(self) -> bool:
