@@ -148,6 +148,7 @@ class Ingestor:
     ) -> tuple[list[PlannedDocument], list[tuple[str, LoadError]]]:
         """The documents to ingest, and the files that could not be read with why."""
         planned, failed = [], []
+        live_hashes = self.catalog.content_hashes()  # one read, not one connection per file
         for index, path in enumerate(paths):
             if stage:
                 stage(document_id_for(path), "loading", index, len(paths))
@@ -159,7 +160,7 @@ class Ingestor:
             document_id = document_id_for(path)
             metadata = resolve_metadata(document_id, loaded.text, manifest, str(path))
             content_hash = self._content_hash(loaded, metadata)
-            live = self.catalog.content_hash(document_id)
+            live = live_hashes.get(document_id)
             state = "new" if live is None else "unchanged" if live == content_hash else "changed"
             planned.append(PlannedDocument(document_id, path, loaded, metadata, content_hash, state))
         return planned, failed
@@ -281,7 +282,7 @@ class Ingestor:
         prefix = getattr(self.embedder, "passage_prefix", "")
         chunk_keys = [text_key(model, prefix + t) for t in chunk_texts]
         unit_keys = [[text_key(model, prefix + t) for t in texts] for texts in unit_texts]
-        known = self.store.vectors_by_key(chunk_keys + [k for keys in unit_keys for k in keys])
+        known = self.store.vectors_by_key(chunk_keys, [k for keys in unit_keys for k in keys])
         todo: dict[str, str] = {}  # key -> text, chunks first, then units; a text repeated is embedded once
         for keys, texts in ((chunk_keys, chunk_texts), *zip(unit_keys, unit_texts)):
             for key, text in zip(keys, texts):

@@ -111,6 +111,11 @@ class Catalog:
             row = db.execute("SELECT content_hash FROM documents WHERE document_id=?", (document_id,)).fetchone()
         return row[0] if row else None
 
+    def content_hashes(self) -> dict[str, str]:
+        """The live content hash of every document, in one read."""
+        with self._connect() as db:
+            return dict(db.execute("SELECT document_id, content_hash FROM documents"))
+
     def activate(
         self,
         metadata: DocumentMetadata,

@@ -199,15 +199,14 @@ class VectorStore:
         return found
 
     @_guarded
-    def vectors_by_key(self, keys: list[str]) -> dict[str, np.ndarray]:
-        """Stored vectors whose `text_key` is one of `keys` (chunks and units alike), keyed by it."""
+    def vectors_by_key(self, chunk_keys: list[str], unit_keys: list[str] = ()) -> dict[str, np.ndarray]:
+        """Stored vectors whose `text_key` is one of these (chunk keys looked up among the chunks, unit keys among the
+        units; an index on the metadata makes each page one lookup), keyed by it."""
         found: dict[str, np.ndarray] = {}
-        wanted = list(dict.fromkeys(keys))
-        for collection in (self.chunks, self.units):
+        for collection, keys in ((self.chunks, chunk_keys), (self.units, unit_keys)):
+            wanted = list(dict.fromkeys(keys))
             for offset in range(0, len(wanted), PAGE):
-                batch = [k for k in wanted[offset : offset + PAGE] if k not in found]
-                if not batch:
-                    continue
+                batch = wanted[offset : offset + PAGE]
                 where = {"text_key": batch[0]} if len(batch) == 1 else {"text_key": {"$in": batch}}
                 for _, metadata, vector in _pages(collection, where=where, include=["metadatas", "embeddings"]):
                     found.setdefault(metadata["text_key"], np.asarray(vector, dtype=np.float32))
