@@ -152,3 +152,15 @@ def test_hnsw_recall_against_brute_force(corpus_settings, embedder):
     recall = found / (10 * len(queries))
     print(f"HNSW recall@10 on {len(ids)} unit vectors: {recall:.3f}")
     assert recall >= 0.99
+
+
+def test_ingest_loads_only_the_passage_model(small_corpus, tmp_path, e5_model_dir):
+    """Ingest embeds passages on torch; the query runner (onnxruntime) is never loaded for it."""
+    from ingest.embedding import Embedder
+
+    embedder = Embedder(e5_model_dir)
+    ingestor = Ingestor(make_settings(tmp_path / "home"), embedder)
+    ingestor.warm_up()
+    ingestor.run_files([small_corpus / SMALL[1]])
+    assert embedder._query_runner is None and embedder._passage_runner is not None
+    assert embedder.dimension == 384
