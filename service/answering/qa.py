@@ -105,7 +105,8 @@ class QAService:
         years = analysis.years
         if analysis.municipalities and years:
             # A year beside a municipality is usually the year of an event, not of the report.
-            municipality_years = {r.metadata.year for r in self.retriever.records_in(Filters(municipality=analysis.municipalities))}
+            by_municipality = self.retriever.view.years_by_municipality
+            municipality_years = {y for m in analysis.municipalities for y in by_municipality.get(m, ())}
             years = tuple(y for y in years if y in municipality_years)
         return Filters(municipality=analysis.municipalities, year=years)
 

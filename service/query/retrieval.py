@@ -82,6 +82,16 @@ class CorpusView:
     def document_ids(self) -> tuple[str, ...]:
         return tuple(sorted(self.live_hashes))
 
+    @cached_property
+    def years_by_municipality(self) -> dict[str, frozenset[int]]:
+        """The report years of each municipality's live chunks."""
+        years: dict[str, set[int]] = {}
+        for record in self.records.values():
+            meta = record.metadata
+            if meta.municipality:
+                years.setdefault(meta.municipality, set()).add(meta.year)
+        return {m: frozenset(y) for m, y in years.items()}
+
 
 class HybridRetriever:
     def __init__(self, settings: Settings, embedder: Embedder, store: VectorStore | None = None, catalog: Catalog | None = None) -> None:
