@@ -208,8 +208,12 @@ class VectorStore:
             for offset in range(0, len(wanted), PAGE):
                 batch = wanted[offset : offset + PAGE]
                 where = {"text_key": batch[0]} if len(batch) == 1 else {"text_key": {"$in": batch}}
+                missing = set(batch)
                 for _, metadata, vector in _pages(collection, where=where, include=["metadatas", "embeddings"]):
                     found.setdefault(metadata["text_key"], np.asarray(vector, dtype=np.float32))
+                    missing.discard(metadata["text_key"])
+                    if not missing:  # a text stored many times (boilerplate) needs one of its vectors, not every one
+                        break
         return found
 
     @_guarded
