@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
     embed_batch_size: int = Field(default=8, ge=1, le=256)
+    embed_threads: int = Field(
+        default=0, ge=0, le=256,
+        description="Torch threads embedding passages (ingest); 0: the cores not busy with other work when the model loads.",
+    )
     chroma_url: str | None = Field(default=None, description="Chroma server URL; embedded PersistentClient when unset.")
     collection_prefix: str = "auditqa"
     hnsw_ef_construction: int = Field(default=200, ge=10)

@@ -49,7 +49,7 @@ class Embedder:
     def from_settings(cls, settings: Settings) -> "Embedder":
         return cls(
             settings.embed_model, query_prefix=settings.query_prefix,
-            passage_prefix=settings.passage_prefix, batch_size=settings.embed_batch_size,
+            passage_prefix=settings.passage_prefix, batch_size=settings.embed_batch_size, threads=settings.embed_threads,
         )
 
     def __init__(
@@ -59,6 +59,7 @@ class Embedder:
         query_prefix: str = "query: ",
         passage_prefix: str = "passage: ",
         batch_size: int = 16,
+        threads: int = 0,
     ) -> None:
         model_path = Path(model_path).expanduser()
         if not model_path.is_dir():
@@ -93,6 +94,7 @@ class Embedder:
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
+        self.threads = threads
         self._query_runner: _Runner | None = None
         self._passage_runner: _TorchRunner | None = None
 
@@ -100,21 +102,25 @@ class Embedder:
         """Load what queries need; the passage runner is loaded by the first `embed_passages` (ingest)."""
         self._queries()
 
+    def warm_up_passages(self) -> None:
+        """Load what ingest needs: the passage runner only."""
+        self._passages()
+
     def _queries(self) -> _Runner:
         if self._query_runner is None:
             if (self.model_path / ONNX_FILE).is_file():
-                self._query_runner = self._load(lambda threads: _OnnxRunner(self.model_path, threads))
+                self._query_runner = self._load(lambda threads: _OnnxRunner(self.model_path, threads), query_threads())
             else:
                 self._query_runner = self._passages()
         return self._query_runner
 
     def _passages(self) -> _TorchRunner:
         if self._passage_runner is None:
-            self._passage_runner = self._load(lambda threads: _TorchRunner(self.model_path, self._transformer_config, threads))
+            threads = self.threads or passage_threads()
+            self._passage_runner = self._load(lambda n: _TorchRunner(self.model_path, self._transformer_config, n), threads)
         return self._passage_runner
 
-    def _load(self, make: Callable[[int], RunnerT]) -> RunnerT:
-        threads = int(os.environ.get("OMP_NUM_THREADS", 0)) or max(1, len(os.sched_getaffinity(0)))
+    def _load(self, make: Callable[[int], RunnerT], threads: int) -> RunnerT:
         try:
             runner = make(threads)
         except (OSError, ValueError, RuntimeError) as exc:
@@ -129,14 +135,22 @@ class Embedder:
     def model_name(self) -> str:
         return self.model_path.name
 
+    def _loaded(self) -> _Runner:
+        """A runner already loaded (either gives the same vectors), else the query runner."""
+        return self._query_runner or self._passage_runner or self._queries()
+
     @property
     def dimension(self) -> int:
-        return self._queries().dimension
+        """The vectors' length, read from the model's config when no runner is loaded (nothing is loaded for it)."""
+        runner = self._query_runner or self._passage_runner
+        if runner is not None:
+            return runner.dimension
+        return int(_read_json(self.model_path / "config.json", self.model_path)["hidden_size"])
 
     @property
     def max_seq_length(self) -> int:
         """Longest input in tokens (prefix and special tokens included); the model truncates beyond it."""
-        return self._queries().max_seq_length
+        return self._loaded().max_seq_length
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """float32 [len(texts), dimension], L2-normalized."""
@@ -164,6 +178,30 @@ class Embedder:
                 pooled = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
             result[batch] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return result
+
+
+def _cores() -> int:
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def query_threads() -> int:
+    """Threads for single queries: OMP_NUM_THREADS, else every core (a query is milliseconds of work)."""
+    return int(os.environ.get("OMP_NUM_THREADS", 0)) or _cores()
+
+
+def passage_threads() -> int:
+    """Threads for embedding passages when AUDITQA_EMBED_THREADS is unset: OMP_NUM_THREADS, else the cores that other
+    work (the one-minute load average) leaves free, at least one. A torch thread that has to share its core with a busy
+    process holds back the others at every synchronisation: on 2 cores with one busy, 2 threads ran slower than 1
+    (README, measured figures)."""
+    if os.environ.get("OMP_NUM_THREADS"):
+        return int(os.environ["OMP_NUM_THREADS"])
+    cores = _cores()
+    try:
+        busy = int(os.getloadavg()[0] + 0.5)
+    except OSError:
+        busy = 0
+    return max(1, min(cores, cores - busy))
 
 
 class _Runner(Protocol):

@@ -33,8 +33,8 @@ from ingest.findings.extraction import FindingsExtractor
 from ingest.index.catalog import Catalog
 from ingest.index.disk import naming_disk_full
 from ingest.index.findings_store import FindingsStore
-from ingest.index.lexical import LexicalIndex, ensure_fresh
-from ingest.index.vectors import VectorStore
+from ingest.index.lexical import ensure_saved
+from ingest.index.vectors import VectorStore, text_key
 from ingest.structure.chunking import DEFAULT_MAX_WORDS, DEFAULT_MIN_WORDS, Chunk, SectionChunker, embedding_text, unit_contexts
 from ingest.structure.parsing import ReportParser
 
@@ -43,8 +43,9 @@ log = logging.getLogger(__name__)
 # Bump when parsing, chunking, findings extraction or the chunk metadata changes what a document turns into, so re-ingest rebuilds it.
 PIPELINE_VERSION = "10"
 _DOCUMENT_ID = re.compile(r"[^A-Za-z0-9åäöÅÄÖ._-]+")
-# Chunks embedded per call, so that progress can be reported while a long report is embedded.
-EMBED_GROUP_CHUNKS = 4
+# Texts embedded per call (each call is cut into the embedder's batches), so that progress can be reported, and a job
+# cancelled, while a long report is embedded.
+EMBED_GROUP_TEXTS = 64
 
 ProgressFn = Callable[[str, int, int], None]
 # stage(document_id, stage, done, total): "loading" (files done/total), "parsing" (0/0), "embedding" and
@@ -68,6 +69,9 @@ class IngestReport:
     too_large: set[str] = field(default_factory=set)
     incomplete: dict[str, tuple[str, ...]] = field(default_factory=dict)
     chunks_embedded: int = 0
+    # Passages (chunks and units) the model ran on, and those whose stored vector was reused (same text and model).
+    texts_embedded: int = 0
+    texts_reused: int = 0
     seconds: float = 0.0
 
     @property
@@ -83,6 +87,8 @@ class IngestReport:
             f"{len(self.removed)} removed", f"{len(self.failed)} failed",
             f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s ({rate:.1f} chunks/s)",
         ]
+        if self.texts_reused:
+            parts.append(f"{self.texts_reused} of {self.texts_reused + self.texts_embedded} passage vectors reused")
         return "Ingest: " + ", ".join(parts) + "."
 
 
@@ -134,13 +140,15 @@ class Ingestor:
         self.limits = DocumentLimits.from_settings(settings)
 
     def warm_up(self) -> None:
-        self.embedder.warm_up()
+        """Load what ingest runs: the passage model (not the query model, which ingest never uses)."""
+        getattr(self.embedder, "warm_up_passages", self.embedder.warm_up)()
 
     def plan(
         self, paths: list[Path], manifest: dict[str, dict], stage: StageFn | None = None
     ) -> tuple[list[PlannedDocument], list[tuple[str, LoadError]]]:
         """The documents to ingest, and the files that could not be read with why."""
         planned, failed = [], []
+        live_hashes = self.catalog.content_hashes()  # one read, not one connection per file
         for index, path in enumerate(paths):
             if stage:
                 stage(document_id_for(path), "loading", index, len(paths))
@@ -152,7 +160,7 @@ class Ingestor:
             document_id = document_id_for(path)
             metadata = resolve_metadata(document_id, loaded.text, manifest, str(path))
             content_hash = self._content_hash(loaded, metadata)
-            live = self.catalog.content_hash(document_id)
+            live = live_hashes.get(document_id)
             state = "new" if live is None else "unchanged" if live == content_hash else "changed"
             planned.append(PlannedDocument(document_id, path, loaded, metadata, content_hash, state))
         return planned, failed
@@ -205,11 +213,14 @@ class Ingestor:
             if progress:
                 progress(doc.document_id, index, len(todo))
             try:
-                report.chunks_embedded += self._ingest_one(doc, stage)
+                embedded = self._ingest_one(doc, stage)
             except DocumentTooLargeError as exc:
                 report.failed.append((doc.path.name, str(exc)))
                 report.too_large.add(doc.path.name)
                 continue
+            report.chunks_embedded += len(embedded.chunk_keys)
+            report.texts_embedded += embedded.count
+            report.texts_reused += embedded.reused
             (report.added if doc.state == "new" else report.updated).append(doc.document_id)
             if doc.metadata.missing:
                 report.incomplete[doc.document_id] = doc.metadata.missing
@@ -218,12 +229,12 @@ class Ingestor:
                 if not Path(record.source_path).exists():
                     self.remove(record.document_id)
                     report.removed.append(record.document_id)
-        self._collect_orphans()
+        self.collect_stale()
         self.refresh_lexical()
         report.seconds = time.perf_counter() - started
         return report
 
-    def _ingest_one(self, doc: PlannedDocument, stage: StageFn | None = None) -> int:
+    def _ingest_one(self, doc: PlannedDocument, stage: StageFn | None = None) -> "Embedded":
         report = stage or (lambda *_: None)
         report(doc.document_id, "parsing", 0, 0)
         parsed = self.parser.run(doc.loaded.text)
@@ -238,41 +249,63 @@ class Ingestor:
                 "dokument (inställningen AUDITQA_MAX_CHUNKS_PER_DOCUMENT)"
             )
         pages = tuple((p.number, p.char_start, p.char_end) for p in doc.loaded.pages)
-        chunk_vectors, unit_vectors = self._embed(doc, chunks, report)
+        embedded = self._embed(doc, chunks, report)
         report(doc.document_id, "storing", 0, len(chunks))
-        self.store.add_version(doc.metadata, doc.content_hash, chunks, chunk_vectors, unit_vectors)
+        # Recorded before any vector is written: a crash from here on leaves vectors that the next run deletes.
+        self.catalog.begin_version(doc.document_id, doc.content_hash)
+        self.store.add_version(
+            doc.metadata, doc.content_hash, chunks, embedded.chunk_vectors, embedded.unit_vectors,
+            chunk_keys=embedded.chunk_keys, unit_keys=embedded.unit_keys,
+        )
         self.catalog.activate(doc.metadata, doc.content_hash, doc.loaded.text, str(doc.path.resolve()), chunks, pages)
         report(doc.document_id, "live", len(chunks), len(chunks))
         extraction = self.extractor.run(doc.document_id, parsed)
         self.findings.replace(doc.document_id, extraction.findings, extraction.status)
-        self.store.delete_other_versions(doc.document_id, keep_hash=doc.content_hash)
+        self.collect_stale(doc.document_id)
         log.info(
             "ingested %s: %d chunks, %d units, parts %s",
             doc.document_id, len(chunks), sum(len(c.units) for c in chunks), ", ".join(parsed.parts) or "none",
         )
-        return len(chunks)
+        return embedded
 
-    def _embed(self, doc: PlannedDocument, chunks: list[Chunk], report: StageFn) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Chunk vectors and per chunk its unit vectors, embedded a group of chunks at a time to report progress."""
-        dimension = self.embedder.dimension
-        chunk_vectors, unit_vectors = [], []
+    def _embed(self, doc: PlannedDocument, chunks: list[Chunk], report: StageFn) -> "Embedded":
+        """Chunk vectors and per chunk its unit vectors. A text whose vector is stored already (same text, same model:
+        an unchanged passage of a new version, a version whose metadata alone changed) is not embedded again. The
+        rest is embedded one kind at a time, longest first, so that a batch pads short sentences only to the length of
+        other sentences, never to a chunk's."""
+        chunk_texts = [embedding_text(c, doc.metadata) for c in chunks]
+        unit_texts = [
+            [f"{context}\n{doc.loaded.text[s:e]}" if context else doc.loaded.text[s:e] for (s, e), context in zip(c.units, unit_contexts(c))]
+            for c in chunks
+        ]
+        model = self.embedder.model_name
+        prefix = getattr(self.embedder, "passage_prefix", "")
+        chunk_keys = [text_key(model, prefix + t) for t in chunk_texts]
+        unit_keys = [[text_key(model, prefix + t) for t in texts] for texts in unit_texts]
+        known = self.store.vectors_by_key(chunk_keys, [k for keys in unit_keys for k in keys])
+        todo: dict[str, str] = {}  # key -> text, chunks first, then units; a text repeated is embedded once
+        for keys, texts in ((chunk_keys, chunk_texts), *zip(unit_keys, unit_texts)):
+            for key, text in zip(keys, texts):
+                if key not in known:
+                    todo.setdefault(key, text)
         report(doc.document_id, "embedding", 0, len(chunks))
-        for start in range(0, len(chunks), EMBED_GROUP_CHUNKS):
-            group = chunks[start : start + EMBED_GROUP_CHUNKS]
-            texts = [embedding_text(c, doc.metadata) for c in group]
-            texts += [
-                f"{context}\n{doc.loaded.text[s:e]}" if context else doc.loaded.text[s:e]
-                for c in group for (s, e), context in zip(c.units, unit_contexts(c))
-            ]
-            vectors = self.embedder.embed_passages(texts)
-            chunk_vectors.append(vectors[: len(group)])
-            offset = len(group)
-            for chunk in group:
-                unit_vectors.append(vectors[offset : offset + len(chunk.units)])
-                offset += len(chunk.units)
-            report(doc.document_id, "embedding", start + len(group), len(chunks))
-        stacked = np.concatenate(chunk_vectors) if chunk_vectors else np.zeros((0, dimension), dtype=np.float32)
-        return stacked, unit_vectors
+        chunk_todo = {k: todo[k] for k in dict.fromkeys(chunk_keys) if k in todo}
+        unit_todo = {k: t for k, t in todo.items() if k not in chunk_todo}
+        done, total = 0, len(todo)
+        for kind in (chunk_todo, unit_todo):
+            ordered = sorted(kind, key=lambda k: -len(kind[k]))
+            for start in range(0, len(ordered), EMBED_GROUP_TEXTS):
+                group = ordered[start : start + EMBED_GROUP_TEXTS]
+                vectors = self.embedder.embed_passages([kind[k] for k in group])
+                known.update(zip(group, vectors))
+                done += len(group)
+                report(doc.document_id, "embedding", len(chunks) * done // max(total, 1), len(chunks))
+        report(doc.document_id, "embedding", len(chunks), len(chunks))
+        dimension = len(next(iter(known.values()))) if known else self.embedder.dimension
+        chunk_vectors = np.asarray([known[k] for k in chunk_keys], dtype=np.float32).reshape(len(chunks), dimension)
+        unit_vectors = [np.asarray([known[k] for k in keys], dtype=np.float32).reshape(len(keys), dimension) for keys in unit_keys]
+        log.debug("%s: %d of %d texts embedded, the rest reused", doc.document_id, total, len(chunk_keys) + sum(map(len, unit_keys)))
+        return Embedded(chunk_vectors, unit_vectors, chunk_keys, unit_keys, total)
 
     def remove(self, document_id: str, files: list[Path] = ()) -> bool:
         """Delete the document from the vector store, findings, its `files` and the catalog, all or nothing.
@@ -300,13 +333,46 @@ class Ingestor:
             self._finish_delete(document_id, [Path(f) for f in files])
         return list(pending)
 
-    def _collect_orphans(self) -> None:
-        live = {d.document_id: d.content_hash for d in self.catalog.documents()}
-        for document_id in self.store.document_ids():
-            self.store.delete_other_versions(document_id, keep_hash=live.get(document_id))
+    def collect_stale(self, document_id: str | None = None) -> int:
+        """Delete the vectors of the versions the catalog recorded as replaced or never finished (of one document, or
+        of all): work in proportion to what changed. A catalog that has not recorded them since it was made (one from
+        before, or one set aside by --rebuild) gets one full sweep of the store, a page at a time. The versions
+        deleted."""
+        if document_id is None and not self.catalog.versions_tracked():
+            return self._sweep_store()
+        stale = self.catalog.stale_versions(document_id)
+        for version in stale:
+            self.store.delete_version(*version)
+        if stale:
+            self.catalog.forget_stale(stale)
+        return len(stale)
 
-    def refresh_lexical(self) -> LexicalIndex:
-        return ensure_fresh(self.catalog, self.settings.lexical_path)
+    def _sweep_store(self) -> int:
+        live = {(d.document_id, d.content_hash) for d in self.catalog.documents()}
+        stale = sorted(self.store.versions() - live)
+        for version in stale:
+            self.store.delete_version(*version)
+        self.catalog.forget_stale(self.catalog.stale_versions())
+        self.catalog.mark_versions_tracked()
+        return len(stale)
+
+    def refresh_lexical(self) -> None:
+        """Bring the saved BM25 index to the catalog's generation: built once per change (an upload's reload may have
+        built it already), never loaded here."""
+        ensure_saved(self.catalog, self.settings.lexical_path)
+
+
+@dataclass(frozen=True)
+class Embedded:
+    chunk_vectors: np.ndarray
+    unit_vectors: list[np.ndarray]
+    chunk_keys: list[str]
+    unit_keys: list[list[str]]
+    count: int  # texts embedded (the rest were reused)
+
+    @property
+    def reused(self) -> int:
+        return len(self.chunk_keys) + sum(map(len, self.unit_keys)) - self.count
 
 
 def _with_page(chunk: Chunk, page: int | None) -> Chunk:

@@ -44,9 +44,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.rebuild:
         for path in set_aside_index(settings):
             print(f"flyttade undan {path}", file=sys.stderr)
+    ingestor = Ingestor(settings, _embedder(settings))  # a damaged catalog fails here, in one line
     # Loading the model takes a while on a cold machine: say so before the first bar or line appears.
     print(f"auditqa ingest: {len(found)} fil{'er' if len(found) != 1 else ''} i '{folder}'; laddar inbäddningsmodellen …", file=sys.stderr, flush=True)
-    ingestor = Ingestor(settings, _embedder(settings))
     ingestor.warm_up()
     if single:
         report = ingestor.run_files(found, manifest=read_manifest(folder), progress=_progress_lines)

@@ -394,7 +394,7 @@ class JobRunner:
         state = "added" if report.added else "updated" if report.updated else "unchanged"
         record = next(d for d in ingestor.catalog.documents() if d.document_id == job.document_id)
         _keep_only_source(uploads, record)
-        self._qa().reload()
+        self._qa().reload(if_changed=True)  # the view was rebuilt when the version went live, unless that failed
         job.stage = "done"
         return IngestedDocument(record, Path(record.source_path).name, upload.file_type, state)
 

@@ -45,7 +45,19 @@ CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- A delete in progress: written before anything is removed, cleared with the catalog row; one left by a crash or a
 -- store that failed mid-delete is finished by the next ingest or start-up.
 CREATE TABLE IF NOT EXISTS deleting (document_id TEXT PRIMARY KEY, files TEXT NOT NULL);
+-- Versions whose vectors may be in the vector store without being live: 'writing' is recorded before a version's
+-- vectors are written (a crash leaves it behind), 'retired' by the switch that replaced the version. Ingest deletes
+-- the vectors of exactly these and forgets them, so cleaning up costs what changed, not a sweep of every document.
+CREATE TABLE IF NOT EXISTS stale_versions (
+    document_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (document_id, content_hash)
+);
 """
+# Set once the catalog has recorded every version it replaced since it was created (or since a full sweep of the
+# vector store); a catalog from before stale_versions, or one set aside by --rebuild, gets one full sweep.
+VERSIONS_TRACKED = "versions_tracked"
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,11 @@ class Catalog:
             row = db.execute("SELECT content_hash FROM documents WHERE document_id=?", (document_id,)).fetchone()
         return row[0] if row else None
 
+    def content_hashes(self) -> dict[str, str]:
+        """The live content hash of every document, in one read."""
+        with self._connect() as db:
+            return dict(db.execute("SELECT document_id, content_hash FROM documents"))
+
     def activate(
         self,
         metadata: DocumentMetadata,
@@ -108,8 +125,16 @@ class Catalog:
         chunks: list[Chunk],
         pages: tuple[tuple[int, int, int], ...] = (),
     ) -> None:
-        """Make this version of the document the live one, replacing any earlier version atomically."""
+        """Make this version of the document the live one, replacing any earlier version atomically; the replaced
+        version is recorded as retired (its vectors are deleted by `forget_stale` once they are gone)."""
         with self._connect() as db:
+            old = db.execute("SELECT content_hash FROM documents WHERE document_id=?", (metadata.document_id,)).fetchone()
+            if old is not None and old[0] != content_hash:
+                db.execute(
+                    "INSERT OR REPLACE INTO stale_versions (document_id, content_hash, state) VALUES (?, ?, 'retired')",
+                    (metadata.document_id, old[0]),
+                )
+            db.execute("DELETE FROM stale_versions WHERE document_id=? AND content_hash=?", (metadata.document_id, content_hash))
             db.execute("DELETE FROM chunks WHERE document_id=?", (metadata.document_id,))
             db.execute(
                 "INSERT OR REPLACE INTO documents (document_id, content_hash, metadata, text, source_path, pages)"
@@ -127,6 +152,43 @@ class Catalog:
             )
             self._bump(db)
 
+    def begin_version(self, document_id: str, content_hash: str) -> None:
+        """Record, before its vectors are written, that this version may leave vectors behind if it never goes live."""
+        with self._connect() as db:
+            live = db.execute("SELECT content_hash FROM documents WHERE document_id=?", (document_id,)).fetchone()
+            if live is None or live[0] != content_hash:
+                db.execute(
+                    "INSERT OR IGNORE INTO stale_versions (document_id, content_hash, state) VALUES (?, ?, 'writing')",
+                    (document_id, content_hash),
+                )
+
+    def stale_versions(self, document_id: str | None = None) -> list[tuple[str, str]]:
+        """(document_id, content_hash) of the versions that are not live and may still have vectors (of one document,
+        or of all)."""
+        query = (
+            "SELECT s.document_id, s.content_hash FROM stale_versions s LEFT JOIN documents d"
+            " ON d.document_id = s.document_id AND d.content_hash = s.content_hash WHERE d.document_id IS NULL"
+        )
+        with self._connect() as db:
+            if document_id is None:
+                rows = db.execute(query + " ORDER BY s.document_id, s.content_hash")
+            else:
+                rows = db.execute(query + " AND s.document_id = ? ORDER BY s.content_hash", (document_id,))
+            return [(d, h) for d, h in rows]
+
+    def forget_stale(self, versions: list[tuple[str, str]]) -> None:
+        """The vectors of these versions are gone."""
+        with self._connect() as db:
+            db.executemany("DELETE FROM stale_versions WHERE document_id=? AND content_hash=?", versions)
+
+    def versions_tracked(self) -> bool:
+        with self._connect() as db:
+            return db.execute("SELECT 1 FROM state WHERE key=?", (VERSIONS_TRACKED,)).fetchone() is not None
+
+    def mark_versions_tracked(self) -> None:
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, '1')", (VERSIONS_TRACKED,))
+
     def mark_deleting(self, document_id: str, files: list[str]) -> None:
         """Record the intent to delete the document and these files of it, before any of it is removed."""
         with self._connect() as db:
@@ -142,6 +204,8 @@ class Catalog:
         with self._connect() as db:
             deleted = db.execute("DELETE FROM documents WHERE document_id=?", (document_id,)).rowcount
             db.execute("DELETE FROM chunks WHERE document_id=?", (document_id,))
+            # Its vectors were deleted before this (all versions): nothing of it is left to collect.
+            db.execute("DELETE FROM stale_versions WHERE document_id=?", (document_id,))
             db.execute("DELETE FROM deleting WHERE document_id=?", (document_id,))
             if deleted:
                 self._bump(db)

@@ -34,6 +34,18 @@ class CompoundSplitter:
         self.stems = frozenset(stems)
         self.min_part = min_part
         self._stemmer = Stemmer.Stemmer("swedish")
+        # A word's parts depend only on the word and the stems: computed once per word, not once per occurrence (building
+        # the index splits every word of every chunk; most occurrences are of words seen before).
+        self._parts: dict[str, list[str]] = {}
+
+    def parts(self, word: str) -> list[str]:
+        """`split(word)`, remembered."""
+        found = self._parts.get(word)
+        if found is None:
+            if len(self._parts) >= 500_000:  # queries add words too: bounded for a long-running service
+                self._parts.clear()
+            found = self._parts[word] = self.split(word)
+        return found
 
     def split(self, word: str, depth: int = 2) -> list[str]:
         n = self.min_part
@@ -63,7 +75,7 @@ class SwedishAnalyzer:
     def __call__(self, text: str) -> list[str]:
         parts = self.words(text)
         if self.splitter is not None:
-            parts = [p for w in parts for p in (w, *self.splitter.split(w))]
+            parts = [p for w in parts for p in (w, *self.splitter.parts(w))]
         return self._stemmer.stemWords(parts) if self._stemmer else parts
 
 
@@ -125,6 +137,13 @@ class LexicalIndex:
         if not tokens or not self.chunk_ids:
             return np.zeros(len(self.chunk_ids), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
+
+def ensure_saved(catalog: Catalog, path: Path) -> None:
+    """That the saved BM25 index is of the catalog's generation, without loading it when it is (what a writer needs:
+    the readers load it)."""
+    if _saved_generation(path) != catalog.generation:
+        ensure_fresh(catalog, path)
 
 
 def ensure_fresh(catalog: Catalog, path: Path) -> LexicalIndex:

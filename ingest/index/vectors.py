@@ -1,7 +1,9 @@
 """Chroma: chunk and sentence vectors, embedded (PersistentClient) or on a Chroma server (HttpClient)."""
 
 import functools
+import hashlib
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -72,6 +74,21 @@ def make_client(settings: Settings) -> chromadb.ClientAPI:
         raise StoreError(f"kunde inte öppna Chroma på '{where}': {exc}") from exc
 
 
+# Records per Chroma read or write: Chroma's SQLite binds a variable per id and per metadata value, and refuses a
+# statement with more than 32,766 of them, so no call may ask for everything at once.
+PAGE = 1000
+
+
+def text_key(model_id: str, text: str) -> str:
+    """What a vector is a function of: the model and the exact text it embedded (prefix included). Stored with each
+    vector, so a new version of a document reuses the vectors of every text it shares with what is stored."""
+    digest = hashlib.sha256()
+    for part in (model_id, text):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()[:32]
+
+
 def vector_id(chunk_id: str, content_hash: str) -> str:
     """Chroma ids carry the version: an unchanged chunk of a new version must not overwrite the live one."""
     return f"{chunk_id}@{content_hash[:16]}"
@@ -116,8 +133,11 @@ class VectorStore:
         chunks: list[Chunk],
         chunk_vectors: np.ndarray,
         unit_vectors: list[np.ndarray],
+        chunk_keys: list[str] | None = None,
+        unit_keys: list[list[str]] | None = None,
     ) -> None:
-        """Write a document version's vectors; invisible to queries until the catalog activates the hash."""
+        """Write a document version's vectors; invisible to queries until the catalog activates the hash. The keys
+        (`text_key` of what each vector embedded) let later versions reuse the vectors."""
         base = {
             "document_id": metadata.document_id,
             "content_hash": content_hash,
@@ -126,26 +146,34 @@ class VectorStore:
             # Who may see it: its access groups, or PUBLIC; a `where` selects what a caller may see (access_where).
             "access": list(metadata.access_groups) or [PUBLIC],
         }
-        self.chunks.upsert(
-            ids=[vector_id(c.chunk_id, content_hash) for c in chunks],
-            embeddings=chunk_vectors.astype(np.float32),
-            documents=[c.text for c in chunks],
-            metadatas=[
-                {**base, "chunk_id": c.chunk_id, "section": c.section, "part": c.part, "char_start": c.char_start, "char_end": c.char_end}
-                for c in chunks
-            ],
-        )
+        metas = [
+            {**base, "chunk_id": c.chunk_id, "section": c.section, "part": c.part, "char_start": c.char_start, "char_end": c.char_end}
+            for c in chunks
+        ]
+        if chunk_keys is not None:
+            metas = [{**m, "text_key": k} for m, k in zip(metas, chunk_keys, strict=True)]
+        chunk_matrix = np.asarray(chunk_vectors, dtype=np.float32)
+        for offset in range(0, len(chunks), PAGE):
+            self.chunks.upsert(
+                ids=[vector_id(c.chunk_id, content_hash) for c in chunks[offset : offset + PAGE]],
+                embeddings=chunk_matrix[offset : offset + PAGE],
+                documents=[c.text for c in chunks[offset : offset + PAGE]],
+                metadatas=metas[offset : offset + PAGE],
+            )
         ids, vectors, metas = [], [], []
-        for chunk, unit_matrix in zip(chunks, unit_vectors, strict=True):
+        for index, (chunk, unit_matrix) in enumerate(zip(chunks, unit_vectors, strict=True)):
             for i, ((start, end), vector) in enumerate(zip(chunk.units, unit_matrix, strict=True)):
                 ids.append(f"{vector_id(chunk.chunk_id, content_hash)}:{i}")
                 vectors.append(vector)
-                metas.append({**base, "chunk_id": chunk.chunk_id, "char_start": start, "char_end": end})
-        for offset in range(0, len(ids), 2000):
+                meta = {**base, "chunk_id": chunk.chunk_id, "char_start": start, "char_end": end}
+                if unit_keys is not None:
+                    meta["text_key"] = unit_keys[index][i]
+                metas.append(meta)
+        for offset in range(0, len(ids), PAGE):
             self.units.upsert(
-                ids=ids[offset : offset + 2000],
-                embeddings=np.asarray(vectors[offset : offset + 2000], dtype=np.float32),
-                metadatas=metas[offset : offset + 2000],
+                ids=ids[offset : offset + PAGE],
+                embeddings=np.asarray(vectors[offset : offset + PAGE], dtype=np.float32),
+                metadatas=metas[offset : offset + PAGE],
             )
 
     @_guarded
@@ -158,9 +186,44 @@ class VectorStore:
         self.units.delete(where=where)
 
     @_guarded
+    def delete_version(self, document_id: str, content_hash: str) -> None:
+        """Remove the vectors of one version of a document (one that is not live)."""
+        where = {"$and": [{"document_id": document_id}, {"content_hash": content_hash}]}
+        self.chunks.delete(where=where)
+        self.units.delete(where=where)
+
+    @_guarded
     def document_ids(self) -> set[str]:
-        found = self.chunks.get(include=["metadatas"])
-        return {m["document_id"] for m in found["metadatas"]}
+        """Documents with chunk vectors (a page at a time)."""
+        return {m["document_id"] for _, m, _ in _pages(self.chunks, include=["metadatas"])}
+
+    @_guarded
+    def versions(self) -> set[tuple[str, str]]:
+        """Every (document_id, content_hash) with vectors in either collection, read a page at a time (a full sweep:
+        only for a catalog that has not recorded its replaced versions)."""
+        found = set()
+        for collection in (self.chunks, self.units):
+            for _, metadata, _ in _pages(collection, include=["metadatas"]):
+                found.add((metadata["document_id"], metadata["content_hash"]))
+        return found
+
+    @_guarded
+    def vectors_by_key(self, chunk_keys: list[str], unit_keys: list[str] = ()) -> dict[str, np.ndarray]:
+        """Stored vectors whose `text_key` is one of these (chunk keys looked up among the chunks, unit keys among the
+        units; an index on the metadata makes each page one lookup), keyed by it."""
+        found: dict[str, np.ndarray] = {}
+        for collection, keys in ((self.chunks, chunk_keys), (self.units, unit_keys)):
+            wanted = list(dict.fromkeys(keys))
+            for offset in range(0, len(wanted), PAGE):
+                batch = wanted[offset : offset + PAGE]
+                where = {"text_key": batch[0]} if len(batch) == 1 else {"text_key": {"$in": batch}}
+                missing = set(batch)
+                for _, metadata, vector in _pages(collection, where=where, include=["metadatas", "embeddings"]):
+                    found.setdefault(metadata["text_key"], np.asarray(vector, dtype=np.float32))
+                    missing.discard(metadata["text_key"])
+                    if not missing:  # a text stored many times (boilerplate) needs one of its vectors, not every one
+                        break
+        return found
 
     @_guarded
     def count(self) -> int:
@@ -188,8 +251,10 @@ class VectorStore:
         if not records:
             return {}
         ids = [f"{vector_id(r.chunk.chunk_id, r.content_hash)}:{i}" for r in records for i in range(len(r.chunk.units))]
-        found = self.units.get(ids=ids, include=["embeddings"])
-        by_id = dict(zip(found["ids"], found["embeddings"]))
+        by_id = {}
+        for offset in range(0, len(ids), PAGE):
+            found = self.units.get(ids=ids[offset : offset + PAGE], include=["embeddings"])
+            by_id.update(zip(found["ids"], found["embeddings"]))
         result = {}
         for record in records:
             keys = [f"{vector_id(record.chunk.chunk_id, record.content_hash)}:{i}" for i in range(len(record.chunk.units))]
@@ -198,3 +263,19 @@ class VectorStore:
                     record.chunk.units, np.asarray([by_id[k] for k in keys], dtype=np.float32)
                 )
         return result
+
+
+def _pages(collection, where: dict | None = None, include: list[str] = ()) -> Iterator[tuple[str, dict, np.ndarray | None]]:
+    """(id, metadata, embedding) of the records matching `where`, PAGE at a time."""
+    offset = 0
+    while True:
+        found = collection.get(where=where, limit=PAGE, offset=offset, include=list(include))
+        ids = found["ids"]
+        metadatas = found.get("metadatas") or [None] * len(ids)
+        embeddings = found.get("embeddings")
+        if embeddings is None:
+            embeddings = [None] * len(ids)
+        yield from zip(ids, metadatas, embeddings)
+        if len(ids) < PAGE:
+            return
+        offset += PAGE

@@ -83,11 +83,12 @@ class QAService:
         self.retriever.warm_up()
         self._rebuild_answerers()
 
-    def reload(self) -> None:
+    def reload(self, if_changed: bool = False) -> None:
+        """A new view of what is live, and the answerers over it; with `if_changed`, only if the catalog moved on."""
         if not self.access.everything:
             raise RuntimeError("a QA service made visible_to a caller is not reloaded; reload the one it came from")
-        self.retriever.reload()
-        self._rebuild_answerers()
+        if self.retriever.reload(if_changed):
+            self._rebuild_answerers()
 
     def _rebuild_answerers(self) -> None:
         summary = self.summary()
@@ -139,7 +140,8 @@ class QAService:
         years = analysis.years
         if analysis.municipalities and years:
             # A year beside a municipality is usually the year of an event, not of the report.
-            municipality_years = {r.metadata.year for r in self.retriever.records_in(Filters(municipality=analysis.municipalities))}
+            by_municipality = self.retriever.view.years_by_municipality
+            municipality_years = {y for m in analysis.municipalities for y in by_municipality.get(m, ())}
             years = tuple(y for y in years if y in municipality_years)
         return Filters(municipality=analysis.municipalities, year=years)
 

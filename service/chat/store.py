@@ -6,9 +6,10 @@ when no keys are configured); to anyone else its id is unknown.
 
 import json
 import sqlite3
+import threading
 import time
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,8 +75,10 @@ CREATE TABLE IF NOT EXISTS turns (
 class ConversationStore:
     """Turns per conversation in SQLite: survives restarts, forgets idle conversations, stays bounded.
 
-    One short-lived connection per call, so the store is safe to share between request threads and
-    between processes over the same file.
+    One connection per thread, opened on the thread's first call and kept (a question costs its statements, not an
+    open and a close of the file); writes are short IMMEDIATE transactions in WAL mode, so the store is safe to share
+    between request threads and between processes over the same file. A connection that fails is dropped and the
+    thread's next call opens a new one.
     """
 
     def __init__(self, path: Path, ttl_s: float = 24 * 3600, max_turns: int = 20, max_conversations: int = 10_000, clock: Callable[[], float] = time.time) -> None:
@@ -86,9 +89,10 @@ class ConversationStore:
         self.max_turns = max_turns
         self.max_conversations = max_conversations
         self.clock = clock
+        self._local = threading.local()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(self._connect()) as db:
+            with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as db:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(_SCHEMA)
                 columns = {row[1] for row in db.execute("PRAGMA table_info(conversations)")}
@@ -107,14 +111,30 @@ class ConversationStore:
     def from_settings(cls, settings: Settings) -> "ConversationStore":
         return cls(settings.conversations_path, settings.conversation_ttl_s, settings.conversation_max_turns, settings.conversation_max_count)
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection; dropped (closed) when a statement on it fails, so that a broken one is not kept."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            yield db
+        except sqlite3.Error:
+            self._local.db = None
+            db.close()
+            raise
+
+    def close(self) -> None:
+        """Close the calling thread's connection (others close with their threads)."""
+        db, self._local.db = getattr(self._local, "db", None), None
+        if db is not None:
+            db.close()
 
     def history(self, conversation_id: str, owner: str = "") -> list[Turn]:
         """The kept turns, oldest first; [] for an unknown or expired conversation, or one of another owner."""
         now = self.clock()
         try:
-            with closing(self._connect()) as db:
+            with self._connection() as db:
                 row = db.execute("SELECT updated_at FROM conversations WHERE id = ? AND owner = ?", (conversation_id, owner)).fetchone()
                 if row is None:
                     return []
@@ -138,7 +158,7 @@ class ConversationStore:
         Returns the turn's number in the conversation."""
         now = self.clock()
         try:
-            with closing(self._connect()) as db:
+            with self._connection() as db:
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     row = db.execute("SELECT updated_at FROM conversations WHERE id = ? AND owner = ?", (conversation_id, owner)).fetchone()
@@ -174,7 +194,7 @@ class ConversationStore:
         """The owner's live conversations, most recently used first; each titled by its name or its first question."""
         since = self.clock() - self.ttl_s
         try:
-            with closing(self._connect()) as db:
+            with self._connection() as db:
                 rows = db.execute(
                     "SELECT c.id, COALESCE(c.title, (SELECT question FROM turns t WHERE t.conversation_id = c.id ORDER BY seq LIMIT 1), ''),"
                     " c.created_at, c.updated_at, (SELECT COUNT(*) FROM turns t WHERE t.conversation_id = c.id)"
@@ -193,14 +213,14 @@ class ConversationStore:
         """Forget the owner's conversation and its turns; raises ConversationNotFoundError when the owner has none of this id."""
         self._change("DELETE FROM conversations WHERE id = ? AND owner = ? AND updated_at >= ?", (conversation_id, owner), conversation_id)
         try:
-            with closing(self._connect()) as db:
+            with self._connection() as db:
                 db.execute("DELETE FROM turns WHERE conversation_id = ? AND NOT EXISTS (SELECT 1 FROM conversations WHERE id = ?)", (conversation_id, conversation_id))
         except sqlite3.Error as exc:
             raise ConversationError(f"{self.path}: {exc}") from exc
 
     def _change(self, sql: str, params: tuple, conversation_id: str) -> None:
         try:
-            with closing(self._connect()) as db:
+            with self._connection() as db:
                 changed = db.execute(sql, (*params, self.clock() - self.ttl_s)).rowcount
         except sqlite3.Error as exc:
             raise ConversationError(f"{self.path}: {exc}") from exc
@@ -228,7 +248,7 @@ class ConversationStore:
     def count(self) -> int:
         """Conversations kept (expired ones included until the next write purges them)."""
         try:
-            with closing(self._connect()) as db:
+            with self._connection() as db:
                 return db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
         except sqlite3.Error as exc:
             raise ConversationError(f"{self.path}: {exc}") from exc

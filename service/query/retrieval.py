@@ -3,6 +3,7 @@
 import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -79,13 +80,18 @@ class ScoredChunk:
 
 @dataclass
 class CorpusView:
-    """What is live right now: chunk records, BM25 over them, and the values filters may take."""
+    """What is live right now: chunk records, BM25 over them, and the values filters may take.
+
+    A view is never changed once built (a reload builds a new one), so the corpus-level lists are computed once, on
+    first use, instead of from every chunk on every question."""
 
     records: dict[str, ChunkRecord] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     lexical: LexicalIndex | None = None
     live_hashes: dict[str, str] = field(default_factory=dict)
     document_count: int = 0
+    # The catalog generation read before the records (-1: never loaded); equal to the catalog's, nothing changed since.
+    generation: int = -1
     # Each live document's access groups (() = public).
     access_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -102,19 +108,30 @@ class CorpusView:
             live_hashes={d: h for d, h in self.live_hashes.items() if d in visible},
             document_count=len(visible),
             access_groups={d: g for d, g in self.access_groups.items() if d in visible},
+            generation=self.generation,
         )
 
-    @property
+    @cached_property
     def municipalities(self) -> tuple[str, ...]:
         return tuple(sorted({r.metadata.municipality for r in self.records.values() if r.metadata.municipality}))
 
-    @property
+    @cached_property
     def years(self) -> tuple[int, ...]:
         return tuple(sorted({r.metadata.year for r in self.records.values() if r.metadata.year}))
 
-    @property
+    @cached_property
     def document_ids(self) -> tuple[str, ...]:
         return tuple(sorted(self.live_hashes))
+
+    @cached_property
+    def years_by_municipality(self) -> dict[str, frozenset[int]]:
+        """The report years of each municipality's live chunks."""
+        years: dict[str, set[int]] = {}
+        for record in self.records.values():
+            meta = record.metadata
+            if meta.municipality:
+                years.setdefault(meta.municipality, set()).add(meta.year)
+        return {m: frozenset(y) for m, y in years.items()}
 
 
 class HybridRetriever:
@@ -135,10 +152,15 @@ class HybridRetriever:
         self.catalog = self.catalog or Catalog(self.settings.catalog_path)
         self.reload()
 
-    def reload(self) -> None:
-        """Take in what ingest made live since start-up; BM25 is rebuilt only if it is stale."""
+    def reload(self, if_changed: bool = False) -> bool:
+        """Take in what ingest made live since start-up; BM25 is rebuilt only if it is stale. With `if_changed`, a view
+        already at the catalog's generation is kept (an upload reloads once its version is live; the reload at the end
+        of its job then costs one read). Whether a new view was built."""
         if self._whole is not None:
             raise RuntimeError("a retriever made visible_to a caller is not reloaded; reload the one it came from")
+        generation = self.catalog.generation
+        if if_changed and self.view.generation == generation:
+            return False
         lexical = ensure_fresh(self.catalog, self.settings.lexical_path)
         records = self.catalog.chunks()
         documents = self.catalog.documents()
@@ -155,7 +177,9 @@ class HybridRetriever:
             live_hashes=live_hashes,
             document_count=len(documents),
             access_groups=access_groups,
+            generation=generation,
         )
+        return True
 
     def visible_to(self, access: Access) -> "HybridRetriever":
         """This retriever as a caller with `access` may use it: its view holds only the documents the caller may

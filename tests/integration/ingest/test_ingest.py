@@ -100,6 +100,7 @@ def test_vectors_of_an_unfinished_version_are_collected(small_corpus, tmp_path, 
     planned, _ = ingestor.plan([small_corpus / SMALL[0]], {})
     doc = planned[0]
     chunk = ingestor.catalog.chunks()[0].chunk
+    ingestor.catalog.begin_version(doc.document_id, "not-live")  # as ingest records a version before writing it
     ingestor.store.add_version(doc.metadata, "not-live", [chunk], np.ones((1, embedder.dimension)), [np.ones((len(chunk.units), embedder.dimension))])
     assert ingestor.store.has_version(doc.document_id, "not-live")
     ingestor.run(small_corpus)
@@ -151,3 +152,15 @@ def test_hnsw_recall_against_brute_force(corpus_settings, embedder):
     recall = found / (10 * len(queries))
     print(f"HNSW recall@10 on {len(ids)} unit vectors: {recall:.3f}")
     assert recall >= 0.99
+
+
+def test_ingest_loads_only_the_passage_model(small_corpus, tmp_path, e5_model_dir):
+    """Ingest embeds passages on torch; the query runner (onnxruntime) is never loaded for it."""
+    from ingest.embedding import Embedder
+
+    embedder = Embedder(e5_model_dir)
+    ingestor = Ingestor(make_settings(tmp_path / "home"), embedder)
+    ingestor.warm_up()
+    ingestor.run_files([small_corpus / SMALL[1]])
+    assert embedder._query_runner is None and embedder._passage_runner is not None
+    assert embedder.dimension == 384

@@ -410,11 +410,20 @@ class _StubEmbedder:
 
 
 class _StubVectorStore:
-    def add_version(self, *args) -> None:
+    def add_version(self, *args, **kwargs) -> None:
         pass
 
     def delete_other_versions(self, document_id: str, keep_hash: str | None) -> None:
         pass
+
+    def delete_version(self, document_id: str, content_hash: str) -> None:
+        pass
+
+    def vectors_by_key(self, chunk_keys: list[str], unit_keys: list[str] = ()) -> dict:
+        return {}
+
+    def versions(self) -> set[tuple[str, str]]:
+        return set()
 
     def document_ids(self) -> set[str]:
         return set()

@@ -168,3 +168,14 @@ def test_hurried_typing_is_read_and_shown(client):
     body = client.post("/v1/ask", json={"question": "vilka rek gavs alvesta"}).json()
     assert body["resolved_question"] == "vilka rekommendationer gavs Alvesta"
     assert body["answerer"] == "findings" and {c["document_id"] for c in body["citations"]} == {"alvesta-2018-introduktion-nyanlanda"}
+
+
+def test_corpus_lists_are_computed_once_per_view(client):
+    """Municipalities, years and document ids are a view's, computed on first use; a reload builds a new view, and an
+    upload's last reload keeps the view when nothing changed since its version went live."""
+    qa = client.app.state.qa
+    view = qa.retriever.view
+    assert view.municipalities is view.municipalities and view.years is view.years and view.document_ids is view.document_ids
+    assert qa.retriever.reload(if_changed=True) is False and qa.retriever.view is view
+    qa.reload()
+    assert qa.retriever.view is not view and qa.retriever.view.municipalities == view.municipalities

@@ -11,7 +11,7 @@ from fixtures.clock import Clock
 
 from ingest.config import Settings
 from service.api.streaming import answer_pieces
-from service.chat.store import ConversationStore, Turn
+from service.chat.store import ConversationError, ConversationStore, Turn
 from service.query.followups import FollowUpResolver, resolve
 
 ALVESTA = "alvesta-2018-introduktion-nyanlanda"
@@ -192,3 +192,29 @@ def test_answer_pieces_rejoin_to_the_answer():
     pieces = answer_pieces(text)
     assert "".join(pieces) == text
     assert pieces == ["Alvesta 2018, avsnitt 2.6.4: Vi bedömer kontrollmålet som Ej uppfyllt.", " Det saknas en plan. [1]\n", "Umeå 2018, avsnitt 3: Ja. [2]"]
+
+
+def test_store_keeps_one_connection_per_thread(tmp_path, monkeypatch):
+    """A question reads and writes over its thread's open connection; another thread has its own; a failed statement
+    drops the connection and the next call opens a new one."""
+    import sqlite3
+    import threading
+
+    opened = []
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: opened.append(threading.get_ident()) or connect(*a, **k))
+    store = ConversationStore(tmp_path / "c.sqlite3")
+    at_start = len(opened)
+    for i in range(5):
+        store.history("c1")
+        store.append("c1", Turn(f"Fråga {i}?", f"Fråga {i}?"))
+    assert len(opened) - at_start == 1
+    other = threading.Thread(target=lambda: store.history("c1"))
+    other.start()
+    other.join()
+    assert len(opened) - at_start == 2 and [t.question for t in store.history("c1")][-1] == "Fråga 4?"
+    store._local.db.execute("DROP TABLE turns")  # break it: the next statement on this connection fails
+    with pytest.raises(ConversationError):
+        store.history("c1")
+    assert store._local.db is None
+    store.close()
