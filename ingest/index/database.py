@@ -5,6 +5,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ingest.index.disk import disk_full, full_disk_under
+
 REBUILD_HINT = "bygg om den från filerna med `auditqa ingest --rebuild`"
 
 
@@ -23,7 +25,8 @@ def connect(path: Path, functions: dict[str, Callable] | None = None) -> Iterato
     try:
         db = sqlite3.connect(path, timeout=30)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # kept in the file: set once, not on every read
+                db.execute("PRAGMA journal_mode=WAL")
             for name, function in (functions or {}).items():
                 db.create_function(name, 1, function, deterministic=True)
             with db:
@@ -31,6 +34,8 @@ def connect(path: Path, functions: dict[str, Callable] | None = None) -> Iterato
         finally:
             db.close()
     except sqlite3.OperationalError as exc:
+        if full_disk_under(exc, path.parent):
+            raise disk_full(path.parent) from exc
         raise DatabaseUnavailableError(f"katalogen '{path}' går inte att använda: {exc}") from exc
     except sqlite3.DatabaseError as exc:
         if isinstance(exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)):
