@@ -244,6 +244,12 @@ def axe_violations(page) -> list[dict]:
         _unavailable("axe-playwright-python is not installed: pip install -e '.[dev]'")
     source = (Path(next(iter(spec.submodule_search_locations))) / "axe.min.js").read_text(encoding="utf-8")
     page.evaluate(source)
+    # Colours are judged at rest: a turn that is still fading in has a contrast it never keeps (a slow machine
+    # checks mid-animation). Endless animations (the typing dots) are not waited for.
+    page.evaluate(
+        "() => Promise.all(document.getAnimations()"
+        ".filter(a => a.effect && a.effect.getTiming().iterations !== Infinity).map(a => a.finished.catch(() => null)))"
+    )
     result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
