@@ -58,7 +58,7 @@ def test_ask_stream_open_citation_and_screenshot(browser, server_url, tmp_path):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(server_url + "/")
     # The municipality filter is filled from /v1/documents.
-    page.wait_for_function("document.querySelectorAll('#municipality option').length > 1")
+    page.locator("#municipality option").nth(1).wait_for(state="attached")
     assert "Alvesta" in page.locator("#municipality").inner_text()
     question = page.get_by_label("Din fråga")
     assert question.evaluate("el => el === document.activeElement")
@@ -167,7 +167,7 @@ def test_with_keys_the_ui_asks_for_one_and_works_after_it_is_entered(browser, ke
 
     key.fill(READ_KEY)
     page.get_by_role("button", name="Använd nyckeln").click()
-    page.wait_for_function("document.querySelectorAll('#municipality option').length > 1", timeout=30_000)
+    page.locator("#municipality option").nth(1).wait_for(state="attached", timeout=30_000)
     assert page.locator("#key-gate").is_hidden()
     question = page.get_by_label("Din fråga")
     question.fill("Vilka rekommendationer gavs i Alvesta?")
@@ -332,7 +332,7 @@ def test_history_feedback_export_and_no_serious_axe_violations_after_a_conversat
 
     # Reopening the renamed conversation shows its turns with their sources.
     renamed.click()
-    page.wait_for_function("document.querySelectorAll('.turn').length === 2")
+    page.locator(".turn").nth(1).wait_for()
     assert page.locator(".turn .question-bubble").all_inner_texts() == ["Vilka rekommendationer gavs i Alvesta?", "Och i Hultsfred?"]
     assert page.locator(".turn").first.locator(".source").count() >= 1
     assert axe_violations(page) == []
@@ -350,7 +350,7 @@ def test_history_feedback_export_and_no_serious_axe_violations_after_a_conversat
 def test_a_filter_that_excludes_the_named_municipality_is_said_and_never_contradicted(browser, server_url):
     page = browser.new_page(viewport={"width": 1200, "height": 800})
     page.goto(server_url + "/")
-    page.wait_for_function("document.querySelectorAll('#municipality option').length > 1")
+    page.locator("#municipality option").nth(1).wait_for(state="attached")
     page.locator("#municipality").select_option("Kalmar")
     question = page.get_by_label("Din fråga")
     question.fill("Vilka rekommendationer gavs i Alvesta?")
@@ -431,7 +431,7 @@ def test_upload_by_drop_follows_the_job_and_offers_to_replace(browser, upload_se
     )
     page = browser.new_page(viewport={"width": 1200, "height": 800})
     page.goto(upload_server_url + "/")
-    page.wait_for_function("document.querySelectorAll('#municipality option').length > 1")
+    page.locator("#municipality option").nth(1).wait_for(state="attached")
     page.get_by_role("button", name="Ladda upp rapport").click()
     # A drop: the file arrives through a DataTransfer, as from the desktop.
     data = page.evaluate_handle(
@@ -441,7 +441,7 @@ def test_upload_by_drop_follows_the_job_and_offers_to_replace(browser, upload_se
     page.locator("#dropzone").dispatch_event("drop", {"dataTransfer": data})
     status = page.locator("#upload-status")
     status.get_by_text("är inläst").wait_for(timeout=120_000)
-    page.wait_for_function("[...document.querySelectorAll('#municipality option')].some(o => o.value === 'Växjö')", timeout=30_000)
+    page.locator('#municipality option[value="Växjö"]').wait_for(state="attached", timeout=30_000)
 
     # The same file again: the server's 409 becomes an offer to replace it.
     page.locator("#upload-file").set_input_files(str(report))

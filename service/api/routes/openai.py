@@ -22,7 +22,7 @@ from service.api.completion_text import CompletionText, completion_text, count_t
 from service.api.deps import READ, ChatDep, query_slot
 from service.api.errors import ACCESS, OpenAIError, documented
 from service.api.presenters import citations_out
-from service.api.schemas import CitationOut, ErrorOut, FiltersIn, OpenAIErrorOut, Text
+from service.api.schemas import CitationOut, FiltersIn, OpenAIErrorOut, Text
 from service.api.streaming import SSE_HEADERS, answer_pieces, sse_event
 from service.query.retrieval import Filters
 
@@ -127,14 +127,24 @@ def _card() -> ModelCard:
     return ModelCard(id=MODEL_ID, created=CREATED, owned_by="auditqa")
 
 
-@router.get("/v1/models", response_model=ModelList, responses=documented(*ACCESS))
+NO_422 = "Not sent here: OpenAI has no 422, so an invalid request is a 400 (declared so that no other body is implied)."
+
+
+def _openai_errors(*statuses: int, described: dict[int, str] | None = None) -> dict:
+    """The error statuses of an OpenAI route, every one in OpenAI's shape (validation errors too, as 400)."""
+    return documented(*statuses, described=described, models={status: OpenAIErrorOut for status in statuses})
+
+
+@router.get("/v1/models", response_model=ModelList, responses=_openai_errors(*ACCESS))
 def list_models() -> ModelList:
     return ModelList(data=[_card()])
 
 
 @router.get(
     "/v1/models/{model_id}", response_model=ModelCard,
-    responses=documented(*ACCESS, 404, 422, described={404: "Unknown model"}, models={404: OpenAIErrorOut}),
+    responses=_openai_errors(*ACCESS, 404, 422, described={
+        404: "Unknown model", 422: NO_422,
+    }),
 )
 def get_model(model_id: str) -> ModelCard:
     if model_id != MODEL_ID:
@@ -173,11 +183,11 @@ def _usage(body: ChatCompletionRequest, content: str) -> Usage:
     dependencies=[Depends(query_slot)],
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "chat.completion, or chat.completion.chunk events when stream=true"},
-        # OpenAI's shape for what the OpenAI schema rejects (no user question, n > 1, an unknown model); the service's own otherwise.
-        **documented(*ACCESS, 404, 413, 422, 503, described={
-            400: "No user question, the last message not the user's, or n > 1 (OpenAI's error shape); or a Host not served.",
+        **_openai_errors(*ACCESS, 404, 413, 422, 503, described={
+            400: "An invalid request (no user question, the last message not the user's, n > 1, a bad field), or a Host not served.",
             404: "Unknown model",
-        }, models={400: OpenAIErrorOut | ErrorOut, 404: OpenAIErrorOut}),
+            422: NO_422,
+        }),
     },
 )
 def chat_completions(body: ChatCompletionRequest, chat: ChatDep):
