@@ -7,10 +7,11 @@ returned. Only the answer to the last turn is scored. refused = `grounded == fal
 
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from evals import retrieval_eval
 from evals.dataset import EvalItem
 from evals.metrics import (
     Gold,
@@ -95,6 +96,24 @@ def _post(client, path: str, body: dict, latencies: list[float]) -> dict:
 def missing_documents(qa, items: Sequence[EvalItem]) -> list[str]:
     """The documents the items' gold passages cite that the loaded index does not hold."""
     return sorted({g.document_id for item in items for g in item.gold} - set(qa.retriever.view.document_ids))
+
+
+def rank_and_ask(
+    client, items: Sequence[EvalItem], phase: Callable[[str, float], None], lacking: Callable[[list[str]], Exception], prefix: str = ""
+) -> tuple[dict, list[AnswerRecord], list[float]]:
+    """Every item ranked in-process (retrieval_eval's four modes) and asked through /v1/ask, each step timed as a
+    phase; an index without a document the items cite raises `lacking(ids)` first, since every score would be off."""
+    qa = client.app.state.qa
+    missing = missing_documents(qa, items)
+    if missing:
+        raise lacking(missing)
+    started = time.perf_counter()
+    rankings = retrieval_eval.product_rankings(qa, items)
+    phase(f"{prefix}retrieval (ours, 4 modes)", started)
+    started = time.perf_counter()
+    records, latencies = ask_all(client, items)
+    phase(f"{prefix}answers via /v1/ask", started)
+    return rankings, records, latencies
 
 
 def ask_all(client, items: Sequence[EvalItem]) -> tuple[list[AnswerRecord], list[float]]:

@@ -121,17 +121,11 @@ def run_real(
             raise RealReportsError("ingest of the real reports failed: " + "; ".join(f"{n}: {m}" for n, m in ingest.failed))
         phase(f"real: ingest {len(paths)} reports in place", started)
         with answer_eval.in_process_client(own, embedder) as client:
-            qa = client.app.state.qa
-            missing = answer_eval.missing_documents(qa, items)
-            if missing:
-                raise RealReportsError(f"the real-report index lacks documents the set cites: {', '.join(missing)}")
-            started = time.perf_counter()
-            rankings = retrieval_eval.product_rankings(qa, items)
-            phase("real: retrieval (4 modes)", started)
-            started = time.perf_counter()
-            records, latencies = answer_eval.ask_all(client, items)
-            phase("real: answers via /v1/ask", started)
-            chunks = len(qa.retriever.view.records)
+            rankings, records, latencies = answer_eval.rank_and_ask(
+                client, items, phase, lambda ids: RealReportsError(f"the real-report index lacks documents the set cites: {', '.join(ids)}"),
+                prefix="real: ",
+            )
+            chunks = len(client.app.state.qa.retriever.view.records)
 
     part_of = {item.id: splits.real_part(item) for item in items}
     summary, scores = answer_eval.score_answers(items, records)

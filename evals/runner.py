@@ -170,17 +170,10 @@ def run_dev(
     qa = client.app.state.qa
     if not qa.ready:
         raise RuntimeError(f"no index in {settings.home}; run `auditqa ingest` first")
-    missing = answer_eval.missing_documents(qa, items)
-    if missing:
-        raise RuntimeError(f"the index in {settings.home} lacks documents the dev set cites: {', '.join(missing)}; ingest the bundled corpus")
-
-    started = time.perf_counter()
-    ours_rankings = retrieval_eval.product_rankings(qa, items)
-    phase("retrieval (ours, 4 modes)", started)
-
-    started = time.perf_counter()
-    records, ask_latencies = answer_eval.ask_all(client, items)
-    phase("answers via /v1/ask", started)
+    ours_rankings, records, ask_latencies = answer_eval.rank_and_ask(
+        client, items, phase,
+        lambda ids: RuntimeError(f"the index in {settings.home} lacks documents the dev set cites: {', '.join(ids)}; ingest the bundled corpus"),
+    )
     started = time.perf_counter()
     search_latencies = answer_eval.search_all(client, items)
     phase("latency via /v1/search", started)
