@@ -104,7 +104,7 @@ def product_rankings(qa, items: Sequence[EvalItem]) -> dict[str, list[ItemRankin
             question, vector, filters = questions[item.id], vectors[item.id], Filters()
             if mode == "hybrid+filters":
                 analysis = analyze_question(question, view.municipalities, view.years)
-                filters = qa.effective_filters(analysis, Filters())
+                filters = qa.effective_filters(question, analysis, Filters())
                 hits = qa.retrieve(question, DEPTH, filters, vector, analysis)
             else:
                 hits = retriever.run(question, DEPTH, filters, mode, query_vector=vector)

@@ -5,7 +5,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from ingest.language.lexicon import firms, months
+from ingest.language.lexicon import firms, months, part_headings, swedish_municipalities
 
 MANIFEST_NAME = "manifest.toml"
 INFERABLE = ("municipality", "year", "date", "title", "firm")
@@ -21,6 +21,16 @@ _MUNICIPALITY = re.compile(
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _TEXT_DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(MONTHS) + r") ((?:19|20)\d\d)\b", re.IGNORECASE)
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTHS) + r") ((?:19|20)\d\d)\b", re.IGNORECASE)
+# How far into a report its cover, and from its end its signature, may lie.
+_EDGE_CHARS = 1500
+_PARAGRAPH = re.compile(r"\S(?:.|\n(?!\s*\n))*")
+# A paragraph of running text, not a signature's place, date, name or title.
+_RUNNING_WORDS = 12
+# A line that opens a part of the report ("Innehållsförteckning", "1. Sammanfattning"): the cover ends before it.
+_PART_LINE = re.compile(
+    r"^[ \t]*(?:\(?\d{1,3}\)?\.?[ \t]+)?(?:\d{1,2}(?:\.\d{1,2})*\.?[ \t]+)?(" + "|".join(["innehåll", *(w for ws in part_headings().values() for w in ws)]) + r")",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 class ManifestError(Exception):
@@ -126,6 +136,8 @@ def resolve_metadata(document_id: str, text: str, manifest: dict[str, dict], sou
     given.setdefault("source_file", source_file)
     given["access_groups"] = access_groups(given.get("access_groups"))
     inferred = {k: v for k, v in infer_metadata(document_id, text).items() if given.get(k) is None}
+    if given.get("year") is not None and str(inferred.get("date", "")).split("-")[0] not in ("", str(given["year"])):
+        del inferred["date"]  # a date of another year than the curator's is a date the report mentions, not its own
     values = {**inferred, **given, "document_id": document_id}
     # A manifest entry is the curator's word: a field left out there (no firm named) is not "missing".
     # Access groups alone say nothing about the metadata.
@@ -141,25 +153,29 @@ def _municipality(text: str, full_text: str) -> str | None:
         if name.lower() in {"varje", "denna", "vår", "hela", "egen", "samma", "annan", "berörd"}:
             continue
         # "Hultsfreds kommun" is genitive, "Borås kommun" is not: trust the bare form only if the text uses it.
-        if name.endswith("s") and re.search(rf"\b{re.escape(name[:-1])}\b", full_text):
+        if name.endswith("s") and (name[:-1] in swedish_municipalities() or re.search(rf"\b{re.escape(name[:-1])}\b", full_text)):
             name = name[:-1]
         counts[name] = counts.get(name, 0) + 1
     return max(counts, key=counts.get) if counts else None
 
 
 def _date(text: str) -> str | None:
-    candidates = []
-    for m in _TEXT_DATE.finditer(text):
-        candidates.append((m.start(), f"{m.group(3)}-{MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}"))
-    for m in _ISO_DATE.finditer(text):
-        if 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31:
-            candidates.append((m.start(), m.group(0)))
-    if not candidates:
-        return None
-    # A report is signed at its end and dated on its cover; both beat dates quoted in the body.
-    head = [c for c in candidates if c[0] < 1500]
-    tail = [c for c in candidates if c[0] > len(text) - 1500]
-    return (tail[-1] if tail else head[0] if head else candidates[0])[1]
+    """The report's own date. The genre dates a report on its cover (before its first part) and in a dateline or
+    signature at its end ("Kalmar 17 februari 2016"); a date within a sentence of running text is of something
+    the report tells about ("GDPR började gälla 2018-05-25")."""
+    opening = _PART_LINE.search(text)
+    cover_end = min(opening.start() if opening else _EDGE_CHARS, _EDGE_CHARS)
+    found = []
+    for paragraph in _PARAGRAPH.finditer(text):
+        if paragraph.start() >= cover_end and len(paragraph.group().split()) >= _RUNNING_WORDS:
+            continue
+        base = paragraph.start()
+        found += [(base + m.start(), f"{m.group(3)}-{MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}") for m in _TEXT_DATE.finditer(paragraph.group())]
+        found += [(base + m.start(), m.group(0)) for m in _ISO_DATE.finditer(paragraph.group()) if 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31]
+    found.sort()
+    head = [f for f in found if f[0] < cover_end]
+    tail = [f for f in found if f[0] > len(text) - _EDGE_CHARS]
+    return (tail[-1] if tail else head[0] if head else (None, None))[1]
 
 
 def _title(head: str) -> str | None:

@@ -75,6 +75,12 @@ def causal_pattern() -> re.Pattern:
 
 
 @lru_cache
+def authorship_pattern() -> re.Pattern:
+    """A question about who made the report ("Vem står som författare …", "Vem var projektledare …")."""
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(c) for c in lexicon()["authorship_cues"]) + ")", re.IGNORECASE)
+
+
+@lru_cache
 def ordinals() -> dict[str, int]:
     """Ordinal word -> its number, Swedish and English ("andra" -> 2, "second" -> 2)."""
     table = lexicon()["ordinals"]

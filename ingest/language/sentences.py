@@ -9,6 +9,9 @@ _ABBREVIATIONS = frozenset(
 )
 _END = re.compile(r"[.!?…]+[\"”’)]*(?=\s+[\"“”'(]?[A-ZÅÄÖÉ0-9•▶-])")
 _LAST_TOKEN = re.compile(r"(\S+)$")
+# A heading in capitals run into the text after it, as scanned letters print it ("GRANSKNING AV KOMMUNENS
+# DELÅRSBOKSLUT 2015 Vid sitt möte …"): the sentence starts at the first word after the capitals.
+_CAPITALS_RUN_IN = re.compile(r"(?:\b[A-ZÅÄÖ]{2,}\b[ \t]+){3,}(?:(?:19|20)\d\d[ \t]+)?(?=[A-ZÅÄÖ][a-zåäöé])")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -25,6 +28,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
         spans.append((cursor, match.end()))
         cursor = match.end()
     spans.append((cursor, len(segment)))
+    spans = [piece for s, e in spans for piece in _after_run_in_headings(segment, s, e)]
     result = []
     for s, e in spans:
         piece = segment[s:e]
@@ -33,3 +37,9 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
         if e - trail > s + lead:
             result.append((start + s + lead, start + e - trail))
     return result
+
+
+def _after_run_in_headings(segment: str, s: int, e: int) -> list[tuple[int, int]]:
+    cuts = [m.end() for m in _CAPITALS_RUN_IN.finditer(segment, s, e)]
+    bounds = [s, *cuts, e]
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]

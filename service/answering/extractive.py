@@ -16,7 +16,7 @@ from ingest.config import Settings
 from ingest.index.catalog import ChunkRecord
 from ingest.index.lexical import SwedishAnalyzer
 from ingest.index.vectors import VectorStore
-from ingest.language.lexicon import causal_pattern, firm_pattern, month_alternation, negations
+from ingest.language.lexicon import authorship_pattern, causal_pattern, firm_pattern, month_alternation, negations
 from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
@@ -144,11 +144,16 @@ class ExtractiveAnswerer:
         found = sum(w for q, w in weights.items() if q in stems or any(_related(q, s) for s in stems))
         return found / sum(weights.values())
 
-    def _content_stems(self, question: str, exclude: tuple[str, ...]) -> set[str]:
+    def content_stems(self, question: str, exclude: tuple[str, ...]) -> set[str]:
+        """The stems of the words a question asks about: not its question words, not the places it names."""
         skip = {w.lower() for w in exclude} | _QUESTION_WORDS
         words = [w for w in re.findall(r"[^\W\d_]+", question.lower()) if w not in skip and w.rstrip("s") not in skip]
         # By stem too: "granskningarna" and "rapporterna" are the same non-words as "granskningen" and "rapport".
         return set(self._analyzer(" ".join(words))) - self._question_stems
+
+    def shares_stem(self, stems: set[str], text: str) -> bool:
+        """Whether the text has one of the stems, or a word of its family."""
+        return any(q == s or _related(q, s) for s in set(self._analyzer(text)) for q in stems)
 
     def run(self, request: AnswerRequest) -> Answer:
         # A chunk that only asks (a list of kontrollmål or revisionsfrågor) has nothing to answer with: the chunks
@@ -164,7 +169,7 @@ class ExtractiveAnswerer:
         if not hits:
             return refusal("frågan", self.summary, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])
-        question_stems = self._content_stems(request.question, request.analysis.municipalities)
+        question_stems = self.content_stems(request.question, request.analysis.municipalities)
         ordinal = request.analysis.ordinal
         # A year the question names ("Vilken förändring år 2010 …") marks the sentences about it.
         years = request.analysis.mentioned_years
@@ -228,6 +233,10 @@ class ExtractiveAnswerer:
         stated_purpose = purpose and (best.record.chunk.part == PURPOSE or _PURPOSE.search(best.text) and best_similarity >= self.thresholds.relaxed_similarity)
         if not (self._supported(best_similarity, best_overlap, request) or stated_purpose):
             return refusal("frågan", self.summary, evidence=evidence)
+        if question_stems and best_overlap == 0 and not _answered_by_form(request):
+            # Not one of the question's words, nor a word of their family, in the best sentence: what reads alike
+            # ("Vem är dataskyddsombud?" and a sentence on the data protection regulation) is no answer.
+            return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_shared_word"})
         limit = self.max_sentences + (2 if request.analysis.answer_type == "list" else 0)
         chosen = []
         for c in candidates:
@@ -356,6 +365,15 @@ _COMMISSION = re.compile(
 _ANSWERED_ELSEWHERE = frozenset({"deficiency", "example", "reason", "count", "amount", "date", "list"})
 
 
+def _answered_by_form(request: AnswerRequest) -> bool:
+    """Whether the answer is recognised by its form rather than by the question's words: a date, a purpose, a firm,
+    the names on a cover for who made the report, and any English question (its words are not the report's)."""
+    analysis = request.analysis
+    if analysis.language != "sv" or analysis.answer_type in ("date", "purpose", "firm"):
+        return True
+    return analysis.answer_type in ("person", "name") and bool(authorship_pattern().search(request.question))
+
+
 def _cue_bonus(answer_type: str, sentence: str, part: str | None = None) -> float:
     if answer_type in _ANSWERED_ELSEWHERE and _COMMISSION.search(sentence):
         return -2.0
@@ -383,6 +401,8 @@ def _has_asked_for_fact(answer_type: str, chosen: list["_Candidate"], language: 
     return any(
         c.overlap >= min_overlap and pattern.search(c.text)
         and (measured is None or measured.named_in(f"{c.context}\n{c.text}"))
+        # A table row's number counts what its header names; a sentence's must stand by the word it counts.
+        and (measured is None or answer_type != "count" or c.context or measured.counted_in(c.text))
         for c in chosen
     )
 
@@ -396,8 +416,24 @@ class _Measure:
 
     def named_in(self, text: str) -> bool:
         text = text.casefold()
+        return self.stem in text or any(self._names(w) for w in re.findall(r"[^\W\d_]+", text))
+
+    def counted_in(self, text: str) -> bool:
+        """Whether a number in the sentence counts what was asked: "sex ramavtal", "antalet ramavtal var 12", and
+        not "sex kontrollmål … kommunens ramavtal"."""
+        words = re.findall(r"[\w,]+", text.casefold())
+        numbers = [i for i, w in enumerate(words) if _COUNT.fullmatch(w.rstrip(","))]
+        named = [i for i, w in enumerate(words) if self._names(w.rstrip(","))]
+        return any(0 < n - i <= _COUNTED_AFTER or 0 < i - n <= _COUNTED_BEFORE for i in named for n in numbers)
+
+    def _names(self, word: str) -> bool:
         # The word's family ("arbetslöshet", "arbetslösa"), or the head of the compound ("platser" for "praktikplatser").
-        return self.stem in text or any(len(w) >= 5 and self.word.endswith(w) for w in re.findall(r"[^\W\d_]+", text))
+        return self.stem in word or len(word) >= 5 and self.word.endswith(word)
+
+
+# How near a number must stand to the word it counts: "sex (granskade) ramavtal", "antalet ramavtal uppgick till 12".
+_COUNTED_BEFORE = 3
+_COUNTED_AFTER = 5
 
 
 def _measured(word: str | None, analyzer: SwedishAnalyzer) -> _Measure | None:

@@ -118,6 +118,10 @@ _KIND_WORDS: dict[Kind, re.Pattern] = {
 }
 
 
+# How many graded kontrollmål a summary lists before it says how many more there are.
+_SUMMARY_GOALS = 8
+
+
 class FindingsAnswerer:
     name = "findings"
 
@@ -160,7 +164,8 @@ class FindingsAnswerer:
         """A report in brief: its overall assessment and its recommendations, each cited. A report that states
         neither is left to retrieval (its text may still say what it concluded)."""
         recommendations = {d: self.store.query(document_id=d, kind="rekommendation") for d in documents}
-        with_gist = [d for d in documents if found[d] or recommendations[d]]
+        graded = {d: self._graded(d) for d in documents}
+        with_gist = [d for d in documents if found[d] or recommendations[d] or graded[d]]
         if not with_gist:
             return None
         cite = _Citations(self.chunks)
@@ -170,6 +175,13 @@ class FindingsAnswerer:
             if found[document_id]:
                 lines.append(f"{NOUNS['revisionell_bedomning'][0].capitalize()}:")
                 lines += [self._item_line(f, cite) for f in found[document_id]]
+            goals = graded[document_id]
+            if goals:
+                kind = goals[0].kind
+                lines.append(f"Bedömning per {NOUNS[kind][0]} ({self._tally(goals)}):")
+                lines += [self._goal_line(g, cite, goals) for g in goals[:_SUMMARY_GOALS]]
+                if len(goals) > _SUMMARY_GOALS:
+                    lines.append(f"- … och {len(goals) - _SUMMARY_GOALS} till")
             if recommendations[document_id]:
                 lines.append(f"{NOUNS['rekommendation'][1 if len(recommendations[document_id]) > 1 else 0].capitalize()}:")
                 lines += [self._item_line(f, cite) for f in recommendations[document_id]]
@@ -178,6 +190,14 @@ class FindingsAnswerer:
         if without:
             blocks.append(f"{'Rapporten' if len(without) == 1 else 'Rapporterna'} från {joined_names(without)} redovisar varken samlad bedömning eller rekommendationer.")
         return Answer("\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "summary"})
+
+    def _graded(self, document_id: str) -> list[Finding]:
+        """A report's main findings: its kontrollmål, else its revisionsfrågor, when the report grades them."""
+        for kind in ("kontrollmal", "revisionsfraga"):
+            goals = self.store.query(document_id=document_id, kind=kind)
+            if any(g.verdict for g in goals):
+                return goals
+        return []
 
     def evidence_chunks(self, asked: FindingsQuestion | None, filters: Filters) -> list[str]:
         """The chunks that state what a findings question asks about, for retrieval to rank as a third list.

@@ -133,8 +133,9 @@ class QAService:
         self.retriever.validate(filters)
         return self.retriever.run(query, top_k, filters, mode)
 
-    def effective_filters(self, analysis: QuestionAnalysis, explicit: Filters) -> Filters:
-        """Explicit filters win; otherwise a municipality or year named in the question restricts retrieval."""
+    def effective_filters(self, question: str, analysis: QuestionAnalysis, explicit: Filters) -> Filters:
+        """Explicit filters win; otherwise a municipality or year named in the question restricts retrieval, and the
+        subject it names to one of that municipality's reports."""
         if explicit:
             return explicit
         years = analysis.years
@@ -143,7 +144,21 @@ class QAService:
             by_municipality = self.retriever.view.years_by_municipality
             municipality_years = {y for m in analysis.municipalities for y in by_municipality.get(m, ())}
             years = tuple(y for y in years if y in municipality_years)
-        return Filters(municipality=analysis.municipalities, year=years)
+        return self._titled(question, analysis, Filters(municipality=analysis.municipalities, year=years))
+
+    def _titled(self, question: str, analysis: QuestionAnalysis, filters: Filters) -> Filters:
+        """One report of a municipality that has several, where the question names its subject and no other
+        report's title has it ("Sammanfatta rapporten om elevhälsan i Halmstad")."""
+        if len(filters.municipality) != 1 or filters.year:
+            return filters
+        titles = self.retriever.view.titles_by_municipality.get(filters.municipality[0], {})
+        if len(titles) < 2:
+            return filters
+        if self.extractive is None:
+            return filters
+        asked = self.extractive.content_stems(question, analysis.municipalities)
+        named = [d for d, title in titles.items() if self.extractive.shares_stem(asked, title)]
+        return replace(filters, document_id=(named[0],)) if len(named) == 1 else filters
 
     def readable(self, question: str) -> str:
         """The question checked and repaired (names, diacritics, abbreviations) as every reader takes it."""
@@ -154,7 +169,7 @@ class QAService:
         self.retriever.validate(filters)
         view = self.retriever.view
         analysis = analyze_question(question, view.municipalities, view.years)
-        effective = self.effective_filters(analysis, filters)
+        effective = self.effective_filters(question, analysis, filters)
         answer = self._answer(question, analysis, effective, filters, top_k)
         if analysis.language == "en":
             answer = in_english(answer, self.summary())

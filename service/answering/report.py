@@ -14,6 +14,7 @@ from ingest.documents.metadata import DocumentMetadata
 from ingest.index.catalog import ChunkRecord
 from ingest.language.lexicon import firms, months
 from ingest.language.sentences import split_sentences
+from ingest.language.words import same_family
 from ingest.structure.parts import COVER
 from service.answering.base import Answer, AnswerRequest, Citations
 from service.query.report_questions import Asked
@@ -23,6 +24,8 @@ from service.query.retrieval import CorpusView
 _CONDUCTED = re.compile(r"genomfört|utfört|granskning|rapport", re.IGNORECASE)
 _MONTH_NAMES = tuple(months())
 _QUOTABLE_COVER_CHARS = 300
+# Where the subject of "Vilka rapporter handlar om …?" begins.
+_ABOUT = re.compile(r"\b(?:handlar|handlade|gäller|gällde|behandlar|avser|are|were|is)\s+(?:om\s+|about\s+|on\s+)?", re.IGNORECASE)
 
 
 def swedish_date(iso: str) -> str:
@@ -58,6 +61,10 @@ class ReportAnswerer:
         cite = Citations(self.chunks)
         if asked == "oldest":
             lines = self._oldest(documents, cite)
+        elif asked == "by_firm":
+            lines = self._by_firm(request.question, documents, cite)
+        elif asked == "about":
+            lines = self._about(request.question, documents, cite)
         else:
             lines = [line for d in documents if (line := self._line(asked, d, cite))]
         if not cite.cited:
@@ -101,6 +108,30 @@ class ReportAnswerer:
         if firm:
             return f"{self._label(document_id)}: inga författare är registrerade för rapporten; granskningen genomfördes av {firm.value} {self._mark(document_id, firm, cite)}"
         return None
+
+    def _by_firm(self, question: str, documents: list[str], cite: Citations) -> list[str]:
+        """The reports the firms the question names made, each cited where the report names its firm."""
+        asked = [name for name, pattern in firms().items() if re.search(pattern, question)]
+        lines = []
+        for name in asked:
+            made = [(d, firm) for d in documents if (firm := self._firm(d)) and (firm.value == name or re.search(firms()[name], firm.value))]
+            if made:
+                lines.append(f"Rapporter från {name} ({len(made)}):")
+                lines += [f"- {self._label(d)} {self._mark(d, firm, cite)}" for d, firm in made]
+        return lines
+
+    def _about(self, question: str, documents: list[str], cite: Citations) -> list[str]:
+        """The reports whose titles name the subject asked about, each cited where its text first names it."""
+        subject = _ABOUT.split(question, maxsplit=1)[-1]
+        words = [w for w in re.findall(r"[^\W\d_]{4,}", subject.casefold())]
+        lines = []
+        for document_id in documents:
+            title = (self._meta(document_id).title or "").casefold()
+            named = next((w for w in words for t in re.findall(r"[^\W\d_]+", title) if w == t or same_family(w, t, min_prefix=5, max_extra=3)), None)
+            stated = self._find(document_id, named, rf"\b{re.escape(named[:5])}\w*") if named else None
+            if stated is not None:
+                lines.append(f"- {self._label(document_id)} {self._mark(document_id, stated, cite)}")
+        return [f"Rapporter om {subject.strip(' ?.')} ({len(lines)}):", *lines] if lines else []
 
     def _cover(self, document_id: str) -> _Stated | None:
         """A report's cover, when it is short enough to quote whole (title, municipality, date, names)."""

@@ -56,8 +56,8 @@ _ASSESSED = re.compile(
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
 # Asks for the gist of a report: its overall assessment and what it recommends.
 _SUMMARY = re.compile(
-    r"\bsammanfatta\w*|\bsammanfattning(?:en)? av\b|\bvad kom (?:granskningen|revisorerna|rapporten|utredningen|revisionen) fram till\b"
-    r"|\bvad visade (?:granskningen|rapporten|revisionen)\b|\bhuvudsakliga (?:slutsatser|resultat)|\bvad (?:är|var) (?:det )?viktigaste\b"
+    r"\bsammanfatta\w*|\bsammanfattning(?:en)? av\b|\bvad kom (?:\S+\s+){0,3}?(?:granskning(?:en)?|revisorerna|rapport(?:en)?|utredning(?:en)?|revision(?:en)?)\b.{0,80}?\bfram till\b"
+    r"|\bvad visade (?:granskningen|rapporten|revisionen)\b|\bvad blev (?:resultatet|utfallet) av (?:granskningen|revisionen)\b|\bhuvudsakliga (?:slutsatser|resultat)|\bvad (?:är|var) (?:det )?viktigaste\b"
     r"|\bsummar(?:ize|ise|y of)\b|\bwhat did the (?:audit|report|review) (?:find|conclude|show)\b|\bmain (?:findings|conclusions)\b"
 )
 

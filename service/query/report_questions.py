@@ -3,12 +3,24 @@
 import re
 from typing import Literal
 
-Asked = Literal["date", "author", "conductor", "firm", "oldest"]
+from ingest.language.lexicon import firm_pattern
+
+Asked = Literal["date", "author", "conductor", "firm", "oldest", "by_firm", "about"]
 
 _REPORT = r"(?:\w*rapport\w*|förstudie\w*|granskning\w*|utredning\w*|report|audit|study)"
 _OWNER = r"(?:\S+:s |the |\w+'s )?"  # "KPMG:s rapport", "the report", "Kalmar's report"
 _DONE = r"(?:har )?(?:genomfört|genomförde|gjort|gjorde|utfört|utförde|står bakom)"
+_WHICH = r"(?:(?:i )?(?:vilka |vilken av (?:de )?|vilka av (?:de )?)(?:kommuner|rapporter|granskningar)(?:na)?|(?:in )?which (?:municipalities|reports|audits))"
 _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
+    # Across the reports, a list the catalog holds: the reports one firm made, the reports on one subject.
+    (
+        "by_firm",
+        re.compile(
+            rf"\b{_WHICH}\b[^?]*\b(?:av|från|gjorde|gjort|genomförde|genomfört|skrev|skrivit|by|did|made|conducted|wrote)\b"
+            rf"|\bvilka (?:granskningar|rapporter) har (?!\w+ (?:om|kring)\b)\S+ (?:gjort|genomfört|skrivit)\b"
+        ),
+    ),
+    ("about", re.compile(rf"\b{_WHICH}\b (?:handlar|handlade|gäller|gällde|behandlar|avser|are|were|is) (?:om |about |on )?")),
     (
         "oldest",
         re.compile(
@@ -19,7 +31,7 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
     (
         "date",
         re.compile(
-            rf"\bvilket datum (?:har|bär) {_OWNER}{_REPORT}|\bnär (?:är|var) {_OWNER}{_REPORT} daterad"
+            rf"\bvilket datum (?:har|bär) {_OWNER}{_REPORT}|\bnär (?:är|var) {_OWNER}{_REPORT}\b[^?]{{0,60}}\bdaterad"
             rf"|\bnär (?:skrevs|daterades|publicerades|lämnades|genomfördes|gjordes|utfördes) {_OWNER}{_REPORT}"
             rf"|\bwhen (?:is|was) {_OWNER}(?:\w+ )?{_REPORT} (?:dated|written|published)|\bwhat date (?:is|was|does) {_OWNER}(?:\w+ )?{_REPORT}"
         ),
@@ -51,4 +63,7 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
 def read_report_question(question: str) -> Asked | None:
     """Which fact of the report's own metadata the question asks for (its date, author, firm …), or None."""
     q = " ".join(question.casefold().split())
-    return next((asked for asked, pattern in _QUESTIONS if pattern.search(q)), None)
+    asked = next((asked for asked, pattern in _QUESTIONS if pattern.search(q)), None)
+    if asked == "by_firm" and not firm_pattern().search(question):
+        return None  # "… bedömdes av revisorerna …" names no firm
+    return asked

@@ -133,6 +133,16 @@ class CorpusView:
                 years.setdefault(meta.municipality, set()).add(meta.year)
         return {m: frozenset(y) for m, y in years.items()}
 
+    @cached_property
+    def titles_by_municipality(self) -> dict[str, dict[str, str]]:
+        """Each municipality's live documents and their titles."""
+        titles: dict[str, dict[str, str]] = {}
+        for record in self.records.values():
+            meta = record.metadata
+            if meta.municipality:
+                titles.setdefault(meta.municipality, {})[meta.document_id] = meta.title or ""
+        return titles
+
 
 class HybridRetriever:
     def __init__(self, settings: Settings, embedder: Embedder, store: VectorStore | None = None, catalog: Catalog | None = None) -> None:

@@ -125,11 +125,19 @@ def test_hultsfred_four_kontrollmal():
     assert "Kontrollmålet bedöms" not in third.motivation
 
 
-@pytest.mark.parametrize("document_id", [KALMAR, LULEA, UMEA])
-def test_reports_without_assessed_kontrollmal(document_id):
+# Umeå states an overall conclusion in the genre's words ("Sammanfattningsvis finner vi att …"): it assesses,
+# though in no kontrollmål, so a question about its kontrollmål is left to retrieval rather than told "none".
+@pytest.mark.parametrize(("document_id", "status"), [(KALMAR, "no_assessments"), (LULEA, "no_assessments"), (UMEA, "unread")])
+def test_reports_without_assessed_kontrollmal(document_id, status):
     _, findings = extract(document_id)
     assert of_kind(findings, "kontrollmal") == []
-    assert extraction(document_id).status == "no_assessments"
+    assert extraction(document_id).status == status
+
+
+def test_a_summing_up_in_the_genres_words_is_the_overall_assessment():
+    _, findings = extract(UMEA)
+    [overall] = of_kind(findings, "revisionell_bedomning")
+    assert overall.text.startswith("Sammanfattningsvis finner vi att det bedrivs ett fungerande arbete")
 
 
 def test_revisionsfragor():
@@ -205,8 +213,7 @@ def test_revisionell_bedomning():
     assert overall.section == "4" and "gör vi bedömningen att de revisionsfrågor" in overall.text
     assert overall.text.startswith("Efter att ha tagit del av uppdragsbeskrivning")
 
-    for document_id in (LULEA, UMEA):
-        assert of_kind(extract(document_id)[1], "revisionell_bedomning") == []
+    assert of_kind(extract(LULEA)[1], "revisionell_bedomning") == []
 
 
 @pytest.mark.parametrize("path", REPORTS, ids=lambda p: p.stem)
@@ -438,7 +445,7 @@ def test_ingest_stores_findings_and_remove_deletes_them(tmp_path):
 
     store = FindingsStore(settings.catalog_path)
     assert len(store.query(municipality="Alvesta", kind="kontrollmal")) == 9
-    assert store.status(UMEA) == "no_assessments"
+    assert store.status(UMEA) == "unread"
     assert ingestor.remove(ALVESTA)
     assert store.query(document_id=ALVESTA) == [] and store.status(ALVESTA) is None
 

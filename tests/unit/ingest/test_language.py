@@ -39,3 +39,15 @@ def test_word_families_by_shared_start():
 def test_chunk_bounds_are_checked():
     with pytest.raises(ValidationError, match="chunk_min_words"):
         Settings(chunk_min_words=300, chunk_max_words=200)
+
+
+def test_a_heading_in_capitals_run_into_the_text_is_no_part_of_the_first_sentence():
+    from ingest.language.sentences import split_sentences
+
+    text = "Kommunens revisorer GRANSKNING AV KOMMUNENS DELÅRSBOKSLUT 2015 Vid sitt möte beslutade revisorerna att lämna över rapporten."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Kommunens revisorer GRANSKNING AV KOMMUNENS DELÅRSBOKSLUT 2015",
+        "Vid sitt möte beslutade revisorerna att lämna över rapporten.",
+    ]
+    listing = "Samverkan sker med LAN, NLL, Företagarna i Norrbotten och KPMG AB Antal sidor."
+    assert [listing[s:e] for s, e in split_sentences(listing)] == [listing]

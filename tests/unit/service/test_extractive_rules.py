@@ -146,3 +146,14 @@ def test_a_summary_that_repeats_a_later_sentence_nearly_word_for_word_is_one_sta
     assert not _same_statement("Målet är nått.", "Målet är inte nått.")
     long = "Vi bedömer att kontrollmålet för socialnämndens uppföljning av placerade barn är uppfyllt"
     assert not _same_statement(long, long.replace("är uppfyllt", "inte är uppfyllt"))
+
+
+def test_a_count_must_count_what_was_asked():
+    from ingest.index.lexical import SwedishAnalyzer
+    from service.answering.extractive import _measured
+    from service.query.analysis import analyze_question
+
+    agreements = _measured(analyze_question("Hur många ramavtal granskades i Sollentuna?", (), ()).measured_word, SwedishAnalyzer())
+    assert agreements.counted_in("I granskningen ingick sex ramavtal inom bygg och IT.")
+    assert agreements.counted_in("Antalet granskade ramavtal uppgick till 14.")
+    assert not agreements.counted_in("Prövningen av granskningens sex kontrollmål leder till bedömningen att inköpen sker mot kommunens ramavtal.")

@@ -1,0 +1,164 @@
+"""Questions about the corpus and its reports rather than a passage: which reports a firm made, which are about a
+subject, a summary of one report of a municipality that has several, and the rules that keep a confident answer
+from a sentence that only reads alike. The real pipeline and app on the fake embedder, over reports written here
+in the genre's conventions."""
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from fixtures.fake_embedder import FakeEmbedder
+from fixtures.homes import make_settings
+
+from ingest.pipeline import Ingestor
+from service.answering.base import AnswerRequest
+from service.answering.extractive import _answered_by_form
+from service.api.app import create_app
+from service.query.analysis import analyze_question
+from service.query.retrieval import Filters
+
+HEALTH = """Revisionsrapport
+
+Granskning av elevhälsan
+
+Vimmerby kommun
+
+Sara Berg, certifierad kommunal revisor, PwC
+
+December 2021
+
+1. Sammanfattning
+
+Vår samlade bedömning är att barn- och utbildningsnämnden delvis har en ändamålsenlig styrning av elevhälsan.
+Nämnden har sedan 2018-03-01 ett samlat elevhälsoteam på varje skola enligt ett beslut som fattades den dagen.
+
+1.1 Rekommendationer
+
+- Barn- och utbildningsnämnden bör ta fram mål för elevhälsans förebyggande arbete.
+
+2. Inledning
+
+2.1 Kontrollmål
+
+- Finns det mål för elevhälsans arbete?
+- Följer nämnden upp elevhälsans arbete?
+
+3. Iakttagelser och bedömningar
+
+3.1 Mål
+
+Det saknas mål för elevhälsans förebyggande arbete. Kontrollmålet bedöms som ej uppfyllt.
+
+3.2 Uppföljning
+
+Nämnden följer upp elevhälsans insatser varje termin. Kontrollmålet bedöms som uppfyllt.
+"""
+
+HOUSING = """Revisionsrapport
+
+Granskning av bostadsförsörjningen
+
+Vimmerby kommun
+
+Karl Nyström, KPMG
+
+Oktober 2021
+
+1. Sammanfattning
+
+Vi bedömer sammantaget att kommunstyrelsen i huvudsak har en ändamålsenlig styrning av bostadsförsörjningen.
+
+2. Iakttagelser
+
+Kommunstyrelsen antog riktlinjer för bostadsförsörjningen år 2019 och följer upp bostadskön varje år.
+"""
+
+INTERIM = """Revisionsrapport
+
+Granskning av delårsrapport 2019
+
+Ljusdals kommun
+
+Eva Lind, PwC
+
+Oktober 2019
+
+1. Sammanfattning
+
+Vi bedömer att delårsrapporten i allt väsentligt ger en rättvisande bild av kommunens resultat och ställning.
+"""
+
+REPORTS = {
+    "vimmerby-2021-elevhalsa": HEALTH,
+    "vimmerby-2021-bostadsforsorjning": HOUSING,
+    "ljusdal-2019-delarsrapport": INTERIM,
+}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus-question-reports")
+    for name, text in REPORTS.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    settings = make_settings(tmp_path_factory.mktemp("corpus-question-home"), corpus_dir=folder)
+    report = Ingestor(settings, FakeEmbedder()).run_files(sorted(folder.glob("*.txt")))
+    assert not report.failed, report.summary()
+    with TestClient(create_app(settings, FakeEmbedder())) as client:
+        yield client
+
+
+def ask(client, question: str) -> dict:
+    response = client.post("/v1/ask", json={"question": question})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def cited_documents(body: dict) -> set[str]:
+    return {c["document_id"] for c in body["citations"]}
+
+
+@pytest.mark.parametrize("question", ["Vilka kommuner har granskats av PwC?", "Vilka rapporter har PwC skrivit?", "Which reports were written by PwC?"])
+def test_the_reports_a_firm_made_are_listed_from_the_catalog(client, question):
+    body = ask(client, question)
+    assert body["answerer"] == "report" and body["grounded"], body["answer"]
+    assert cited_documents(body) == {"vimmerby-2021-elevhalsa", "ljusdal-2019-delarsrapport"}
+    assert all("PwC" in c["quote"] for c in body["citations"])
+
+
+def test_the_reports_on_a_subject_are_the_ones_whose_titles_name_it(client):
+    body = ask(client, "Vilka rapporter handlar om elevhälsa?")
+    assert body["answerer"] == "report" and cited_documents(body) == {"vimmerby-2021-elevhalsa"}, body["answer"]
+    assert ask(client, "Vilka rapporter handlar om äldreomsorgen?")["answerer"] != "report"
+
+
+def test_the_subject_named_picks_one_of_a_municipalitys_reports(client):
+    body = ask(client, "Sammanfatta rapporten om elevhälsan i Vimmerby")
+    assert body["answerer"] == "findings" and cited_documents(body) == {"vimmerby-2021-elevhalsa"}, body["answer"]
+    # The gist: the overall assessment, the graded kontrollmål (main findings) and the recommendation, each cited.
+    for words in ("delvis har en ändamålsenlig styrning", "1 uppfyllt, 1 ej uppfyllt", "ta fram mål för elevhälsans"):
+        assert words in body["answer"], body["answer"]
+    both = ask(client, "Sammanfatta rapporterna från Vimmerby")
+    assert cited_documents(both) == {"vimmerby-2021-elevhalsa", "vimmerby-2021-bostadsforsorjning"}, both["answer"]
+
+
+def test_what_the_audit_came_to_is_its_summary(client):
+    body = ask(client, "Vad kom granskningen av bostadsförsörjningen i Vimmerby fram till?")
+    assert body["answerer"] == "findings" and "i huvudsak har en ändamålsenlig styrning" in body["answer"], body["answer"]
+
+
+def test_a_date_in_the_running_text_is_not_the_reports_date(client):
+    body = ask(client, "När är rapporten om elevhälsan i Vimmerby daterad?")
+    assert "december 2021" in body["answer"] and "2018" not in body["answer"], body["answer"]
+
+
+@pytest.mark.parametrize(("question", "by_form"), [
+    ("Vem är dataskyddsombud i Vimmerby?", False),
+    ("Vilket helårsresultat prognostiserar kommunen?", False),
+    ("Vem står som författare till rapporten om elevhälsan?", True),
+    ("Vem var projektledare för granskningen?", True),
+    ("När antogs riktlinjerna?", True),
+    ("Vad är syftet med granskningen?", True),
+    ("Who is the data protection officer in Vimmerby?", True),
+])
+def test_only_answers_recognised_by_their_form_may_share_no_word_with_the_question(question, by_form):
+    analysis = analyze_question(question, ("Vimmerby",), (2021,))
+    assert _answered_by_form(AnswerRequest(question, analysis, Filters(), (), np.empty(0, dtype=np.float32))) is by_form
