@@ -375,6 +375,22 @@ def test_a_filter_that_excludes_the_named_municipality_is_said_and_never_contrad
     assert "Alvesta" not in follow.locator(".sources").inner_text()
     page.close()
 
+    # Refused about Göteborg, then filtered to Kalmar: the next question is read as about Kalmar, not Göteborg.
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.goto(server_url + "/")
+    page.locator("#municipality option").nth(1).wait_for(state="attached")
+    question = page.get_by_label("Din fråga")
+    question.fill("Vilka rekommendationer gavs i Göteborg?")
+    question.press("Enter")
+    assert answered(page, 0).locator(".answer-status").inner_text() == "Inget stöd i rapporterna"
+    page.locator("#municipality").select_option("Kalmar")
+    question.fill("Vilka rekommendationer gavs?")
+    question.press("Enter")
+    kalmar = answered(page, 1)
+    assert "Göteborg" not in kalmar.locator(".resolved").inner_text()
+    assert "Kalmar" in kalmar.locator(".sources").inner_text() and "Göteborg" not in kalmar.locator(".answer-text").inner_text()
+    page.close()
+
 
 def test_stop_keeps_what_came_and_regenerate_answers_again(browser, server_url):
     page = browser.new_page(viewport={"width": 1200, "height": 800})
