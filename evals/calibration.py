@@ -6,7 +6,7 @@ similarity thresholds together by a margin and asks every item of the dev and re
 through the app, each loaded once; the structured answerers and the scope refusals do not depend on it.
 The threshold is chosen on the TUNE parts only; the held-out parts are printed beside it to show whether
 the choice generalizes, never to choose. Writes `evals/reports/calibration.json` and prints the table the
-README shows. Needs the dev index in AUDITQA_HOME (`auditqa eval --set dev` builds it) and
+docs/evaluation.md shows. Needs the dev index in AUDITQA_HOME (`auditqa eval --set dev` builds it) and
 AUDITQA_REAL_REPORTS_DIR.
 """
 

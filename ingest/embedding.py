@@ -193,7 +193,7 @@ def passage_threads() -> int:
     """Threads for embedding passages when AUDITQA_EMBED_THREADS is unset: OMP_NUM_THREADS, else the cores that other
     work (the one-minute load average) leaves free, at least one. A torch thread that has to share its core with a busy
     process holds back the others at every synchronisation: on 2 cores with one busy, 2 threads ran slower than 1
-    (README, measured figures)."""
+    (docs/performance.md)."""
     if os.environ.get("OMP_NUM_THREADS"):
         return int(os.environ["OMP_NUM_THREADS"])
     cores = _cores()

@@ -243,7 +243,7 @@ class Ingestor:
         ]
         limit = self.settings.max_chunks_per_document
         if len(chunks) > limit:
-            # Refused before embedding: at a few chunks a second on a CPU (README), the embedding is where the time goes.
+            # Refused before embedding: at a few chunks a second on a CPU (docs/performance.md), the embedding is where the time goes.
             raise DocumentTooLargeError(
                 f"'{doc.path.name}' delas i {swedish_number(len(chunks))} stycken; gränsen är {swedish_number(limit)} per "
                 "dokument (inställningen AUDITQA_MAX_CHUNKS_PER_DOCUMENT)"

@@ -1,7 +1,7 @@
 """Chat front-ends' housekeeping requests: Open WebUI and LibreChat ask the chat model itself for a conversation's
-title, its tags and follow-up questions. There is no generative model here, so they are answered from the
-conversation's questions and the loaded reports, in the form the prompt asks for (the JSON object it names, else
-plain text), and never with a grounded answer.
+title, its tags, follow-up questions and search queries. There is no generative model here, so they are answered
+from the conversation's questions and the loaded reports, in the form the prompt asks for (the JSON object it
+names, else plain text), in the conversation's language, and never with a grounded answer.
 
 The prompts are recognised by the phrases in TASKS; a front-end that words them differently is one more row.
 """
@@ -16,7 +16,7 @@ from service.answering.qa import QAService
 from service.chat.service import resolve_all
 from service.query.analysis import QuestionAnalysis, analyze_question
 
-TaskName = Literal["title", "tags", "follow_ups"]
+TaskName = Literal["queries", "title", "tags", "follow_ups"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,12 @@ class Task:
 
 # First match wins: a follow-up or tags prompt may say "title" nowhere, but a title prompt's examples could say "tags".
 TASKS: tuple[Task, ...] = (
+    Task("queries", (
+        # Open WebUI's DEFAULT_QUERY_GENERATION_PROMPT_TEMPLATE: "Analyze the chat history to determine the necessity of
+        # generating search queries …", answered as { "queries": [...] } (web search and its own knowledge retrieval).
+        (r"generat\w* (?:\S+ ){0,6}search queries", r"chat history|conversation"),
+        (r'\{\s*"queries"\s*:',),
+    )),
     Task("follow_ups", (
         (r"follow[- ]up questions", r"chat history|conversation"),  # Open WebUI: "Suggest 3-5 relevant follow-up questions …"
         (r'"follow_ups"',),
@@ -59,23 +65,67 @@ sitt kommun kommunen kommunens rapporten rapporter granskningen revisionen mest 
 många mycket tog emot gjorde gör görs sker skedde står stod säger sa nämns
 which what how when where why who were was the a an in of for to and or is are did do does given by about
 """.split())
-KIND_TOPICS = {"kontrollmal": "kontrollmål", "rekommendation": "rekommendationer", "revisionsfraga": "revisionsfrågor", "revisionell_bedomning": "sammanfattande bedömning"}
-VERDICT_WORDS = {"uppfyllt": "uppfyllda", "delvis uppfyllt": "delvis uppfyllda", "ej uppfyllt": "ej uppfyllda"}
-BROAD_TAG = "Kommunal revision"
-DEFAULT_TITLE = "Frågor om revisionsrapporterna"
 MAX_TITLE_TOPIC_WORDS = 3
 MAX_FOLLOW_UPS = 5
-# What the loaded reports answer of a municipality, most telling first, each asked only where the municipality's
-# findings include one of its (kind, verdict) pairs (verdict None: any).
-FOLLOW_UPS: tuple[tuple[tuple[tuple[str, str | None], ...], str], ...] = (
-    ((("kontrollmal", "ej uppfyllt"),), "Vilka kontrollmål bedömdes ej uppfyllda i {m}?"),
-    ((("rekommendation", None),), "Vilka rekommendationer gavs i {m}?"),
-    ((("kontrollmal", None),), "Hur bedömdes kontrollmålen i {m}?"),
-    ((("revisionell_bedomning", None), ("rekommendation", None)), "Sammanfatta granskningen i {m}"),
-    ((("revisionsfraga", None),), "Hur besvarades revisionsfrågorna i {m}?"),
-    ((("kontrollmal", "delvis uppfyllt"),), "Vilka kontrollmål bedömdes delvis uppfyllda i {m}?"),
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What the replies say in one language: front-ends show titles, tags and follow-ups as the user's own."""
+
+    kind_topics: dict[str, str]
+    verdicts: dict[str, str]
+    topic_with_verdict: str  # "{verdict}" and "{topic}", in the language's order
+    broad_tag: str
+    default_title: str
+    place: str  # "{topic} i {places}"
+    both: str  # "Alvesta och Hultsfred"
+    and_others: str  # "Alvesta m.fl."
+    # What the loaded reports answer of a municipality, most telling first, each asked only where the municipality's
+    # findings include one of its (kind, verdict) pairs (verdict None: any). Every one is answered by the findings
+    # answerer in this language (tested).
+    follow_ups: tuple[tuple[tuple[tuple[str, str | None], ...], str], ...]
+    comparison: str | None  # across the reports; None where the language has no wording the service answers
+
+
+SWEDISH = Wording(
+    kind_topics={"kontrollmal": "kontrollmål", "rekommendation": "rekommendationer", "revisionsfraga": "revisionsfrågor", "revisionell_bedomning": "sammanfattande bedömning"},
+    verdicts={"uppfyllt": "uppfyllda", "delvis uppfyllt": "delvis uppfyllda", "ej uppfyllt": "ej uppfyllda"},
+    topic_with_verdict="{verdict} {topic}",
+    broad_tag="Kommunal revision",
+    default_title="Frågor om revisionsrapporterna",
+    place="{topic} i {places}",
+    both="{0} och {1}",
+    and_others="{0} m.fl.",
+    follow_ups=(
+        ((("kontrollmal", "ej uppfyllt"),), "Vilka kontrollmål bedömdes ej uppfyllda i {m}?"),
+        ((("rekommendation", None),), "Vilka rekommendationer gavs i {m}?"),
+        ((("kontrollmal", None),), "Hur bedömdes kontrollmålen i {m}?"),
+        ((("revisionell_bedomning", None), ("rekommendation", None)), "Sammanfatta granskningen i {m}"),
+        ((("revisionsfraga", None),), "Hur besvarades revisionsfrågorna i {m}?"),
+        ((("kontrollmal", "delvis uppfyllt"),), "Vilka kontrollmål bedömdes delvis uppfyllda i {m}?"),
+    ),
+    comparison="Vilken kommun fick den mest kritiska bedömningen?",
 )
-COMPARISON = "Vilken kommun fick den mest kritiska bedömningen?"
+ENGLISH = Wording(
+    kind_topics={"kontrollmal": "control objectives", "rekommendation": "recommendations", "revisionsfraga": "audit questions", "revisionell_bedomning": "overall assessment"},
+    verdicts={"uppfyllt": "met", "delvis uppfyllt": "partly met", "ej uppfyllt": "not met"},
+    topic_with_verdict="{topic} {verdict}",
+    broad_tag="Municipal audit",
+    default_title="Questions about the audit reports",
+    place="{topic} in {places}",
+    both="{0} and {1}",
+    and_others="{0} and others",
+    follow_ups=(
+        ((("kontrollmal", "ej uppfyllt"),), "Which control objectives were not met in {m}?"),
+        ((("rekommendation", None),), "Which recommendations were given in {m}?"),
+        ((("kontrollmal", None),), "How were the control objectives assessed in {m}?"),
+        ((("revisionell_bedomning", None), ("rekommendation", None)), "Summarise the audit in {m}"),
+        ((("revisionsfraga", None),), "How were the audit questions answered in {m}?"),
+        ((("kontrollmal", "delvis uppfyllt"),), "Which control objectives were partly met in {m}?"),
+    ),
+    comparison=None,  # the comparisons are read from Swedish wording only ("Vilken kommun fick den mest kritiska …")
+)
 
 
 def _prompt(messages: Sequence[tuple[str, str]]) -> str:
@@ -101,44 +151,55 @@ def conversation(messages: Sequence[tuple[str, str]]) -> list[str]:
     return [q for q in questions if q]
 
 
-def _topic(analysis: QuestionAnalysis, question: str) -> str:
+def wording(analyses: list[tuple[QuestionAnalysis, str]]) -> Wording:
+    """The conversation's language: English when most of its questions are, else Swedish (the service's own)."""
+    english = sum(analysis.language == "en" for analysis, _ in analyses)
+    return ENGLISH if english * 2 > len(analyses) else SWEDISH
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _topic(words: Wording, analysis: QuestionAnalysis, question: str) -> str:
     """What a question is about, in a few words: the findings it asks for, else its first content words."""
     if analysis.findings is not None:
-        topic = KIND_TOPICS[analysis.findings.kind]
+        topic = words.kind_topics[analysis.findings.kind]
         verdict = analysis.findings.verdict
-        return f"{VERDICT_WORDS[verdict]} {topic}" if verdict else topic
+        return words.topic_with_verdict.format(topic=topic, verdict=words.verdicts[verdict]) if verdict else topic
     names = {w.lower() for m in analysis.municipalities for w in m.split()}
-    words = [w for w in re.findall(r"[^\W\d_]+", question) if w.lower() not in FUNCTION_WORDS and w.lower() not in names]
-    return " ".join(w if w.isupper() else w.lower() for w in words[:MAX_TITLE_TOPIC_WORDS])
+    found = [w for w in re.findall(r"[^\W\d_]+", question) if w.lower() not in FUNCTION_WORDS and w.lower() not in names]
+    return " ".join(w if w.isupper() else w.lower() for w in found[:MAX_TITLE_TOPIC_WORDS])
 
 
-def _places(analysis: QuestionAnalysis) -> str:
+def _places(words: Wording, analysis: QuestionAnalysis) -> str:
     names = analysis.municipalities
-    return " och ".join(names) if len(names) <= 2 else f"{names[0]} m.fl."
+    if len(names) > 2:
+        return words.and_others.format(names[0])
+    return words.both.format(*names) if len(names) == 2 else "".join(names)
 
 
-def title(analyses: list[tuple[QuestionAnalysis, str]]) -> str:
+def title(words: Wording, analyses: list[tuple[QuestionAnalysis, str]]) -> str:
     """From the conversation's first question: its topic and the municipalities it names ("Ej uppfyllda kontrollmål i Alvesta")."""
     if not analyses:
-        return DEFAULT_TITLE
+        return words.default_title
     analysis, question = analyses[0]
-    topic, places = _topic(analysis, question), _places(analysis)
-    text = f"{topic} i {places}" if topic and places else topic or places
-    return text[:1].upper() + text[1:] if text else DEFAULT_TITLE
+    topic, places = _topic(words, analysis, question), _places(words, analysis)
+    text = words.place.format(topic=topic, places=places) if topic and places else topic or places
+    return _capitalised(text) if text else words.default_title
 
 
-def tags(analyses: list[tuple[QuestionAnalysis, str]]) -> list[str]:
+def tags(words: Wording, analyses: list[tuple[QuestionAnalysis, str]]) -> list[str]:
     """The field, the municipalities the conversation names and the findings it asks about."""
-    found = [BROAD_TAG]
+    found = [words.broad_tag]
     for analysis, _ in analyses:
         found += analysis.municipalities
         if analysis.findings is not None:
-            topic = KIND_TOPICS[analysis.findings.kind]
-            found.append(topic[:1].upper() + topic[1:])
+            found.append(_capitalised(words.kind_topics[analysis.findings.kind]))
     return list(dict.fromkeys(found))
 
 
-def follow_ups(qa: QAService, analyses: list[tuple[QuestionAnalysis, str]]) -> list[str]:
+def follow_ups(qa: QAService, words: Wording, analyses: list[tuple[QuestionAnalysis, str]]) -> list[str]:
     """Questions the loaded reports answer: about the municipality the conversation is on (the latest named), else
     about the reports that have findings; none the conversation has asked already."""
     named = [m for analysis, _ in reversed(analyses) for m in analysis.municipalities]
@@ -147,14 +208,20 @@ def follow_ups(qa: QAService, analyses: list[tuple[QuestionAnalysis, str]]) -> l
     municipalities = named[:1] or list(dict.fromkeys(f.municipality for f in findings if f.kind == "kontrollmal" and f.municipality))
     asked = {" ".join(q.lower().rstrip("?").split()) for _, q in analyses}
     suggestions = []
-    for requirements, question in FOLLOW_UPS:
+    for requirements, question in words.follow_ups:
         for municipality in municipalities:
             if any((municipality, kind, verdict) in have for kind, verdict in requirements):
                 suggestions.append(question.format(m=municipality))
-    if not named and len(municipalities) > 1:
-        suggestions.insert(1, COMPARISON)
+    if not named and len(municipalities) > 1 and words.comparison:
+        suggestions.insert(1, words.comparison)
     fresh = [q for q in dict.fromkeys(suggestions) if " ".join(q.lower().rstrip("?").split()) not in asked]
     return fresh[:MAX_FOLLOW_UPS]
+
+
+def queries(resolved: list[str]) -> list[str]:
+    """What to search for: the latest question made self-contained ("Och i Hultsfred?" → "Vilka rekommendationer gavs
+    i Hultsfred?"); none without a question, as the prompt asks when nothing is to be searched."""
+    return resolved[-1:]
 
 
 def reply(qa: QAService, messages: Sequence[tuple[str, str]]) -> str | None:
@@ -167,7 +234,16 @@ def reply(qa: QAService, messages: Sequence[tuple[str, str]]) -> str | None:
     view = qa.retriever.view
     resolved = resolve_all(qa, questions) if questions else []
     analyses = [(analyze_question(q, view.municipalities, view.years), q) for q in resolved]
-    value: str | list[str] = title(analyses) if task == "title" else tags(analyses) if task == "tags" else follow_ups(qa, analyses)
+    words = wording(analyses)
+    value: str | list[str]
+    if task == "queries":
+        value = queries(resolved)
+    elif task == "title":
+        value = title(words, analyses)
+    elif task == "tags":
+        value = tags(words, analyses)
+    else:
+        value = follow_ups(qa, words, analyses)
     if f'"{task}"' in _prompt(messages):
         return json.dumps({task: value}, ensure_ascii=False)
     return value if isinstance(value, str) else "\n".join(value)

@@ -306,7 +306,7 @@ def fuse(dense: Sequence[tuple[str, float]], lexical: Sequence[tuple[str, float]
     """The hybrid score: a convex combination of each list's scores standardised over that list (z-scores); a
     passage one list lacks gets that list's lowest score. Unlike rank fusion it keeps how far ahead a list's
     top passages are, so a retriever sure of its answer outweighs one that is not. Measured against RRF on the
-    dev set, the real reports and SweFAQ (tuning parts; README): it is the one fusion of those tried that is at
+    dev set, the real reports and SweFAQ (tuning parts; docs/evaluation.md): it is the one fusion of those tried that is at
     least as good as the better of its two lists on every set."""
     standard = [_standardised(dense), _standardised(lexical)]
     floors = [min(s.values(), default=0.0) for s in standard]

@@ -196,3 +196,13 @@ def test_front_end_title_tags_and_follow_up_requests(client):
         assert {c["document_id"] for c in completion.model_extra["citations"]} == {HULTSFRED}
     librechat = run("Provide a concise, 5-word-or-less title for the conversation. Only return the title itself.\n\nConversation:\nUser: Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?\nAI: …")
     assert librechat == "Ej uppfyllda kontrollmål i Alvesta"
+    # An English conversation gets its title in English.
+    english = run("Provide a concise, 5-word-or-less title for the conversation. Only return the title itself.\n\nConversation:\nUser: Which recommendations were given in Hultsfred?\nAI: …")
+    assert english == "Recommendations in Hultsfred"
+    # Open WebUI's search-query generation (its default template's wording) gets the follow-up made self-contained.
+    queries = run(
+        "### Task:\nAnalyze the chat history to determine the necessity of generating search queries, in the given language.\n"
+        '### Output:\nStrictly return in JSON format: \n{\n  "queries": ["query1", "query2"]\n}\n\n'
+        f"### Chat History:\n{WEBUI_HISTORY.replace('</chat_history>', 'USER: Och i Alvesta?' + chr(10) + '</chat_history>')}"
+    )
+    assert json.loads(queries) == {"queries": ["Vilka rekommendationer gavs i Alvesta?"]}

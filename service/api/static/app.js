@@ -216,9 +216,11 @@
     return c.section ? `avsnitt ${c.section}` : c.part || null;
   }
 
+  // A chip's accessible name starts with the number it shows ("1: Källa …"), so a user who says or sees "1" finds it
+  // (WCAG 2.5.3, axe's label-content-name-mismatch).
   function citationLabel(c) {
     const where = [c.municipality, c.year].filter(Boolean).join(" ");
-    return [`Källa ${c.n}: ${c.title || c.document_id}${where ? ` (${where})` : ""}`, place(c), c.page != null ? `sida ${c.page}` : null].filter(Boolean).join(", ");
+    return [`${c.n}: Källa ${c.title || c.document_id}${where ? ` (${where})` : ""}`, place(c), c.page != null ? `sida ${c.page}` : null].filter(Boolean).join(", ");
   }
 
   function chip(n, citation) {

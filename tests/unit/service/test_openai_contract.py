@@ -185,6 +185,17 @@ WEBUI_FOLLOW_UPS = (
     "### Task:\nSuggest 3-5 relevant follow-up questions or prompts that the user might naturally ask next in this conversation.\n"
     f'### Output:\nJSON format: {{ "follow_ups": ["Question 1?", "Question 2?"] }}\n### Chat History:\n{HISTORY}'
 )
+# Open WebUI's DEFAULT_QUERY_GENERATION_PROMPT_TEMPLATE, shortened (its task, format and output lines are verbatim).
+WEBUI_QUERIES = (
+    "### Task:\nAnalyze the chat history to determine the necessity of generating search queries, in the given language. "
+    "By default, **prioritize generating 1-3 broad and relevant search queries** unless it is absolutely certain that no "
+    "additional information is required.\n\n### Guidelines:\n- Respond **EXCLUSIVELY** with a JSON object.\n"
+    '- When generating search queries, respond in the format: { "queries": ["query1", "query2"] }, ensuring each query is '
+    'distinct, concise, and relevant to the topic.\n\n### Output:\nStrictly return in JSON format: \n{\n  "queries": ["query1", "query2"]\n}\n\n'
+    "### Chat History:\n<chat_history>\nUSER: Vilka rekommendationer gavs i Alvesta?\nASSISTANT: Alvesta (2018) – 2 rekommendationer …\n"
+    "USER: Och i Hultsfred?\n</chat_history>\n"
+)
+ENGLISH_HISTORY = "<chat_history>\nUSER: Which control objectives were not met in Alvesta?\nASSISTANT: According to the reports …\n</chat_history>"
 LIBRECHAT_TITLE = (
     "Provide a concise, 5-word-or-less title for the conversation, using title case conventions. Only return the title itself.\n\n"
     "Conversation:\nUser: Vilka rekommendationer gavs i Hultsfred?\nAI: Hultsfred (2019) – 3 rekommendationer: …"
@@ -226,6 +237,33 @@ def test_follow_ups_are_questions_the_reports_answer(client):
     # Without a municipality in the conversation: the reports that assess kontrollmål, and a comparison.
     general = WEBUI_FOLLOW_UPS.replace("i Alvesta?", "i rapporterna?")
     assert "Vilken kommun fick den mest kritiska bedömningen?" in json.loads(task(client, general)["choices"][0]["message"]["content"])["follow_ups"]
+
+
+def test_a_search_query_request_gets_the_latest_question_made_self_contained(client):
+    body = task(client, WEBUI_QUERIES)
+    assert json.loads(body["choices"][0]["message"]["content"]) == {"queries": ["Vilka rekommendationer gavs i Hultsfred?"]}
+    assert body["resolved_question"] == ""
+    # Nothing asked yet: nothing to search for, in the form the prompt gives for that.
+    empty = WEBUI_QUERIES[: WEBUI_QUERIES.index("<chat_history>")] + "<chat_history>\n</chat_history>"
+    assert json.loads(task(client, empty)["choices"][0]["message"]["content"]) == {"queries": []}
+
+
+def test_an_english_conversation_gets_an_english_title_tags_and_follow_ups(client):
+    def english(prompt: str) -> dict:
+        return json.loads(task(client, prompt.replace(HISTORY, ENGLISH_HISTORY))["choices"][0]["message"]["content"])
+
+    assert english(WEBUI_TITLE) == {"title": "Control objectives not met in Alvesta"}
+    assert english(WEBUI_TAGS) == {"tags": ["Municipal audit", "Alvesta", "Control objectives"]}
+    suggested = english(WEBUI_FOLLOW_UPS)["follow_ups"]
+    assert 3 <= len(suggested) <= 5 and "Which recommendations were given in Alvesta?" in suggested
+    assert "Which control objectives were not met in Alvesta?" not in suggested  # asked already
+    for question in suggested:  # each answered from the findings, in the English frame
+        answer = client.post("/v1/ask", json={"question": question}).json()
+        assert answer["grounded"] and answer["answerer"] == "findings", (question, answer["answer"])
+        assert answer["answer"].startswith("According to the reports"), question
+    # Without a municipality: the English questions about each report that assesses kontrollmål.
+    general = json.loads(task(client, WEBUI_FOLLOW_UPS.replace(HISTORY, ENGLISH_HISTORY.replace(" in Alvesta", "")))["choices"][0]["message"]["content"])
+    assert len(general["follow_ups"]) == 5 and all(q.startswith(("Which", "How", "Summarise")) for q in general["follow_ups"]), general
 
 
 def test_a_long_task_prompt_is_no_question_too_long(client):
