@@ -15,7 +15,8 @@ from ingest.findings.model import ASSESSED, NO_ASSESSMENTS, NOTE_NO_VERDICT, UNR
 from ingest.index.catalog import ChunkRecord
 from ingest.index.findings_store import FindingsStore
 from ingest.index.lexical import SwedishAnalyzer
-from ingest.language.lexicon import firm_pattern
+from ingest.language.lexicon import causal_pattern, firm_pattern
+from ingest.language.sentences import split_sentences
 from ingest.language.words import same_family
 from service.answering.base import Answer, AnswerRequest, Citations, CorpusSummary, refusal
 from service.answering.wording import (
@@ -118,6 +119,9 @@ _KIND_WORDS: dict[Kind, re.Pattern] = {
 }
 
 
+_CAUSAL = causal_pattern()
+# How far into what follows a finding its reason is looked for.
+_REASON_SENTENCES = 4
 # How many graded kontrollmål a summary lists before it says how many more there are.
 _SUMMARY_GOALS = 8
 
@@ -158,7 +162,7 @@ class FindingsAnswerer:
             return None
         if asked.summary:
             return self._summary(documents, found)
-        return self._listing(asked.kind, documents, found, answers=asked.assessed)
+        return self._listing(asked.kind, documents, found, answers=asked.assessed, reasons=request.analysis.answer_type == "reason")
 
     def _summary(self, documents: list[str], found: dict[str, list[Finding]]) -> Answer | None:
         """A report in brief: its overall assessment and its recommendations, each cited. A report that states
@@ -452,11 +456,9 @@ class FindingsAnswerer:
             lines = [f"{self._label(goal.document_id)}, kontrollmål{number} ”{goal.text}” – {self._verdict_phrase(goal, cite, every_source=True)}"]
             if goal.inconsistent:
                 lines.append("Rapporten är inte samstämmig i sin bedömning av kontrollmålet.")
-            if goal.motivation and goal.sources:
-                opening = [(s, cite.sentence(goal.document_id, s, goal.sources[0])) for s in first_sentences(goal.motivation)]
-                cited = [f"{s} {mark}" for s, mark in opening if mark]
-                if cited:
-                    lines.append("Motivering: " + " ".join(cited))
+            motivation = self._motivation(goal, cite)
+            if motivation:
+                lines.append(motivation)
         else:
             lines = ["Frågan passar flera kontrollmål:"]
             lines += [self._goal_line(g, cite, every, lead=f"{self._label(g.document_id)}, ") for g in goals]
@@ -475,7 +477,22 @@ class FindingsAnswerer:
             line += f"; svar: {stated_verdict(answer.verdict, answer.verdict_text)} ({section_label(answer.section)}) {cite.source(finding.document_id, answer)}"
         return line
 
-    def _listing(self, kind: Kind, documents: list[str], found: dict[str, list[Finding]], answers: bool = False) -> Answer | None:
+    def _motivation(self, finding: Finding, cite: _Citations, reason: bool = False) -> str | None:
+        """"Motivering: …", cited: the opening of what the report says after a finding, or for a question for the
+        reason (`reason`) its first sentence that gives one ("Skälet är att …", "… eftersom …") where it has one."""
+        if not finding.motivation or not finding.sources:
+            return None
+        opening = first_sentences(finding.motivation)
+        if reason:
+            paragraph = finding.motivation.split("\n\n")[0]
+            causal = [paragraph[a:b] for a, b in split_sentences(paragraph)[:_REASON_SENTENCES] if _CAUSAL.search(paragraph[a:b])]
+            opening = causal[:1] or opening
+        cited = [f"{s} {mark}" for s in opening if (mark := cite.sentence(finding.document_id, s, finding.sources[0]))]
+        return "Motivering: " + " ".join(cited) if cited else None
+
+    def _listing(
+        self, kind: Kind, documents: list[str], found: dict[str, list[Finding]], answers: bool = False, reasons: bool = False
+    ) -> Answer | None:
         singular, plural = NOUNS[kind]
         with_items = [d for d in documents if found[d]]
         if not with_items and any(self._names_kind(d, kind) for d in documents):
@@ -493,7 +510,12 @@ class FindingsAnswerer:
         for document_id in with_items:
             items = found[document_id]
             header = f"{self._label(document_id)} – {count_of(len(items), kind) if kind != 'revisionell_bedomning' else singular}:"
-            lines = [header, *(self._item_line(f, cite, answers) for f in items)]
+            lines = [header]
+            for finding in items:
+                lines.append(self._item_line(finding, cite, answers))
+                motivation = self._motivation(finding, cite, reason=True) if reasons else None
+                if motivation:
+                    lines.append(f"  {motivation}")
             if kind == "revisionell_bedomning":
                 # A section "Slutsats och rekommendationer" concludes with what it recommends.
                 sections = {f.section for f in items}

@@ -46,7 +46,8 @@ def _alternation(names: dict[str, str]) -> str:
 @lru_cache
 def _tables() -> tuple[dict[str, str], dict[str, str]]:
     table = lexicon()
-    return dict(table["abbreviations"]), dict(table["undiacritized"])
+    # An exonym is written out like an abbreviation: both are another way to write a word the reports use.
+    return {**table["abbreviations"], **table["exonyms"]}, dict(table["undiacritized"])
 
 
 def _styled(word: str, like: str) -> str:

@@ -22,6 +22,7 @@ def repair():
     ("Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", "Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?"),
     ("kalmars atgarder", "Kalmars åtgärder"),
     ("which recommendations were given for hultsfred", "which recommendations were given for Hultsfred"),
+    ("What did the audit in Gothenburg find?", "What did the audit in Göteborg find?"),
 ])
 def test_hurried_questions_read_as_the_reports_write(repair, typed, repaired):
     assert repair.run(typed) == repaired
