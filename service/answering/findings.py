@@ -276,7 +276,9 @@ class FindingsAnswerer:
                 return self._no_assessments(document_id, cite)
             if states[document_id] == UNREAD:
                 return None  # verdicts in a form the findings do not hold; retrieval quotes them
-            text = self._verdict_block(document_id, found[document_id], asked.verdict, cite, asked.assessed)
+            text = self._verdict_block(
+                document_id, found[document_id], asked.verdict, cite, asked.assessed, reasons=request.analysis.answer_type == "reason"
+            )
         else:
             text = self._verdict_overview(documents, found, asked.verdict, states, cite, asked.assessed)
         return Answer(text, grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "kontrollmal", "verdict": asked.verdict})
@@ -316,10 +318,11 @@ class FindingsAnswerer:
         return ", ".join(f"{counts[v]} {verdict_words(v, counts[v])}" for v in order if v in counts)
 
     def _verdict_block(
-        self, document_id: str, goals: list[Finding], verdict: Verdict | None, cite: _Citations, verdicts: bool = True
+        self, document_id: str, goals: list[Finding], verdict: Verdict | None, cite: _Citations, verdicts: bool = True, reasons: bool = False
     ) -> str:
         """The kontrollmål of one report with their verdicts, those given `verdict`, or (`verdicts` False: the
-        question asks only which they were) the list the introduction gives, cited once."""
+        question asks only which they were) the list the introduction gives, cited once; with `reasons`, each
+        graded one with the reason the report gives for its verdict."""
         label = self._label(document_id)
         listed = [g.listed for g in goals if g.listed]
         if verdict is None and not verdicts and len(listed) == len(goals):
@@ -335,7 +338,11 @@ class FindingsAnswerer:
         elsewhere = [g for g in goals if g.verdict != verdict and any(s.verdict == verdict for s in g.sources)]
         if items:
             lines = [f"{label} – {len(items)} kontrollmål bedömdes som {verdict_words(verdict, len(items))}:"]
-            lines += [self._goal_line(g, cite, goals) for g in items]
+            for goal in items:
+                lines.append(self._goal_line(goal, cite, goals))
+                motivation = self._motivation(goal, cite, reason=True) if reasons else None
+                if motivation:
+                    lines.append(f"  {motivation}")
         else:
             # The verdicts the report does give show that the answer "none" rests on a complete reading.
             lines = [f"Inga kontrollmål bedömdes som {verdict_words(verdict, 2)} i {label}. Rapportens bedömningar:"]

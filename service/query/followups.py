@@ -39,6 +39,8 @@ _LEAD = re.compile(
     r"|vad gäller|samma (?:fråga )?(?:för|i|om)|same (?:question )?for)(?![\w-])[\s,:]*",
     re.IGNORECASE,
 )
+# A question word alone (with "och", "då"): "Varför?", "Och hur då?", "Why?".
+_BARE_WH = re.compile(r"^(?:och\s+|and\s+)?(varför|hur|när|why|how|when)(?:\s+(?:då|det|so|then))?\s*[?!.]*$", re.IGNORECASE)
 _TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:då|istället|i stället|också|then|instead|too))+\s*$", re.IGNORECASE)
 _QUESTION_START = re.compile(
     r"^(?:vad|vilk(?:a|en|et)|hur|när|var|varför|vem|vems|finns|fanns|har|hade|är|gör|gjorde|kan|kunde|ska|skulle|bedömdes|bedöms|fick|får"
@@ -68,7 +70,19 @@ _GENERIC_SUBJECT = re.compile(
 _TRAILING_WORDS = frozenset("ut till fram upp in av på totalt egentligen idag nu då också sammantaget overall total".split())
 # Singular pronouns that stand for a noun phrase when what follows is not a noun.
 _PRONOUN = re.compile(r"(?<![\w-])(det|den|detta|denna|it|this|that)(?![\w-])", re.IGNORECASE)
-_PLURAL_PRONOUN = re.compile(r"(?<![\w-])(dem|them|dessa|those)(?![\w-])(?=\s*(?:[?.!,;:]|$|\s+(?:har|hade|är|var|fick|gäller|have|had|are|were|got)\b))", re.IGNORECASE)
+_PLURAL_PRONOUN = re.compile(
+    r"(?<![\w-])(dem|them|dessa|those)(?![\w-])(?=\s*(?:[?.!,;:]|$|\s+(?:har|hade|är|var|fick|gäller|have|had|are|were|got)\b))"
+    # After a preposition a pronoun is an object, so it refers: "Hur många av dem gick till kvinnor?".
+    r"|(?<=\b(?:av|of) )(dem|them|dessa|those)(?![\w-])",
+    re.IGNORECASE,
+)
+# A pronoun beside a verb of saying or of making a report stands for the report: "Vad säger den om bostäder?",
+# "När skrevs den?".
+_REPORT_VERB = re.compile(
+    r"(?<![\w-])(?:säger|sade|sa|skriver|anger|angav|beskriver|visar|visade|konstaterar|skrevs|daterades|publicerades|lämnades"
+    r"|gjordes|genomfördes|says|said|states|stated|shows|showed|written|published|done|conducted)\s+(det|den|it)(?![\w-])",
+    re.IGNORECASE,
+)
 _THERE = re.compile(r"(?<![\w-])(där|there)(?![\w-])(?=\s*(?:[?.!,;:]|$|\s+(?:då|också|egentligen|too|then|(?:19|20)\d\d)\b))", re.IGNORECASE)
 _PREPOSITIONS = frozenset("av för om i på med till från enligt kring under efter inom hos mot of for about in on with to from by".split())
 _PRONOUN_FOLLOWERS = frozenset("inte också egentligen sedan då nu alltså redan fortfarande not also".split())
@@ -170,7 +184,20 @@ class FollowUpResolver:
             lead or (len(words) <= 3 and bool(named or _YEAR.search(fragment) or _ORDINAL.search(fragment)))
         )
 
+    @staticmethod
+    def _asked_again(previous: str, question: str) -> str | None:
+        """A bare question word asks the previous question again in another way: "Varför?" after "Vilka kontrollmål
+        bedömdes ej uppfyllda i Alvesta?" is "Varför kontrollmål bedömdes ej uppfyllda i Alvesta?"."""
+        bare = _BARE_WH.match(question.strip())
+        if bare is None:
+            return None
+        body = _QUESTION_START.sub("", previous.strip(), count=1).strip()
+        return f"{_capitalize(bare.group(1).lower())} {body}" if body else None
+
     def _resolve(self, previous: str, question: str) -> str:
+        again = self._asked_again(previous, question)
+        if again:
+            return again
         fragment, named, lead = self._fragment(question)
         if not fragment:
             return question
@@ -270,9 +297,12 @@ class FollowUpResolver:
         english = is_english(text)
         topic, plural = self.topic(previous)
         if plural:
-            text = _PLURAL_PRONOUN.sub(lambda m: ("these " if m.group(1).lower() in ("them", "those") else "dessa ") + plural, text, count=1)
-        if topic:
-            text = self._replace_singular_pronoun(text, topic)
+            text = _PLURAL_PRONOUN.sub(lambda m: ("these " if (m.group(1) or m.group(2)).lower() in ("them", "those") else "dessa ") + plural, text, count=1)
+        report = _REPORT_VERB.search(text)
+        if report:
+            text = text[: report.start(1)] + ("the report" if english else "rapporten") + text[report.end(1) :]
+        elif topic:
+            text = self._replace_singular_pronoun(text, _agreeing(text, topic, plural))
         previous_names = self._names(self.mentions(previous))
         if not named and previous_names and not _CORPUS_WIDE.search(text):
             place = ("in " if english else "i ") + " och ".join(previous_names)
@@ -361,6 +391,23 @@ _WH_VERBS = frozenset(
     rekommenderades saknas saknades kostade kostar ingår ingick omfattas omfattade nämns nämndes tas togs
     is are was were does did have has got""".split()
 )
+
+
+def _agreeing(text: str, topic: str, measured: str) -> str:
+    """The referent of the question's singular pronoun. Swedish pronouns agree in gender with their noun: "den" an
+    en-word, "det" an ett-word. A topic in the definite form shows its gender ("projektet", "budgeten"); where the
+    pronoun disagrees with it, the pronoun stands for what the earlier question measured ("Hur stor budget hade
+    projektet?" … "hur mycket av den" is the budget, of the project)."""
+    pronoun = _PRONOUN.search(text)
+    head = topic.split()[-1].lower() if topic.split() else ""
+    if pronoun is None or not measured or measured.lower() in _WH_VERBS or measured.lower().endswith("s"):
+        return topic
+    neuter_topic = head.endswith("et")
+    common_topic = head.endswith("en") and not head.endswith("arna")
+    said = pronoun.group(1).lower()
+    if (said == "den" and neuter_topic) or (said == "det" and common_topic):
+        return f"{measured} för {topic}"
+    return topic
 
 
 def _participle(word: str) -> bool:

@@ -162,3 +162,9 @@ def test_a_date_in_the_running_text_is_not_the_reports_date(client):
 def test_only_answers_recognised_by_their_form_may_share_no_word_with_the_question(question, by_form):
     analysis = analyze_question(question, ("Vimmerby",), (2021,))
     assert _answered_by_form(AnswerRequest(question, analysis, Filters(), (), np.empty(0, dtype=np.float32))) is by_form
+
+
+def test_why_a_verdict_was_given_is_answered_with_the_reports_motivation(client):
+    body = ask(client, "Varför bedömdes kontrollmål som ej uppfyllda för elevhälsan i Vimmerby?")
+    assert body["answerer"] == "findings" and "Motivering:" in body["answer"], body["answer"]
+    assert "Det saknas mål för elevhälsans förebyggande arbete" in body["answer"]

@@ -76,6 +76,17 @@ def conversation(resolver: FollowUpResolver, *questions: str) -> list[str]:
         (["Vad rekommenderar KPMG i Umeårapporten?", "Vem kan man kontakta för mer information?"], "Vem kan man kontakta för mer information i Umeå?"),
         (["Hur mycket pengar fick invandrarservice i Luleå från Integrationsverket?", "När skulle pengarna överföras?"], "När skulle pengarna överföras i Luleå?"),
         (["Vilka rekommendationer gavs i Alvesta?", "What recommendations were given there?"], "What recommendations were given in Alvesta?"),
+        # A pronoun agrees in gender with its noun: "den" is the budget (an en-word), not the project (an ett-word).
+        (
+            ["Hur stor budget hade makerspace-projektet i Hultsfred?", "Och hur mycket av den användes?"],
+            "Hur mycket av budget för makerspace-projektet användes i Hultsfred?",
+        ),
+        (["Hur många platser har sysselsättningsavdelningen i Luleå?", "Hur många av dem gick till kvinnor?"], "Hur många av dessa platser gick till kvinnor i Luleå?"),
+        # Beside a verb of saying or of making a report, the pronoun is the report.
+        (["Vad säger rapporten om SFI i Umeå?", "Och vad säger den om bostäder?"], "Vad säger rapporten om bostäder i Umeå?"),
+        (["Vem skrev rapporten om Kalmar?", "När skrevs den?"], "När skrevs rapporten i Kalmar?"),
+        # A bare question word asks the previous question again.
+        (["Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", "Varför?"], "Varför kontrollmål bedömdes ej uppfyllda i Alvesta?"),
         # "Och hur ...": the lead-in goes, the rest is a whole question.
         (["Vilka rekommendationer gavs i Alvesta?", "Och hur bedömdes samordningen?"], "Hur bedömdes samordningen i Alvesta?"),
     ],
