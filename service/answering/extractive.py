@@ -424,7 +424,11 @@ class _Measure:
         words = re.findall(r"[\w,]+", text.casefold())
         numbers = [i for i, w in enumerate(words) if _COUNT.fullmatch(w.rstrip(","))]
         named = [i for i, w in enumerate(words) if self._names(w.rstrip(","))]
-        return any(0 < n - i <= _COUNTED_AFTER or 0 < i - n <= _COUNTED_BEFORE for i in named for n in numbers)
+        # "antalet tjänster, som …, uppgår till 21,85": the sentence states the number of them, however far on.
+        counted = [i for i in named if any(w.rstrip(",") in ("antal", "antalet") for w in words[max(0, i - 2) : i])]
+        return any(0 < n - i <= _COUNTED_AFTER or 0 < i - n <= _COUNTED_BEFORE for i in named for n in numbers) or any(
+            n > i for i in counted for n in numbers
+        )
 
     def _names(self, word: str) -> bool:
         # The word's family ("arbetslöshet", "arbetslösa"), or the head of the compound ("platser" for "praktikplatser").

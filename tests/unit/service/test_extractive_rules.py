@@ -156,4 +156,5 @@ def test_a_count_must_count_what_was_asked():
     agreements = _measured(analyze_question("Hur många ramavtal granskades i Sollentuna?", (), ()).measured_word, SwedishAnalyzer())
     assert agreements.counted_in("I granskningen ingick sex ramavtal inom bygg och IT.")
     assert agreements.counted_in("Antalet granskade ramavtal uppgick till 14.")
+    assert agreements.counted_in("Antalet ramavtal, som upphandlades gemensamt med grannkommunerna under året, uppgick till 14.")
     assert not agreements.counted_in("Prövningen av granskningens sex kontrollmål leder till bedömningen att inköpen sker mot kommunens ramavtal.")
