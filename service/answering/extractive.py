@@ -255,7 +255,8 @@ class ExtractiveAnswerer:
         chosen += self._enumeration(candidates, chosen, request)
         chosen += self._other_reports(candidates, chosen, request)
         measured = _measured(request.analysis.measured_word, self._analyzer) if request.analysis.language == "sv" else None
-        if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language, measured):
+        share = bool(_SHARE.search(request.question))
+        if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language, measured, share):
             # A question for a figure or a date answered without one would only look like an answer.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_fact"})
         return self._compose(chosen, evidence)
@@ -388,16 +389,25 @@ def _cue_bonus(answer_type: str, sentence: str, part: str | None = None) -> floa
 
 # The sentence carrying the fact must also be about what was asked, not just hold a number.
 _FACT_OVERLAP = 0.25
+# A share ("Hur stor andel …?") is answered by a percentage.
+_SHARE = re.compile(r"\b(?:andel(?:en)?|procent|hur stor del|what share|what proportion|what percentage)\b", re.IGNORECASE)
+_PERCENT = re.compile(r"\d\s?%|\d\s+procent\b|\bper ?cent\b", re.IGNORECASE)
+_SHARE_OVERLAP = 0.1
 
 
-def _has_asked_for_fact(answer_type: str, chosen: list["_Candidate"], language: str, measured: "_Measure | None" = None) -> bool:
+def _has_asked_for_fact(
+    answer_type: str, chosen: list["_Candidate"], language: str, measured: "_Measure | None" = None, share: bool = False
+) -> bool:
     """Whether a chosen sentence holds the kind of fact asked for (a figure: in a sentence on the subject,
     and one that names what the question counts or measures, so that "Hur hög var arbetslösheten?" is not
-    answered by another figure that merely shares the question's other words)."""
+    answered by another figure that merely shares the question's other words). A `share` asked for is a
+    percentage, which shows the fact by its form: the sentence need share less of the question's words."""
     pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "name": _NAME, "firm": _FIRM}.get(answer_type)
     if pattern is None:
         return True
     min_overlap = _FACT_OVERLAP if answer_type in ("count", "amount") and language == "sv" else 0.0
+    if share and answer_type in ("count", "amount"):
+        pattern, min_overlap = _PERCENT, _SHARE_OVERLAP
     return any(
         c.overlap >= min_overlap and pattern.search(c.text)
         and (measured is None or measured.named_in(f"{c.context}\n{c.text}"))
