@@ -81,6 +81,13 @@ def authorship_pattern() -> re.Pattern:
 
 
 @lru_cache
+def opinion_holder_pattern() -> re.Pattern:
+    """"Vad tyckte hyresgästerna …": group 1 is whose view is asked for."""
+    verbs = "|".join(re.escape(v) for v in lexicon()["opinion_verbs"])
+    return re.compile(rf"\b(?:vad|hur)\s+(?:{verbs})\s+(?:de\s+)?([^\W\d_]+)", re.IGNORECASE)
+
+
+@lru_cache
 def ordinals() -> dict[str, int]:
     """Ordinal word -> its number, Swedish and English ("andra" -> 2, "second" -> 2)."""
     table = lexicon()["ordinals"]

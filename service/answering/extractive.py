@@ -16,7 +16,7 @@ from ingest.config import Settings
 from ingest.index.catalog import ChunkRecord
 from ingest.index.lexical import SwedishAnalyzer
 from ingest.index.vectors import VectorStore
-from ingest.language.lexicon import authorship_pattern, causal_pattern, firm_pattern, month_alternation, negations
+from ingest.language.lexicon import authorship_pattern, causal_pattern, firm_pattern, lexicon, month_alternation, negations, opinion_holder_pattern
 from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
@@ -58,6 +58,8 @@ _QUESTION_WORDS = frozenset(
 )
 
 _SETTING = Settings.model_fields
+_AUDITORS = frozenset(w for phrase in lexicon()["overall_assessment"]["auditors"] for w in phrase.split()) | {"revisorn", "granskarna", "granskaren"}
+_GENERAL_HOLDERS = frozenset("du ni man de dom folk kommunen rapporten granskningen".split())
 
 
 @dataclass(frozen=True)
@@ -255,6 +257,10 @@ class ExtractiveAnswerer:
         chosen += self._enumeration(candidates, chosen, request)
         chosen += self._other_reports(candidates, chosen, request)
         measured = _measured(request.analysis.measured_word, self._analyzer) if request.analysis.language == "sv" else None
+        holder = _opinion_holder(request.question)
+        if holder and not any(self.shares_stem(set(self._analyzer(holder)), c.text) for c in chosen):
+            # "Vad tyckte hyresgästerna …?" answered by what the auditors found would put words in their mouths.
+            return refusal("frågan", self.summary, reason=f"rapporterna återger inte vad {holder} tycker", evidence={**evidence, "reason": "no_holder"})
         share = bool(_SHARE.search(request.question))
         if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language, measured, share):
             # A question for a figure or a date answered without one would only look like an answer.
@@ -364,6 +370,16 @@ _COMMISSION = re.compile(
     r"\bpå uppdrag av\b|\b(?:har|fått) (?:\w+ )?i uppdrag\b|\bgett (?:\w+ )?i uppdrag\b|\buppdrag åt\b|" + _PURPOSE.pattern, re.IGNORECASE
 )
 _ANSWERED_ELSEWHERE = frozenset({"deficiency", "example", "reason", "count", "amount", "date", "list"})
+
+
+def _opinion_holder(question: str) -> str | None:
+    """Whose view a question asks for ("Vad tyckte hyresgästerna …" -> "hyresgästerna"), unless it is the auditors',
+    which the findings state, or a general "man"/"de"."""
+    found = opinion_holder_pattern().search(question)
+    if found is None:
+        return None
+    holder = found.group(1).casefold()
+    return None if holder in _AUDITORS or holder in _GENERAL_HOLDERS else holder
 
 
 def _answered_by_form(request: AnswerRequest) -> bool:

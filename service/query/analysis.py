@@ -129,7 +129,7 @@ _ANSWER_TYPES = (
     ("deficiency", r"\bbrist(?:er|erna|en)?\b|\bsvaghet\w*|\bförbättringsområd\w*|\bpåtala\w*|\bshortcomings?\b|\bweakness\w*|\bdeficienc\w*"),
     ("example", r"\bexempel\b|\bexample\b"),
     ("count", r"\bhur (många|stor andel)\b|\bantal(et)?\b|\bhow many\b"),
-    ("amount", r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bbudget"),
+    ("amount", r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bwhat (?:percentage|share|proportion)\b|\bbudget"),
     ("date", r"\bnär\b|\bvilket (datum|år)\b|\bvilken månad\b|\bdatum\b|\bdaterad\w*|\bwhen\b|\bwhat date\b|\bwhich (year|month)\b"),
     ("name", r"\bvad heter\b|\bwhat is the name\b|\bnamnet på\b"),
     ("firm", r"\bvilken (revisionsbyrå|revisionsfirma|byrå|konsult)|\bvilket (revisionsbolag|konsultföretag|företag)\b|\bwhich (audit |accounting )?firm\b"),
@@ -186,20 +186,21 @@ def analyze_question(question: str, corpus_municipalities: tuple[str, ...], corp
 
 
 @lru_cache
-def _scope_cues() -> tuple[tuple[tuple[str, tuple[re.Pattern, ...]], ...], re.Pattern]:
+def _scope_cues() -> tuple[tuple[tuple[str, tuple[re.Pattern, ...]], ...], re.Pattern, tuple[re.Pattern, ...]]:
     table = lexicon()["scope"]
     cues = tuple((kind, tuple(re.compile(p, re.IGNORECASE) for p in table[kind])) for kind in ("task", "prediction", "opinion", "general"))
-    return cues, re.compile(table["about_reports"], re.IGNORECASE)
+    explicit = tuple(re.compile(p, re.IGNORECASE) for p in table["explicitly_general"])
+    return cues, re.compile(table["about_reports"], re.IGNORECASE), explicit
 
 
 def _out_of_scope(question: str, names_a_municipality: bool) -> str | None:
-    cues, about_reports = _scope_cues()
+    cues, about_reports, explicitly_general = _scope_cues()
     for kind, patterns in cues:
         if any(p.search(question) for p in patterns):
             if kind == "general" and (names_a_municipality or about_reports.search(question)):
                 continue
             return kind
-    return None
+    return "general" if any(p.search(question) for p in explicitly_general) else None
 
 
 _TOTAL_ASKED = re.compile(r"\bsumman?\b|\btotalt\b|\bsammanlagt\b|\bin total\b", re.IGNORECASE)

@@ -158,3 +158,14 @@ def test_a_count_must_count_what_was_asked():
     assert agreements.counted_in("Antalet granskade ramavtal uppgick till 14.")
     assert agreements.counted_in("Antalet ramavtal, som upphandlades gemensamt med grannkommunerna under året, uppgick till 14.")
     assert not agreements.counted_in("Prövningen av granskningens sex kontrollmål leder till bedömningen att inköpen sker mot kommunens ramavtal.")
+
+
+def test_whose_view_is_asked_for():
+    from service.answering.extractive import _opinion_holder
+
+    assert _opinion_holder("Vad tyckte hyresgästerna i Lomma om fastighetsunderhållet?") == "hyresgästerna"
+    assert _opinion_holder("Vad anser de intervjuade om samverkan?") == "intervjuade"
+    # The auditors' view is their assessment, which the findings give; "man" names nobody.
+    assert _opinion_holder("Vad tyckte revisorerna om styrningen?") is None
+    assert _opinion_holder("Hur upplever man stödet?") is None
+    assert _opinion_holder("Vilka åtgärder vidtog nämnden?") is None

@@ -17,6 +17,9 @@ CORPUS = ("Alvesta", "Hultsfred", "Kalmar")
     ("Do you think the audit was fair?", "opinion"),
     ("Vem är Sveriges migrationsminister?", "general"),
     ("What is the capital of Norway?", "general"),
+    # Says itself that it asks about the world in general, though it names the reports' subject.
+    ("Vad säger kommunallagen i allmänhet om hur revisorer väljs?", "general"),
+    ("How are municipal auditors appointed in general?", "general"),
 ])
 def test_out_of_scope_questions(question, kind):
     assert analyze_question(question, CORPUS, (2016, 2018, 2019)).out_of_scope == kind
