@@ -235,10 +235,13 @@ class ExtractiveAnswerer:
         stated_purpose = purpose and (best.record.chunk.part == PURPOSE or _PURPOSE.search(best.text) and best_similarity >= self.thresholds.relaxed_similarity)
         if not (self._supported(best_similarity, best_overlap, request) or stated_purpose):
             return refusal("frågan", self.summary, evidence=evidence)
-        if question_stems and best_overlap == 0 and not _answered_by_form(request):
-            # Not one of the question's words, nor a word of their family, in the best sentence: what reads alike
-            # ("Vem är dataskyddsombud?" and a sentence on the data protection regulation) is no answer.
-            return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_shared_word"})
+        unmentioned = any(q not in self._idf for q in question_stems)
+        who = request.analysis.answer_type in ("person", "name")
+        if question_stems and (unmentioned or who) and best_overlap == 0 and not _answered_by_form(request):
+            # The best sentence has none of the question's words, and the question asks about something no report
+            # mentions ("dataskyddsombud"), or for who holds a role it does not name: what merely reads alike (a
+            # sentence on the data protection regulation, the audit's commission) is no answer.
+            return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
         limit = self.max_sentences + (2 if request.analysis.answer_type == "list" else 0)
         chosen = []
         for c in candidates:
