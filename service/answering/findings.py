@@ -17,6 +17,7 @@ from ingest.index.findings_store import FindingsStore
 from ingest.index.lexical import SwedishAnalyzer
 from ingest.language.lexicon import causal_pattern, firm_pattern
 from ingest.language.sentences import split_sentences
+from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
 from service.answering.base import Answer, AnswerRequest, Citations, CorpusSummary, refusal
 from service.answering.wording import (
@@ -129,8 +130,13 @@ _SUMMARY_GOALS = 8
 class FindingsAnswerer:
     name = "findings"
 
-    def __init__(self, store: FindingsStore, view: CorpusView, summary: CorpusSummary, document_text: Callable[[str], str | None]) -> None:
+    def __init__(
+        self, store: FindingsStore, view: CorpusView, summary: CorpusSummary, document_text: Callable[[str], str | None],
+        terms: TermExpander | None = None,
+    ) -> None:
         self.store = store
+        # An English question's subject in the reports' Swedish terms, to compare with the kontrollmål's wording.
+        self.terms = terms
         self.summary = summary
         self.document_text = document_text  # the whole text, front matter included
         self.chunks: dict[str, list[ChunkRecord]] = {}
@@ -227,6 +233,13 @@ class FindingsAnswerer:
                     found.append(record.chunk.chunk_id)
         return found
 
+    def _in_swedish(self, request: AnswerRequest) -> str:
+        """The question as the matcher compares it: an English one by the Swedish terms of its words."""
+        question = request.question
+        if request.analysis.language != "en" or self.terms is None:
+            return question
+        return self.terms.expand(question)[len(question) :]
+
     def _meta(self, document_id: str) -> DocumentMetadata:
         return self.chunks[document_id][0].metadata
 
@@ -246,12 +259,14 @@ class FindingsAnswerer:
                 return self._comparison(asked.comparison, documents, assessed, found, states)
         if asked.single or asked.implicit:
             goals = [f for d in documents for f in found[d]]
-            topic = self.matcher.topic(request.question)
+            topic = self.matcher.topic(self._in_swedish(request))
             if asked.sections:
                 matched = [g for g in goals if g.section in asked.sections]
             elif topic:
                 # Without a kontrollmål word in the question, only a close match makes it one.
-                matched = self.matcher.best(topic, goals, *((0.6, 2) if asked.implicit else (0.5, 1)))
+                # An English question's subject comes as the few Swedish terms its words translate to.
+                words = 1 if request.analysis.language == "en" else 2
+                matched = self.matcher.best(topic, goals, *((0.6, words) if asked.implicit else (0.5, 1)))
             else:
                 matched = []
             if matched:

@@ -97,7 +97,9 @@ class QAService:
             self.retriever.store, summary, texts, Thresholds.from_settings(self.settings), terms=self.retriever.terms
         )
         self.findings_store = FindingsStore(self.settings.catalog_path)
-        self.findings_answerer = FindingsAnswerer(self.findings_store, self.retriever.view, summary, self.retriever.catalog.document_text)
+        self.findings_answerer = FindingsAnswerer(
+            self.findings_store, self.retriever.view, summary, self.retriever.catalog.document_text, terms=self.retriever.terms
+        )
         self.report_answerer = ReportAnswerer(self.retriever.view)
         self.repair = QuestionRepair(
             (*swedish_municipalities(), *self.retriever.view.municipalities),

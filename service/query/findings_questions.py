@@ -58,7 +58,7 @@ _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
 _SUMMARY = re.compile(
     r"\bsammanfatta\w*|\bsammanfattning(?:en)? av\b|\bvad kom (?:\S+\s+){0,3}?(?:granskning(?:en)?|revisorerna|rapport(?:en)?|utredning(?:en)?|revision(?:en)?)\b.{0,80}?\bfram till\b"
     r"|\bvad visade (?:granskningen|rapporten|revisionen)\b|\bvad blev (?:resultatet|utfallet) av (?:granskningen|revisionen)\b|\bhuvudsakliga (?:slutsatser|resultat)|\bvad (?:är|var) (?:det )?viktigaste\b"
-    r"|\bsummar(?:ize|ise|y of)\b|\bwhat did the (?:audit|report|review) (?:find|conclude|show)\b|\bmain (?:findings|conclusions)\b"
+    r"|\bsummar(?:ize|ise|y of)\b|\bwhat did the (?:audit|report|review)\b.{0,40}?\b(?:find|conclude|show)\b|\bmain (?:findings|conclusions)\b"
 )
 
 

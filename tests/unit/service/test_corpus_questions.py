@@ -168,3 +168,9 @@ def test_why_a_verdict_was_given_is_answered_with_the_reports_motivation(client)
     body = ask(client, "Varför bedömdes kontrollmål som ej uppfyllda för elevhälsan i Vimmerby?")
     assert body["answerer"] == "findings" and "Motivering:" in body["answer"], body["answer"]
     assert "Det saknas mål för elevhälsans förebyggande arbete" in body["answer"]
+
+
+def test_an_english_question_finds_the_kontrollmal_by_the_swedish_terms_of_its_words(client):
+    body = ask(client, "Was the control objective on goals for pupil health met in Vimmerby?")
+    assert body["answerer"] == "findings", body["answer"]
+    assert "Finns det mål för elevhälsans arbete?" in body["answer"] and "ej uppfyllt" in body["answer"], body["answer"]
