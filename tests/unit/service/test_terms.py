@@ -10,7 +10,7 @@ def test_the_bundled_list_loads_and_expands_both_ways():
     terms = TermExpander.bundled()
     assert terms.expand("Hur många HVB finns i Alvesta?").endswith("hem för vård eller boende")
     assert terms.expand("Hur många hem för vård eller boende finns?").endswith("HVB")
-    assert terms.expand("Vad kostade ekonomiskt bistånd?").endswith("försörjningsstöd")
+    assert terms.expand("Vad kostade ekonomiskt bistånd?", translate=False).endswith("försörjningsstöd")
     assert terms.expand("HVB-hem i Hultsfred").endswith("hem för vård eller boende")
 
 
