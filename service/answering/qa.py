@@ -12,6 +12,7 @@ from ingest.embedding import Embedder
 from ingest.findings.model import VERDICTS, Finding, Kind
 from ingest.index.catalog import DocumentRecord
 from ingest.index.findings_store import FindingsStore
+from ingest.language.lexicon import firms
 from ingest.language.ordinals import Ordinal, numbered_headings
 from ingest.structure.parts import COVER, PURPOSE
 from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, filter_excludes, in_english, out_of_scope, refusal
@@ -146,7 +147,16 @@ class QAService:
             by_municipality = self.retriever.view.years_by_municipality
             municipality_years = {y for m in analysis.municipalities for y in by_municipality.get(m, ())}
             years = tuple(y for y in years if y in municipality_years)
-        return self._titled(question, analysis, Filters(municipality=analysis.municipalities, year=years))
+        filters = self._titled(question, analysis, Filters(municipality=analysis.municipalities, year=years))
+        return filters or self._by_firm(question)
+
+    def _by_firm(self, question: str) -> Filters:
+        """The reports of the firm a question names, where it names no municipality ("Vad rekommenderar KPMG?")."""
+        named = [pattern for pattern in firms().values() if re.search(pattern, question)]
+        if not named:
+            return Filters()
+        documents = tuple(sorted(d for d, firm in self.retriever.view.firms_of_documents.items() if any(re.search(p, firm) for p in named)))
+        return Filters(document_id=documents) if documents else Filters()
 
     def _titled(self, question: str, analysis: QuestionAnalysis, filters: Filters) -> Filters:
         """One report of a municipality that has several, where the question names its subject and no other

@@ -65,8 +65,12 @@ class QuestionRepair:
         self._names = {**short, **names}
         self._name_patterns = [
             re.compile(rf"(?<![\w-])()({_alternation(names)})(s?)(?![\w-])") if names else None,
-            # A short name ("umea") only after a preposition or before "kommun": alone it is too often another word.
-            re.compile(rf"(?<![\w-])({_PREPOSITIONS}\s+)({_alternation(short)})(s?)(?![\w-])|(?<![\w-])()({_alternation(short)})(s?)(?=\s+kommun)")
+            # A short name ("umea") only after a preposition, before "kommun" or as the question's last word, where
+            # hurried typing puts the place ("vad rekommenderar kpmg umea"): elsewhere it is too often another word.
+            re.compile(
+                rf"(?<![\w-])({_PREPOSITIONS}\s+)({_alternation(short)})(s?)(?![\w-])|(?<![\w-])()({_alternation(short)})(s?)(?=\s+kommun)"
+                rf"|(?<![\w-])()({_alternation(short)})(s?)(?=\s*[?.!]*\s*$)"
+            )
             if short else None,
         ]
         words = Counter(w.lower() for w in vocabulary)
@@ -101,8 +105,8 @@ class QuestionRepair:
                 continue
             pieces, cursor = [], 0
             for match in pattern.finditer(fold(question)):
-                groups = [g for g in match.groups()]
-                lead, name, genitive = groups[:3] if groups[1] is not None else groups[3:]
+                groups = match.groups()
+                lead, name, genitive = next(groups[i : i + 3] for i in range(0, len(groups), 3) if groups[i + 1] is not None)
                 start = match.start() + len(lead)
                 pieces += [question[cursor:start], self._names[name] + genitive]
                 cursor = match.end()

@@ -134,6 +134,11 @@ class CorpusView:
         return {m: frozenset(y) for m, y in years.items()}
 
     @cached_property
+    def firms_of_documents(self) -> dict[str, str]:
+        """Each live document's audit firm, where its metadata names one."""
+        return {r.metadata.document_id: r.metadata.firm for r in self.records.values() if r.metadata.firm}
+
+    @cached_property
     def titles_by_municipality(self) -> dict[str, dict[str, str]]:
         """Each municipality's live documents and their titles."""
         titles: dict[str, dict[str, str]] = {}

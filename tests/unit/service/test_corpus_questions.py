@@ -174,3 +174,9 @@ def test_an_english_question_finds_the_kontrollmal_by_the_swedish_terms_of_its_w
     body = ask(client, "Was the control objective on goals for pupil health met in Vimmerby?")
     assert body["answerer"] == "findings", body["answer"]
     assert "Finns det mål för elevhälsans arbete?" in body["answer"] and "ej uppfyllt" in body["answer"], body["answer"]
+
+
+def test_a_firm_named_without_a_municipality_narrows_to_its_reports(client):
+    body = ask(client, "Vilka rekommendationer lämnade PwC?")
+    assert body["grounded"] and cited_documents(body) == {"vimmerby-2021-elevhalsa"}, body["answer"]
+    assert "Ljusdal" in body["answer"] and "Bostad" not in body["answer"], body["answer"]

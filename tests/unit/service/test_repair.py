@@ -23,6 +23,8 @@ def repair():
     ("kalmars atgarder", "Kalmars åtgärder"),
     ("which recommendations were given for hultsfred", "which recommendations were given for Hultsfred"),
     ("What did the audit in Gothenburg find?", "What did the audit in Göteborg find?"),
+    # Hurried typing puts the place last, without a preposition.
+    ("vad rekommenderar kpmg umea", "vad rekommenderar kpmg Umeå"),
 ])
 def test_hurried_questions_read_as_the_reports_write(repair, typed, repaired):
     assert repair.run(typed) == repaired
