@@ -82,6 +82,12 @@ class ReportAnswerer:
 
     def _line(self, asked: Asked, document_id: str, cite: Citations) -> str | None:
         meta = self._meta(document_id)
+        if asked == "title":
+            title = meta.title or ""
+            # The title as the cover prints it, which may break it over lines or add the municipality.
+            stated = self._find(document_id, title, r"\s+".join(re.escape(w) for w in title.split())) if title else None
+            place = self._label(document_id).removesuffix(f", ”{title}”")
+            return f"{place}: rapporten heter ”{title}” {self._mark(document_id, stated, cite)}" if stated else None
         if asked == "date":
             stated = self._date(document_id)
             return f"{self._label(document_id)}: daterad {swedish_date(stated.value)} {self._mark(document_id, stated, cite)}" if stated else None

@@ -5,10 +5,11 @@ from typing import Literal
 
 from ingest.language.lexicon import firm_pattern
 
-Asked = Literal["date", "author", "conductor", "firm", "oldest", "by_firm", "about"]
+Asked = Literal["date", "author", "conductor", "firm", "title", "oldest", "by_firm", "about"]
 
 _REPORT = r"(?:\w*rapport\w*|förstudie\w*|granskning\w*|utredning\w*|report|audit|study)"
-_OWNER = r"(?:\S+:s |the |\w+'s )?"  # "KPMG:s rapport", "the report", "Kalmar's report"
+# "KPMG:s rapport", "the report", "Kalmar's report", and as hurried typing writes it, "kalmar rapporten".
+_OWNER = r"(?:\S+:s |the |\w+'s |[^\W\d_]+ (?=\w*(?:rapport|granskning)))?"
 _DONE = r"(?:har )?(?:genomfört|genomförde|gjort|gjorde|utfört|utförde|står bakom)"
 _WHICH = r"(?:(?:i )?(?:vilka |vilken av (?:de )?|vilka av (?:de )?)(?:kommuner|rapporter|granskningar)(?:na)?|(?:in )?which (?:municipalities|reports|audits))"
 _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
@@ -48,6 +49,13 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
         "conductor",
         re.compile(
             rf"\b(?:vem|vilka) {_DONE} {_OWNER}{_REPORT}|\bwho (?:carried out|conducted|performed|did) {_OWNER}(?:\w+ )?{_REPORT}"
+        ),
+    ),
+    (
+        "title",
+        re.compile(
+            rf"\bvad heter {_OWNER}{_REPORT}|\bvilken titel (?:har|bär) {_OWNER}{_REPORT}|\b{_REPORT}s titel\b"
+            rf"|\bwhat is the (?:title|name) of {_OWNER}(?:\w+ )?{_REPORT}|\bwhat is {_OWNER}(?:\w+ )?{_REPORT} called"
         ),
     ),
     (

@@ -26,6 +26,16 @@ from service.query.report_questions import read_report_question as read_question
         ("När genomfördes granskningen av fastighetsförvaltningen i Lomma?", "date"),
         ("Vilken av granskningarna är äldst och vilken är nyast?", "oldest"),
         ("Which of the reports is the most recent?", "oldest"),
+        ("Vad heter rapporten från Hultsfred?", "title"),
+        ("What is the title of the report on Kalmar?", "title"),
+        ("När är rapporten om elevhälsan i Vimmerby daterad?", "date"),
+        ("vem skrev kalmar rapporten", "author"),
+        # Across the reports: a firm's reports, the reports on a subject.
+        ("Vilka kommuner har granskats av PwC?", "by_firm"),
+        ("Which municipalities were audited by KPMG?", "by_firm"),
+        ("Vilka rapporter handlar om delårsrapporter?", "about"),
+        ("I vilka kommuner bedömdes kontrollmålen av revisorerna som uppfyllda?", None),
+        ("Vilka rapporter nämner Röda korset?", None),
         # About something the report describes, not the report:
         ("Vilket datum och vilken paragraf har kommunstyrelsens beslut om integrationsrapporten i Luleå?", None),
         ("Vem på KPMG kan man kontakta om Umeårapporten?", None),
