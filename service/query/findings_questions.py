@@ -11,7 +11,14 @@ from ingest.language.lexicon import others_recommendations
 # The earliest mention decides the kind: "Vilka rekommendationer gavs för kontrollmålen …" asks for recommendations.
 _KIND_CUES: tuple[tuple[Kind, re.Pattern], ...] = (
     ("kontrollmal", re.compile(r"\bkontrollmål|\bkontrollfråg|\b(?:control|audit) objectives?\b")),
-    ("rekommendation", re.compile(r"\brekommend|\brecommend")),
+    # The genre recommends with "bör": "Vad bör nämnden göra?" asks for the recommendations.
+    (
+        "rekommendation",
+        re.compile(
+            r"\brekommend|\brecommend|\bvad (?:bör|borde)\b|\bvad ska\b.{0,60}\b(?:göra|förbättra|utveckla|åtgärda)\b"
+            r"|\bwhat (?:should|ought)\b"
+        ),
+    ),
     ("revisionsfraga", re.compile(r"\brevisionsfråg|\bgranskningsfråg|\baudit questions?\b")),
     (
         "revisionell_bedomning",

@@ -25,6 +25,10 @@ from service.query.findings_questions import read_findings_question as read_ques
         ("Hur bedömdes kontrollmål 2.6 i Alvesta?", "kontrollmal", None, True),
         ("Vilka rekommendationer gavs i Hultsfred?", "rekommendation", None, False),
         ("What did the auditors recommend in Umeå?", "rekommendation", None, False),
+        # The genre recommends with "bör": what someone should do is what the report recommends.
+        ("Vad bör tekniska nämnden i Lomma göra enligt EY?", "rekommendation", None, False),
+        ("Vad ska kommunstyrelsen förbättra enligt revisorerna?", "rekommendation", None, False),
+        ("What should Hultsfred do?", "rekommendation", None, False),
         ("Vilka rekommendationer gavs för kontrollmålen som inte uppfylldes?", "rekommendation", None, False),
         ("Vad var revisionsfrågan i Alvesta?", "revisionsfraga", None, False),
         ("Vilka revisionsfrågor hade Kalmar?", "revisionsfraga", None, False),
