@@ -176,6 +176,7 @@ class ExtractiveAnswerer:
         # A year the question names ("Vilken förändring år 2010 …") marks the sentences about it.
         years = request.analysis.mentioned_years
         wants_total = request.analysis.wants_total
+        asks_for_questions = purpose or bool(_ABOUT_QUESTIONS.search(request.question))
         candidates = []
         for rank, hit in enumerate(hits):
             units = vectors.get(hit.record.chunk.chunk_id)
@@ -189,9 +190,10 @@ class ExtractiveAnswerer:
             for unit, (start, end), similarity, context in zip(units.spans, windows, similarities, unit_contexts(hit.record.chunk)):
                 sentence = text[start - base : end - base]
                 states_purpose = purpose and hit.record.chunk.part == PURPOSE
-                if _asks(sentence) and not text[unit[0] - base : unit[1] - base].rstrip().endswith(":") and not states_purpose:
-                    # A question is no answer; a lead that lists questions is (what was asked), and so is the
-                    # revisionsfråga under Syfte to a question for the purpose.
+                lead = text[unit[0] - base : unit[1] - base].rstrip().endswith(":")
+                if _asks(sentence) and not states_purpose and not (lead and asks_for_questions):
+                    # A question is no answer; a lead that lists questions answers only what was asked (a question
+                    # about the audit's questions or its purpose), and so does the revisionsfråga under Syfte.
                     continue
                 heading = next((h for h in reversed(headings) if h.start < start - base), None)
                 if heading is not None and heading.number != ordinal.number:
@@ -585,6 +587,10 @@ def _is_item(unit: str, gap: str) -> bool:
     if "\t" in unit or unit.startswith("#"):
         return False  # a table row or a heading ends the list
     return bool(re.match(r"[-–•▶*]|\d+[.)]\s", unit)) or (len(unit.split()) <= 12 and gap.count("\n") < 2)
+
+
+# A question about what the audit asked ("Vilka frågor skulle granskningen besvara?", "Vad undersöktes?").
+_ABOUT_QUESTIONS = re.compile(r"fråg|question|undersök|granskades|inriktning|besvara|examined|investigat", re.IGNORECASE)
 
 
 def _asks(text: str) -> bool:
