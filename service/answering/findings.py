@@ -115,7 +115,8 @@ class _Citations(Citations):
 
 # The words a report uses for a kind of finding when it states one in running text.
 _KIND_WORDS: dict[Kind, re.Pattern] = {
-    "rekommendation": re.compile(r"\brekommend|\bförslag till åtgärd", re.IGNORECASE),
+    # The genre also recommends with "bör" ("Kommunstyrelsen bör tydliggöra …") where no list is headed as such.
+    "rekommendation": re.compile(r"\brekommend|\bförslag till åtgärd|\bbör\b", re.IGNORECASE),
     "revisionsfraga": re.compile(r"\brevisionsfråg|\bgranskningsfråg", re.IGNORECASE),
 }
 

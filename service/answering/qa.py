@@ -155,8 +155,13 @@ class QAService:
         named = [pattern for pattern in firms().values() if re.search(pattern, question)]
         if not named:
             return Filters()
-        documents = tuple(sorted(d for d, firm in self.retriever.view.firms_of_documents.items() if any(re.search(p, firm) for p in named)))
-        return Filters(document_id=documents) if documents else Filters()
+        firms_of = self.retriever.view.firms_of_documents
+        made = {d for d, firm in firms_of.items() if any(re.search(p, firm) for p in named)}
+        if not made:
+            return Filters()
+        # A report whose metadata names no firm may be the named firm's: it stays in.
+        unknown = set(self.retriever.view.document_ids) - set(firms_of)
+        return Filters(document_id=tuple(sorted(made | unknown)))
 
     def _titled(self, question: str, analysis: QuestionAnalysis, filters: Filters) -> Filters:
         """One report of a municipality that has several, where the question names its subject and no other
