@@ -187,30 +187,34 @@ class QAService:
         return self.extractive.run(request)
 
     def retrieve(self, question: str, top_k: int, filters: Filters, query_vector: np.ndarray, analysis: QuestionAnalysis) -> list[ScoredChunk]:
-        """The chunks /v1/ask answers from; for several municipalities ("i Alvesta respektive Hultsfred") or a question
-        across reports ("I vilka kommuner nämns …?") taken in turn from each one's own ranking, so that the
-        report matching best does not crowd out the others."""
+        """The chunks /v1/ask answers from; for several municipalities ("i Alvesta respektive Hultsfred") taken in
+        turn from each one's own ranking, and for a question across reports ("I vilka kommuner nämns …?") in turn
+        from the rankings of the reports matching best (one retrieval for them all), so that the report matching
+        best does not crowd out the others."""
         evidence = (
             self.findings_answerer.evidence_chunks(analysis.findings, filters)
             + self._numbered_sections(analysis.ordinal, filters)
             + self._covers(analysis, filters)
         )
         if len(filters.municipality) >= 2:
+            # As many retrievals as municipalities the question names: each is searched in full.
             parts = [replace(filters, municipality=(m,)) for m in filters.municipality]
+            rankings = [self.retriever.run(question, top_k, part, "hybrid", query_vector=query_vector, evidence=evidence) for part in parts]
+            # Municipalities whose reports state what a findings question asks about go first; the others only fill in.
+            stated = set(evidence)
+            rankings.sort(key=lambda ranking: not any(h.record.chunk.chunk_id in stated for h in ranking))
         elif analysis.across_reports and not filters:
-            parts = [Filters(document_id=(d,)) for d in self.retriever.view.document_ids]
+            rankings = self.retriever.run_per_document(
+                question, top_k, filters, self.settings.across_reports_documents, query_vector=query_vector, evidence=evidence
+            )
         else:
             return self.retriever.run(question, top_k, filters, "hybrid", query_vector=query_vector, evidence=evidence)
-        rankings = [self.retriever.run(question, top_k, part, "hybrid", query_vector=query_vector, evidence=evidence) for part in parts]
-        # Reports that state what a findings question asks about go first; the others only fill in.
-        stated = set(evidence)
-        rankings.sort(key=lambda ranking: not any(h.record.chunk.chunk_id in stated for h in ranking))
         merged: dict[str, ScoredChunk] = {}
         for rank in range(top_k):
             for ranking in rankings:
                 if rank < len(ranking):
                     merged.setdefault(ranking[rank].record.chunk.chunk_id, ranking[rank])
-        return list(merged.values())[: max(top_k, len(parts))]
+        return list(merged.values())[: max(top_k, len(rankings))]
 
     def _covers(self, analysis: QuestionAnalysis, filters: Filters) -> list[str]:
         """The cover chunks of the reports asked about, for a question the cover answers (who wrote it, when, which
