@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(default=15, ge=1, description="Rank fusion constant joining findings evidence to the hybrid ranking: 1 / (k + rank).")
     answer_top_k: int = Field(default=8, ge=1, le=50, description="Passages retrieved for an answer when the request names none.")
+    answer_page_reports: int = Field(
+        default=20, ge=1, le=200,
+        description="Reports a list answer over many reports sets out in full (one page); the others are counted, and paged with offset.",
+    )
     across_reports_documents: int = Field(
         default=20, ge=1, le=200, description="Reports a question across reports is answered from: those whose passages match best."
     )

@@ -14,7 +14,7 @@ from ingest.index.catalog import DocumentRecord
 from ingest.index.findings_store import FindingsStore
 from ingest.language.ordinals import Ordinal, numbered_headings
 from ingest.structure.parts import COVER, PURPOSE
-from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, filter_excludes, in_english, out_of_scope, refusal
+from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, Page, filter_excludes, in_english, out_of_scope, refusal
 from service.answering.extractive import COVER_ANSWERS, ExtractiveAnswerer, Thresholds
 from service.answering.findings import FindingsAnswerer
 from service.answering.report import ReportAnswerer
@@ -51,6 +51,7 @@ class QAService:
         self.findings_store: FindingsStore | None = None
         self.findings_answerer: FindingsAnswerer | None = None
         self.report_answerer: ReportAnswerer | None = None
+        self._summary = CorpusSummary(())
         self.access = EVERYTHING
         # The services made visible_to each caller's access, for the view they were cut from.
         self._visible: tuple[CorpusView | None, dict[Access, "QAService"]] = (None, {})
@@ -91,7 +92,7 @@ class QAService:
             self._rebuild_answerers()
 
     def _rebuild_answerers(self) -> None:
-        summary = self.summary()
+        summary = self._summary = self._read_summary()
         texts = [r.chunk.text for r in self.retriever.view.records.values()]
         self.extractive = ExtractiveAnswerer(
             self.retriever.store, summary, texts, Thresholds.from_settings(self.settings), terms=self.retriever.terms
@@ -113,6 +114,10 @@ class QAService:
         return [d for d in self.retriever.catalog.documents() if self.access.admits(d.metadata)]
 
     def summary(self) -> CorpusSummary:
+        """What the live reports the caller may see cover; read once per view, not on every refusal."""
+        return self._summary
+
+    def _read_summary(self) -> CorpusSummary:
         reports = sorted(
             {(d.metadata.municipality or d.document_id, d.metadata.year, d.metadata.title or d.document_id) for d in self.documents()},
             key=lambda r: (r[0], r[1] or 0),
@@ -149,18 +154,24 @@ class QAService:
         """The question checked and repaired (names, diacritics, abbreviations) as every reader takes it."""
         return self.repair.run(check_question(question, self.settings.max_question_chars))
 
-    def ask(self, question: str, filters: Filters = Filters(), top_k: int | None = None) -> QAResult:
+    def ask(
+        self, question: str, filters: Filters = Filters(), top_k: int | None = None, offset: int = 0, limit: int | None = None
+    ) -> QAResult:
+        """`offset` and `limit` page a list answer over many reports (see Page); `limit` defaults to answer_page_reports."""
         question = self.readable(question)
         self.retriever.validate(filters)
         view = self.retriever.view
         analysis = analyze_question(question, view.municipalities, view.years)
         effective = self.effective_filters(analysis, filters)
-        answer = self._answer(question, analysis, effective, filters, top_k)
+        page = Page(offset, limit or self.settings.answer_page_reports)
+        answer = self._answer(question, analysis, effective, filters, top_k, page)
         if analysis.language == "en":
             answer = in_english(answer, self.summary())
         return QAResult(answer, analysis, effective)
 
-    def _answer(self, question: str, analysis: QuestionAnalysis, effective: Filters, filters: Filters, top_k: int | None) -> Answer:
+    def _answer(
+        self, question: str, analysis: QuestionAnalysis, effective: Filters, filters: Filters, top_k: int | None, page: Page
+    ) -> Answer:
         if analysis.out_of_scope:
             return out_of_scope(analysis.out_of_scope, self.summary())
         if analysis.unknown_municipalities and not analysis.municipalities and not filters.municipality:
@@ -172,7 +183,7 @@ class QAService:
         excluded = filter_excludes(analysis, filters)
         if excluded:
             return excluded
-        request = AnswerRequest(question, analysis, effective, (), _NOT_EMBEDDED)
+        request = AnswerRequest(question, analysis, effective, (), _NOT_EMBEDDED, page)
         for answerer in (self.findings_answerer, self.report_answerer):
             answer = answerer.run(request)
             if answer is not None:

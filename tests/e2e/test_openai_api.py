@@ -5,6 +5,7 @@ import json
 import httpx
 import openai
 import pytest
+from fixtures.citations import chunk_texts
 from fixtures.live_server import live_server
 
 pytestmark = pytest.mark.slow
@@ -41,11 +42,11 @@ def test_completion_carries_markers_sources_and_citations(client):
     assert citations and {c["document_id"] for c in citations} == {ALVESTA}
     lines = sources.split("\n")
     assert len(lines) == len(citations)
-    for citation, line in zip(citations, lines, strict=True):
+    for citation, line, text in zip(citations, lines, chunk_texts(citations), strict=True):
         assert f"[{citation['n']}]" in answer
         place = f"[{citation['n']}] Alvesta 2018, avsnitt {citation['section']}" + (f", s. {citation['page']}" if citation["page"] is not None else "")
         assert line.startswith(f"{place}: ”") and line.endswith("”")
-        assert citation["quote"] in citation["text"]
+        assert citation["quote"] in text
         shown = line.removeprefix(f"{place}: ”").removesuffix("”")
         assert all(" ".join(part.split()) in " ".join(citation["quote"].split()) for part in shown.split(" … "))
     usage = completion.usage
