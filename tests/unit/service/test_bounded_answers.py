@@ -2,6 +2,7 @@
 limit in /v1/ask, the page in the response), and no response carries a chunk's text twice. /v1/findings pages too.
 The real app, pipeline and Chroma (embedded) with the fake embedder, on generated reports."""
 
+import json
 import re
 
 import pytest
@@ -91,3 +92,10 @@ def test_a_refusal_counts_the_reports_rather_than_naming_each(client):
     body = client.post("/v1/ask", json={"question": "Kan du skriva en dikt om revision?"}).json()
     assert body["answerer"] == "refusal"
     assert f"Underlaget omfattar {REPORTS} rapporter från {REPORTS} kommuner, 2012–2023." in body["answer"]
+
+
+def test_a_streamed_list_answer_ends_with_its_page(client):
+    response = client.post("/v1/ask", json={"question": NOT_MET, "limit": 5, "stream": True})
+    done = response.text.split("event: done\n", 1)[1]
+    page = json.loads(done.removeprefix("data: ").split("\n", 1)[0])["page"]
+    assert page["offset"] == 0 and page["limit"] == 5 and page["next_offset"] == 5
