@@ -9,11 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fixtures.citations import chunk_texts
 from fixtures.homes import CORPUS, make_settings
 from fixtures.live_server import free_port, live_server
 
 from ingest.config import Settings, get_settings
+from service.api.presenters import chunk_texts
 
 
 @pytest.fixture(scope="session")

@@ -134,7 +134,7 @@ class FindingsAnswerer:
         asked = request.analysis.findings
         if asked is None:
             return None
-        statuses = {e["document_id"]: e["status"] for e in self.store.summary()}
+        statuses = self.store.statuses()
         # Reports in scope whose findings were extracted; an index built before findings existed has none.
         documents = [
             d for d, records in self.chunks.items()
@@ -144,7 +144,7 @@ class FindingsAnswerer:
             return None
         documents.sort(key=lambda d: (self._meta(d).municipality or d, self._meta(d).year or 0))
         found: dict[str, list[Finding]] = {d: [] for d in documents}
-        for finding in self.store.query(kind=asked.kind):
+        for finding in self.store.query(kind=asked.kind, documents=documents if request.filters else None):
             if finding.document_id in found:
                 found[finding.document_id].append(finding)
         if asked.kind == "kontrollmal":
@@ -159,7 +159,9 @@ class FindingsAnswerer:
     def _summary(self, documents: list[str], found: dict[str, list[Finding]], page: Page) -> Answer | None:
         """A report in brief: its overall assessment and its recommendations, each cited. A report that states
         neither is left to retrieval (its text may still say what it concluded)."""
-        recommendations = {d: self.store.query(document_id=d, kind="rekommendation") for d in documents}
+        recommendations: dict[str, list[Finding]] = {d: [] for d in documents}
+        for finding in self.store.query(kind="rekommendation", documents=documents):
+            recommendations[finding.document_id].append(finding)
         with_gist = [d for d in documents if found[d] or recommendations[d]]
         if not with_gist:
             return None
@@ -196,7 +198,8 @@ class FindingsAnswerer:
             return []
         places = _Citations(self.chunks)
         found: list[str] = []
-        for finding in self.store.query(kind=asked.kind):
+        scope = [d for d, records in self.chunks.items() if filters.admits(records[0])] if filters else None
+        for finding in self.store.query(kind=asked.kind, documents=scope):
             records = self.chunks.get(finding.document_id)
             if not records or not filters.admits(records[0]):
                 continue

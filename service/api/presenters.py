@@ -39,6 +39,13 @@ def unique_citations(citations: Iterable[dict], seen: set[tuple[str, int]] | Non
     return out
 
 
+def chunk_texts(citations: Iterable[dict]) -> list[str]:
+    """Each citation's chunk text, as a client reads a response (CitationOut dumped): its own, or that of the earlier
+    citation of the same chunk that carries it (unique_citations)."""
+    carried: dict[tuple[str, int], str] = {}
+    return [carried.setdefault((c["document_id"], c["char_start"]), c["text"]) for c in citations]
+
+
 def page_out(page: Paged | None) -> PageOut | None:
     return None if page is None else PageOut(offset=page.offset, limit=page.limit, total=page.total, next_offset=page.next_offset)
 

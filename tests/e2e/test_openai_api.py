@@ -5,8 +5,9 @@ import json
 import httpx
 import openai
 import pytest
-from fixtures.citations import chunk_texts
 from fixtures.live_server import live_server
+
+from service.api.presenters import chunk_texts
 
 pytestmark = pytest.mark.slow
 

@@ -1,8 +1,9 @@
 """The HTTP contract through the real app (lifespan included) over a real index of the bundled corpus."""
 
 import pytest
-from fixtures.citations import chunk_texts
 from fixtures.homes import make_settings
+
+from service.api.presenters import chunk_texts
 
 pytestmark = pytest.mark.slow
 

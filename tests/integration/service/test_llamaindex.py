@@ -5,11 +5,11 @@ import sys
 
 import httpx
 import pytest
-from fixtures.citations import chunk_texts
 from llama_index.core.base.response.schema import Response
 from llama_index.core.schema import NodeWithScore, TextNode
 
 from ingest.config import PROJECT_ROOT
+from service.api.presenters import chunk_texts
 from service.integrations.llamaindex import AuditQAClientError, AuditQAQueryEngine, AuditQARetriever
 
 pytestmark = pytest.mark.slow

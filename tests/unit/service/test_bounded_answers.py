@@ -11,6 +11,7 @@ from fixtures.fake_embedder import FakeEmbedder
 from fixtures.homes import make_settings
 from fixtures.many_reports import write_reports
 
+from ingest.index import findings_store
 from ingest.pipeline import Ingestor
 from service.api.app import create_app
 
@@ -99,3 +100,11 @@ def test_a_streamed_list_answer_ends_with_its_page(client):
     done = response.text.split("event: done\n", 1)[1]
     page = json.loads(done.removeprefix("data: ").split("\n", 1)[0])["page"]
     assert page["offset"] == 0 and page["limit"] == 5 and page["next_offset"] == 5
+
+
+def test_findings_of_some_reports_are_read_without_reading_every_report(client, monkeypatch):
+    store = client.app.state.qa.findings_store
+    everything = store.query(kind="kontrollmal")
+    some = sorted({f.document_id for f in everything})[3:12]
+    monkeypatch.setattr(findings_store, "_IDS_PER_STATEMENT", 4)  # several statements, as for thousands of reports
+    assert store.query(kind="kontrollmal", documents=some) == [f for f in everything if f.document_id in some]
