@@ -1,6 +1,7 @@
 """Retrieval over many reports, against a real Chroma (embedded) with the fake embedder: a question across reports
 is answered from one dense search, not one per report, and takes the reports that match best, each with its own
-best passages; a version that is not live never ranks, however close its vectors lie, and displaces no live hit."""
+best passages; a version that is not live never ranks, however close its vectors lie, and displaces no live hit; a
+caller who sees few reports is searched with the access clause, one who sees most without it."""
 
 import numpy as np
 import pytest
@@ -12,20 +13,23 @@ from ingest.index.vectors import VectorStore
 from ingest.pipeline import Ingestor
 from service.answering.qa import QAService
 from service.query.analysis import analyze_question
-from service.query.retrieval import Filters, HybridRetriever
+from service.query.retrieval import Access, Filters, HybridRetriever
 
 REPORTS = 40
+PUBLIC = 5  # the first five reports are public, the others restricted to the group "revision"
 PARTNER_EVERY = 4  # every fourth report names Röda korset
 QUESTION = "I vilka kommuner nämns Röda korset?"
 
 
 class CountingStore(VectorStore):
-    """The real store, counting its dense searches."""
+    """The real store, counting its dense searches and keeping the last one's `where`."""
 
     searches = 0
+    where = None
 
     def search(self, vector, k, where):
         self.searches += 1
+        self.where = where
         return super().search(vector, k, where)
 
 
@@ -33,15 +37,17 @@ class CountingStore(VectorStore):
 def corpus(tmp_path_factory):
     folder = tmp_path_factory.mktemp("many-reports")
     written = write_reports(folder, REPORTS, partner_every=PARTNER_EVERY)
+    entries = [f'[[document]]\ndocument_id = "{d}"\naccess_groups = ["revision"]\n' for d in list(written)[PUBLIC:]]
+    (folder / "manifest.toml").write_text("\n".join(entries), encoding="utf-8")
     home = tmp_path_factory.mktemp("many-home")
     report = Ingestor(make_settings(home, corpus_dir=folder), FakeEmbedder()).run(folder)
     assert len(report.added) == REPORTS, report.summary()
     partners = {d for i, d in enumerate(written) if i % PARTNER_EVERY == 0}
-    return home, folder, partners
+    return home, folder, partners, set(list(written)[:PUBLIC])
 
 
 def service(corpus, **overrides) -> tuple[QAService, CountingStore]:
-    home, folder, _ = corpus
+    home, folder = corpus[:2]
     settings = make_settings(home, corpus_dir=folder, **overrides)
     store = CountingStore(settings)
     qa = QAService(settings, FakeEmbedder(), retriever=HybridRetriever(settings, FakeEmbedder(), store=store))
@@ -97,3 +103,15 @@ def test_a_version_that_is_not_live_never_ranks(corpus):
     assert [(h.record.chunk.chunk_id, h.score) for h in after] == before
     assert all(h.record.content_hash == retriever.view.live_hashes[h.record.chunk.document_id] for h in after)
     assert store.searches > 1  # the first search was all stale; it was repeated deeper
+
+
+def test_the_access_clause_only_for_a_caller_who_sees_few_reports(corpus):
+    qa, store = service(corpus)
+    query = "Röda korset intern kontroll"
+    outsider = qa.visible_to(Access(frozenset({"ekonomi"})))
+    hits = outsider.retriever.run(query, 10, mode="dense")
+    assert hits and {h.record.chunk.document_id for h in hits} <= corpus[3]
+    assert "access" in str(store.where)  # a share of 5/40: Chroma is asked for the visible vectors only
+    insider = qa.visible_to(Access(frozenset({"revision"})))
+    hits = insider.retriever.run(query, 10, mode="dense")
+    assert store.where is None and {h.record.chunk.document_id for h in hits} - corpus[3]
