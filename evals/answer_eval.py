@@ -25,6 +25,7 @@ from evals.metrics import (
     refusal_scores,
 )
 from ingest.config import Settings
+from service.api.presenters import chunk_texts
 
 
 class ApiError(RuntimeError):
@@ -132,10 +133,11 @@ def ask_all(client, items: Sequence[EvalItem]) -> tuple[list[AnswerRecord], list
             body = _post(client, "/v1/ask", request, latencies)
             conversation_id = body.get("conversation_id") or conversation_id
             earlier.append({"question": turn, "answer": body["answer"], "grounded": body["grounded"]})
+        citations = body.get("citations", [])
         records.append(
             AnswerRecord(
                 item.id, body["answer"], bool(body["grounded"]),
-                [Retrieved(c["document_id"], c["text"]) for c in body.get("citations", [])],
+                [Retrieved(c["document_id"], text) for c, text in zip(citations, chunk_texts(citations), strict=True)],
                 body.get("answerer", ""), earlier[:-1], body.get("resolved_question"),
             )
         )

@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(default=15, ge=1, description="Rank fusion constant joining findings evidence to the hybrid ranking: 1 / (k + rank).")
     answer_top_k: int = Field(default=8, ge=1, le=50, description="Passages retrieved for an answer when the request names none.")
+    answer_page_reports: int = Field(
+        default=20, ge=1, le=200,
+        description="Reports a list answer over many reports sets out in full (one page); the others are counted, and paged with offset.",
+    )
+    across_reports_documents: int = Field(
+        default=20, ge=1, le=200, description="Reports a question across reports is answered from: those whose passages match best."
+    )
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted, in characters.")
     answer_min_similarity: float = Field(default=0.80, gt=0, le=1, description="A sentence must be this similar to the question to answer it.")
     answer_min_overlap: float = Field(default=0.15, ge=0, le=1, description="… and share this much of the question's weighted words.")

@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -37,6 +38,10 @@ _COLUMNS = (
     "f.document_id, f.kind, f.text, f.section, f.verdict, f.level, f.verdict_text, f.motivation, f.inconsistent, f.note,"
     " f.sources, f.listed"
 )
+
+
+# Document ids bound in one statement (SQLite refuses more than 32,766 variables).
+_IDS_PER_STATEMENT = 900
 
 
 class FindingsStore:
@@ -88,8 +93,25 @@ class FindingsStore:
         verdict: str | None = None,
         document_id: str | None = None,
         kind: str | None = None,
+        documents: Sequence[str] | None = None,
+    ) -> list[Finding]:
+        """Findings matching every filter given; `documents`: of these documents only, so that a question about a few
+        reports reads theirs, not every report's (a page of ids per statement: SQLite binds a variable per id)."""
+        if documents is not None:
+            wanted = sorted(set(documents))
+            return [
+                finding for offset in range(0, len(wanted), _IDS_PER_STATEMENT)
+                for finding in self._query(municipality, verdict, document_id, kind, wanted[offset : offset + _IDS_PER_STATEMENT])
+            ]
+        return self._query(municipality, verdict, document_id, kind, None)
+
+    def _query(
+        self, municipality: str | None, verdict: str | None, document_id: str | None, kind: str | None, documents: list[str] | None
     ) -> list[Finding]:
         conditions, params = [], []
+        if documents is not None:
+            conditions.append(f"document_id IN ({','.join('?' * len(documents))})")
+            params += documents
         for column, value in (("verdict", verdict), ("document_id", document_id), ("kind", kind)):
             if value is not None:
                 conditions.append(f"{column} = ?")
@@ -106,6 +128,11 @@ class FindingsStore:
                 params,
             ).fetchall()
         return [_finding_from_row(row) for row in rows]
+
+    def statuses(self) -> dict[str, str]:
+        """Each report's findings status, in one read."""
+        with self._connect() as db:
+            return dict(db.execute("SELECT document_id, status FROM findings_status"))
 
     def summary(self) -> list[dict]:
         """Per report: status, kontrollmål verdict counts ("ej bedömt" for none), inconsistencies, recommendations."""

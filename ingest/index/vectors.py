@@ -44,6 +44,8 @@ def _guarded(method):
 class DenseHit:
     chunk_id: str
     score: float
+    # The version the vector belongs to: a hit counts only if this is the version the catalog has live.
+    content_hash: str
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,9 @@ class VectorStore:
         result = self.chunks.query(
             query_embeddings=[vector.astype(np.float32)], n_results=k, where=where, include=["distances", "metadatas"]
         )
-        return [DenseHit(m["chunk_id"], 1.0 - d) for m, d in zip(result["metadatas"][0], result["distances"][0])]
+        return [
+            DenseHit(m["chunk_id"], 1.0 - d, m["content_hash"]) for m, d in zip(result["metadatas"][0], result["distances"][0])
+        ]
 
     @_guarded
     def unit_vectors(self, records: list[ChunkRecord]) -> dict[str, UnitVectors]:

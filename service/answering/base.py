@@ -65,12 +65,50 @@ class Citations:
 
 
 @dataclass(frozen=True)
+class Page:
+    """Which reports a list answer over many reports sets out in full (`limit` of them from `offset`, in the
+    answer's order); the others are counted, not listed, so an answer's size does not grow with the corpus."""
+
+    offset: int = 0
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class Paged:
+    """Where an answer's page lies among the `total` reports it covers."""
+
+    offset: int
+    limit: int
+    total: int
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+    def describe(self) -> str:
+        """The line that ends a paged answer: which reports it shows and how to ask for the next ones."""
+        if self.offset >= self.total:
+            return f"Inga fler rapporter: svaret omfattar {self.total}."
+        shown = f"Visar rapport {self.offset + 1}–{min(self.offset + self.limit, self.total)} av {self.total}"
+        return f"{shown}; nästa sida med offset={self.next_offset}." if self.next_offset is not None else f"{shown}."
+
+    @staticmethod
+    def of(items: list, page: Page) -> tuple[list, "Paged | None"]:
+        """The items of the page, and where it lies; None when every item fits on the first page."""
+        if page.offset == 0 and len(items) <= page.limit:
+            return items, None
+        return items[page.offset : page.offset + page.limit], Paged(page.offset, page.limit, len(items))
+
+
+@dataclass(frozen=True)
 class Answer:
     text: str
     grounded: bool
     citations: tuple[Citation, ...] = ()
     answerer: str = "extractive"
     evidence: dict = field(default_factory=dict)
+    # Set when the answer sets out one page of the reports it covers.
+    page: Paged | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +118,7 @@ class AnswerRequest:
     filters: Filters
     hits: tuple[ScoredChunk, ...]
     query_vector: np.ndarray
+    page: Page = Page()
 
 
 class Answerer(Protocol):
@@ -88,6 +127,10 @@ class Answerer(Protocol):
     name: str
 
     def run(self, request: AnswerRequest) -> Answer | None: ...
+
+
+# Reports a refusal names one by one; beyond this many it counts them.
+_NAMED_REPORTS = 20
 
 
 @dataclass(frozen=True)
@@ -99,6 +142,14 @@ class CorpusSummary:
     def describe(self, english: bool = False) -> str:
         if not self.reports:
             return "no reports are loaded yet." if english else "Inga rapporter är inlästa ännu."
+        if len(self.reports) > _NAMED_REPORTS:
+            # Named one by one, a refusal would grow with the corpus.
+            places = len({m for m, _, _ in self.reports})
+            years = sorted(y for _, y, _ in self.reports if y)
+            span = f", {years[0]}–{years[-1]}" if years else ""
+            if english:
+                return f"{len(self.reports)} reports from {places} municipalities{span}."
+            return f"Underlaget omfattar {len(self.reports)} rapporter från {places} kommuner{span}."
         items = [f"{m} ({y}): {t}" if y else f"{m}: {t}" for m, y, t in self.reports]
         return "; ".join(items) + "." if english else "Rapporterna gäller " + "; ".join(items) + "."
 

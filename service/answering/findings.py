@@ -19,7 +19,7 @@ from ingest.language.lexicon import causal_pattern, firm_pattern
 from ingest.language.sentences import split_sentences
 from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
-from service.answering.base import Answer, AnswerRequest, Citations, CorpusSummary, refusal
+from service.answering.base import Answer, AnswerRequest, Citations, CorpusSummary, Page, Paged, refusal
 from service.answering.wording import (
     NOT_ASSESSED,
     NOUNS,
@@ -149,7 +149,7 @@ class FindingsAnswerer:
         asked = request.analysis.findings
         if asked is None:
             return None
-        statuses = {e["document_id"]: e["status"] for e in self.store.summary()}
+        statuses = self.store.statuses()
         # Reports in scope whose findings were extracted; an index built before findings existed has none.
         documents = [
             d for d, records in self.chunks.items()
@@ -159,7 +159,7 @@ class FindingsAnswerer:
             return None
         documents.sort(key=lambda d: (self._meta(d).municipality or d, self._meta(d).year or 0))
         found: dict[str, list[Finding]] = {d: [] for d in documents}
-        for finding in self.store.query(kind=asked.kind):
+        for finding in self.store.query(kind=asked.kind, documents=documents if request.filters else None):
             if finding.document_id in found:
                 found[finding.document_id].append(finding)
         if asked.kind == "kontrollmal":
@@ -168,20 +168,25 @@ class FindingsAnswerer:
         if asked.implicit and not any(found.values()):
             return None
         if asked.summary:
-            return self._summary(documents, found)
-        return self._listing(asked.kind, documents, found, answers=asked.assessed, reasons=request.analysis.answer_type == "reason")
+            return self._summary(documents, found, request.page)
+        return self._listing(
+            asked.kind, documents, found, answers=asked.assessed, page=request.page, reasons=request.analysis.answer_type == "reason"
+        )
 
-    def _summary(self, documents: list[str], found: dict[str, list[Finding]]) -> Answer | None:
+    def _summary(self, documents: list[str], found: dict[str, list[Finding]], page: Page) -> Answer | None:
         """A report in brief: its overall assessment and its recommendations, each cited. A report that states
         neither is left to retrieval (its text may still say what it concluded)."""
-        recommendations = {d: self.store.query(document_id=d, kind="rekommendation") for d in documents}
-        graded = {d: self._graded(d) for d in documents}
+        recommendations: dict[str, list[Finding]] = {d: [] for d in documents}
+        for finding in self.store.query(kind="rekommendation", documents=documents):
+            recommendations[finding.document_id].append(finding)
+        graded = self._graded(documents)
         with_gist = [d for d in documents if found[d] or recommendations[d] or graded[d]]
         if not with_gist:
             return None
         cite = _Citations(self.chunks)
+        shown, paged = Paged.of(with_gist, page)
         blocks = []
-        for document_id in with_gist:
+        for document_id in shown:
             lines = [f"{self._label(document_id)} i sammanfattning:"]
             if found[document_id]:
                 lines.append(f"{NOUNS['revisionell_bedomning'][0].capitalize()}:")
@@ -199,16 +204,25 @@ class FindingsAnswerer:
             blocks.append("\n".join(lines))
         without = [self._label(d) for d in documents if d not in with_gist]
         if without:
-            blocks.append(f"{'Rapporten' if len(without) == 1 else 'Rapporterna'} från {joined_names(without)} redovisar varken samlad bedömning eller rekommendationer.")
-        return Answer("\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "summary"})
+            blocks.append(f"{_reports(without, page)} redovisar varken samlad bedömning eller rekommendationer.")
+        if paged:
+            blocks.append(paged.describe())
+        return Answer(
+            "\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "summary"},
+            page=paged,
+        )
 
-    def _graded(self, document_id: str) -> list[Finding]:
-        """A report's main findings: its kontrollmål, else its revisionsfrågor, when the report grades them."""
+    def _graded(self, documents: list[str]) -> dict[str, list[Finding]]:
+        """Each report's main findings: its kontrollmål, else its revisionsfrågor, where the report grades them."""
+        graded: dict[str, list[Finding]] = {d: [] for d in documents}
         for kind in ("kontrollmal", "revisionsfraga"):
-            goals = self.store.query(document_id=document_id, kind=kind)
-            if any(g.verdict for g in goals):
-                return goals
-        return []
+            of_kind: dict[str, list[Finding]] = {}
+            for finding in self.store.query(kind=kind, documents=documents):
+                of_kind.setdefault(finding.document_id, []).append(finding)
+            for document_id, goals in of_kind.items():
+                if not graded[document_id] and any(g.verdict for g in goals):
+                    graded[document_id] = goals
+        return graded
 
     def evidence_chunks(self, asked: FindingsQuestion | None, filters: Filters) -> list[str]:
         """The chunks that state what a findings question asks about, for retrieval to rank as a third list.
@@ -221,7 +235,8 @@ class FindingsAnswerer:
             return []
         places = _Citations(self.chunks)
         found: list[str] = []
-        for finding in self.store.query(kind=asked.kind):
+        scope = [d for d, records in self.chunks.items() if filters.admits(records[0])] if filters else None
+        for finding in self.store.query(kind=asked.kind, documents=scope):
             records = self.chunks.get(finding.document_id)
             if not records or not filters.admits(records[0]):
                 continue
@@ -257,7 +272,7 @@ class FindingsAnswerer:
         if asked.comparison is not None:
             assessed = [d for d in documents if states[d] == ASSESSED]
             if len(assessed) >= 2:
-                return self._comparison(asked.comparison, documents, assessed, found, states)
+                return self._comparison(asked.comparison, documents, assessed, found, states, request.page)
         if asked.single or asked.implicit:
             goals = [f for d in documents for f in found[d]]
             topic = self.matcher.topic(self._in_swedish(request))
@@ -286,6 +301,7 @@ class FindingsAnswerer:
             if wants_one and (asked.implicit or not none_assessed):
                 return None  # a kontrollmål the findings do not hold; retrieval may still find the passage
         cite = _Citations(self.chunks)
+        paged = None
         if len(documents) == 1:
             document_id = documents[0]
             if states[document_id] == NO_ASSESSMENTS:
@@ -296,8 +312,11 @@ class FindingsAnswerer:
                 document_id, found[document_id], asked.verdict, cite, asked.assessed, reasons=request.analysis.answer_type == "reason"
             )
         else:
-            text = self._verdict_overview(documents, found, asked.verdict, states, cite, asked.assessed)
-        return Answer(text, grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "kontrollmal", "verdict": asked.verdict})
+            text, paged = self._verdict_overview(documents, found, asked.verdict, states, cite, request.page, asked.assessed)
+        return Answer(
+            text, grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name,
+            evidence={"kind": "kontrollmal", "verdict": asked.verdict}, page=paged,
+        )
 
     def _verdict_phrase(self, goal: Finding, cite: _Citations, every_source: bool = False) -> str:
         """"ej uppfyllt (avsnitt 2.6.4) [1]", or both verdicts of a kontrollmål the report assesses inconsistently.
@@ -370,38 +389,57 @@ class FindingsAnswerer:
 
     def _verdict_overview(
         self, documents: list[str], found: dict[str, list[Finding]], verdict: Verdict | None, states: dict[str, Status],
-        cite: _Citations, verdicts: bool = True,
-    ) -> str:
+        cite: _Citations, page: Page, verdicts: bool = True,
+    ) -> tuple[str, Paged | None]:
+        """The kontrollmål of several reports; beyond a page of reports, counted, and the page's reports set out."""
         assessed = [d for d in documents if states[d] == ASSESSED]
         blocks = []
         if verdict is not None:
             hits = [d for d in assessed if any(g.verdict == verdict for g in found[d])]
-            if hits:
+            shown, paged = Paged.of(hits or assessed, page)
+            if hits and paged:
+                given = sum(g.verdict == verdict for d in hits for g in found[d])
+                blocks.append(
+                    f"{count_of(given, 'kontrollmal')} bedömdes som {verdict_words(verdict, given)} i {len(hits)} av "
+                    f"{len(assessed)} rapporter med bedömda kontrollmål."
+                )
+            elif hits:
                 blocks.append(f"Kontrollmål bedömdes som {verdict_words(verdict, 2)} i {joined_names([self._label(d) for d in hits])}.")
             else:
                 blocks.append(f"Inga kontrollmål bedömdes som {verdict_words(verdict, 2)} i någon av rapporterna.")
+            # Few reports without the verdict are named briefly (listing their verdicts would only bury the answer);
+            # many are counted.
+            brief = len(assessed) <= page.limit
             for document_id in assessed:
-                if hits and document_id not in hits:
-                    # Named briefly: its verdicts are not what was asked for, so listing them would only bury the answer.
-                    blocks.append(f"{self._label(document_id)}: inga kontrollmål bedömdes som {verdict_words(verdict, 2)} ({self._tally(found[document_id])}).")
-                else:
+                if document_id in shown:
                     blocks.append(self._verdict_block(document_id, found[document_id], verdict, cite))
+                elif hits and document_id not in hits and brief:
+                    blocks.append(f"{self._label(document_id)}: inga kontrollmål bedömdes som {verdict_words(verdict, 2)} ({self._tally(found[document_id])}).")
+            if hits and not brief and len(assessed) > len(hits):
+                blocks.append(f"I övriga {len(assessed) - len(hits)} rapporter bedömdes inga kontrollmål som {verdict_words(verdict, 2)}.")
         else:
-            blocks += [self._verdict_block(d, found[d], None, cite, verdicts) for d in assessed]
-        blocks += self._not_assessed_lines(documents, states)
-        return "\n\n".join(blocks)
+            shown, paged = Paged.of(assessed, page)
+            if paged:
+                goals = [g for d in assessed for g in found[d]]
+                blocks.append(f"{len(assessed)} rapporter bedömer {count_of(len(goals), 'kontrollmal')}: {self._tally(goals)}.")
+            blocks += [self._verdict_block(d, found[d], None, cite, verdicts) for d in shown]
+        blocks += self._not_assessed_lines(documents, states, page)
+        if paged:
+            blocks.append(paged.describe())
+        return "\n\n".join(blocks), paged
 
-    def _not_assessed_lines(self, documents: list[str], states: dict[str, Status]) -> list[str]:
+    def _not_assessed_lines(self, documents: list[str], states: dict[str, Status], page: Page = Page()) -> list[str]:
         """What the reports without readable kontrollmål do: assess none, or assess in a form the findings do not hold."""
         lines = []
         for state, says in ((NO_ASSESSMENTS, "bedömer inga kontrollmål"), (UNREAD, "har bedömningar som inte kunde läsas ut som kontrollmål; se rapporten")):
             labels = [self._label(d) for d in documents if states[d] == state]
             if labels:
-                lines.append(f"{'Rapporten' if len(labels) == 1 else 'Rapporterna'} från {joined_names(labels)} {says}.")
+                lines.append(f"{_reports(labels, page)} {says}.")
         return lines
 
     def _comparison(
-        self, comparison: Comparison, documents: list[str], assessed: list[str], found: dict[str, list[Finding]], states: dict[str, Status]
+        self, comparison: Comparison, documents: list[str], assessed: list[str], found: dict[str, list[Finding]], states: dict[str, Status],
+        page: Page,
     ) -> Answer:
         """The report that had the most (fewest) kontrollmål, or the harshest (mildest) verdicts, against the others:
         cited where each report lists its kontrollmål or states the verdicts that decide the comparison."""
@@ -425,9 +463,10 @@ class FindingsAnswerer:
             "most": "flest kontrollmål", "fewest": "färst kontrollmål",
             "harshest": "den mest kritiska bedömningen", "mildest": "den minst kritiska bedömningen",
         }[comparison]
-        lead = f"{joined_names([self._label(d) for d in winners])} {'fick' if decisive else 'hade'} {phrase}"
+        lead = f"{_reports([self._label(d) for d in winners], page, bare=True)} {'fick' if decisive else 'hade'} {phrase}"
         lines = [lead + (" (lika)." if len(winners) > 1 else ".")]
-        for document_id in sorted(assessed, key=lambda d: d not in winners):
+        shown, paged = Paged.of(sorted(assessed, key=lambda d: d not in winners), page)
+        for document_id in shown:
             goals = found[document_id]
             line = f"{self._label(document_id)}: {count_of(len(goals), 'kontrollmal')} – {self._tally(goals)}"
             deciding = [g for g in goals if g.verdict == decisive and g.sources] if document_id in winners else []
@@ -440,10 +479,12 @@ class FindingsAnswerer:
                 if listed:
                     line += f"; uppräknade i {section_label(listed[0].section)} {cite.together(document_id, listed)}"
             lines.append(line)
-        lines += self._not_assessed_lines(documents, states)
+        lines += self._not_assessed_lines(documents, states, page)
+        if paged:
+            lines.append(paged.describe())
         return Answer(
             "\n".join(lines), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name,
-            evidence={"kind": "kontrollmal", "comparison": comparison},
+            evidence={"kind": "kontrollmal", "comparison": comparison}, page=paged,
         )
 
     def _no_assessments(self, document_id: str, cite: _Citations) -> Answer:
@@ -514,7 +555,8 @@ class FindingsAnswerer:
         return "Motivering: " + " ".join(cited) if cited else None
 
     def _listing(
-        self, kind: Kind, documents: list[str], found: dict[str, list[Finding]], answers: bool = False, reasons: bool = False
+        self, kind: Kind, documents: list[str], found: dict[str, list[Finding]], answers: bool = False, page: Page = Page(),
+        reasons: bool = False,
     ) -> Answer | None:
         singular, plural = NOUNS[kind]
         with_items = [d for d in documents if found[d]]
@@ -523,14 +565,18 @@ class FindingsAnswerer:
             # text): a passage may still answer, so retrieval gets the question rather than a "none".
             return None
         if not with_items:
-            place = joined_names([self._label(d) for d in documents])
+            place = _reports([self._label(d) for d in documents], page, bare=True)
             reason = f"{'rapporten' if len(documents) == 1 else 'rapporterna'} redovisar ingen {singular}"
             if any(self._named_in_front_matter(d, kind) for d in documents):
                 reason = f"den inlästa texten redovisar ingen {singular}; {plural} nämns bara på omslaget eller i innehållsförteckningen"
             return refusal(f"frågan om {plural} i {place}", self.summary, reason=reason, evidence={"reason": "no_findings", "kind": kind})
         cite = _Citations(self.chunks)
+        shown, paged = Paged.of(with_items, page)
         blocks = []
-        for document_id in with_items:
+        if paged:
+            total = sum(len(found[d]) for d in with_items)
+            blocks.append(f"{count_of(total, kind)} i {len(with_items)} rapporter.")
+        for document_id in shown:
             items = found[document_id]
             header = f"{self._label(document_id)} – {count_of(len(items), kind) if kind != 'revisionell_bedomning' else singular}:"
             lines = [header]
@@ -549,8 +595,13 @@ class FindingsAnswerer:
             blocks.append("\n".join(lines))
         without = [self._label(d) for d in documents if not found[d]]
         if without:
-            blocks.append(f"{'Rapporten' if len(without) == 1 else 'Rapporterna'} från {joined_names(without)} redovisar ingen {singular}.")
-        return Answer("\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": kind})
+            blocks.append(f"{_reports(without, page)} redovisar ingen {singular}.")
+        if paged:
+            blocks.append(paged.describe())
+        return Answer(
+            "\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": kind},
+            page=paged,
+        )
 
     def _names_kind(self, document_id: str, kind: Kind) -> bool:
         """Whether a report's text uses the word for this kind of finding anywhere ("rekommenderar", "revisionsfråga")."""
@@ -564,6 +615,16 @@ class FindingsAnswerer:
         contents list the revisionsfrågor as headings): "the report states none" would then be false."""
         cue = _KIND_WORDS.get(kind)
         return cue is not None and bool(cue.search(self.document_text(document_id) or ""))
+
+
+def _reports(labels: list[str], page: Page, bare: bool = False) -> str:
+    """Reports named ("Rapporterna från Alvesta (2018) och Umeå (2018)"; `bare`: the names alone), or, more than a
+    page of them, counted ("212 rapporter"): a sentence about reports must not grow with the corpus."""
+    if len(labels) > page.limit:
+        return f"{len(labels)} rapporter"
+    if bare:
+        return joined_names(labels)
+    return f"{'Rapporten' if len(labels) == 1 else 'Rapporterna'} från {joined_names(labels)}"
 
 
 def _state(status: Status, goals: list[Finding], assessed: bool) -> Status:

@@ -15,7 +15,7 @@ from ingest.index.findings_store import FindingsStore
 from ingest.language.lexicon import firms
 from ingest.language.ordinals import Ordinal, numbered_headings
 from ingest.structure.parts import COVER, PURPOSE
-from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, filter_excludes, in_english, out_of_scope, refusal
+from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, Page, filter_excludes, in_english, out_of_scope, refusal
 from service.answering.extractive import COVER_ANSWERS, ExtractiveAnswerer, Thresholds
 from service.answering.findings import FindingsAnswerer
 from service.answering.report import ReportAnswerer
@@ -52,6 +52,7 @@ class QAService:
         self.findings_store: FindingsStore | None = None
         self.findings_answerer: FindingsAnswerer | None = None
         self.report_answerer: ReportAnswerer | None = None
+        self._summary = CorpusSummary(())
         self.access = EVERYTHING
         # The services made visible_to each caller's access, for the view they were cut from.
         self._visible: tuple[CorpusView | None, dict[Access, "QAService"]] = (None, {})
@@ -92,7 +93,7 @@ class QAService:
             self._rebuild_answerers()
 
     def _rebuild_answerers(self) -> None:
-        summary = self.summary()
+        summary = self._summary = self._read_summary()
         texts = [r.chunk.text for r in self.retriever.view.records.values()]
         self.extractive = ExtractiveAnswerer(
             self.retriever.store, summary, texts, Thresholds.from_settings(self.settings), terms=self.retriever.terms
@@ -116,6 +117,10 @@ class QAService:
         return [d for d in self.retriever.catalog.documents() if self.access.admits(d.metadata)]
 
     def summary(self) -> CorpusSummary:
+        """What the live reports the caller may see cover; read once per view, not on every refusal."""
+        return self._summary
+
+    def _read_summary(self) -> CorpusSummary:
         reports = sorted(
             {(d.metadata.municipality or d.document_id, d.metadata.year, d.metadata.title or d.document_id) for d in self.documents()},
             key=lambda r: (r[0], r[1] or 0),
@@ -181,18 +186,24 @@ class QAService:
         """The question checked and repaired (names, diacritics, abbreviations) as every reader takes it."""
         return self.repair.run(check_question(question, self.settings.max_question_chars))
 
-    def ask(self, question: str, filters: Filters = Filters(), top_k: int | None = None) -> QAResult:
+    def ask(
+        self, question: str, filters: Filters = Filters(), top_k: int | None = None, offset: int = 0, limit: int | None = None
+    ) -> QAResult:
+        """`offset` and `limit` page a list answer over many reports (see Page); `limit` defaults to answer_page_reports."""
         question = self.readable(question)
         self.retriever.validate(filters)
         view = self.retriever.view
         analysis = analyze_question(question, view.municipalities, view.years)
         effective = self.effective_filters(question, analysis, filters)
-        answer = self._answer(question, analysis, effective, filters, top_k)
+        page = Page(offset, limit or self.settings.answer_page_reports)
+        answer = self._answer(question, analysis, effective, filters, top_k, page)
         if analysis.language == "en":
             answer = in_english(answer, self.summary())
         return QAResult(answer, analysis, effective)
 
-    def _answer(self, question: str, analysis: QuestionAnalysis, effective: Filters, filters: Filters, top_k: int | None) -> Answer:
+    def _answer(
+        self, question: str, analysis: QuestionAnalysis, effective: Filters, filters: Filters, top_k: int | None, page: Page
+    ) -> Answer:
         if analysis.out_of_scope:
             return out_of_scope(analysis.out_of_scope, self.summary())
         if analysis.unknown_municipalities and not analysis.municipalities and not filters.municipality:
@@ -204,7 +215,7 @@ class QAService:
         excluded = filter_excludes(analysis, filters)
         if excluded:
             return excluded
-        request = AnswerRequest(question, analysis, effective, (), _NOT_EMBEDDED)
+        request = AnswerRequest(question, analysis, effective, (), _NOT_EMBEDDED, page)
         for answerer in (self.findings_answerer, self.report_answerer):
             answer = answerer.run(request)
             if answer is not None:
@@ -219,30 +230,34 @@ class QAService:
         return self.extractive.run(request)
 
     def retrieve(self, question: str, top_k: int, filters: Filters, query_vector: np.ndarray, analysis: QuestionAnalysis) -> list[ScoredChunk]:
-        """The chunks /v1/ask answers from; for several municipalities ("i Alvesta respektive Hultsfred") or a question
-        across reports ("I vilka kommuner nämns …?") taken in turn from each one's own ranking, so that the
-        report matching best does not crowd out the others."""
+        """The chunks /v1/ask answers from; for several municipalities ("i Alvesta respektive Hultsfred") taken in
+        turn from each one's own ranking, and for a question across reports ("I vilka kommuner nämns …?") in turn
+        from the rankings of the reports matching best (one retrieval for them all), so that the report matching
+        best does not crowd out the others."""
         evidence = (
             self.findings_answerer.evidence_chunks(analysis.findings, filters)
             + self._numbered_sections(analysis.ordinal, filters)
             + self._covers(analysis, filters)
         )
         if len(filters.municipality) >= 2:
+            # As many retrievals as municipalities the question names: each is searched in full.
             parts = [replace(filters, municipality=(m,)) for m in filters.municipality]
+            rankings = [self.retriever.run(question, top_k, part, "hybrid", query_vector=query_vector, evidence=evidence) for part in parts]
+            # Municipalities whose reports state what a findings question asks about go first; the others only fill in.
+            stated = set(evidence)
+            rankings.sort(key=lambda ranking: not any(h.record.chunk.chunk_id in stated for h in ranking))
         elif analysis.across_reports and not filters:
-            parts = [Filters(document_id=(d,)) for d in self.retriever.view.document_ids]
+            rankings = self.retriever.run_per_document(
+                question, top_k, filters, self.settings.across_reports_documents, query_vector=query_vector, evidence=evidence
+            )
         else:
             return self.retriever.run(question, top_k, filters, "hybrid", query_vector=query_vector, evidence=evidence)
-        rankings = [self.retriever.run(question, top_k, part, "hybrid", query_vector=query_vector, evidence=evidence) for part in parts]
-        # Reports that state what a findings question asks about go first; the others only fill in.
-        stated = set(evidence)
-        rankings.sort(key=lambda ranking: not any(h.record.chunk.chunk_id in stated for h in ranking))
         merged: dict[str, ScoredChunk] = {}
         for rank in range(top_k):
             for ranking in rankings:
                 if rank < len(ranking):
                     merged.setdefault(ranking[rank].record.chunk.chunk_id, ranking[rank])
-        return list(merged.values())[: max(top_k, len(parts))]
+        return list(merged.values())[: max(top_k, len(rankings))]
 
     def _covers(self, analysis: QuestionAnalysis, filters: Filters) -> list[str]:
         """The cover chunks of the reports asked about, for a question the cover answers (who wrote it, when, which

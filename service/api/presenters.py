@@ -1,9 +1,10 @@
 """From the domain's dataclasses to the HTTP contract's models (schemas.py); shared by every route and the CLI."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from ingest.index.catalog import DocumentRecord
-from service.answering.base import Answer
+from service.answering.base import Answer, Paged
 from service.api.errors import describe
 from service.api.schemas import (
     CitationOut,
@@ -12,6 +13,7 @@ from service.api.schemas import (
     JobErrorOut,
     JobOut,
     JobProgress,
+    PageOut,
     SearchResult,
     UploadedDocument,
 )
@@ -21,7 +23,31 @@ from service.query.retrieval import ScoredChunk
 
 
 def citations_out(answer: Answer) -> list[CitationOut]:
-    return [CitationOut(**c.as_dict()) for c in answer.citations]
+    return unique_citations(c.as_dict() for c in answer.citations)
+
+
+def unique_citations(citations: Iterable[dict], seen: set[tuple[str, int]] | None = None) -> list[CitationOut]:
+    """Citations (Citation.as_dict) as the API shows them, each chunk's text with its first citation only (`seen`:
+    the chunks an earlier part of the same response carries): a list answer cites many items of one chunk, and the
+    text repeated with each made a response grow with the chunk's length times its items."""
+    seen = set() if seen is None else seen
+    out = []
+    for citation in citations:
+        key = (citation["document_id"], citation["char_start"])
+        out.append(CitationOut(**{**citation, "text": None if key in seen else citation["text"]}))
+        seen.add(key)
+    return out
+
+
+def chunk_texts(citations: Iterable[dict]) -> list[str]:
+    """Each citation's chunk text, as a client reads a response (CitationOut dumped): its own, or that of the earlier
+    citation of the same chunk that carries it (unique_citations)."""
+    carried: dict[tuple[str, int], str] = {}
+    return [carried.setdefault((c["document_id"], c["char_start"]), c["text"]) for c in citations]
+
+
+def page_out(page: Paged | None) -> PageOut | None:
+    return None if page is None else PageOut(offset=page.offset, limit=page.limit, total=page.total, next_offset=page.next_offset)
 
 
 def search_result(hit: ScoredChunk) -> SearchResult:

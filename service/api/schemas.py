@@ -76,6 +76,12 @@ class AskRequest(BaseModel):
     conversation: bool = Field(default=False, description="Keep this question as the first turn of a new conversation.")
     filters: FiltersIn | None = None
     top_k: int | None = Field(default=None, ge=1, le=50)
+    offset: int = Field(
+        default=0, ge=0, description="For a list answer over many reports: the first report it sets out (the response's page.next_offset)."
+    )
+    limit: int | None = Field(
+        default=None, ge=1, le=100, description="For a list answer over many reports: how many reports it sets out (default 20); the others are counted."
+    )
     stream: bool = Field(default=False, description="Answer as Server-Sent Events: answer pieces, then citations, then done.")
 
 
@@ -91,10 +97,17 @@ class CitationOut(BaseModel):
     page: int | None
     char_start: int
     char_end: int
-    text: str
+    text: str | None = Field(description="The cited chunk's text; null when an earlier citation of the same response carries it (same document_id and char_start).")
     quote: str
     quote_start: int
     quote_end: int
+
+
+class PageOut(BaseModel):
+    offset: int
+    limit: int
+    total: int = Field(description="Reports the answer covers.")
+    next_offset: int | None = Field(description="The offset that asks for the next reports; null on the last page.")
 
 
 class AskResponse(BaseModel):
@@ -105,6 +118,9 @@ class AskResponse(BaseModel):
     answerer: str
     resolved_question: str | None = Field(default=None, description="The question as answered: a follow-up made self-contained from the conversation.")
     turn: int | None = Field(default=None, description="The kept turn's number in its conversation (what feedback names); null when not kept.")
+    page: PageOut | None = Field(
+        default=None, description="Set when a list answer over many reports sets out one page of them (offset, limit); the others are counted."
+    )
 
 
 class DocumentOut(BaseModel):
@@ -169,6 +185,8 @@ class FindingOut(BaseModel):
 
 class FindingList(BaseModel):
     findings: list[FindingOut]
+    total: int = Field(description="Findings matching the filters; `findings` holds `limit` of them from `offset`.")
+    next_offset: int | None = Field(description="The offset of the next page; null on the last page.")
 
 
 class FindingsReportSummary(BaseModel):

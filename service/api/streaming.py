@@ -42,6 +42,7 @@ def ask_events(response: AskResponse) -> Iterator[str]:
             "resolved_question": response.resolved_question,
             "answerer": response.answerer,
             "turn": response.turn,
+            "page": response.page.model_dump() if response.page else None,
         },
     )
 

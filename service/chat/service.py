@@ -49,7 +49,8 @@ class ChatService:
         self.owner = owner
 
     def ask(
-        self, question: str, conversation_id: str | None = None, filters: Filters = Filters(), top_k: int | None = None, keep: bool = False
+        self, question: str, conversation_id: str | None = None, filters: Filters = Filters(), top_k: int | None = None, keep: bool = False,
+        offset: int = 0, limit: int | None = None,
     ) -> ChatResult:
         """Answers `question`; kept as a turn only when asked to (`keep`, or a `conversation_id`).
 
@@ -67,7 +68,7 @@ class ChatService:
             resolved = question
         else:
             resolved = resolver.within(resolver.resolve(history, readable), readable, filters.municipality)
-            result = self.qa.ask(resolved, filters, top_k)
+            result = self.qa.ask(resolved, filters, top_k, offset, limit)
         seq = None
         if conversation_id is not None:
             answer = result.answer

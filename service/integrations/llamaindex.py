@@ -172,7 +172,12 @@ class AuditQAQueryEngine(BaseQueryEngine):
 
     def _query(self, query_bundle: QueryBundle) -> Response:
         body = self.backend.ask(query_bundle.query_str, self.top_k, self.filters)
-        sources = [_node(c, CITATION_FIELDS, None) for c in body["citations"]]
+        # A response carries a chunk's text with its first citation only; the node of each later one takes it from there.
+        texts: dict[tuple[str, int], str] = {}
+        sources = []
+        for citation in body["citations"]:
+            text = texts.setdefault((citation["document_id"], citation["char_start"]), citation["text"])
+            sources.append(_node({**citation, "text": text}, CITATION_FIELDS, None))
         return Response(response=body["answer"], source_nodes=sources, metadata={"grounded": body["grounded"], "answerer": body["answerer"]})
 
     async def _aquery(self, query_bundle: QueryBundle) -> Response:

@@ -7,6 +7,8 @@ import openai
 import pytest
 from fixtures.live_server import live_server
 
+from service.api.presenters import chunk_texts
+
 pytestmark = pytest.mark.slow
 
 MODEL = "auditqa-extractive"
@@ -41,11 +43,11 @@ def test_completion_carries_markers_sources_and_citations(client):
     assert citations and {c["document_id"] for c in citations} == {ALVESTA}
     lines = sources.split("\n")
     assert len(lines) == len(citations)
-    for citation, line in zip(citations, lines, strict=True):
+    for citation, line, text in zip(citations, lines, chunk_texts(citations), strict=True):
         assert f"[{citation['n']}]" in answer
         place = f"[{citation['n']}] Alvesta 2018, avsnitt {citation['section']}" + (f", s. {citation['page']}" if citation["page"] is not None else "")
         assert line.startswith(f"{place}: ”") and line.endswith("”")
-        assert citation["quote"] in citation["text"]
+        assert citation["quote"] in text
         shown = line.removeprefix(f"{place}: ”").removesuffix("”")
         assert all(" ".join(part.split()) in " ".join(citation["quote"].split()) for part in shown.split(" … "))
     usage = completion.usage

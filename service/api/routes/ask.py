@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from service.answering.qa import QAService
 from service.api.deps import READ, ChatDep, QADep, ReadyVisibleQADep, query_slot
 from service.api.errors import ACCESS, NOT_BUILT, describe, documented
-from service.api.presenters import citations_out, search_result
+from service.api.presenters import citations_out, page_out, search_result
 from service.api.schemas import AskRequest, AskResponse, Health, HealthUnavailable, SearchRequest, SearchResponse
 from service.api.streaming import ask_events, sse_response
 from service.query.retrieval import Filters, IndexNotReadyError
@@ -71,7 +71,7 @@ def search(body: SearchRequest, qa: ReadyVisibleQADep) -> SearchResponse:
 )
 def ask(body: AskRequest, chat: ChatDep):
     filters = body.filters.to_filters() if body.filters else Filters()
-    turn = chat.ask(body.question, body.conversation_id, filters, body.top_k, keep=body.conversation)
+    turn = chat.ask(body.question, body.conversation_id, filters, body.top_k, keep=body.conversation, offset=body.offset, limit=body.limit)
     response = AskResponse(
         answer=turn.result.answer.text,
         grounded=turn.result.answer.grounded,
@@ -80,5 +80,6 @@ def ask(body: AskRequest, chat: ChatDep):
         answerer=turn.result.answer.answerer,
         resolved_question=turn.resolved_question,
         turn=turn.turn,
+        page=page_out(turn.result.answer.page),
     )
     return sse_response(ask_events(response)) if body.stream else response

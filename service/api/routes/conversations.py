@@ -9,7 +9,8 @@ from fastapi import APIRouter, Response, status
 
 from service.api.deps import READ, ChatDep
 from service.api.errors import ACCESS, documented
-from service.api.schemas import CitationOut, ConversationDetail, ConversationList, ConversationOut, ConversationRename, TurnOut
+from service.api.presenters import unique_citations
+from service.api.schemas import ConversationDetail, ConversationList, ConversationOut, ConversationRename, TurnOut
 from service.chat.store import ConversationSummary
 
 router = APIRouter(tags=["Samtal"], dependencies=[READ])
@@ -37,10 +38,11 @@ def list_conversations(chat: ChatDep) -> ConversationList:
 def get_conversation(conversation_id: str, chat: ChatDep) -> ConversationDetail:
     turns = chat.turns(conversation_id)  # raises the 404 for an id that is not the caller's
     summary = _find(chat, conversation_id)
+    carried: set[tuple[str, int]] = set()  # one chunk's text once in the whole conversation
     messages = [
         TurnOut(
             turn=t.seq, question=t.question, resolved_question=t.resolved_question, answer=t.answer, grounded=t.grounded,
-            answerer=t.answerer, citations=[CitationOut(**c) for c in t.citations], created_at=_when(t.created_at),
+            answerer=t.answerer, citations=unique_citations(t.citations, carried), created_at=_when(t.created_at),
         )
         for t in turns
     ]

@@ -1,0 +1,110 @@
+"""List answers over many reports stay bounded: counted in full, set out one page of reports at a time (offset and
+limit in /v1/ask, the page in the response), and no response carries a chunk's text twice. /v1/findings pages too.
+The real app, pipeline and Chroma (embedded) with the fake embedder, on generated reports."""
+
+import json
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from fixtures.fake_embedder import FakeEmbedder
+from fixtures.homes import make_settings
+from fixtures.many_reports import write_reports
+
+from ingest.index import findings_store
+from ingest.pipeline import Ingestor
+from service.api.app import create_app
+
+REPORTS = 30
+NOT_MET = "Vilka kontrollmål bedömdes ej uppfyllda?"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bounded-reports")
+    write_reports(folder, REPORTS)
+    settings = make_settings(tmp_path_factory.mktemp("bounded-home"), corpus_dir=folder)
+    report = Ingestor(settings, FakeEmbedder()).run(folder)
+    assert len(report.added) == REPORTS, report.summary()
+    with TestClient(create_app(settings, FakeEmbedder())) as client:
+        yield client
+
+
+def ask(client: TestClient, question: str, **page) -> dict:
+    response = client.post("/v1/ask", json={"question": question, **page})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["answerer"] == "findings"
+    carried = [(c["document_id"], c["char_start"]) for c in body["citations"] if c["text"] is not None]
+    assert len(carried) == len(set(carried)), "a chunk's text twice in one response"
+    assert {(c["document_id"], c["char_start"]) for c in body["citations"]} == set(carried)
+    return body
+
+
+def headed(answer: str) -> list[str]:
+    """The reports an answer sets out: the labels that head their blocks ("Ale (2014) – …")."""
+    return re.findall(r"^(\w[\w ]* \(\d{4}\)) – ", answer, re.MULTILINE)
+
+
+def test_a_list_question_over_many_reports_is_counted_and_paged(client):
+    first = ask(client, NOT_MET, limit=5)
+    page = first["page"]
+    assert page["offset"] == 0 and page["limit"] == 5 and page["next_offset"] == 5
+    assert len(headed(first["answer"])) == 5
+    assert re.match(rf"\d+ kontrollmål bedömdes som ej uppfyllda i {page['total']} av {REPORTS} rapporter", first["answer"])
+    assert first["answer"].rstrip().endswith("nästa sida med offset=5.")
+    seen, offset = [], 0
+    while offset is not None:
+        body = ask(client, NOT_MET, offset=offset, limit=5)
+        seen += headed(body["answer"])
+        offset = body["page"]["next_offset"]
+    assert len(seen) == len(set(seen)) == page["total"]
+    # The reports without the verdict are counted, not named one by one.
+    assert f"I övriga {REPORTS - page['total']} rapporter bedömdes inga kontrollmål som ej uppfyllda." in first["answer"]
+
+
+def test_a_recommendation_list_over_many_reports_keeps_to_a_page(client):
+    body = ask(client, "Vilka rekommendationer gavs?")
+    assert body["page"] == {"offset": 0, "limit": 20, "total": REPORTS, "next_offset": 20}
+    assert body["answer"].startswith(f"{2 * REPORTS} rekommendationer i {REPORTS} rapporter.")
+    assert len(headed(body["answer"])) == 20
+    # Both recommendations of a report stand in one chunk: its text is carried once.
+    assert sum(c["text"] is None for c in body["citations"]) >= 20
+
+
+def test_a_list_over_few_reports_is_not_paged(client):
+    body = ask(client, "Vilka rekommendationer gavs?", limit=REPORTS)
+    assert body["page"] is None and len(headed(body["answer"])) == REPORTS
+
+
+def test_findings_are_paged(client):
+    everything = client.get("/v1/findings", params={"kind": "kontrollmal"}).json()
+    assert everything["total"] == 3 * REPORTS == len(everything["findings"]) and everything["next_offset"] is None
+    pages, offset = [], 0
+    while offset is not None:
+        body = client.get("/v1/findings", params={"kind": "kontrollmal", "offset": offset, "limit": 25}).json()
+        assert body["total"] == 3 * REPORTS and len(body["findings"]) <= 25
+        pages += body["findings"]
+        offset = body["next_offset"]
+    assert pages == everything["findings"]
+
+
+def test_a_refusal_counts_the_reports_rather_than_naming_each(client):
+    body = client.post("/v1/ask", json={"question": "Kan du skriva en dikt om revision?"}).json()
+    assert body["answerer"] == "refusal"
+    assert f"Underlaget omfattar {REPORTS} rapporter från {REPORTS} kommuner, 2012–2023." in body["answer"]
+
+
+def test_a_streamed_list_answer_ends_with_its_page(client):
+    response = client.post("/v1/ask", json={"question": NOT_MET, "limit": 5, "stream": True})
+    done = response.text.split("event: done\n", 1)[1]
+    page = json.loads(done.removeprefix("data: ").split("\n", 1)[0])["page"]
+    assert page["offset"] == 0 and page["limit"] == 5 and page["next_offset"] == 5
+
+
+def test_findings_of_some_reports_are_read_without_reading_every_report(client, monkeypatch):
+    store = client.app.state.qa.findings_store
+    everything = store.query(kind="kontrollmal")
+    some = sorted({f.document_id for f in everything})[3:12]
+    monkeypatch.setattr(findings_store, "_IDS_PER_STATEMENT", 4)  # several statements, as for thousands of reports
+    assert store.query(kind="kontrollmal", documents=some) == [f for f in everything if f.document_id in some]

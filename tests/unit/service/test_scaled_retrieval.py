@@ -1,0 +1,117 @@
+"""Retrieval over many reports, against a real Chroma (embedded) with the fake embedder: a question across reports
+is answered from one dense search, not one per report, and takes the reports that match best, each with its own
+best passages; a version that is not live never ranks, however close its vectors lie, and displaces no live hit; a
+caller who sees few reports is searched with the access clause, one who sees most without it."""
+
+import numpy as np
+import pytest
+from fixtures.fake_embedder import FakeEmbedder
+from fixtures.homes import make_settings
+from fixtures.many_reports import write_reports
+
+from ingest.index.vectors import VectorStore
+from ingest.pipeline import Ingestor
+from service.answering.qa import QAService
+from service.query.analysis import analyze_question
+from service.query.retrieval import Access, Filters, HybridRetriever
+
+REPORTS = 40
+PUBLIC = 5  # the first five reports are public, the others restricted to the group "revision"
+PARTNER_EVERY = 4  # every fourth report names Röda korset
+QUESTION = "I vilka kommuner nämns Röda korset?"
+
+
+class CountingStore(VectorStore):
+    """The real store, counting its dense searches and keeping the last one's `where`."""
+
+    searches = 0
+    where = None
+
+    def search(self, vector, k, where):
+        self.searches += 1
+        self.where = where
+        return super().search(vector, k, where)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("many-reports")
+    written = write_reports(folder, REPORTS, partner_every=PARTNER_EVERY)
+    entries = [f'[[document]]\ndocument_id = "{d}"\naccess_groups = ["revision"]\n' for d in list(written)[PUBLIC:]]
+    (folder / "manifest.toml").write_text("\n".join(entries), encoding="utf-8")
+    home = tmp_path_factory.mktemp("many-home")
+    report = Ingestor(make_settings(home, corpus_dir=folder), FakeEmbedder()).run(folder)
+    assert len(report.added) == REPORTS, report.summary()
+    partners = {d for i, d in enumerate(written) if i % PARTNER_EVERY == 0}
+    return home, folder, partners, set(list(written)[:PUBLIC])
+
+
+def service(corpus, **overrides) -> tuple[QAService, CountingStore]:
+    home, folder = corpus[:2]
+    settings = make_settings(home, corpus_dir=folder, **overrides)
+    store = CountingStore(settings)
+    qa = QAService(settings, FakeEmbedder(), retriever=HybridRetriever(settings, FakeEmbedder(), store=store))
+    qa.warm_up()
+    return qa, store
+
+
+def across(qa: QAService) -> list:
+    analysis = analyze_question(QUESTION, qa.retriever.view.municipalities, qa.retriever.view.years)
+    assert analysis.across_reports
+    return qa.retrieve(QUESTION, 8, Filters(), qa.embedder.embed_query(QUESTION), analysis)
+
+
+def test_a_question_across_reports_is_one_dense_search(corpus):
+    qa, store = service(corpus)
+    store.searches = 0
+    qa.ask(QUESTION)
+    assert store.searches == 1
+
+
+def test_a_question_across_reports_takes_each_matching_report(corpus):
+    qa, _ = service(corpus)
+    hits = across(qa)
+    documents = [h.record.chunk.document_id for h in hits]
+    partners = corpus[2]
+    assert partners <= set(documents)
+    # Each report's best passage before any report's second one: the best-matching report does not crowd out the rest.
+    assert len(set(documents[: len(set(documents))])) == len(set(documents))
+
+
+def test_a_question_across_reports_takes_only_the_reports_matching_best(corpus):
+    qa, _ = service(corpus, across_reports_documents=5)
+    documents = {h.record.chunk.document_id for h in across(qa)}
+    assert len(documents) == 5 and documents <= corpus[2]
+
+
+def test_a_version_that_is_not_live_never_ranks(corpus):
+    qa, store = service(corpus)
+    retriever = qa.retriever
+    query = "Röda korset stöd till nyanlända familjer"
+    vector = qa.embedder.embed_query(query)
+    before = [(h.record.chunk.chunk_id, h.score) for h in retriever.run(query, 10, mode="dense")]
+    document_id = next(iter(corpus[2]))
+    records = [r for r in retriever.view.records.values() if r.chunk.document_id == document_id]
+    chunks = [r.chunk for r in records]
+    units = [np.zeros((len(c.units), len(vector)), dtype=np.float32) for c in chunks]
+    # Versions written and never made live (a crash, or an ingest not yet switched), every vector the query's own:
+    # they fill the top of Chroma's ranking.
+    for version in range(12):
+        store.add_version(records[0].metadata, f"{version:064x}", chunks, np.tile(vector, (len(chunks), 1)), units)
+    store.searches = 0
+    after = retriever.run(query, 10, mode="dense")
+    assert [(h.record.chunk.chunk_id, h.score) for h in after] == before
+    assert all(h.record.content_hash == retriever.view.live_hashes[h.record.chunk.document_id] for h in after)
+    assert store.searches > 1  # the first search was all stale; it was repeated deeper
+
+
+def test_the_access_clause_only_for_a_caller_who_sees_few_reports(corpus):
+    qa, store = service(corpus)
+    query = "Röda korset intern kontroll"
+    outsider = qa.visible_to(Access(frozenset({"ekonomi"})))
+    hits = outsider.retriever.run(query, 10, mode="dense")
+    assert hits and {h.record.chunk.document_id for h in hits} <= corpus[3]
+    assert "access" in str(store.where)  # a share of 5/40: Chroma is asked for the visible vectors only
+    insider = qa.visible_to(Access(frozenset({"revision"})))
+    hits = insider.retriever.run(query, 10, mode="dense")
+    assert store.where is None and {h.record.chunk.document_id for h in hits} - corpus[3]
