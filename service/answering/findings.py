@@ -113,10 +113,11 @@ class _Citations(Citations):
 
 # --- the answerer ---------------------------------------------------------------------------------------
 
+# What the genre says someone should do, where it recommends without the word ("Kommunstyrelsen bör tydliggöra …").
+_SHOULD = re.compile(r"\bbör\b", re.IGNORECASE)
 # The words a report uses for a kind of finding when it states one in running text.
 _KIND_WORDS: dict[Kind, re.Pattern] = {
-    # The genre also recommends with "bör" ("Kommunstyrelsen bör tydliggöra …") where no list is headed as such.
-    "rekommendation": re.compile(r"\brekommend|\bförslag till åtgärd|\bbör\b", re.IGNORECASE),
+    "rekommendation": re.compile(r"\brekommend|\bförslag till åtgärd", re.IGNORECASE),
     "revisionsfraga": re.compile(r"\brevisionsfråg|\bgranskningsfråg", re.IGNORECASE),
 }
 
@@ -170,7 +171,8 @@ class FindingsAnswerer:
         if asked.summary:
             return self._summary(documents, found, request.page)
         return self._listing(
-            asked.kind, documents, found, answers=asked.assessed, page=request.page, reasons=request.analysis.answer_type == "reason"
+            asked.kind, documents, found, answers=asked.assessed, page=request.page, reasons=request.analysis.answer_type == "reason",
+            should=asked.kind == "rekommendation" and not _KIND_WORDS["rekommendation"].search(request.question),
         )
 
     def _summary(self, documents: list[str], found: dict[str, list[Finding]], page: Page) -> Answer | None:
@@ -556,13 +558,14 @@ class FindingsAnswerer:
 
     def _listing(
         self, kind: Kind, documents: list[str], found: dict[str, list[Finding]], answers: bool = False, page: Page = Page(),
-        reasons: bool = False,
+        reasons: bool = False, should: bool = False,
     ) -> Answer | None:
         singular, plural = NOUNS[kind]
         with_items = [d for d in documents if found[d]]
-        if not with_items and any(self._names_kind(d, kind) for d in documents):
+        if not with_items and any(self._names_kind(d, kind) or should and _SHOULD.search(self._text(d)) for d in documents):
             # The text speaks of them though none was extracted ("KPMG rekommenderar därför att …" in running
-            # text): a passage may still answer, so retrieval gets the question rather than a "none".
+            # text), or the question asks what someone should do and the text says what someone "bör" do: a
+            # passage may still answer, so retrieval gets the question rather than a "none".
             return None
         if not with_items:
             place = _reports([self._label(d) for d in documents], page, bare=True)
@@ -602,6 +605,9 @@ class FindingsAnswerer:
             "\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": kind},
             page=paged,
         )
+
+    def _text(self, document_id: str) -> str:
+        return "\n".join(r.chunk.text for r in self.chunks.get(document_id, []))
 
     def _names_kind(self, document_id: str, kind: Kind) -> bool:
         """Whether a report's text uses the word for this kind of finding anywhere ("rekommenderar", "revisionsfråga")."""
