@@ -217,6 +217,7 @@ def run_size(size: int, args, embedder: Embedder, peak: float, per_token: float,
     write_corpus(generated_dir, count + 1, args.seed)
     total, added = ingest(settings, corpus_embedder, [generated_dir])
     result["add_one_s"] = {"total": round(total, 2), "bookkeeping": round(total - added.seconds["embedding (model)"], 2)}
+    result["add_one_stages_s"] = {s: round(added.seconds.get(s, 0.0), 2) for s in STAGES}
     if size <= args.quality_up_to:
         result["dev_retrieval"] = quality(settings, embedder)
     return result
@@ -236,7 +237,7 @@ def print_result(r: dict) -> None:
     for name, f in r["latency_ms"].items():
         print(f"{name:<30} {f['p50']:>8.1f} {f['p95']:>8.1f} {f['p99']:>8.1f} {f['n']:>4} {f['kb']:>7.1f}")
     print(f"re-ingest unchanged: {r['reingest_unchanged_s']} s; add one report: {r['add_one_s']['total']} s "
-          f"({r['add_one_s']['bookkeeping']} s besides the model)")
+          f"({r['add_one_s']['bookkeeping']} s besides the model: " + ", ".join(f"{k} {v:g} s" for k, v in r["add_one_stages_s"].items() if v) + ")")
     for mode, figures in r.get("dev_retrieval", {}).items():
         print(f"dev retrieval {mode:<15} " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))
 
