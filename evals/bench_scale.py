@@ -237,7 +237,7 @@ def print_result(r: dict) -> None:
     for name, f in r["latency_ms"].items():
         print(f"{name:<30} {f['p50']:>8.1f} {f['p95']:>8.1f} {f['p99']:>8.1f} {f['n']:>4} {f['kb']:>7.1f}")
     print(f"re-ingest unchanged: {r['reingest_unchanged_s']} s; add one report: {r['add_one_s']['total']} s "
-          f"({r['add_one_s']['bookkeeping']} s besides the model: " + ", ".join(f"{k} {v:g} s" for k, v in r["add_one_stages_s"].items() if v) + ")")
+          f"({r['add_one_s']['bookkeeping']} s besides the model: " + ", ".join(f"{k} {v:g} s" for k, v in r["add_one_stages_s"].items() if v and k != "embedding (model)") + ")")
     for mode, figures in r.get("dev_retrieval", {}).items():
         print(f"dev retrieval {mode:<15} " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))
 
