@@ -39,10 +39,14 @@ screenshot: install
 	AUDITQA_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(BIN)/pytest tests/e2e/test_ui.py
 
 # The API under 1, 8 and 32 clients, 30 s each, over a throwaway index; a quick run: make bench BENCH_API="--duration 5".
+# Then auditqa at 5, 100 and 1,000 reports (generated beside the bundled ones; 1,000 with a stand-in corpus embedder,
+# about an hour on two cores); fewer: make bench BENCH_SCALE="--sizes 5 100". Figures and plot: docs/scale.md.
 BENCH_API ?=
+BENCH_SCALE ?=
 bench: install
 	$(BIN)/python -m evals.bench_embedding
 	$(BIN)/python -m evals.bench_api $(BENCH_API)
+	$(BIN)/python -m evals.bench_scale $(BENCH_SCALE)
 
 clean:
 	rm -rf .auditqa

@@ -23,6 +23,8 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,6 +141,40 @@ def _ingested_home(folder: Path, auditqa: str) -> Path:
     return home
 
 
+@contextmanager
+def served(home: Path, log_path: Path) -> Iterator[tuple[str, subprocess.Popen, float]]:
+    """`auditqa serve` over `home` on a free loopback port without the rate limit: (base URL, process, seconds from
+    start to a healthy /healthz); stopped afterwards. Raises RuntimeError when it does not come up."""
+    auditqa = str(Path(sys.executable).parent / "auditqa")
+    port = _free_port()
+    env = {**os.environ, "AUDITQA_HOME": str(home), "AUDITQA_RATE_LIMIT_PER_MINUTE": "0"}
+    base = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        started = time.perf_counter()
+        server = subprocess.Popen([auditqa, "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            yield base, server, _healthy(base, server, started)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _healthy(base: str, server: subprocess.Popen, started: float) -> float:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        while True:
+            try:
+                health = client.get("/healthz")
+                if health.status_code == 200:
+                    return time.perf_counter() - started
+                if health.status_code == 503 and health.json().get("status") == "no_index":
+                    raise RuntimeError("index missing: run `auditqa ingest` first")
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.perf_counter() - started > 120:
+                raise RuntimeError("server did not start")
+            time.sleep(0.05)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.bench_api", description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=30, help="seconds per level (default 30)")
@@ -150,36 +186,16 @@ def main(argv: list[str] | None = None) -> int:
     auditqa = str(Path(sys.executable).parent / "auditqa")
     with tempfile.TemporaryDirectory(prefix="auditqa-bench-") as scratch:
         home = args.home or _ingested_home(Path(scratch), auditqa)
-        port = _free_port()
-        env = {**os.environ, "AUDITQA_HOME": str(home), "AUDITQA_RATE_LIMIT_PER_MINUTE": "0"}
-        log_path = Path(scratch) / "server.log"
-        with open(log_path, "wb") as log:
-            started = time.perf_counter()
-            server = subprocess.Popen([auditqa, "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
-            try:
-                return _measure(f"http://127.0.0.1:{port}", server, started, levels, args)
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
+        try:
+            with served(home, Path(scratch) / "server.log") as (base, _, start_s):
+                return _measure(base, start_s, levels, args)
+        except RuntimeError as exc:
+            print(exc, file=sys.stderr)
+            return 1
 
 
-def _measure(base: str, server: subprocess.Popen, started: float, levels: list[int], args: argparse.Namespace) -> int:
+def _measure(base: str, start_s: float, levels: list[int], args: argparse.Namespace) -> int:
     with httpx.Client(base_url=base, timeout=30) as client:
-        while True:
-            try:
-                health = client.get("/healthz")
-                if health.status_code == 200:
-                    break
-                if health.status_code == 503 and health.json().get("status") == "no_index":
-                    print("index missing: run `auditqa ingest` first", file=sys.stderr)
-                    return 1
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.perf_counter() - started > 120:
-                print("server did not start", file=sys.stderr)
-                return 1
-            time.sleep(0.05)
-        start_s = time.perf_counter() - started
         for question in QUESTIONS:  # warm-up
             client.post("/v1/ask", json={"question": question})
             client.post("/v1/search", json={"query": question})

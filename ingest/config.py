@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     query_queue_timeout_s: float = Field(
         default=2.0, ge=0, description="How long a query waits for a free slot before it is refused with 503 (seconds)."
     )
+    view_check_interval_s: float = Field(
+        default=1.0, ge=0,
+        description="How often (seconds) the service checks whether another process (a second API worker, `auditqa ingest`) made documents live.",
+    )
     retry_after_s: int = Field(default=5, ge=1, description="The Retry-After a 429 or 503 answer suggests, in seconds.")
 
     @field_validator("allowed_hosts", "allowed_origins", "cors_origins", mode="before")

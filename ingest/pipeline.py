@@ -34,7 +34,7 @@ from ingest.index.catalog import Catalog
 from ingest.index.disk import naming_disk_full
 from ingest.index.findings_store import FindingsStore
 from ingest.index.lexical import ensure_saved
-from ingest.index.vectors import VectorStore, text_key
+from ingest.index.vectors import VectorStore, text_key, unit_vector_id, vector_id
 from ingest.structure.chunking import DEFAULT_MAX_WORDS, DEFAULT_MIN_WORDS, Chunk, SectionChunker, embedding_text, unit_contexts
 from ingest.structure.parsing import ReportParser
 
@@ -257,6 +257,10 @@ class Ingestor:
             doc.metadata, doc.content_hash, chunks, embedded.chunk_vectors, embedded.unit_vectors,
             chunk_keys=embedded.chunk_keys, unit_keys=embedded.unit_keys,
         )
+        self.catalog.record_vectors(doc.document_id, doc.content_hash, [
+            *(("chunk", key, vector_id(c.chunk_id, doc.content_hash)) for c, key in zip(chunks, embedded.chunk_keys)),
+            *(("unit", key, unit_vector_id(c.chunk_id, doc.content_hash, i)) for c, keys in zip(chunks, embedded.unit_keys) for i, key in enumerate(keys)),
+        ])
         self.catalog.activate(doc.metadata, doc.content_hash, doc.loaded.text, str(doc.path.resolve()), chunks, pages)
         report(doc.document_id, "live", len(chunks), len(chunks))
         extraction = self.extractor.run(doc.document_id, parsed)
@@ -282,7 +286,7 @@ class Ingestor:
         prefix = getattr(self.embedder, "passage_prefix", "")
         chunk_keys = [text_key(model, prefix + t) for t in chunk_texts]
         unit_keys = [[text_key(model, prefix + t) for t in texts] for texts in unit_texts]
-        known = self.store.vectors_by_key(chunk_keys, [k for keys in unit_keys for k in keys])
+        known = self._stored_vectors(chunk_keys, [k for keys in unit_keys for k in keys])
         todo: dict[str, str] = {}  # key -> text, chunks first, then units; a text repeated is embedded once
         for keys, texts in ((chunk_keys, chunk_texts), *zip(unit_keys, unit_texts)):
             for key, text in zip(keys, texts):
@@ -306,6 +310,16 @@ class Ingestor:
         unit_vectors = [np.asarray([known[k] for k in keys], dtype=np.float32).reshape(len(keys), dimension) for keys in unit_keys]
         log.debug("%s: %d of %d texts embedded, the rest reused", doc.document_id, total, len(chunk_keys) + sum(map(len, unit_keys)))
         return Embedded(chunk_vectors, unit_vectors, chunk_keys, unit_keys, total)
+
+    def _stored_vectors(self, chunk_keys: list[str], unit_keys: list[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of these text keys, by key: which vector embeds each text is an indexed read of the
+        catalog; Chroma is asked only for those vectors, by id (none on a first ingest of new texts)."""
+        chunk_ids = self.catalog.vector_ids("chunk", chunk_keys)
+        unit_ids = self.catalog.vector_ids("unit", unit_keys)
+        if not chunk_ids and not unit_ids:
+            return {}
+        vectors = self.store.vectors_by_id(list(chunk_ids.values()), list(unit_ids.values()))
+        return {key: vectors[i] for ids in (unit_ids, chunk_ids) for key, i in ids.items() if i in vectors}
 
     def remove(self, document_id: str, files: list[Path] = ()) -> bool:
         """Delete the document from the vector store, findings, its `files` and the catalog, all or nothing.

@@ -54,7 +54,21 @@ CREATE TABLE IF NOT EXISTS stale_versions (
     state TEXT NOT NULL,
     PRIMARY KEY (document_id, content_hash)
 );
+-- Which stored vector embeds a text (text_key: the model and the exact text), so that ingest finds the vectors it
+-- can reuse with an indexed read here instead of a metadata query over every vector in Chroma. Rows go with their
+-- version (forget_stale, remove); one that outlived its vector (a sweep) is a miss, and the text is embedded again.
+CREATE TABLE IF NOT EXISTS vector_keys (
+    kind TEXT NOT NULL,
+    text_key TEXT NOT NULL,
+    vector_id TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    PRIMARY KEY (kind, text_key)
+);
+CREATE INDEX IF NOT EXISTS vector_keys_by_version ON vector_keys (document_id, content_hash);
 """
+# Keys per lookup statement: SQLite binds one variable per key and older builds refuse more than 999.
+_KEYS_PER_READ = 500
 # Set once the catalog has recorded every version it replaced since it was created (or since a full sweep of the
 # vector store); a catalog from before stale_versions, or one set aside by --rebuild, gets one full sweep.
 VERSIONS_TRACKED = "versions_tracked"
@@ -180,6 +194,29 @@ class Catalog:
         """The vectors of these versions are gone."""
         with self._connect() as db:
             db.executemany("DELETE FROM stale_versions WHERE document_id=? AND content_hash=?", versions)
+            db.executemany("DELETE FROM vector_keys WHERE document_id=? AND content_hash=?", versions)
+
+    def record_vectors(self, document_id: str, content_hash: str, rows: list[tuple[str, str, str]]) -> None:
+        """(kind, text_key, vector_id) of the vectors just written for this version; a key already recorded now names
+        this version's vector, the newest."""
+        with self._connect() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO vector_keys (kind, text_key, vector_id, document_id, content_hash) VALUES (?, ?, ?, ?, ?)",
+                [(kind, key, vector_id, document_id, content_hash) for kind, key, vector_id in rows],
+            )
+
+    def vector_ids(self, kind: str, keys: list[str]) -> dict[str, str]:
+        """The recorded vector of each of these text keys that has one (kind "chunk" or "unit"): text_key -> vector id."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, str] = {}
+        with self._connect() as db:
+            for offset in range(0, len(wanted), _KEYS_PER_READ):
+                batch = wanted[offset : offset + _KEYS_PER_READ]
+                found.update(db.execute(
+                    f"SELECT text_key, vector_id FROM vector_keys WHERE kind=? AND text_key IN ({','.join('?' * len(batch))})",
+                    (kind, *batch),
+                ))
+        return found
 
     def versions_tracked(self) -> bool:
         with self._connect() as db:
@@ -206,6 +243,7 @@ class Catalog:
             db.execute("DELETE FROM chunks WHERE document_id=?", (document_id,))
             # Its vectors were deleted before this (all versions): nothing of it is left to collect.
             db.execute("DELETE FROM stale_versions WHERE document_id=?", (document_id,))
+            db.execute("DELETE FROM vector_keys WHERE document_id=?", (document_id,))
             db.execute("DELETE FROM deleting WHERE document_id=?", (document_id,))
             if deleted:
                 self._bump(db)

@@ -96,6 +96,10 @@ def vector_id(chunk_id: str, content_hash: str) -> str:
     return f"{chunk_id}@{content_hash[:16]}"
 
 
+def unit_vector_id(chunk_id: str, content_hash: str, index: int) -> str:
+    return f"{vector_id(chunk_id, content_hash)}:{index}"
+
+
 def access_where(groups: frozenset[str] | tuple[str, ...]) -> dict:
     """A `where` clause for the vectors a caller of these access groups may see: public ones and those of its groups.
     One clause per group of the caller, whatever the number of documents."""
@@ -165,7 +169,7 @@ class VectorStore:
         ids, vectors, metas = [], [], []
         for index, (chunk, unit_matrix) in enumerate(zip(chunks, unit_vectors, strict=True)):
             for i, ((start, end), vector) in enumerate(zip(chunk.units, unit_matrix, strict=True)):
-                ids.append(f"{vector_id(chunk.chunk_id, content_hash)}:{i}")
+                ids.append(unit_vector_id(chunk.chunk_id, content_hash, i))
                 vectors.append(vector)
                 meta = {**base, "chunk_id": chunk.chunk_id, "char_start": start, "char_end": end}
                 if unit_keys is not None:
@@ -210,21 +214,15 @@ class VectorStore:
         return found
 
     @_guarded
-    def vectors_by_key(self, chunk_keys: list[str], unit_keys: list[str] = ()) -> dict[str, np.ndarray]:
-        """Stored vectors whose `text_key` is one of these (chunk keys looked up among the chunks, unit keys among the
-        units; an index on the metadata makes each page one lookup), keyed by it."""
+    def vectors_by_id(self, chunk_ids: list[str], unit_ids: list[str] = ()) -> dict[str, np.ndarray]:
+        """The stored vectors of these ids that still exist (chunk ids among the chunks, unit ids among the units), by
+        id: reads by primary key, a page at a time."""
         found: dict[str, np.ndarray] = {}
-        for collection, keys in ((self.chunks, chunk_keys), (self.units, unit_keys)):
-            wanted = list(dict.fromkeys(keys))
+        for collection, ids in ((self.chunks, chunk_ids), (self.units, unit_ids)):
+            wanted = list(dict.fromkeys(ids))
             for offset in range(0, len(wanted), PAGE):
-                batch = wanted[offset : offset + PAGE]
-                where = {"text_key": batch[0]} if len(batch) == 1 else {"text_key": {"$in": batch}}
-                missing = set(batch)
-                for _, metadata, vector in _pages(collection, where=where, include=["metadatas", "embeddings"]):
-                    found.setdefault(metadata["text_key"], np.asarray(vector, dtype=np.float32))
-                    missing.discard(metadata["text_key"])
-                    if not missing:  # a text stored many times (boilerplate) needs one of its vectors, not every one
-                        break
+                got = collection.get(ids=wanted[offset : offset + PAGE], include=["embeddings"])
+                found.update((i, np.asarray(v, dtype=np.float32)) for i, v in zip(got["ids"], got["embeddings"]))
         return found
 
     @_guarded
@@ -254,14 +252,14 @@ class VectorStore:
         records = [r for r in records if r.chunk.units]
         if not records:
             return {}
-        ids = [f"{vector_id(r.chunk.chunk_id, r.content_hash)}:{i}" for r in records for i in range(len(r.chunk.units))]
+        ids = [unit_vector_id(r.chunk.chunk_id, r.content_hash, i) for r in records for i in range(len(r.chunk.units))]
         by_id = {}
         for offset in range(0, len(ids), PAGE):
             found = self.units.get(ids=ids[offset : offset + PAGE], include=["embeddings"])
             by_id.update(zip(found["ids"], found["embeddings"]))
         result = {}
         for record in records:
-            keys = [f"{vector_id(record.chunk.chunk_id, record.content_hash)}:{i}" for i in range(len(record.chunk.units))]
+            keys = [unit_vector_id(record.chunk.chunk_id, record.content_hash, i) for i in range(len(record.chunk.units))]
             if all(k in by_id for k in keys):
                 result[record.chunk.chunk_id] = UnitVectors(
                     record.chunk.units, np.asarray([by_id[k] for k in keys], dtype=np.float32)

@@ -2,6 +2,7 @@
 
 import copy
 import re
+import threading
 from dataclasses import dataclass, replace
 from typing import get_args
 
@@ -54,6 +55,9 @@ class QAService:
         self.report_answerer: ReportAnswerer | None = None
         self._summary = CorpusSummary(())
         self.access = EVERYTHING
+        # One reload at a time (a job's, and one a request started for another process's change): a slower reload
+        # that began earlier must not replace a newer view.
+        self._reload_lock = threading.Lock()
         # The services made visible_to each caller's access, for the view they were cut from.
         self._visible: tuple[CorpusView | None, dict[Access, "QAService"]] = (None, {})
 
@@ -89,8 +93,9 @@ class QAService:
         """A new view of what is live, and the answerers over it; with `if_changed`, only if the catalog moved on."""
         if not self.access.everything:
             raise RuntimeError("a QA service made visible_to a caller is not reloaded; reload the one it came from")
-        if self.retriever.reload(if_changed):
-            self._rebuild_answerers()
+        with self._reload_lock:
+            if self.retriever.reload(if_changed):
+                self._rebuild_answerers()
 
     def _rebuild_answerers(self) -> None:
         summary = self._summary = self._read_summary()

@@ -19,6 +19,7 @@ from ingest.pipeline import Ingestor
 from service.admission import QueryGate
 from service.answering.qa import QAService
 from service.api import docs, errors
+from service.api.freshness import ViewFreshness
 from service.api.middleware import RequestGuardMiddleware, SecurityHeadersMiddleware
 from service.api.ratelimit import RateLimiter
 from service.api.routes import ask, conversations, documents, feedback, findings, openai
@@ -72,6 +73,7 @@ async def lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     log_mode(app.state.keys, settings)
     app.state.qa = build_qa(settings, app.state.embedder)
+    app.state.freshness = ViewFreshness(settings.view_check_interval_s)
     _finish_interrupted_deletes(app.state.qa)
     _reconcile_uploads(app.state.qa)
     app.state.conversations = ConversationStore.from_settings(settings)

@@ -53,7 +53,9 @@ def get_app_settings(request: Request) -> Settings:
 
 
 def get_qa(request: Request) -> QAService:
-    return request.app.state.qa
+    qa = request.app.state.qa
+    request.app.state.freshness.check(qa)
+    return qa
 
 
 def get_ready_qa(qa: Annotated[QAService, Depends(get_qa)]) -> QAService:

@@ -426,7 +426,7 @@ class _StubVectorStore:
     def delete_version(self, document_id: str, content_hash: str) -> None:
         pass
 
-    def vectors_by_key(self, chunk_keys: list[str], unit_keys: list[str] = ()) -> dict:
+    def vectors_by_id(self, chunk_ids: list[str], unit_ids: list[str] = ()) -> dict:
         return {}
 
     def versions(self) -> set[tuple[str, str]]:

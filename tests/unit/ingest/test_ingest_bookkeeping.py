@@ -33,7 +33,7 @@ class RecordingEmbedder(FakeEmbedder):
 class CountingStore:
     """Counts the calls to the store's per-document methods."""
 
-    METHODS = ("add_version", "delete_version", "delete_other_versions", "vectors_by_key", "versions", "document_ids", "has_version")
+    METHODS = ("add_version", "delete_version", "delete_other_versions", "vectors_by_id", "versions", "document_ids", "has_version")
 
     def __init__(self, store) -> None:
         self.calls: list[str] = []
@@ -133,6 +133,28 @@ def test_metadata_change_outside_the_embedded_text_embeds_nothing(reports, tmp_p
     assert _stored_versions(ingestor) == _live_versions(ingestor)
     stored = ingestor.store.units.get(where={"content_hash": live.content_hash}, include=["embeddings", "metadatas"], limit=5)
     assert len(stored["ids"]) == 5 and all(m["text_key"] for m in stored["metadatas"])
+
+
+def _key_rows(ingestor: Ingestor, document_id: str) -> set[str]:
+    with ingestor.catalog._connect() as db:
+        return {h for (h,) in db.execute("SELECT DISTINCT content_hash FROM vector_keys WHERE document_id=?", (document_id,))}
+
+
+def test_reusable_vectors_are_found_in_the_catalog_and_forgotten_with_their_version(reports, tmp_path):
+    """Which vector embeds a text is an indexed catalog read (Chroma is asked by id, for those only); the rows go
+    with the version whose vectors they name."""
+    ingestor = Ingestor(make_settings(tmp_path / "home"), RecordingEmbedder())
+    ingestor.run(reports)
+    umea = "umea-2018-integrationsarbetet"
+    first = ingestor.catalog.content_hash(umea)
+    assert _key_rows(ingestor, umea) == {first}
+    path = reports / f"{umea}.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nTillägg\n\nKommunen har anställt tre nya samordnare.\n", encoding="utf-8")
+    report = ingestor.run(reports)
+    assert report.updated == [umea] and report.texts_reused > report.texts_embedded
+    assert _key_rows(ingestor, umea) == {ingestor.catalog.content_hash(umea)} != {first}
+    ingestor.remove(umea)
+    assert _key_rows(ingestor, umea) == set()
 
 
 def test_title_change_embeds_the_chunks_again_and_reuses_every_sentence(reports, tmp_path):
