@@ -190,6 +190,8 @@ class ExtractiveAnswerer:
             for unit, (start, end), similarity, context in zip(units.spans, windows, similarities, unit_contexts(hit.record.chunk)):
                 sentence = text[start - base : end - base]
                 states_purpose = purpose and hit.record.chunk.part == PURPOSE
+                if _heading_like(sentence):
+                    continue  # a heading or letterhead in capitals, run into the text of a scanned letter
                 lead = text[unit[0] - base : unit[1] - base].rstrip().endswith(":")
                 if _asks(sentence) and not states_purpose and not (lead and asks_for_questions):
                     # A question is no answer; a lead that lists questions answers only what was asked (a question
@@ -591,6 +593,15 @@ def _is_item(unit: str, gap: str) -> bool:
 
 # A question about what the audit asked ("Vilka frågor skulle granskningen besvara?", "Vad undersöktes?").
 _ABOUT_QUESTIONS = re.compile(r"fråg|question|undersök|granskades|inriktning|besvara|examined|investigat", re.IGNORECASE)
+
+
+def _heading_like(text: str) -> bool:
+    """Capitals and debris rather than a sentence: "1 t v HARRYDA … GRANSKNING AV KOMMUNENS DELÅRSBOKSLUT 2015"."""
+    stripped = text.rstrip()
+    words = re.findall(r"[^\W\d_]{2,}", stripped)
+    # Words in capitals long enough not to be abbreviations ("SFI", "KS" stand in running text).
+    capitals = sum(w.isupper() and len(w) >= 4 for w in words)
+    return bool(words) and "\t" not in stripped and not stripped.endswith((".", "!", "?", ":")) and capitals >= max(2, 0.3 * len(words))
 
 
 def _asks(text: str) -> bool:

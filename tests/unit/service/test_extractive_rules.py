@@ -169,3 +169,11 @@ def test_whose_view_is_asked_for():
     assert _opinion_holder("Vad tyckte revisorerna om styrningen?") is None
     assert _opinion_holder("Hur upplever man stödet?") is None
     assert _opinion_holder("Vilka åtgärder vidtog nämnden?") is None
+
+
+def test_capitals_and_debris_are_no_sentence_to_quote():
+    from service.answering.extractive import _heading_like
+
+    assert _heading_like("1 t v HARRYDA KOÍ-.llr4UN Kommunens revisorer Kommunfullmäktige GRANSKNING AV KOMMUNENS DELÅRSBOKSLUT 2015")
+    assert not _heading_like("Vid sitt möte den 26 oktober 2015 beslutade revisorerna att lämna över rapporten till KS och KF.")
+    assert not _heading_like("Samverkan sker med LAN, NLL och SFI")  # abbreviations in running text
