@@ -7,6 +7,7 @@ the next run.
 """
 
 import hashlib
+import json
 import logging
 import re
 import time
@@ -96,10 +97,12 @@ class IngestReport:
 class PlannedDocument:
     document_id: str
     path: Path
-    loaded: LoadedDocument
-    metadata: DocumentMetadata
+    # None for a file known unchanged by its stamp, which was not read.
+    loaded: LoadedDocument | None
+    metadata: DocumentMetadata | None
     content_hash: str
     state: str  # "new" | "changed" | "unchanged"
+    stamp: str = ""
 
 
 def document_id_for(path: Path) -> str:
@@ -149,21 +152,36 @@ class Ingestor:
         """The documents to ingest, and the files that could not be read with why."""
         planned, failed = [], []
         live_hashes = self.catalog.content_hashes()  # one read, not one connection per file
+        stamps = self.catalog.file_stamps()
         for index, path in enumerate(paths):
+            document_id = document_id_for(path)
+            stamp = self._stamp(path, manifest.get(document_id))
+            live = live_hashes.get(document_id)
+            if stamp and live is not None and stamps.get(str(path.resolve())) == (stamp, document_id, live):
+                planned.append(PlannedDocument(document_id, path, None, None, live, "unchanged", stamp))
+                continue
             if stage:
-                stage(document_id_for(path), "loading", index, len(paths))
+                stage(document_id, "loading", index, len(paths))
             try:
                 loaded = load_document(path, self.limits)
             except LoadError as exc:
                 failed.append((path.name, exc))
                 continue
-            document_id = document_id_for(path)
             metadata = resolve_metadata(document_id, loaded.text, manifest, str(path))
             content_hash = self._content_hash(loaded, metadata)
-            live = live_hashes.get(document_id)
             state = "new" if live is None else "unchanged" if live == content_hash else "changed"
-            planned.append(PlannedDocument(document_id, path, loaded, metadata, content_hash, state))
+            planned.append(PlannedDocument(document_id, path, loaded, metadata, content_hash, state, stamp))
         return planned, failed
+
+    def _stamp(self, path: Path, entry: dict | None) -> str:
+        """What the file's content hash depends on besides its bytes, with its size and modification time: equal
+        stamps, equal hash (as make and rsync assume; `auditqa ingest --rebuild` reads every file again)."""
+        try:
+            info = path.stat()
+        except OSError:
+            return ""
+        manifest = json.dumps(entry or {}, sort_keys=True, ensure_ascii=False, default=str)
+        return f"{info.st_size}:{info.st_mtime_ns}:{self._pipeline_key()}:{self.embedder.model_name}:{manifest}"
 
     def _pipeline_key(self) -> str:
         """PIPELINE_VERSION, plus the chunk bounds when they are not the ones every earlier index was built with."""
@@ -231,6 +249,10 @@ class Ingestor:
                     report.removed.append(record.document_id)
         self.collect_stale()
         self.refresh_lexical()
+        done = set(report.added) | set(report.updated) | set(report.unchanged)
+        self.catalog.record_stamps([
+            (str(p.path.resolve()), p.stamp, p.document_id, p.content_hash) for p in planned if p.stamp and p.loaded and p.document_id in done
+        ])
         report.seconds = time.perf_counter() - started
         return report
 

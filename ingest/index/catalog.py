@@ -66,6 +66,15 @@ CREATE TABLE IF NOT EXISTS vector_keys (
     PRIMARY KEY (kind, text_key)
 );
 CREATE INDEX IF NOT EXISTS vector_keys_by_version ON vector_keys (document_id, content_hash);
+-- A report file as it was when its live version was read: its size and modification time, with what else the
+-- content hash depends on (the pipeline, the model, the manifest entry). An ingest that finds the file so again,
+-- and that version still live, knows it unchanged without reading it.
+CREATE TABLE IF NOT EXISTS file_stamps (
+    source_path TEXT PRIMARY KEY,
+    stamp TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL
+);
 """
 # Keys per lookup statement: SQLite binds one variable per key and older builds refuse more than 999.
 _KEYS_PER_READ = 500
@@ -129,6 +138,18 @@ class Catalog:
         """The live content hash of every document, in one read."""
         with self._connect() as db:
             return dict(db.execute("SELECT document_id, content_hash FROM documents"))
+
+    def file_stamps(self) -> dict[str, tuple[str, str, str]]:
+        """source path -> (stamp, document id, content hash) of the files read for live versions, in one read."""
+        with self._connect() as db:
+            return {path: (stamp, document_id, content_hash) for path, stamp, document_id, content_hash in db.execute(
+                "SELECT source_path, stamp, document_id, content_hash FROM file_stamps"
+            )}
+
+    def record_stamps(self, stamps: list[tuple[str, str, str, str]]) -> None:
+        """(source path, stamp, document id, content hash) of files read in this run."""
+        with self._connect() as db:
+            db.executemany("INSERT OR REPLACE INTO file_stamps (source_path, stamp, document_id, content_hash) VALUES (?, ?, ?, ?)", stamps)
 
     def activate(
         self,
@@ -244,6 +265,7 @@ class Catalog:
             # Its vectors were deleted before this (all versions): nothing of it is left to collect.
             db.execute("DELETE FROM stale_versions WHERE document_id=?", (document_id,))
             db.execute("DELETE FROM vector_keys WHERE document_id=?", (document_id,))
+            db.execute("DELETE FROM file_stamps WHERE document_id=?", (document_id,))
             db.execute("DELETE FROM deleting WHERE document_id=?", (document_id,))
             if deleted:
                 self._bump(db)

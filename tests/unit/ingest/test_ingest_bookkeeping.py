@@ -74,6 +74,23 @@ def test_unchanged_reingest_does_no_per_document_store_work(reports, tmp_path):
     assert _stored_versions(ingestor) == _live_versions(ingestor)
 
 
+def test_a_file_as_it_was_read_is_known_unchanged_without_reading_it(reports, tmp_path):
+    """The file's size and modification time (with the manifest entry, pipeline and model) stand for its bytes, as
+    make and rsync take them: a change that keeps both is not seen, one that moves either is."""
+    import os
+
+    ingestor = Ingestor(make_settings(tmp_path / "home"), RecordingEmbedder())
+    ingestor.run(reports)
+    path = reports / "umea-2018-integrationsarbetet.txt"
+    text = path.read_text(encoding="utf-8")
+    before = path.stat()
+    path.write_text(text.replace("Umeå", "Umeä", 1), encoding="utf-8")  # the same size (both letters two bytes), other bytes
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert ingestor.run(reports).updated == [], "read again although size and time were as recorded"
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    assert ingestor.run(reports).updated == ["umea-2018-integrationsarbetet"]
+
+
 def test_replaced_version_is_collected_by_its_record_alone(reports, tmp_path):
     ingestor = Ingestor(make_settings(tmp_path / "home"), RecordingEmbedder())
     ingestor.run(reports)
