@@ -11,10 +11,11 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 import numpy as np
+import Stemmer
 
 from ingest.config import Settings
 from ingest.index.catalog import ChunkRecord
-from ingest.index.lexical import SwedishAnalyzer
+from ingest.index.lexical import CompoundSplitter, SwedishAnalyzer
 from ingest.index.vectors import VectorStore
 from ingest.language.lexicon import authorship_pattern, causal_pattern, firm_pattern, lexicon, month_alternation, negations, opinion_holder_pattern
 from ingest.language.ordinals import numbered_headings
@@ -135,6 +136,8 @@ class ExtractiveAnswerer:
         frequency = Counter(stem for text in chunk_texts for stem in set(self._analyzer(text)))
         total = max(len(chunk_texts), 1)
         self._idf = {stem: math.log(1 + total / count) for stem, count in frequency.items()}
+        self._splitter = CompoundSplitter(self._idf)
+        self._stemmer = Stemmer.Stemmer("swedish")
         self._unseen_idf = math.log(1 + total)
 
     def _overlap(self, question_stems: set[str], sentence: str) -> float:
@@ -148,10 +151,22 @@ class ExtractiveAnswerer:
 
     def content_stems(self, question: str, exclude: tuple[str, ...]) -> set[str]:
         """The stems of the words a question asks about: not its question words, not the places it names."""
-        skip = {w.lower() for w in exclude} | _QUESTION_WORDS
-        words = [w for w in re.findall(r"[^\W\d_]+", question.lower()) if w not in skip and w.rstrip("s") not in skip]
         # By stem too: "granskningarna" and "rapporterna" are the same non-words as "granskningen" and "rapport".
-        return set(self._analyzer(" ".join(words))) - self._question_stems
+        return set(self._analyzer(" ".join(self._content_words(question, exclude)))) - self._question_stems
+
+    @staticmethod
+    def _content_words(question: str, exclude: tuple[str, ...]) -> list[str]:
+        skip = {w.lower() for w in exclude} | _QUESTION_WORDS
+        return [w for w in re.findall(r"[^\W\d_]+", question.lower()) if w not in skip and w.rstrip("s") not in skip]
+
+    def _unmentioned(self, question: str, exclude: tuple[str, ...]) -> bool:
+        """Whether the question asks about a word no report uses, nor its parts ("bostadssituationen" is mentioned
+        where the reports write "bostad" and "situation")."""
+        words = self._analyzer.words(" ".join(self._content_words(question, exclude)))
+        return any(
+            stem not in self._idf and stem not in self._question_stems and not self._splitter.parts(word)
+            for word, stem in zip(words, self._stemmer.stemWords(words))
+        )
 
     def shares_stem(self, stems: set[str], text: str) -> bool:
         """Whether the text has one of the stems, or a word of its family."""
@@ -239,7 +254,7 @@ class ExtractiveAnswerer:
         stated_purpose = purpose and (best.record.chunk.part == PURPOSE or _PURPOSE.search(best.text) and best_similarity >= self.thresholds.relaxed_similarity)
         if not (self._supported(best_similarity, best_overlap, request) or stated_purpose):
             return refusal("frågan", self.summary, evidence=evidence)
-        unmentioned = any(q not in self._idf for q in question_stems)
+        unmentioned = self._unmentioned(request.question, request.analysis.municipalities)
         who = request.analysis.answer_type in ("person", "name")
         if question_stems and (unmentioned or who) and best_overlap == 0 and not _answered_by_form(request):
             # The best sentence has none of the question's words, and the question asks about something no report

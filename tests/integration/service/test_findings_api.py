@@ -258,7 +258,9 @@ def test_a_conclusion_section_is_the_overall_assessment_with_its_recommendation(
 
 @pytest.mark.slow
 def test_a_conclusion_a_report_does_not_state_is_left_to_retrieval(ask):
-    assert ask("Vilken slutsats drar KPMG i Umeå?")["answerer"] != "findings"
+    # Luleå's report states no overall assessment (Umeå's sums up: "Sammanfattningsvis finner vi att …").
+    assert ask("Vilken slutsats drar KPMG i Luleå?")["answerer"] != "findings"
+    assert ask("Vilken slutsats drar KPMG i Umeå?")["answerer"] == "findings"
     # Asked by its name, the missing overall assessment is said to be missing.
-    body = ask("Vad blev den revisionella bedömningen i Umeå?")
+    body = ask("Vad blev den revisionella bedömningen i Luleå?")
     assert body["answerer"] == "refusal" and "redovisar ingen revisionell bedömning" in body["answer"]
