@@ -12,6 +12,7 @@ verdict-shaped content (a verdict table, assessment sentences) that yields no ko
 answer may say it assesses none.
 """
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -80,6 +81,10 @@ _TARGETS: tuple[tuple[Kind, re.Pattern], ...] = (
 )
 _INLINE_QUESTION = re.compile(r"revisionsfråg\w*[^:?\n]{0,60}:\s*", re.IGNORECASE)
 _RECOMMENDATION_PREAMBLE = re.compile(r"^.*?\brekommenderar\b(?:\s+[^\s,]+){0,4}?\s+att\s+", re.IGNORECASE)
+# An answer that names its item by number: "Fråga 2: Nej", "Revisionsfråga 1 – Delvis", "Kontrollmål 3: Uppfyllt".
+_NUMBERED_ANSWER = re.compile(
+    r"^\W*(?:(?P<goal>kontrollmål)|(?:revisions|gransknings|kontroll|del)?fråga)\s+(?P<number>\d{1,2})\s*[:.–-]\s*", re.IGNORECASE
+)
 _CONTENTS = re.compile(r"^(?:\(?\d{1,3}\)?\s+)?innehåll(?:sförteckning)?\b", re.IGNORECASE)
 _KM_PARAGRAPH = re.compile(r"^[*_]*(?:kontrollmål|kontrollfråga)(?:\s*\d+)?[*_]*\s*[:.–-]", re.IGNORECASE)
 
@@ -452,6 +457,30 @@ class _VerdictReader:
                     found.append(_Evidence(plain_text(sentence), anchor, report.source(anchor, start, unit[1], reading=reading), reading))
         return found
 
+    def numbered_answers(self) -> list[tuple[Kind, int, _Evidence]]:
+        """(kind, number, evidence) of each answer that names its item by number at the start of a line ("Fråga 2:
+        Nej, endast …", "Kontrollmål 3: Delvis uppfyllt"): the number, not the wording, says which item it answers.
+        The answer's reasons run on to the next numbered answer."""
+        report = self.report
+        found = []
+        for block in report.all_blocks():
+            if block.kind not in ("paragraph", "list"):
+                continue
+            lines = [(m.start() + block.char_start, m.end() + block.char_start) for m in re.finditer(r"[^\n]+", report.span(block))]
+            answers = [(line, _NUMBERED_ANSWER.match(report.span(line))) for line in lines]
+            for index, ((start, end), numbered) in enumerate(answers):
+                reading = read_label(report.text[start + numbered.end() : end]) if numbered else None
+                verdict_end = _phrase_end(report.text[start:end], reading.text) if reading else None
+                if reading is None or verdict_end is None:
+                    continue
+                kind: Kind = "kontrollmal" if numbered.group("goal") else "revisionsfraga"
+                following = itertools.takewhile(lambda a: a[1] is None, answers[index + 1 :])
+                reasons = " ".join([report.text[start + verdict_end : end].lstrip(" ,.–-"), *(report.span(line) for line, _ in following)]).strip()
+                source = report.source(_anchor(block.section), start, start + verdict_end, reading=reading)
+                evidence = _Evidence(source.quote, _anchor(block.section), source, reading, [(reasons, False)] if reasons else [])
+                found.append((kind, int(numbered.group("number")), evidence))
+        return found
+
     def verdict_shaped(self) -> bool:
         """Whether the report states verdicts in any form: a verdict table (its cells read or not), a kontrollmål
         statement, a verdict line, a graded assessment sentence, an assessment in a Bedömning section, or a
@@ -617,8 +646,18 @@ def _assign(goals: list[_Goal], evidence: list[_Evidence], slot: str) -> None:
             goals.append(goal)
 
 
-def _kontrollmal(document_id: str, listed: list[tuple[str, FindingSource]], assessments: list[_Evidence], summaries: list[_Evidence]) -> list[Finding]:
+def _numbered(goals: list[_Goal], answers: dict[int, _Evidence]) -> None:
+    """Answers that name their item by number go to that item of the list, ahead of any matched by wording."""
+    for number, evidence in answers.items():
+        if 1 <= number <= len(goals) and goals[number - 1].assessment is None:
+            goals[number - 1].assessment = evidence
+
+
+def _kontrollmal(
+    document_id: str, listed: list[tuple[str, FindingSource]], assessments: list[_Evidence], summaries: list[_Evidence], numbered: dict[int, _Evidence]
+) -> list[Finding]:
     goals = [_Goal(text, source) for text, source in listed]
+    _numbered(goals, numbered)
     _assign(goals, assessments, "assessment")
     _assign(goals, summaries, "summaries")
     if not any(e.reading.assessed for g in goals for e in g.evidence()):
@@ -649,11 +688,17 @@ def _kontrollmal_finding(document_id: str, goal: _Goal) -> Finding:
 
 
 def _answer_questions(
-    document_id: str, questions: list[Finding], assessments: list[_Evidence], summaries: list[_Evidence], answers: list[_Evidence]
+    document_id: str,
+    questions: list[Finding],
+    assessments: list[_Evidence],
+    summaries: list[_Evidence],
+    answers: list[_Evidence],
+    numbered: dict[int, _Evidence],
 ) -> list[Finding]:
-    """The revisionsfrågor with the answers the report gives them (a table row, a section, a summary sentence),
-    and those a revisionsfråga table adds."""
+    """The revisionsfrågor with the answers the report gives them (by number, a table row, a section, a summary
+    sentence), and those a revisionsfråga table adds."""
     goals = [_Goal(q.text) for q in questions]
+    _numbered(goals, numbered)
     _assign(goals, assessments, "assessment")
     _assign(goals, summaries, "summaries")
     # A summary sentence answers the open question whose words it covers most, unless another sentence answers
@@ -704,9 +749,17 @@ class FindingsExtractor:
         def aimed(evidence: list[_Evidence], kind: Kind) -> list[_Evidence]:
             return [e for e in evidence if (e.target or default) == kind]
 
-        kontrollmal = _kontrollmal(document_id, listed_goals, aimed(assessments, "kontrollmal"), aimed(summaries, "kontrollmal"))
+        numbered = reader.numbered_answers()
+
+        def by_number(kind: Kind) -> dict[int, _Evidence]:
+            return {number: evidence for k, number, evidence in numbered if k == kind}
+
+        kontrollmal = _kontrollmal(
+            document_id, listed_goals, aimed(assessments, "kontrollmal"), aimed(summaries, "kontrollmal"), by_number("kontrollmal")
+        )
         questions = _answer_questions(
-            document_id, questions, aimed(assessments, "revisionsfraga"), aimed(summaries, "revisionsfraga"), reader.summary_answers()
+            document_id, questions, aimed(assessments, "revisionsfraga"), aimed(summaries, "revisionsfraga"), reader.summary_answers(),
+            by_number("revisionsfraga"),
         )
         overall, unmistakable = self._overall(document_id, report)
         findings = questions + kontrollmal + overall + self._recommendations(document_id, report, lists["rekommendation"])

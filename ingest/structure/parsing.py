@@ -12,7 +12,7 @@ from typing import Literal
 
 from ingest.language.lexicon import heading_joiners, page_words
 from ingest.language.sentences import split_sentences
-from ingest.structure.parts import CONTENTS, COVER, MISSIV, PartTracker, is_part_word, reads_as_missiv
+from ingest.structure.parts import CONTENTS, COVER, MISSIV, SUMMARY, PartTracker, heading_part, is_part_word, reads_as_missiv
 
 # "cover": the lines a report opens with (firm, title, date, authors); "debris": page numbers left in the text.
 # Neither carries a statement an answer could quote, so neither has units.
@@ -169,6 +169,16 @@ def _is_successor(previous: tuple[int, ...] | None, candidate: tuple[int, ...]) 
     return False
 
 
+# A heading straight above its paragraph is short: longer lines there are the paragraph's own first line.
+_TIGHT_MAX_WORDS = 6
+
+
+def _body_line(text: str) -> bool:
+    """A line that starts running text: a capital, not a list item or a table row."""
+    stripped = text.strip()
+    return stripped[:1].isupper() and not _BULLET.match(text) and not _is_table_row(text)
+
+
 def _is_table_row(text: str) -> bool:
     return "\t" in text or text.lstrip().startswith("|")
 
@@ -236,7 +246,8 @@ class ReportParser:
             next_line = _neighbour(lines, i, +1)
             alone = _alone(lines, i)
             prev_is_first = prev_line is not None and prev_line.start == lines[first_content].start
-            heading = self._heading(line, prev_line, next_line, alone, last_number, prev_is_first)
+            opens_block = i == 0 or lines[i - 1].blank
+            heading = self._heading(line, prev_line, next_line, alone, last_number, prev_is_first, opens_block)
             if heading is not None:
                 number, title, level = heading
                 if _TOC_TITLE.match(title):
@@ -263,7 +274,7 @@ class ReportParser:
             sections[-1] = _close(sections[-1], len(text))
         return ParsedDocument(text=text, blocks=_front_matter(text, blocks), sections=tuple(sections))
 
-    def _heading(self, line, prev_line, next_line, alone, last_number, prev_is_first) -> tuple[str | None, str, int | None] | None:
+    def _heading(self, line, prev_line, next_line, alone, last_number, prev_is_first, opens_block) -> tuple[str | None, str, int | None] | None:
         """(number, title, level) of a heading line; level None for a plain short line nested under the current heading."""
         raw = line.text.strip()
         markdown = _MARKDOWN_HEADING.match(raw)
@@ -274,8 +285,10 @@ class ReportParser:
                 number = numbered.group(1).rstrip(".")
                 return number, _clean_title(numbered.group(2)), number.count(".") + 1
             return None, inner, len(markdown.group(1))
-        if not alone or _is_table_row(line.text):
+        if _is_table_row(line.text):
             return None
+        if not alone:
+            return self._tight_heading(line, next_line, opens_block, last_number)
         stripped = _clean_title(raw)
         numbered = _NUMBERED.match(stripped)
         if numbered and not _BULLET.match(raw[len(numbered.group(1)) :] or ""):
@@ -301,8 +314,34 @@ class ReportParser:
             and not re.search(r"[.,;:?!]$", stripped)
             and not _VERDICT_WORDS.search(stripped)
             and next_is_body
-            and (not prev_is_title_line or prev_is_first)
+            and (not prev_is_title_line or prev_is_first or heading_part(stripped) == SUMMARY)
         ):
+            return None, stripped, None
+        return None
+
+    def _tight_heading(self, line, next_line, opens_block, last_number) -> tuple[str | None, str, int | None] | None:
+        """A heading printed straight above its first paragraph, as text taken from a PDF often has it: a short line
+        that opens a block, ends in no punctuation and is either the next numbered heading ("3.2 Avtalsdatabas") or
+        names a part of the genre ("Bakgrund", "Svar på revisionsfrågorna"). Other short lines above a paragraph
+        are wrapped sentences or list items, so they stay text."""
+        if not opens_block or next_line is None or next_line.start != line.end + 1:
+            return None
+        stripped = _clean_title(line.text)
+        if not _is_short_line(stripped) or "|" in stripped or re.search(r"[.,;:?!]$", stripped) or _VERDICT_WORDS.search(stripped):
+            return None
+        numbered = _NUMBERED.match(stripped)
+        if numbered:
+            number = numbered.group(1).rstrip(".")
+            parts = tuple(int(n) for n in number.split("."))
+            title = _clean_title(numbered.group(2))
+            # A top-level number above a paragraph is as often a numbered list item; only a part's name makes it a heading.
+            nameable = "." in number or heading_part(title) is not None
+            if nameable and _body_line(next_line.text) and title[:1].isupper() and _word_count(title) <= _TIGHT_MAX_WORDS and _is_successor(last_number, parts):
+                return number, title, len(parts)
+            return None
+        # A part's name may stand above its list too ("Revisionsfrågor" over "1. Finns det …?").
+        above_text = _body_line(next_line.text) or bool(_BULLET.match(next_line.text))
+        if above_text and stripped[:1].isupper() and _word_count(stripped) <= _TIGHT_MAX_WORDS and heading_part(stripped) is not None:
             return None, stripped, None
         return None
 

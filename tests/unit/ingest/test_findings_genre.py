@@ -15,9 +15,11 @@ from fixtures.genre_reports import (
     COVER_LETTER,
     FLATTENED_REPORT,
     GRADED_REPORT,
+    NUMBERED_ANSWERS_REPORT,
     QUESTION_REPORT,
     READABLE_CELLS,
     TABLE_REPORT,
+    TIGHT_REPORT,
     UNREADABLE_CELLS,
 )
 
@@ -185,6 +187,31 @@ def test_revisionsfragor_answered_in_their_sections_and_in_the_summary():
     assert [q.inconsistent for q in questions] == [False, False]
     assert of_kind(found, "kontrollmal") == [] and found.status == "unread"
     assert_exact_spans(QUESTION_REPORT, found)
+
+
+def test_kontrollmal_graded_under_headings_printed_straight_above_their_text():
+    found = extract(TIGHT_REPORT)
+    goals = of_kind(found, "kontrollmal")
+    assert [(g.text, g.section, g.verdict_text, g.level) for g in goals] == [
+        ("Det finns attestregler för löner.", "3.1", "Uppfyllt", "fully"),
+        ("Ändringar i personalregistret kontrolleras.", "3.2", "Ej uppfyllt", "not"),
+        ("Felaktiga utbetalningar återkrävs.", "3.3", "Delvis uppfyllt", "partly"),
+    ]
+    assert goals[1].motivation == "Ändringar görs av tolv handläggare utan efterkontroll."
+    assert found.status == "assessed"
+    assert_exact_spans(TIGHT_REPORT, found)
+
+
+def test_revisionsfragor_answered_by_their_number():
+    found = extract(NUMBERED_ANSWERS_REPORT)
+    questions = of_kind(found, "revisionsfraga")
+    assert [(q.text, q.verdict_text, q.level) for q in questions] == [
+        ("Finns det riktlinjer för skolskjuts?", "Ja", "fully"),
+        ("Följer nämnden upp att skjutsarna håller tiderna?", "Nej", "not"),
+    ]
+    assert questions[1].motivation == "ingen uppföljning görs. Avvikelser samlas inte in."
+    assert questions[0].sources[-1].quote == "Fråga 1: Ja."
+    assert_exact_spans(NUMBERED_ANSWERS_REPORT, found)
 
 
 # --- the overall assessment ----------------------------------------------------------------------------------

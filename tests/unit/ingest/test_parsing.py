@@ -114,3 +114,22 @@ def test_unsupported_file_type_is_a_clear_error(tmp_path):
     path.write_bytes(b"data")
     with pytest.raises(LoadError, match="'.xlsx'"):
         load_document(path)
+
+
+def test_headings_printed_straight_above_their_paragraphs():
+    # A PDF transcript without a blank line after its headings: the next numbered heading and a part's name are
+    # headings; a short first line of a wrapped paragraph and a numbered list item above a paragraph are not.
+    text = normalize_text(
+        "Granskning av bostadsanpassning\n\nTorsby kommun\n\nSammanfattning\nVi har granskat handläggningen av bidrag.\n\n"
+        "2 Inledning\n\n2.1 Bakgrund\nKommunen beviljade 312 bidrag under året.\n\n"
+        "Revisionsfrågor\n1. Handläggs ansökningarna i tid?\n\n"
+        "Handläggningstiden\nvarierade mellan två och tolv veckor under året.\n\n"
+        "1 Ansökningar\nSom inkom under våren handlades av en person.\n"
+    )
+    parsed = ReportParser().run(text)
+    assert [(s.label, s.part) for s in parsed.sections] == [
+        ("Sammanfattning", "sammanfattning"),
+        ("2 Inledning", "inledning"),
+        ("2.1 Bakgrund", "bakgrund"),
+        ("Revisionsfrågor", "revisionsfrågor"),
+    ]
