@@ -81,6 +81,12 @@ def authorship_pattern() -> re.Pattern:
 
 
 @lru_cache
+def one_report_pattern() -> re.Pattern:
+    """A question that points at one report by a definite noun ("rapporten om …", "the report on …")."""
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in lexicon()["one_report_nouns"]) + r")(?![\w-])", re.IGNORECASE)
+
+
+@lru_cache
 def opinion_holder_pattern() -> re.Pattern:
     """"Vad tyckte hyresgästerna …": group 1 is whose view is asked for."""
     verbs = "|".join(re.escape(v) for v in lexicon()["opinion_verbs"])

@@ -265,7 +265,7 @@ class ReportParser:
                 number, title, length, body = inline
                 if number:
                     last_number = tuple(int(n) for n in number.split("."))
-                section = open_section(number, title, len(number.split(".")) if number else 1, line.start)
+                section = open_section(number, title.rstrip(":").rstrip(), len(number.split(".")) if number else None, line.start)
                 blocks.append(Block("heading", line.start, line.start + length, section, ((line.start, line.start + length),), part=section.part))
                 lines[i] = _Line(line.start + body, line.end, line.text[body:])
                 continue

@@ -170,6 +170,11 @@ class FindingsAnswerer:
             return None
         if asked.summary:
             return self._summary(documents, found, request.page)
+        if asked.kind == "revisionsfraga" and (asked.verdict or asked.number):
+            picked = self._picked_questions(asked, documents, found)
+            if picked is None or not any(picked.values()):
+                return None
+            documents, found = [d for d in documents if picked[d]], picked
         return self._listing(
             asked.kind, documents, found, answers=asked.assessed, page=request.page, reasons=request.analysis.answer_type == "reason",
             should=asked.kind == "rekommendation" and not _KIND_WORDS["rekommendation"].search(request.question),
@@ -277,6 +282,9 @@ class FindingsAnswerer:
                 return self._comparison(asked.comparison, documents, assessed, found, states, request.page)
         if asked.single or asked.implicit:
             goals = [f for d in documents for f in found[d]]
+            if not goals and asked.implicit:
+                # A report that poses graded revisionsfrågor instead of kontrollmål is asked about them in the same words.
+                goals = [f for f in self.store.query(kind="revisionsfraga", documents=documents) if f.verdict]
             topic = self.matcher.topic(self._in_swedish(request))
             if asked.sections:
                 matched = [g for g in goals if g.section in asked.sections]
@@ -288,8 +296,10 @@ class FindingsAnswerer:
             else:
                 matched = []
             if matched:
-                # A verdict the extractor could not find is no answer: retrieval quotes the passage instead.
-                return None if any(g.note == NOTE_NO_VERDICT for g in matched) else self._about(matched, goals)
+                # A verdict the extractor could not find is no answer, nor a reason it holds none of: retrieval
+                # quotes the passage instead.
+                unreasoned = request.analysis.answer_type == "reason" and not any(g.motivation for g in matched)
+                return None if unreasoned or any(g.note == NOTE_NO_VERDICT for g in matched) else self._about(matched, goals)
             wants_one = bool(topic or asked.sections) or asked.verdict is None and asked.implicit
             none_assessed = all(states[d] == NO_ASSESSMENTS for d in documents)
             if asked.implicit and len(documents) == 1 and not goals:
@@ -605,6 +615,21 @@ class FindingsAnswerer:
             "\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": kind},
             page=paged,
         )
+
+    @staticmethod
+    def _picked_questions(asked: FindingsQuestion, documents: list[str], found: dict[str, list[Finding]]) -> dict[str, list[Finding]] | None:
+        """The revisionsfrågor a question picks by verdict or by number, or None where the findings cannot say: the
+        number of one report's question (the list of several reports numbers none), or a verdict no report has
+        read for any of its questions (retrieval may find the answers in the text)."""
+        if asked.number is not None:
+            if len(documents) != 1 or not 1 <= asked.number <= len(found[documents[0]]):
+                return None
+            found = {documents[0]: [found[documents[0]][asked.number - 1]]}
+        if asked.verdict is not None:
+            if not any(f.verdict for items in found.values() for f in items):
+                return None
+            found = {d: [f for f in items if f.verdict == asked.verdict] for d, items in found.items()}
+        return found
 
     def _text(self, document_id: str) -> str:
         return "\n".join(r.chunk.text for r in self.chunks.get(document_id, []))

@@ -13,7 +13,7 @@ from ingest.embedding import Embedder
 from ingest.findings.model import VERDICTS, Finding, Kind
 from ingest.index.catalog import DocumentRecord
 from ingest.index.findings_store import FindingsStore
-from ingest.language.lexicon import firms
+from ingest.language.lexicon import firms, one_report_pattern
 from ingest.language.ordinals import Ordinal, numbered_headings
 from ingest.structure.parts import COVER, PURPOSE
 from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, Page, filter_excludes, in_english, out_of_scope, refusal
@@ -174,14 +174,19 @@ class QAService:
         return Filters(document_id=tuple(sorted(made | unknown)))
 
     def _titled(self, question: str, analysis: QuestionAnalysis, filters: Filters) -> Filters:
-        """One report of a municipality that has several, where the question names its subject and no other
-        report's title has it ("Sammanfatta rapporten om elevhälsan i Halmstad")."""
-        if len(filters.municipality) != 1 or filters.year:
+        """One report, where the question names its subject and no other report's title has it: one of a
+        municipality's several ("Sammanfatta rapporten om elevhälsan i Halmstad"), or, where the question names no
+        municipality but points at one report, one of all ("När är rapporten om hemtjänsten daterad?")."""
+        if filters.year or self.extractive is None:
             return filters
-        titles = self.retriever.view.titles_by_municipality.get(filters.municipality[0], {})
-        if len(titles) < 2:
-            return filters
-        if self.extractive is None:
+        by_municipality = self.retriever.view.titles_by_municipality
+        if not filters.municipality and one_report_pattern().search(question):
+            titles = {d: title for named in by_municipality.values() for d, title in named.items()}
+        elif len(filters.municipality) == 1:
+            titles = by_municipality.get(filters.municipality[0], {})
+            if len(titles) < 2:
+                return filters
+        else:
             return filters
         asked = self.extractive.content_stems(question, analysis.municipalities)
         named = [d for d, title in titles.items() if self.extractive.shares_stem(asked, title)]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ingest.findings.model import Kind, Verdict
-from ingest.language.lexicon import others_recommendations
+from ingest.language.lexicon import ordinals, others_recommendations
 
 # The earliest mention decides the kind: "Vilka rekommendationer gavs för kontrollmålen …" asks for recommendations.
 _KIND_CUES: tuple[tuple[Kind, re.Pattern], ...] = (
@@ -38,9 +38,9 @@ _VERDICT_CUES: tuple[tuple[Verdict, re.Pattern], ...] = (
     ),
     (
         "ej uppfyllt",
-        re.compile(r"\b(?:ej|inte|icke)\b[^.?!]{0,25}\buppfyll|\buppfyll\w*\s+(?:ej|inte)\b|\bnot\b[^.?!]{0,25}\b(?:met|fulfilled|achieved)\b|\bun(?:met|fulfilled)\b"),
+        re.compile(r"\bmed (?:ett )?nej\b|\bnekande\b|\b(?:ej|inte|icke)\b[^.?!]{0,25}\buppfyll|\buppfyll\w*\s+(?:ej|inte)\b|\bnot\b[^.?!]{0,25}\b(?:met|fulfilled|achieved)\b|\bun(?:met|fulfilled)\b"),
     ),
-    ("uppfyllt", re.compile(r"\buppfyll|\b(?:met|fulfilled|achieved)\b")),
+    ("uppfyllt", re.compile(r"\bmed (?:ett )?ja\b|\bjakande\b|\buppfyll|\b(?:met|fulfilled|achieved)\b")),
 )
 # Questions that compare reports: which had the most kontrollmål, or the harshest or mildest verdicts.
 Comparison = Literal["most", "fewest", "harshest", "mildest"]
@@ -52,7 +52,7 @@ _COMPARISON_CUES: tuple[tuple[Comparison, re.Pattern], ...] = (
 )
 _ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
 _ASSESSED = re.compile(
-    r"\bbedöm(?:de|des|t|ts|er|as|ning\w*)\b|\bbesvara(?:de?s?)\b|\bsvar(?:et|en)?\b|\bassess\w*|\bjudged\b|\brated\b|\banswer(?:ed|s)?\b"
+    r"\bbedöm(?:de|des|t|ts|er|as|ning\w*)\b|\bbesvara(?:de?s?)\b|\bsvar(?:et|en|ade|ar)?\b|\bassess\w*|\bjudged\b|\brated\b|\banswer(?:ed|s)?\b"
     # A yes/no question in the words the genre assesses with ("Är styrningen ändamålsenlig?", "Is the internal
     # control sufficient?") asks for the verdict, as a revisionsfråga does.
     r"|^(?:är|var|har|hade|finns|fanns|sker|skedde|bedrivs|fungerar|styr|säkerställer)\b.*\b(?:tillräcklig|ändamålsenlig|tillfredsställande|tillfredställande|effektiv|ändamålsenligt|rättssäker)"
@@ -60,6 +60,8 @@ _ASSESSED = re.compile(
     # What the auditors thought of something is their assessment of it.
     r"|\bvad (?:tycker|tyckte|anser|ansåg) (?:revisorerna|granskarna|revisorn|revisionen)\b|\bwhat did the auditors (?:think|conclude)\b"
 )
+_NUMBERED_ITEM = re.compile(r"\b(?:(?:revisions|gransknings)?fråga|question)\s+(?:nr\.?\s*|nummer\s+|number\s+)?(\d{1,2})\b")
+_ORDINAL_ITEM = re.compile(rf"\b({'|'.join(ordinals())})\s+(?:revisions|gransknings)?fråga")
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
 # Asks for the gist of a report: its overall assessment and what it recommends.
 _SUMMARY = re.compile(
@@ -88,6 +90,8 @@ class FindingsQuestion:
     assessed: bool = True
     # "Sammanfatta rapporten", "Vad kom granskningen fram till?": the overall assessment with the recommendations.
     summary: bool = False
+    # "revisionsfråga 2", "den andra revisionsfrågan": one item by its place in the report's list.
+    number: int | None = None
 
 
 def read_findings_question(question: str) -> FindingsQuestion | None:
@@ -103,6 +107,10 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
     if not mentions and not assessed:
         return None
     kind = min(mentions)[1] if mentions else "kontrollmal"
+    if kind == "revisionsfraga":
+        # Answered like kontrollmål: by verdict ("Vilka revisionsfrågor besvarades med nej?") or one by number.
+        verdict = next((v for v, cue in _VERDICT_CUES if cue.search(q)), None)
+        return FindingsQuestion(kind, verdict, assessed=assessed or verdict is not None, number=_item_number(q))
     if kind != "kontrollmal":
         # "Vilken slutsats drog granskarna?" is the overall assessment where a report states one; otherwise the
         # report may still conclude in other words, which retrieval can find.
@@ -116,3 +124,12 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
         "kontrollmal", verdict, single=bool(_ONE_GOAL.search(q) or sections), implicit=not mentions, sections=sections,
         assessed=assessed or verdict is not None,
     )
+
+
+def _item_number(q: str) -> int | None:
+    """Which item of the report's list a question names: "revisionsfråga 2", "den andra revisionsfrågan"."""
+    if numbered := _NUMBERED_ITEM.search(q):
+        return int(numbered.group(1))
+    if ordinal := _ORDINAL_ITEM.search(q):
+        return ordinals()[ordinal.group(1)]
+    return None

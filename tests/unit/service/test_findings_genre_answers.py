@@ -83,3 +83,29 @@ def test_an_unreadable_verdict_table_is_never_answered_with_no_assessments(unrea
         body = ask(unreadable, question)
         assert body["answerer"] != "findings", question
         assert "bedömer inga kontrollmål" not in body["answer"], question
+
+
+def test_revisionsfragor_picked_by_verdict_and_by_number(readable):
+    body = ask(readable, "Vilka revisionsfrågor besvarades med nej i Sala?")
+    assert body["answerer"] == "findings"
+    assert "Följs kostnaderna för lokalerna upp?" in body["answer"] and "Finns en aktuell plan" not in body["answer"]
+    body = ask(readable, "Vilka revisionsfrågor bedömdes delvis uppfyllda i Sala?")
+    assert "Är ansvaret för lokalförsörjningen tydligt fördelat?" in body["answer"] and "Följs kostnaderna" not in body["answer"]
+    for question in ("Vad svarade revisorerna på revisionsfråga 2 i Sala?", "Hur besvarades den andra revisionsfrågan i Sala?"):
+        body = ask(readable, question)
+        assert body["answerer"] == "findings", question
+        assert "Är ansvaret för lokalförsörjningen tydligt fördelat?" in body["answer"] and "”Gul”" in body["answer"], question
+        assert "Finns en aktuell plan" not in body["answer"] and "Följs kostnaderna" not in body["answer"], question
+    # A number the report's list does not reach is no item of it.
+    assert "Följs kostnaderna" not in ask(readable, "Vad svarade revisorerna på revisionsfråga 7 i Sala?")["answer"]
+
+
+def test_the_report_a_question_points_at_by_its_subject_alone(readable):
+    # No municipality named, but "rapporten om lokalförsörjningen" is one report: Sala's, not Mora's too.
+    body = ask(readable, "Sammanfatta rapporten om lokalförsörjningen.")
+    assert body["answerer"] == "findings"
+    assert "Sala" in body["answer"] and "Mora" not in body["answer"]
+    assert {c["document_id"] for c in body["citations"]} == {SALA}
+    # Reports in the plural stay across reports.
+    body = ask(readable, "Sammanfatta rapporterna.")
+    assert "Sala" in body["answer"] and "Mora" in body["answer"]
