@@ -5,7 +5,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from ingest.language.lexicon import firms, months, part_headings, swedish_municipalities
+from ingest.language.lexicon import author_titles, firms, months, part_headings, swedish_municipalities
 
 MANIFEST_NAME = "manifest.toml"
 INFERABLE = ("municipality", "year", "date", "title", "firm")
@@ -20,6 +20,8 @@ _MUNICIPALITY = re.compile(
 )
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
 _TEXT_DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(MONTHS) + r") ((?:19|20)\d\d)\b", re.IGNORECASE)
+# A signature's "name" that is a place or a body ("Kalmar Kommun", "Revisorerna Kungsbacka").
+_PLACE_WORDS = frozenset({"kommun", "stad", "län", "region", "ab"})
 _MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTHS) + r") ((?:19|20)\d\d)\b", re.IGNORECASE)
 # How far into a report its cover, and from its end its signature, may lie.
 _EDGE_CHARS = 1500
@@ -128,6 +130,9 @@ def infer_metadata(document_id: str, text: str) -> dict:
     title = _title(head)
     if title:
         found["title"] = title
+    authors = _authors(head) or _authors(text[-_SIGNATURE_CHARS:])
+    if authors:
+        found["auditor"] = ", ".join(authors)
     return found
 
 
@@ -144,6 +149,23 @@ def resolve_metadata(document_id: str, text: str, manifest: dict[str, dict], sou
     curated = any(k != "access_groups" for k in manifest.get(document_id, {}))
     missing = () if curated else tuple(k for k in INFERABLE if values.get(k) is None)
     return DocumentMetadata(**values, inferred=tuple(sorted(inferred)), missing=missing)
+
+
+# Where a report is signed: its cover (the head) or its last lines.
+_SIGNATURE_CHARS = 1500
+_NAME = r"[A-ZÅÄÖÉ][a-zåäöéü]+(?:-[A-ZÅÄÖÉ][a-zåäöéü]+)?"
+# "Lena Holm, certifierad kommunal revisor" on one line, or the name alone with its title on the next.
+_SIGNED = re.compile(rf"^\s*({_NAME}(?: {_NAME}){{1,2}})\s*(?:,\s*|\n\s*)([^\n]{{3,60}})$", re.MULTILINE)
+
+
+def _authors(text: str) -> list[str]:
+    """The names that sign the text, each beside a title of the genre ([author_titles])."""
+    names = []
+    for signed in _SIGNED.finditer(text):
+        name, title = signed.group(1), signed.group(2).casefold()
+        if any(t in title for t in author_titles()) and name.split()[-1].casefold() not in _PLACE_WORDS and name not in names:
+            names.append(name)
+    return names
 
 
 def _municipality(text: str, full_text: str) -> str | None:

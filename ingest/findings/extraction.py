@@ -42,6 +42,7 @@ from ingest.findings.verdicts import (
 )
 from ingest.language.sentences import split_sentences
 from ingest.structure.parsing import Block, ParsedDocument, Section
+from ingest.structure.parts import CONCLUSIONS, MISSIV, RECOMMENDATIONS, SUMMARY
 
 _MATCH = 0.75
 # A summary sentence answers a revisionsfråga when it has this share of the question's words; one with the
@@ -69,6 +70,10 @@ _AUDITORS_RECOMMEND = re.compile(
     # "Vår rekommendation till kommunstyrelsen är följande: Säkerställ …", "Vi lämnar följande rekommendationer: …"
     r"|^(?:vår|våra|revisorernas) rekommendation(?:er)?\b.{0,80}?\b(?:är|blir)\b|\bvi (?:vill )?(?:lämnar|ger) (?:\w+ )?rekommendation"
 )
+# A list's lead that says what someone should do ("Kommunstyrelsen bör:", "Vi anser att nämnden bör följande:").
+_SHOULD_LEAD = re.compile(r"\bbör(?: därför| också| vidare)?(?: följande| bland annat)?\s*:\s*$", re.IGNORECASE)
+# Where the auditors conclude, so that such a list is theirs, not a norm the report quotes.
+_CONCLUDING_PARTS = frozenset({"", SUMMARY, CONCLUSIONS, "bedömning", RECOMMENDATIONS, MISSIV})
 _TOPICS: tuple[tuple[Kind, re.Pattern], ...] = (
     ("kontrollmal", re.compile(r"kontrollmål|kontrollfråg")),
     ("revisionsfraga", re.compile(r"revisionsfråg|granskningsfråg")),
@@ -778,6 +783,9 @@ class FindingsExtractor:
                 lead = report.lead(block)
                 kind = _topic(lead) if lead else None
                 if kind is None and section is not None and report.recommending(section):
+                    kind = "rekommendation"
+                if kind is None and lead and _SHOULD_LEAD.search(lead) and (section is None or section.part in _CONCLUDING_PARTS):
+                    # "Kommunstyrelsen bör:" over a list in the summary or the conclusions: the genre recommends with "bör".
                     kind = "rekommendation"
                 if kind is None and previous_kind and _after_page_furniture(report, own, index):
                     kind = previous_kind  # the same list, resumed after a page break's header

@@ -81,6 +81,11 @@ def authorship_pattern() -> re.Pattern:
 
 
 @lru_cache
+def author_titles() -> tuple[str, ...]:
+    return tuple(lexicon()["author_titles"])
+
+
+@lru_cache
 def one_report_pattern() -> re.Pattern:
     """A question that points at one report by a definite noun ("rapporten om …", "the report on …")."""
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in lexicon()["one_report_nouns"]) + r")(?![\w-])", re.IGNORECASE)

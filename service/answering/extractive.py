@@ -279,6 +279,10 @@ class ExtractiveAnswerer:
         chosen += self._enumeration(candidates, chosen, request)
         chosen += self._other_reports(candidates, chosen, request)
         measured = _measured(request.analysis.measured_word, self._analyzer) if request.analysis.language == "sv" else None
+        role = _asked_role(request.question, request.analysis.municipalities) if who and not _answered_by_form(request) else None
+        if role and not any(self.shares_stem(set(self._analyzer(role)), c.text) for c in chosen):
+            # "Vem är socialnämndens ordförande?" answered by sentences about the board that name no chair.
+            return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_role"})
         holder = _opinion_holder(request.question)
         if holder and not any(self.shares_stem(set(self._analyzer(holder)), c.text) for c in chosen):
             # "Vad tyckte hyresgästerna …?" answered by what the auditors found would put words in their mouths.
@@ -402,6 +406,18 @@ def _opinion_holder(question: str) -> str | None:
         return None
     holder = found.group(1).casefold()
     return None if holder in _AUDITORS or holder in _GENERAL_HOLDERS else holder
+
+
+# "Vem är socialnämndens ordförande …?": the role a who-question asks the holder of, after an optional genitive.
+_ROLE = re.compile(r"^vem\s+(?:är|var|blev|har varit)\s+(?:[^\W\d_]+s\s+)?([^\W\d_]{4,})", re.IGNORECASE)
+
+
+def _asked_role(question: str, municipalities: tuple[str, ...]) -> str | None:
+    """The role a who-question names, which its answer must name too; not a place ("Vem är Kalmars …" names one)."""
+    found = _ROLE.match(question.strip())
+    if found is None or found.group(1).casefold() in {m.casefold() for m in municipalities}:
+        return None
+    return found.group(1)
 
 
 def _answered_by_form(request: AnswerRequest) -> bool:

@@ -56,6 +56,8 @@ _CORPUS_WIDE = re.compile(
 )
 _YEAR = re.compile(r"(?<![\w-])(?:19[5-9]\d|20[0-4]\d)(?![\w-])")
 _ORDINALS = (*ordinals(), *last_words())
+# Shorter words of a fragment are its glue ("i", "för", "den", "kommun").
+_CONTENT_LETTERS = 7
 _ORDINAL = re.compile(r"(?<![\w-])(?:" + "|".join(_ORDINALS) + r")(?![\w-])", re.IGNORECASE)
 _DETERMINERS = frozenset("den det de en ett the a an om about för for this that denna detta dessa".split())
 _COMPOUND = r"(?:rapport|granskning|revision|förstudie)\w*"
@@ -180,9 +182,17 @@ class FollowUpResolver:
     @staticmethod
     def _is_elliptical(fragment: str, named: list[_Mention], lead: bool) -> bool:
         words = fragment.split()
-        return not _QUESTION_START.match(fragment) and (
-            lead or (len(words) <= 3 and bool(named or _YEAR.search(fragment) or _ORDINAL.search(fragment)))
-        )
+        if _QUESTION_START.match(fragment):
+            return False
+        if lead:
+            return True
+        # Without "Och …" a few words are a fragment only when they name nothing but a place, a year or an ordinal:
+        # "rek kungsbacka hemtjänst" is a question typed in a hurry, "Hultsfred 2019?" needs the one before it.
+        rest = fragment
+        for mention in sorted(named, key=lambda m: m.start, reverse=True):
+            rest = rest[: mention.start] + rest[mention.end :]
+        content = [w for w in re.findall(r"[^\W\d_]+", _ORDINAL.sub(" ", rest)) if len(w) >= _CONTENT_LETTERS]
+        return len(words) <= 3 and not content and bool(named or _YEAR.search(fragment) or _ORDINAL.search(fragment))
 
     @staticmethod
     def _asked_again(previous: str, question: str) -> str | None:

@@ -199,6 +199,10 @@ def test_kontrollmal_graded_under_headings_printed_straight_above_their_text():
     ]
     assert goals[1].motivation == "Ändringar görs av tolv handläggare utan efterkontroll."
     assert found.status == "assessed"
+    # What the conclusions say the board "bör" do is the report's recommendations.
+    assert [(r.text, r.section) for r in of_kind(found, "rekommendation")] == [
+        ("införa efterkontroll av ändringar i personalregistret,", "4"), ("dokumentera återkraven.", "4"),
+    ]
     assert_exact_spans(TIGHT_REPORT, found)
 
 

@@ -43,3 +43,17 @@ def test_an_inferred_date_of_another_year_than_the_curators_is_dropped():
 @pytest.mark.parametrize(("cover", "municipality"), [("Ljusdals kommun", "Ljusdal"), ("Borås kommun", "Borås"), ("Hofors kommun", "Hofors")])
 def test_the_municipality_is_named_without_its_genitive(cover, municipality):
     assert infer_metadata("x", report(cover=cover))["municipality"] == municipality
+
+
+def test_the_authors_are_the_names_that_sign_beside_a_title():
+    text = (
+        "Granskning av färdtjänst\n\nBoxholms kommun\n\n1. Sammanfattning\n\nVi har granskat färdtjänsten.\n\n"
+        "Linköping den 3 mars 2021\n\nAnna Berg, certifierad kommunal revisor\n\nJohan Ek-Lind\nProjektledare\n\n"
+        "Boxholms Kommun\nKommunstyrelsen\n"
+    )
+    assert infer_metadata("boxholm-2021-fardtjanst", text)["auditor"] == "Anna Berg, Johan Ek-Lind"
+    # Names without a title of the genre beside them sign nothing: a list of interviewees is no authorship.
+    assert "auditor" not in infer_metadata("x", "Intervjuade\n\nKarin Holm\nEnhetschef\n")
+    # The curator's authors win.
+    given = resolve_metadata("boxholm-2021-fardtjanst", text, {"boxholm-2021-fardtjanst": {"auditor": "Eva Strand"}}, "x.txt")
+    assert given.auditor == "Eva Strand"

@@ -229,3 +229,19 @@ def test_store_keeps_one_connection_per_thread(tmp_path, monkeypatch):
         store.history("c1")
     assert store._local.db is None
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "fragment"),
+    [
+        ("Hultsfred 2019?", True),
+        ("Och i Umeå?", True),
+        ("Den andra?", True),
+        # Typed in a hurry, but a question of its own: it names what it asks about.
+        ("rekommendationer Alvesta introduktion", False),
+        ("Umeå kontrollmålen", False),
+    ],
+)
+def test_a_fragment_names_nothing_but_a_place_a_year_or_an_ordinal(resolver, question, fragment):
+    assert resolver.needs_context(question) is fragment
+    assert conversation(resolver, "Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", question)[1] != question or not fragment
