@@ -518,6 +518,11 @@ def _front_matter(text: str, blocks: list[Block]) -> tuple[Block, ...]:
     if leading and reads_as_missiv(" ".join(text[out[i].char_start : out[i].char_end] for i in leading)):
         for i in leading:
             out[i] = replace(out[i], part=MISSIV)
+    # Short lines in a covering letter are its address, its signature and the report's own cover after it
+    # ("Granskning av bygglov / Timrå kommun / PwC, november 2020"): cover lines, quoted only as a cover is.
+    for i, block in enumerate(out):
+        if block.part == MISSIV and block.kind == "paragraph" and not _is_body(text, block):
+            out[i] = replace(block, kind="cover", part=COVER)
     return tuple(out)
 
 

@@ -286,7 +286,11 @@ class FindingsAnswerer:
                 # A report that poses graded revisionsfrågor instead of kontrollmål is asked about them in the same words.
                 goals = [f for f in self.store.query(kind="revisionsfraga", documents=documents) if f.verdict]
             topic = self.matcher.topic(self._in_swedish(request))
-            if asked.sections:
+            if asked.number is not None:
+                # The list of one report numbers its items; several reports' lists number none together.
+                listed = goals if len(documents) == 1 else []
+                matched = [listed[asked.number - 1]] if 1 <= asked.number <= len(listed) else []
+            elif asked.sections:
                 matched = [g for g in goals if g.section in asked.sections]
             elif topic:
                 # Without a kontrollmål word in the question, only a close match makes it one.
@@ -300,7 +304,7 @@ class FindingsAnswerer:
                 # quotes the passage instead.
                 unreasoned = request.analysis.answer_type == "reason" and not any(g.motivation for g in matched)
                 return None if unreasoned or any(g.note == NOTE_NO_VERDICT for g in matched) else self._about(matched, goals)
-            wants_one = bool(topic or asked.sections) or asked.verdict is None and asked.implicit
+            wants_one = bool(topic or asked.sections or asked.number) or asked.verdict is None and asked.implicit
             none_assessed = all(states[d] == NO_ASSESSMENTS for d in documents)
             if asked.implicit and len(documents) == 1 and not goals:
                 # "lomma fastighetsunderhåll bedömning" of a report without kontrollmål: its assessment is the

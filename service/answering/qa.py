@@ -189,7 +189,7 @@ class QAService:
         else:
             return filters
         asked = self.extractive.content_stems(question, analysis.municipalities)
-        named = [d for d, title in titles.items() if self.extractive.shares_stem(asked, title)]
+        named = [d for d, title in titles.items() if self.extractive.shares_stem(asked, title) or _in_compound(asked, title)]
         return replace(filters, document_id=(named[0],)) if len(named) == 1 else filters
 
     def readable(self, question: str) -> str:
@@ -306,3 +306,13 @@ class QAService:
     def findings_summary(self) -> list[dict]:
         live = self.retriever.view.live_hashes
         return [entry for entry in self.findings_store.summary() if entry["document_id"] in live]
+
+
+# A stem shorter than this is too common a word part to name a subject inside a compound.
+_COMPOUND_PART = 6
+
+
+def _in_compound(stems: set[str], title: str) -> bool:
+    """Whether a title word is a compound of an asked stem: "bygglov" in "bygglovshandläggningen"."""
+    words = re.findall(r"[^\W\d_]+", title.casefold())
+    return any(len(stem) >= _COMPOUND_PART and (w.startswith(stem) or w.endswith(stem)) for stem in stems for w in words)

@@ -34,13 +34,14 @@ _NAMED_OVERALL = re.compile(r"\bbedömning|\bassessment|\bverdict|\bopinion")
 _VERDICT_CUES: tuple[tuple[Verdict, re.Pattern], ...] = (
     (
         "delvis uppfyllt",
-        re.compile(r"\bdelvis\b|\btill (?:viss )?del\b|\b(?:inte|ej) (?:helt|fullt ut)\b|\bpartly\b|\bpartially\b|\bin part\b|\bnot (?:fully|entirely|completely)\b"),
+        re.compile(r"\bgul[at]?\b|\byellow\b|\bamber\b|\bdelvis\b|\btill (?:viss )?del\b|\b(?:inte|ej) (?:helt|fullt ut)\b|\bpartly\b|\bpartially\b|\bin part\b|\bnot (?:fully|entirely|completely)\b"),
     ),
     (
         "ej uppfyllt",
-        re.compile(r"\bmed (?:ett )?nej\b|\bnekande\b|\b(?:ej|inte|icke)\b[^.?!]{0,25}\buppfyll|\buppfyll\w*\s+(?:ej|inte)\b|\bnot\b[^.?!]{0,25}\b(?:met|fulfilled|achieved)\b|\bun(?:met|fulfilled)\b"),
+        # Colour grades: a table's "Röd" is the genre's "ej uppfyllt" ("Röda korset" is an organisation).
+        re.compile(r"\bröd[at]?\b(?! korset)|\brött\b|\bred\b|\bmed (?:ett )?nej\b|\bnekande\b|\b(?:ej|inte|icke)\b[^.?!]{0,25}\buppfyll|\buppfyll\w*\s+(?:ej|inte)\b|\bnot\b[^.?!]{0,25}\b(?:met|fulfilled|achieved)\b|\bun(?:met|fulfilled)\b"),
     ),
-    ("uppfyllt", re.compile(r"\bmed (?:ett )?ja\b|\bjakande\b|\buppfyll|\b(?:met|fulfilled|achieved)\b")),
+    ("uppfyllt", re.compile(r"\bgrön[at]?\b|\bgreen\b|\bmed (?:ett )?ja\b|\bjakande\b|\buppfyll|\b(?:met|fulfilled|achieved)\b")),
 )
 # Questions that compare reports: which had the most kontrollmål, or the harshest or mildest verdicts.
 Comparison = Literal["most", "fewest", "harshest", "mildest"]
@@ -60,8 +61,10 @@ _ASSESSED = re.compile(
     # What the auditors thought of something is their assessment of it.
     r"|\bvad (?:tycker|tyckte|anser|ansåg) (?:revisorerna|granskarna|revisorn|revisionen)\b|\bwhat did the auditors (?:think|conclude)\b"
 )
-_NUMBERED_ITEM = re.compile(r"\b(?:(?:revisions|gransknings)?fråga|question)\s+(?:nr\.?\s*|nummer\s+|number\s+)?(\d{1,2})\b")
-_ORDINAL_ITEM = re.compile(rf"\b({'|'.join(ordinals())})\s+(?:revisions|gransknings)?fråga")
+_NUMBERED_ITEM = re.compile(
+    r"\b(?:(?:revisions|gransknings)?fråga|kontrollmål(?:et)?|(?:control )?objective|question)\s+(?:nr\.?\s*|nummer\s+|number\s+)?(\d{1,2})\b(?![.,]\d)"
+)
+_ORDINAL_ITEM = re.compile(rf"\b({'|'.join(ordinals())})\s+(?:(?:revisions|gransknings)?fråga|kontrollmål)")
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
 # Asks for the gist of a report: its overall assessment and what it recommends.
 _SUMMARY = re.compile(
@@ -90,7 +93,7 @@ class FindingsQuestion:
     assessed: bool = True
     # "Sammanfatta rapporten", "Vad kom granskningen fram till?": the overall assessment with the recommendations.
     summary: bool = False
-    # "revisionsfråga 2", "den andra revisionsfrågan": one item by its place in the report's list.
+    # "revisionsfråga 2", "det andra kontrollmålet": one item by its place in the report's list.
     number: int | None = None
 
 
@@ -120,9 +123,10 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
         return FindingsQuestion("kontrollmal", comparison=comparison)
     verdict = next((v for v, cue in _VERDICT_CUES if cue.search(q)), None)
     sections = tuple(_SECTION_NUMBER.findall(q))
+    number = _item_number(q)
     return FindingsQuestion(
-        "kontrollmal", verdict, single=bool(_ONE_GOAL.search(q) or sections), implicit=not mentions, sections=sections,
-        assessed=assessed or verdict is not None,
+        "kontrollmal", verdict, single=bool(_ONE_GOAL.search(q) or sections or number), implicit=not mentions, sections=sections,
+        assessed=assessed or verdict is not None, number=number,
     )
 
 

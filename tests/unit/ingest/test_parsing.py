@@ -133,3 +133,23 @@ def test_headings_printed_straight_above_their_paragraphs():
         ("2.1 Bakgrund", "bakgrund"),
         ("Revisionsfrågor", "revisionsfrågor"),
     ]
+
+
+def test_short_lines_of_a_covering_letter_are_cover_lines():
+    # The letter's address and signature, and the report's own cover printed after it, are quoted only as a cover.
+    text = normalize_text(
+        "Missiv\nTill: Tekniska nämnden\nKommunfullmäktige för kännedom\n\n"
+        "Kommunens revisorer har låtit granska gatuunderhållet. Revisorerna önskar nämndens svar senast 2021-05-01.\n\n"
+        "För revisorerna i Ockelbo kommun\nAnna Berg, ordförande\n\n"
+        "Granskning av gatuunderhållet\nOckelbo kommun\nPwC, mars 2021\n\n"
+        "1. Sammanfattning\n\nVi bedömer att nämnden delvis har en ändamålsenlig styrning.\n"
+    )
+    blocks = ReportParser().run(text).blocks
+    kinds = [(b.kind, b.part, text[b.char_start : b.char_end].split("\n")[0]) for b in blocks if b.kind != "heading"]
+    assert kinds == [
+        ("cover", "omslag", "Till: Tekniska nämnden"),
+        ("paragraph", "missiv", "Kommunens revisorer har låtit granska gatuunderhållet. Revisorerna önskar nämndens svar senast 2021-05-01."),
+        ("cover", "omslag", "För revisorerna i Ockelbo kommun"),
+        ("cover", "omslag", "Granskning av gatuunderhållet"),
+        ("paragraph", "sammanfattning", "Vi bedömer att nämnden delvis har en ändamålsenlig styrning."),
+    ]

@@ -47,6 +47,30 @@ def test_findings_questions_are_recognized(question, kind, verdict, single):
 
 
 @pytest.mark.parametrize(
+    ("question", "kind", "verdict", "number"),
+    [
+        # Colour grades and yes/no answers are verdicts of the genre's scale.
+        ("Vilka kontrollmål bedömdes som röda i Timrå?", "kontrollmal", "ej uppfyllt", None),
+        ("Which control objectives were rated red?", "kontrollmal", "ej uppfyllt", None),
+        ("Vilka kontrollmål fick gult?", "kontrollmal", "delvis uppfyllt", None),
+        ("Vilka kontrollmål var gröna?", "kontrollmal", "uppfyllt", None),
+        ("Vilka revisionsfrågor besvarades med nej?", "revisionsfraga", "ej uppfyllt", None),
+        ("Vilka revisionsfrågor besvarades med ja i Sala?", "revisionsfraga", "uppfyllt", None),
+        # One item by its place in the report's list.
+        ("Vad svarade revisorerna på revisionsfråga 2?", "revisionsfraga", None, 2),
+        ("Hur besvarades den tredje revisionsfrågan?", "revisionsfraga", None, 3),
+        ("Hur bedömdes det andra kontrollmålet i Timrå?", "kontrollmal", None, 2),
+        ("Hur bedömdes kontrollmål 3?", "kontrollmal", None, 3),
+        ("Hur bedömdes kontrollmål 2.6 i Alvesta?", "kontrollmal", None, None),
+    ],
+)
+def test_verdicts_in_colours_and_yes_no_and_items_by_number(question, kind, verdict, number):
+    asked = read_question(question)
+    assert (asked.kind, asked.verdict, asked.number) == (kind, verdict, number)
+    assert read_question("I vilka kommuner nämns Röda korset?") is None
+
+
+@pytest.mark.parametrize(
     "question",
     ["Vilka var KPMG:s rekommendationer i Hällefors?", "Vilka är Hällefors rekommendationer?", "Revisorernas rekommendationer i Lomma?"],
 )
