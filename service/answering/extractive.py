@@ -255,6 +255,10 @@ class ExtractiveAnswerer:
         if not (self._supported(best_similarity, best_overlap, request) or stated_purpose):
             return refusal("frågan", self.summary, evidence=evidence)
         unmentioned = self._unmentioned(request.question, request.analysis.municipalities)
+        head = _ASKED_NOUN.match(request.question.strip())
+        if request.analysis.language == "sv" and head and self._unmentioned(head.group(1), request.analysis.municipalities):
+            # "Vilket betyg fick …?": what is asked for is a thing no report speaks of, whatever else the question shares.
+            return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
         who = request.analysis.answer_type in ("person", "name")
         if question_stems and (unmentioned or who) and best_overlap == 0 and not _answered_by_form(request):
             # The best sentence has none of the question's words, and the question asks about something no report
@@ -408,6 +412,8 @@ def _opinion_holder(question: str) -> str | None:
     return None if holder in _AUDITORS or holder in _GENERAL_HOLDERS else holder
 
 
+# "Vilket betyg …", "Hur många invånare …": the noun a question asks for.
+_ASKED_NOUN = re.compile(r"^(?:vilken|vilket|vilka|hur många|hur mycket)\s+([^\W\d_]{3,})\b", re.IGNORECASE)
 # "Vem är socialnämndens ordförande …?": the role a who-question asks the holder of, after an optional genitive.
 _ROLE = re.compile(r"^vem\s+(?:är|var|blev|har varit)\s+(?:[^\W\d_]+s\s+)?([^\W\d_]{4,})", re.IGNORECASE)
 

@@ -180,3 +180,19 @@ def test_a_firm_named_without_a_municipality_narrows_to_its_reports(client):
     body = ask(client, "Vilka rekommendationer lämnade PwC?")
     assert body["grounded"] and cited_documents(body) == {"vimmerby-2021-elevhalsa"}, body["answer"]
     assert "Ljusdal" in body["answer"] and "Bostad" not in body["answer"], body["answer"]
+
+
+@pytest.mark.parametrize("question", [
+    # What is asked for is a thing no report speaks of, though the question shares the report's subject.
+    "Vilket betyg fick elevhälsan i Vimmerby?",
+    # A role no sentence names: sentences about the board are no answer to who chairs it.
+    "Vem är nämndens ordförande i Vimmerby?",
+])
+def test_a_question_for_what_no_report_names_is_refused(client, question):
+    body = ask(client, question)
+    assert body["answerer"] == "refusal" and not body["citations"], body["answer"]
+
+
+def test_the_names_that_sign_the_cover_are_the_authors(client):
+    body = ask(client, "Vem skrev rapporten om elevhälsan i Vimmerby?")
+    assert body["answerer"] == "report" and "skriven av Sara Berg" in body["answer"], body["answer"]
