@@ -8,6 +8,7 @@ retrieval and the extractive answerer.
 """
 
 import re
+from dataclasses import replace
 from collections.abc import Callable
 
 from ingest.documents.metadata import DocumentMetadata
@@ -127,6 +128,10 @@ _CAUSAL = causal_pattern()
 _REASON_SENTENCES = 4
 # How many graded kontrollmål a summary lists before it says how many more there are.
 _SUMMARY_GOALS = 8
+
+
+# The genre's verdicts from the harshest to the mildest.
+_VERDICT_ORDER = ("ej uppfyllt", "delvis uppfyllt", "uppfyllt")
 
 
 class FindingsAnswerer:
@@ -280,6 +285,11 @@ class FindingsAnswerer:
             assessed = [d for d in documents if states[d] == ASSESSED]
             if len(assessed) >= 2:
                 return self._comparison(asked.comparison, documents, assessed, found, states, request.page)
+            graded = {g.verdict for d in assessed for g in found[d] if g.verdict}
+            if len(assessed) == 1 and asked.comparison in ("harshest", "mildest") and graded:
+                # "Vilket kontrollmål i Hultsfred bedömdes sämst?": within one report, those of its harshest verdict.
+                pick = min if asked.comparison == "harshest" else max
+                asked = replace(asked, comparison=None, verdict=pick(graded, key=_VERDICT_ORDER.index))
         if asked.single or asked.implicit:
             goals = [f for d in documents for f in found[d]]
             if not goals and asked.implicit:

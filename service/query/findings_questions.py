@@ -118,7 +118,9 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
         # "Vilken slutsats drog granskarna?" is the overall assessment where a report states one; otherwise the
         # report may still conclude in other words, which retrieval can find.
         return FindingsQuestion(kind, implicit=kind == "revisionell_bedomning" and not _NAMED_OVERALL.search(q), assessed=assessed)
-    comparison = next((c for c, cue in _COMPARISON_CUES if cue.search(q)), None) if mentions else None
+    comparison = next((c for c, cue in _COMPARISON_CUES if cue.search(q)), None)
+    if not mentions and comparison not in ("harshest", "mildest"):
+        comparison = None  # "flest" without a findings word counts something else
     if comparison is not None:
         return FindingsQuestion("kontrollmal", comparison=comparison)
     verdict = next((v for v, cue in _VERDICT_CUES if cue.search(q)), None)

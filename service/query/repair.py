@@ -73,6 +73,8 @@ class QuestionRepair:
             )
             if short else None,
         ]
+        # "Kalmarrapporten", "umeågranskningen": the place run into the report noun, as the language compounds it.
+        self._compounded = re.compile(rf"(?<![\w-])({_alternation(self._names)})(?=(?:revisions)?(?:rapport|granskning)\w*)")
         words = Counter(w.lower() for w in vocabulary)
         self._known = frozenset(words)
         restored: dict[str, Counter] = {}
@@ -100,6 +102,12 @@ class QuestionRepair:
         return _WORD.sub(word, question)
 
     def _names_written_out(self, question: str) -> str:
+        if self._names:
+            pieces, cursor = [], 0
+            for match in self._compounded.finditer(fold(question)):
+                pieces += [question[cursor : match.start()], self._names[match.group(1)] + " "]
+                cursor = match.end()
+            question = "".join(pieces) + question[cursor:]
         for pattern in self._name_patterns:
             if pattern is None:
                 continue

@@ -26,6 +26,8 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
         "oldest",
         re.compile(
             rf"\bvilken (?:av )?{_REPORT}\b[^?]*\b(?:äldst|nyast|senast|tidigast)\b"
+            # "Vilket år är den äldsta rapporten från?", "När skrevs den senaste granskningen?"; not "Vad säger den senaste …".
+            rf"|\b(?:vilken|vilket år|när|from what year)\b[^?]*\b(?:äldsta|nyaste|senaste|tidigaste|oldest|newest|latest) {_REPORT}"
             rf"|\bwhich (?:of the )?{_REPORT}s? (?:is|was) (?:the )?(?:oldest|newest|latest|most recent|earliest)\b"
         ),
     ),

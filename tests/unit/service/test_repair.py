@@ -25,6 +25,9 @@ def repair():
     ("What did the audit in Gothenburg find?", "What did the audit in Göteborg find?"),
     # Hurried typing puts the place last, without a preposition.
     ("vad rekommenderar kpmg umea", "vad rekommenderar kpmg Umeå"),
+    # The place run into the report noun, as Swedish compounds it.
+    ("Vad säger Kalmarrapporten om bostäder?", "Vad säger Kalmar rapporten om bostäder?"),
+    ("vad kom umeagranskningen fram till", "vad kom Umeå granskningen fram till"),
 ])
 def test_hurried_questions_read_as_the_reports_write(repair, typed, repaired):
     assert repair.run(typed) == repaired
