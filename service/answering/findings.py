@@ -8,8 +8,8 @@ retrieval and the extractive answerer.
 """
 
 import re
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 
 from ingest.documents.metadata import DocumentMetadata
 from ingest.findings.model import ASSESSED, NO_ASSESSMENTS, NOTE_NO_VERDICT, UNREAD, Finding, FindingSource, Kind, Status, Verdict
