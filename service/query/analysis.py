@@ -123,7 +123,10 @@ _ANSWER_TYPES = (
         "purpose",
         r"\bsyftet (?:med|för) (?:den |denna )?(?:\S+-)?(?:granskning|revision|rapport|förstudie|uppdrag|studie)\w*"
         r"|\b(?:granskningens|revisionens|rapportens|förstudiens|uppdragets) syfte|\bvad (?:syftar|syftade) (?:\S+-)?(?:granskning|revision|rapport|förstudie)\w*"
-        r"|\bvad (?:är|var) syftet\b|\b(?:purpose|aim|objective) of the (?:\w+ )?(?:audit|review|report|study)\b",
+        r"|\bvad (?:är|var) syftet\b|\b(?:purpose|aim|objective) of the (?:\w+ )?(?:audit|review|report|study)\b"
+        # What a report is about is what it set out to examine.
+        r"|\bvad (?:handlar|handlade|gäller|gällde) (?:den |denna )?(?:\S+[- ])?(?:granskning|revision|rapport|förstudie)\w* om\b"
+        r"|\bvad (?:granskades|har granskats|granskas)\b|\bwhat (?:is|was) the (?:\w+ )?(?:audit|report|review) about\b",
     ),
     # What the audit found wanting, or an example of it: the genre states both in sentences of their own.
     ("deficiency", r"\bbrist(?:er|erna|en)?\b|\bsvaghet\w*|\bförbättringsområd\w*|\bpåtala\w*|\bshortcomings?\b|\bweakness\w*|\bdeficienc\w*"),

@@ -82,6 +82,10 @@ def test_the_first_question_word_decides_what_is_asked():
     assert kind("När och under vilken paragraf behandlades rapporten?") == "date"
     assert kind("Vilken revisionsbyrå genomförde granskningen?") == "firm"
     assert kind("Hur många platser har avdelningen?") == "count"
+    # What a report is about is what it set out to examine.
+    assert kind("Vad handlar Luleå-rapporten om?") == "purpose"
+    assert kind("Vad granskades i Luleå?") == "purpose"
+    assert kind("What is the Luleå report about?") == "purpose"
 
 
 def test_a_compound_shared_by_two_municipalities_names_both():

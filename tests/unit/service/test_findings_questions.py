@@ -70,6 +70,11 @@ def test_verdicts_in_colours_and_yes_no_and_items_by_number(question, kind, verd
     assert read_question("I vilka kommuner nämns Röda korset?") is None
 
 
+@pytest.mark.parametrize("question", ["Jämför bedömningarna i Alvesta och Hultsfred.", "Compare the audits in Umeå and Luleå."])
+def test_comparing_audits_sets_out_each_ones_gist(question):
+    assert read_question(question).summary
+
+
 @pytest.mark.parametrize(
     "question",
     ["Vilka var KPMG:s rekommendationer i Hällefors?", "Vilka är Hällefors rekommendationer?", "Revisorernas rekommendationer i Lomma?"],
