@@ -64,6 +64,9 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
         "firm",
         re.compile(
             rf"\bvilken (?:revisionsbyrå|byrå|revisionsfirma|firma|konsult)\w* {_DONE} {_OWNER}{_REPORT}"
+            # "Vilken revisionsbyrå granskade Härryda?": the firm of the audit of a place.
+            rf"|\bvilken (?:revisionsbyrå|byrå|revisionsfirma|firma|konsultfirma)\w* (?:har )?(?:granskade|granskat|reviderade|reviderat)\b"
+            rf"|\bwhich (?:audit |accounting )?firm (?:audited|reviewed)\b"
             rf"|\bwhich (?:audit |accounting )?firm (?:carried out|conducted|performed|did|wrote) {_OWNER}(?:\w+ )?{_REPORT}"
         ),
     ),

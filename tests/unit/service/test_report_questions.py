@@ -22,6 +22,8 @@ from service.query.report_questions import read_report_question as read_question
         ("Vem genomförde granskningen av integrationsarbetet i Luleå?", "conductor"),
         ("Vilken revisionsbyrå genomförde granskningen i Alvesta?", "firm"),
         ("Which firm conducted the audit in Hultsfred?", "firm"),
+        ("Vilken revisionsbyrå granskade Härryda?", "firm"),
+        ("Which firm audited Härryda?", "firm"),
         ("Vilka skrev granskningsrapporten om internhyror i Halmstad?", "author"),
         ("När genomfördes granskningen av fastighetsförvaltningen i Lomma?", "date"),
         ("Vilken av granskningarna är äldst och vilken är nyast?", "oldest"),
