@@ -87,7 +87,24 @@ Oktober 2019
 Vi bedömer att delårsrapporten i allt väsentligt ger en rättvisande bild av kommunens resultat och ställning.
 """
 
+# An overall assessment that does not name its subject: the title does.
+TRANSPORT = """Revisionsrapport
+
+Granskning av färdtjänsten
+
+Boxholms kommun
+
+Anna Berg, certifierad kommunal revisor, EY
+
+Maj 2020
+
+1. Sammanfattning
+
+Vår samlade bedömning är att nämnden inte har säkerställt en tillräcklig styrning och uppföljning.
+"""
+
 REPORTS = {
+    "boxholm-2020-fardtjanst": TRANSPORT,
     "vimmerby-2021-elevhalsa": HEALTH,
     "vimmerby-2021-bostadsforsorjning": HOUSING,
     "ljusdal-2019-delarsrapport": INTERIM,
@@ -196,3 +213,8 @@ def test_a_question_for_what_no_report_names_is_refused(client, question):
 def test_the_names_that_sign_the_cover_are_the_authors(client):
     body = ask(client, "Vem skrev rapporten om elevhälsan i Vimmerby?")
     assert body["answerer"] == "report" and "skriven av Sara Berg" in body["answer"], body["answer"]
+
+
+def test_an_assessment_of_the_reports_own_subject_is_its_overall_assessment(client):
+    body = ask(client, "Hur bedömde revisorerna färdtjänsten i Boxholm?")
+    assert body["answerer"] == "findings" and "inte har säkerställt en tillräcklig styrning" in body["answer"], body["answer"]
