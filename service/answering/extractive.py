@@ -182,7 +182,9 @@ class ExtractiveAnswerer:
             h for h in request.hits
             if (_states_something(h.record.chunk) or purpose and h.record.chunk.part == PURPOSE) and (cover_answers or h.record.chunk.part != COVER)
         ]
-        hits = hits[: self.chunks_considered]
+        # The cover, offered after the ranked chunks for a question it answers, is considered with the best of them.
+        covers = [h for h in hits[self.chunks_considered :] if cover_answers and h.record.chunk.part == COVER]
+        hits = hits[: self.chunks_considered] + covers
         if not hits:
             return refusal("frågan", self.summary, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])
@@ -252,12 +254,14 @@ class ExtractiveAnswerer:
         # The audit's statement of purpose shares the question's subject, not its words ("syftet" / "syftar").
         # A Syfte section is the purpose by the report's own structure, however its sentence reads.
         stated_purpose = purpose and (best.record.chunk.part == PURPOSE or _PURPOSE.search(best.text) and best_similarity >= self.thresholds.relaxed_similarity)
-        if not (self._supported(best_similarity, best_overlap, request) or stated_purpose):
+        if not (self._supported(best_similarity, best_overlap, request) or stated_purpose or self._translated_support(best, request)):
             return refusal("frågan", self.summary, evidence=evidence)
         unmentioned = self._unmentioned(request.question, request.analysis.municipalities)
         head = _ASKED_NOUN.match(request.question.strip())
-        if request.analysis.language == "sv" and head and self._unmentioned(head.group(1), request.analysis.municipalities):
+        general = request.analysis.answer_type in ("general", "list") and not _answered_by_form(request)
+        if general and request.analysis.language == "sv" and head and self._unmentioned(head.group(1), request.analysis.municipalities):
             # "Vilket betyg fick …?": what is asked for is a thing no report speaks of, whatever else the question shares.
+            # Not a firm, a date, a person or a figure: those are recognised by their form, whatever the question calls them.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
         who = request.analysis.answer_type in ("person", "name")
         if question_stems and (unmentioned or who) and best_overlap == 0 and not _answered_by_form(request):
@@ -283,8 +287,8 @@ class ExtractiveAnswerer:
         chosen += self._enumeration(candidates, chosen, request)
         chosen += self._other_reports(candidates, chosen, request)
         measured = _measured(request.analysis.measured_word, self._analyzer) if request.analysis.language == "sv" else None
-        role = _asked_role(request.question, request.analysis.municipalities) if who and not _answered_by_form(request) else None
-        if role and not any(self.shares_stem(set(self._analyzer(role)), c.text) for c in chosen):
+        role = self._role_stems(request) if who else set()
+        if role and not any(self.shares_stem(role, c.text) for c in chosen):
             # "Vem är socialnämndens ordförande?" answered by sentences about the board that name no chair.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_role"})
         holder = _opinion_holder(request.question)
@@ -339,6 +343,31 @@ class ExtractiveAnswerer:
             or (similarity >= t.min_similarity and overlap >= t.min_overlap)
             or (similarity >= t.relaxed_similarity and overlap >= t.strong_overlap)
         )
+
+    def _role_stems(self, request: AnswerRequest) -> set[str]:
+        """The stems of the role a who-question names ("ordförande"; an English one by its Swedish term), which
+        the answer must name; none for questions about who made the report (the cover names them by form)."""
+        if request.analysis.language == "sv":
+            if _answered_by_form(request):
+                return set()
+            role = _asked_role(request.question, request.analysis.municipalities)
+            return set(self._analyzer(role)) if role else set()
+        english = _ROLE_EN.match(request.question.strip())
+        if english is None or self.terms is None or authorship_pattern().search(request.question):
+            return set()
+        swedish = self.terms.expand(english.group(1))[len(english.group(1)) :]
+        return set(self._analyzer(swedish)) if swedish else set()
+
+    def _translated_support(self, best: "_Candidate", request: AnswerRequest) -> bool:
+        """An English question a little below the cross-language similarity is supported where the best sentence
+        has the Swedish genre terms its words translate to ("continuity" -> "kontinuitet"), as a Swedish question's
+        own words would support it."""
+        if request.analysis.language != "en" or self.terms is None:
+            return False
+        swedish = self.terms.expand(request.question)[len(request.question) :]
+        stems = self.content_stems(swedish, request.analysis.municipalities) if swedish else set()
+        t = self.thresholds
+        return bool(stems) and best.similarity >= t.relaxed_similarity and self._overlap(stems, best.text) >= t.min_overlap
 
     def _compose(self, chosen: list["_Candidate"], evidence: dict) -> Answer:
         # Report order reads better than score order, and keeps one citation per chunk.
@@ -416,6 +445,9 @@ def _opinion_holder(question: str) -> str | None:
 _ASKED_NOUN = re.compile(r"^(?:vilken|vilket|vilka|hur många|hur mycket)\s+([^\W\d_]{3,})\b", re.IGNORECASE)
 # "Vem är socialnämndens ordförande …?": the role a who-question asks the holder of, after an optional genitive.
 _ROLE = re.compile(r"^vem\s+(?:är|var|blev|har varit)\s+(?:[^\W\d_]+s\s+)?([^\W\d_]{4,})", re.IGNORECASE)
+
+
+_ROLE_EN = re.compile(r"^who (?:is|was|were) (?:the )?([a-z]{4,}(?: of)?)\b", re.IGNORECASE)
 
 
 def _asked_role(question: str, municipalities: tuple[str, ...]) -> str | None:

@@ -244,11 +244,8 @@ class QAService:
         turn from each one's own ranking, and for a question across reports ("I vilka kommuner nämns …?") in turn
         from the rankings of the reports matching best (one retrieval for them all), so that the report matching
         best does not crowd out the others."""
-        evidence = (
-            self.findings_answerer.evidence_chunks(analysis.findings, filters)
-            + self._numbered_sections(analysis.ordinal, filters)
-            + self._covers(analysis, filters)
-        )
+        covers = self._covers(analysis, filters)
+        evidence = self.findings_answerer.evidence_chunks(analysis.findings, filters) + self._numbered_sections(analysis.ordinal, filters) + covers
         if len(filters.municipality) >= 2:
             # As many retrievals as municipalities the question names: each is searched in full.
             parts = [replace(filters, municipality=(m,)) for m in filters.municipality]
@@ -261,7 +258,14 @@ class QAService:
                 question, top_k, filters, self.settings.across_reports_documents, query_vector=query_vector, evidence=evidence
             )
         else:
-            return self.retriever.run(question, top_k, filters, "hybrid", query_vector=query_vector, evidence=evidence)
+            hits = self.retriever.run(question, top_k, filters, "hybrid", query_vector=query_vector, evidence=evidence)
+            if analysis.answer_type not in COVER_ANSWERS:
+                return hits
+            # The cover answers who and when though it reads like no passage: a report longer than top_k chunks would
+            # rank it out of the fused list, so it is always offered, after the ranked chunks.
+            present = {h.record.chunk.chunk_id for h in hits}
+            records = self.retriever.view.records
+            return hits + [ScoredChunk(records[cid], 0.0) for cid in covers if cid not in present and cid in records]
         merged: dict[str, ScoredChunk] = {}
         for rank in range(top_k):
             for ranking in rankings:

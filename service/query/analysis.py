@@ -93,7 +93,7 @@ def _mention(name: str, question: str) -> bool:
     # "Kalmarrapporten", "Umeågranskningen" name the municipality's report; "Kalmar- och Alvestarapporten"
     # shares the compound's last part.
     capitalized = re.compile(
-        rf"(?<![\w-]){escaped}s?(?:rapport(?:en)?|granskningen|-(?=\s+(?:och|eller|respektive|samt)\s))?(?![\w-])"
+        rf"(?<![\w-]){escaped}s?(?:-?rapport(?:en)?|-?granskningen|-(?=\s+(?:och|eller|respektive|samt)\s))?(?![\w-])"
     )
     for match in capitalized.finditer(question):
         before = question[: match.start()].rstrip()

@@ -73,7 +73,8 @@ class QuestionRepair:
             )
             if short else None,
         ]
-        # "Kalmarrapporten", "umeågranskningen": the place run into the report noun, as the language compounds it.
+        # "kalmarrapporten", "umeagranskningen": the place run into the report noun, as the language compounds it,
+        # written as the reports write the place ("Kalmarrapporten", which the question reader takes as Kalmar's report).
         self._compounded = re.compile(rf"(?<![\w-])({_alternation(self._names)})(?=(?:revisions)?(?:rapport|granskning)\w*)")
         words = Counter(w.lower() for w in vocabulary)
         self._known = frozenset(words)
@@ -105,7 +106,7 @@ class QuestionRepair:
         if self._names:
             pieces, cursor = [], 0
             for match in self._compounded.finditer(fold(question)):
-                pieces += [question[cursor : match.start()], self._names[match.group(1)] + " "]
+                pieces += [question[cursor : match.start()], self._names[match.group(1)]]
                 cursor = match.end()
             question = "".join(pieces) + question[cursor:]
         for pattern in self._name_patterns:

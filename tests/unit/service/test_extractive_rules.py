@@ -94,6 +94,7 @@ def test_a_compound_shared_by_two_municipalities_names_both():
     corpus = ("Alvesta", "Kalmar", "Umeå")
     assert analyze_question("Vad säger Kalmar- och Alvestarapporten om SFI?", corpus, ()).municipalities == ("Alvesta", "Kalmar")
     assert analyze_question("Hur stort är Kalmar-Ölandsområdet?", corpus, ()).municipalities == ()
+    assert analyze_question("Vad säger Umeå-rapporten om SFI?", corpus, ()).municipalities == ("Umeå",)
 
 
 def test_questions_across_reports_are_recognized():

@@ -26,8 +26,8 @@ def repair():
     # Hurried typing puts the place last, without a preposition.
     ("vad rekommenderar kpmg umea", "vad rekommenderar kpmg Umeå"),
     # The place run into the report noun, as Swedish compounds it.
-    ("Vad säger Kalmarrapporten om bostäder?", "Vad säger Kalmar rapporten om bostäder?"),
-    ("vad kom umeagranskningen fram till", "vad kom Umeå granskningen fram till"),
+    ("vad säger kalmarrapporten om bostäder?", "vad säger Kalmarrapporten om bostäder?"),
+    ("vad kom umeagranskningen fram till", "vad kom Umeågranskningen fram till"),
 ])
 def test_hurried_questions_read_as_the_reports_write(repair, typed, repaired):
     assert repair.run(typed) == repaired
