@@ -324,7 +324,7 @@ class FindingsAnswerer:
                 subject = [w for w in topic if not firm_pattern().fullmatch(w.upper())]
                 # The subject may be the report's own ("Hur bedömde revisorerna GDPR-arbetet?" of "Granskning av införande av GDPR").
                 title = Finding(documents[0], "revisionell_bedomning", self._meta(documents[0]).title or "", "")
-                about = self.matcher.best(subject, overall, 0.5, 1) or self.matcher.best(subject, [title], 0.3, 1)
+                about = bool(subject) and bool(self.matcher.best(subject, overall, 0.5, 1) or self.matcher.best(subject, [title], 0.3, 1))
                 if overall and (request.analysis.language == "en" or not subject or about):
                     return self._listing("revisionell_bedomning", documents, {documents[0]: overall})
             if wants_one and (asked.implicit or not none_assessed):
