@@ -168,6 +168,13 @@ class ExtractiveAnswerer:
             for word, stem in zip(words, self._stemmer.stemWords(words))
         )
 
+    def _nowhere(self, word: str, exclude: tuple[str, ...]) -> bool:
+        """Whether no report uses the word, nor its parts, nor compounds of it ("adress" is used in "besöksadress")."""
+        if not self._unmentioned(word, exclude):
+            return False
+        stems = set(self._analyzer(word))
+        return not any(len(q) >= _COMPOUND_PART and s != q and (s.startswith(q) or s.endswith(q)) for q in stems for s in self._idf)
+
     def shares_stem(self, stems: set[str], text: str) -> bool:
         """Whether the text has one of the stems, or a word of its family."""
         return any(q == s or _related(q, s) for s in set(self._analyzer(text)) for q in stems)
@@ -258,8 +265,8 @@ class ExtractiveAnswerer:
             return refusal("frågan", self.summary, evidence=evidence)
         unmentioned = self._unmentioned(request.question, request.analysis.municipalities)
         head = _ASKED_NOUN.match(request.question.strip())
-        general = request.analysis.answer_type in ("general", "list") and not _answered_by_form(request)
-        if general and request.analysis.language == "sv" and head and self._unmentioned(head.group(1), request.analysis.municipalities):
+        general = request.analysis.answer_type == "general" and not _answered_by_form(request) and not firm_pattern().search(request.question)
+        if general and request.analysis.language == "sv" and head and self._nowhere(head.group(1), request.analysis.municipalities):
             # "Vilket betyg fick …?": what is asked for is a thing no report speaks of, whatever else the question shares.
             # Not a firm, a date, a person or a figure: those are recognised by their form, whatever the question calls them.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
@@ -441,10 +448,13 @@ def _opinion_holder(question: str) -> str | None:
     return None if holder in _AUDITORS or holder in _GENERAL_HOLDERS else holder
 
 
+# A stem shorter than this is too common a word part to be found inside a compound.
+_COMPOUND_PART = 4
 # "Vilket betyg …", "Hur många invånare …": the noun a question asks for.
 _ASKED_NOUN = re.compile(r"^(?:vilken|vilket|vilka|hur många|hur mycket)\s+([^\W\d_]{3,})\b", re.IGNORECASE)
-# "Vem är socialnämndens ordförande …?": the role a who-question asks the holder of, after an optional genitive.
-_ROLE = re.compile(r"^vem\s+(?:är|var|blev|har varit)\s+(?:[^\W\d_]+s\s+)?([^\W\d_]{4,})", re.IGNORECASE)
+# "Vem är socialnämndens ordförande …?", "Vad heter kommunchefen?": the role a question asks the holder of, after an
+# optional genitive.
+_ROLE = re.compile(r"^(?:vem\s+(?:är|var|blev|har varit)|vad\s+heter)\s+(?:[^\W\d_]+s\s+)?([^\W\d_]{4,})", re.IGNORECASE)
 
 
 _ROLE_EN = re.compile(r"^who (?:is|was|were) (?:the )?([a-z]{4,}(?: of)?)\b", re.IGNORECASE)

@@ -22,6 +22,7 @@ from service.query.retrieval import CorpusView
 
 # A firm is best cited where the report says it did the audit, not where it is merely named.
 _CONDUCTED = re.compile(r"genomfört|utfört|granskning|rapport", re.IGNORECASE)
+_DID_AUDIT = re.compile(r"\b(?:har|hade)\s+\S+\s+(?:granskat|genomfört|utfört)|\bpå uppdrag av\b|\bgranskats av\b", re.IGNORECASE)
 _MONTH_NAMES = tuple(months())
 _QUOTABLE_COVER_CHARS = 300
 # Where the subject of "Vilka rapporter handlar om …?" begins.
@@ -187,7 +188,13 @@ class ReportAnswerer:
         # "Stadsrevisionen Göteborg" in a manifest is stated in the text as "Stadsrevisionen".
         pattern = firms().get(firm) or next((p for p in firms().values() if re.search(p, firm)), re.escape(firm))
         found = self._every(document_id, firm, pattern)
-        return next((s for s in found if _CONDUCTED.search(self._sentence_text(document_id, s))), found[0] if found else None)
+        # Best where a sentence says the firm did the audit ("På uppdrag av revisorerna har KPMG granskat …"), then
+        # where it names the report or the audit (a cover's "Revisionsrapport … KPMG AB"), then its first mention.
+        for cue in (_DID_AUDIT, _CONDUCTED):
+            stated = next((s for s in found if cue.search(self._sentence_text(document_id, s))), None)
+            if stated is not None:
+                return stated
+        return found[0] if found else None
 
     def _find(self, document_id: str, value: str, pattern: str | None = None) -> _Stated | None:
         return next(iter(self._every(document_id, value, pattern)), None) if value else None

@@ -101,6 +101,7 @@ Maj 2020
 1. Sammanfattning
 
 Vår samlade bedömning är att nämnden inte har säkerställt en tillräcklig styrning och uppföljning.
+På uppdrag av de förtroendevalda revisorerna har EY granskat färdtjänsten.
 """
 
 REPORTS = {
@@ -204,6 +205,7 @@ def test_a_firm_named_without_a_municipality_narrows_to_its_reports(client):
     "Vilket betyg fick elevhälsan i Vimmerby?",
     # A role no sentence names: sentences about the board are no answer to who chairs it.
     "Vem är nämndens ordförande i Vimmerby?",
+    "Vad heter nämndens ordförande i Vimmerby?",
 ])
 def test_a_question_for_what_no_report_names_is_refused(client, question):
     body = ask(client, question)
@@ -224,3 +226,9 @@ def test_an_assessment_asked_of_nothing_but_the_place_is_the_overall_assessment(
     # Nothing named but the place: no subject to match, the report's own overall assessment.
     body = ask(client, "Hur bedömdes Boxholm?")
     assert body["answerer"] == "findings" and "inte har säkerställt en tillräcklig styrning" in body["answer"], body["answer"]
+
+
+def test_the_firm_is_cited_where_the_report_says_it_did_the_audit(client):
+    body = ask(client, "Vilken revisionsbyrå granskade färdtjänsten i Boxholm?")
+    assert body["answerer"] == "report" and "EY" in body["answer"], body["answer"]
+    assert body["citations"][0]["section"] == "1", body["citations"]  # then the cover, for the author it names
