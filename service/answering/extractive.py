@@ -295,7 +295,7 @@ class ExtractiveAnswerer:
         chosen += self._other_reports(candidates, chosen, request)
         measured = _measured(request.analysis.measured_word, self._analyzer) if request.analysis.language == "sv" else None
         role = self._role_stems(request) if who else set()
-        if role and not any(self.shares_stem(role, c.text) for c in chosen):
+        if role and not any(names_role(role, set(self._analyzer(c.text))) for c in chosen):
             # "Vem är socialnämndens ordförande?" answered by sentences about the board that name no chair.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_role"})
         holder = _opinion_holder(request.question)
@@ -458,6 +458,12 @@ _ROLE = re.compile(r"^(?:vem\s+(?:är|var|blev|har varit)|vad\s+heter)\s+(?:[^\W
 
 
 _ROLE_EN = re.compile(r"^who (?:is|was|were) (?:the )?([a-z]{4,}(?: of)?)\b", re.IGNORECASE)
+
+
+def names_role(role: set[str], stems: set[str]) -> bool:
+    """Whether a text's stems name the role: its stem in full, inflected or compounded ("ordförande", "ordföranden",
+    "kommunchefen"); a word that only begins alike ("kommunal" for "kommunchef") names another thing."""
+    return any(s.startswith(q) or q.startswith(s) and len(s) >= _COMPOUND_PART for s in stems for q in role)
 
 
 def _asked_role(question: str, municipalities: tuple[str, ...]) -> str | None:

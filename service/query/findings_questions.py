@@ -51,6 +51,7 @@ _COMPARISON_CUES: tuple[tuple[Comparison, re.Pattern], ...] = (
     ("most", re.compile(r"\bflest\b|\bmost (?:control|audit) objectives|\bthe most\b")),
     ("fewest", re.compile(r"\bfärst\b|\bminst antal|\bfewest\b")),
 )
+_WHICH_MUNICIPALITY = re.compile(r"\bvilken (?:av )?(?:kommun|kommunerna)\b|\bvilka kommuner\b|\bwhich (?:of the )?municipalit")
 _ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
 _ASSESSED = re.compile(
     r"\bbedöm(?:de|des|t|ts|er|as|ning\w*)\b|\bbesvara(?:de?s?)\b|\bsvar(?:et|en|ade|ar)?\b|\bassess\w*|\bjudged\b|\brated\b|\banswer(?:ed|s)?\b"
@@ -122,8 +123,10 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
         # report may still conclude in other words, which retrieval can find.
         return FindingsQuestion(kind, implicit=kind == "revisionell_bedomning" and not _NAMED_OVERALL.search(q), assessed=assessed)
     comparison = next((c for c, cue in _COMPARISON_CUES if cue.search(q)), None)
-    if not mentions and comparison not in ("harshest", "mildest"):
-        comparison = None  # "flest" without a findings word counts something else
+    if not mentions and not (comparison in ("harshest", "mildest") and _WHICH_MUNICIPALITY.search(q)):
+        # Without a findings word only "Vilken kommun fick den mest kritiska bedömningen?" compares: "flest" counts
+        # something else, and "på bästa sätt" grades nothing.
+        comparison = None
     if comparison is not None:
         return FindingsQuestion("kontrollmal", comparison=comparison)
     verdict = next((v for v, cue in _VERDICT_CUES if cue.search(q)), None)

@@ -11,7 +11,7 @@ from fixtures.homes import make_settings
 
 from ingest.pipeline import Ingestor
 from service.answering.base import AnswerRequest
-from service.answering.extractive import _answered_by_form
+from service.answering.extractive import _answered_by_form, names_role
 from service.api.app import create_app
 from service.query.analysis import analyze_question
 from service.query.retrieval import Filters
@@ -232,3 +232,10 @@ def test_the_firm_is_cited_where_the_report_says_it_did_the_audit(client):
     body = ask(client, "Vilken revisionsbyrå granskade färdtjänsten i Boxholm?")
     assert body["answerer"] == "report" and "EY" in body["answer"], body["answer"]
     assert body["citations"][0]["section"] == "1", body["citations"]  # then the cover, for the author it names
+
+
+def test_a_role_is_named_by_its_own_word_not_one_that_begins_alike():
+    # A cover's "certifierad kommunal revisor" begins like "kommunchef" but names no municipal chief executive.
+    assert not names_role({"kommunchef"}, {"certifier", "kommunal", "revisor"})
+    assert names_role({"ordförand"}, {"ordförand"}) and names_role({"kommunchef"}, {"kommunchefen"})
+    assert names_role({"revisionsdirektör"}, {"revisionsdirektör"})

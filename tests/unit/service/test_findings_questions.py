@@ -133,6 +133,9 @@ def test_other_questions_are_left_to_retrieval(question):
         ("Vilken kommun fick bäst bedömning av sina kontrollmål?", "mildest"),
         ("Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", None),
         ("Vilken kommun har flest invånare?", None),  # no findings word: not a findings comparison
+        ("Vilken kommun fick den mest kritiska bedömningen, Alvesta eller Hultsfred?", "harshest"),
+        ("Vilket kontrollmål i Hultsfred bedömdes sämst?", "harshest"),
+        ("Bedömde revisorerna att nämnden arbetar på bästa sätt?", None),  # "bästa" grades nothing here
     ],
 )
 def test_comparisons_of_reports_are_recognized(question, comparison):
