@@ -73,7 +73,7 @@ class QuestionRepair:
             )
             if short else None,
         ]
-        words = Counter(w.lower() for w in vocabulary)
+        words = Counter(map(str.lower, vocabulary))
         self._known = frozenset(words)
         restored: dict[str, Counter] = {}
         for word, n in words.items():
