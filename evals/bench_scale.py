@@ -1,9 +1,11 @@
 """Benchmark (not a test): auditqa at growing corpus sizes, on generated reports beside the bundled ones.
 
     python -m evals.bench_scale [--sizes 5 100 1000] [--real-up-to 100] [--requests 20] [--json PATH] [--plot PATH]
+                                [--homes DIR] [--serve-only]
 
 A size counts reports: the five bundled ones plus generated ones (evals/corpus_generator.py) up to it, each size
-ingested into a fresh throwaway home. Printed per size:
+ingested into a fresh throwaway home, or kept in --homes DIR and reused from there by a later run (the ingest of
+1,000 reports takes minutes; --serve-only then measures only the server over it). Printed per size:
 - ingest time split by stage (file reading, the vector-reuse lookup, the model, Chroma writes, the catalog switch,
   findings, BM25, cleanup, the rest: parsing and chunking), with tokens/s and the share of the fp32 matmul peak
   measured here (evals/bench_embedding.py);
@@ -144,6 +146,13 @@ def memory_mb(pid: int) -> dict[str, float]:
     return {key: int(fields[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM")}
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) a process has used: on a machine shared with other work, its start-up's cost
+    apart from the wait for a core."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def questions(generated: list) -> dict[str, list[str]]:
     places = [r.municipality for r in generated[:3]]
     single = [q for m in places for q in (f"Vilka kontrollmål bedömdes ej uppfyllda i {m}?", f"Vilka rekommendationer gavs i {m}?")]
@@ -168,7 +177,7 @@ def latencies(base: str, asked: dict[str, list[str]], requests: int, cap_s: floa
                     if time.perf_counter() > deadline:
                         break
                 out[f"{path} {kind}"] = {
-                    **{f"p{q}": round(percentile(samples, q / 100), 1) for q in (50, 95, 99)}, "n": len(samples),
+                    **{f"p{q}": round(percentile(samples, q / 100), 1) for q in (50, 95, 99)}, "max": round(max(samples), 1), "n": len(samples),
                     "kb": round(statistics.mean(sizes) / 1000, 1),
                 }
     return out
@@ -189,31 +198,29 @@ def run_size(size: int, args, embedder: Embedder, peak: float, per_token: float,
     home, generated_dir = scratch / f"home-{size}", scratch / f"generated-{size}"
     settings = Settings(home=home)
     count = max(size - BUNDLED, 0)
+    reused = (home / "ingested").exists()
     generated = write_corpus(generated_dir, count, args.seed) if count else []
     stand_in = size > args.real_up_to
     corpus_embedder = StandInEmbedder(embedder.dimension) if stand_in else embedder
-    limit = embedder.max_seq_length
-    tokens = functools.partial(_model_tokens, embedder, limit)
-    seconds, clock = ingest(settings, embedder, [CORPUS], StageClock(tokens))
-    result: dict = {"size": size, "generated": count, "stand_in": stand_in, "bundled_ingest_s": round(seconds, 1)}
-    # The split is of the generated reports' ingest where there are any, else of the bundled ones'.
-    if count:
-        seconds, clock = ingest(settings, corpus_embedder, [generated_dir], StageClock(None if stand_in else tokens))
-    result["ingest_s"] = round(seconds, 1)
-    result["stages_s"] = {**{s: round(clock.seconds.get(s, 0.0), 2) for s in STAGES}, "parse, chunk, other": round(seconds - sum(clock.seconds.values()), 2)}
-    model_s = clock.seconds["embedding (model)"]
-    if clock.tokens and model_s:
-        result["tokens_per_s"] = round(clock.tokens / model_s)
-        result["share_of_peak"] = round(clock.tokens * per_token / model_s / peak, 3)
+    result: dict = {"size": size, "generated": count, "stand_in": stand_in, "reused_home": reused}
+    if not reused:
+        shutil.rmtree(home, ignore_errors=True)
+        result.update(ingest_size(settings, embedder, corpus_embedder, generated_dir, count, peak, per_token))
+        # Written last: a home whose ingest was interrupted is not reused.
+        (home / "ingested").touch()
     result["disk_mb"] = {name: round(size_on_disk(home / name) / 1e6, 1) for name in ("chroma", "catalog.sqlite3", "lexical")}
     with served(home, scratch / f"server-{size}.log") as (base, server, start_s):
         result["start_s"] = round(start_s, 2)
+        result["start_cpu_s"] = round(cpu_s(server.pid), 2)
         result["latency_ms"] = latencies(base, questions(generated), args.requests, args.type_seconds)
         result["server_mb"] = {k: round(v) for k, v in memory_mb(server.pid).items()}
+    if args.serve_only:
+        return result
     # Each folder with the embedder it was ingested with: the model is part of a document's content hash.
     result["reingest_unchanged_s"] = round(
         ingest(settings, embedder, [CORPUS])[0] + (ingest(settings, corpus_embedder, [generated_dir])[0] if count else 0.0), 2
     )
+    (home / "ingested").unlink(missing_ok=True)  # the home is no longer the size's once a report is added
     write_corpus(generated_dir, count + 1, args.seed)
     total, added = ingest(settings, corpus_embedder, [generated_dir])
     result["add_one_s"] = {"total": round(total, 2), "bookkeeping": round(total - added.seconds["embedding (model)"], 2)}
@@ -223,19 +230,43 @@ def run_size(size: int, args, embedder: Embedder, peak: float, per_token: float,
     return result
 
 
+def ingest_size(settings: Settings, embedder: Embedder, corpus_embedder, generated_dir: Path, count: int, peak: float,
+                per_token: float) -> dict:
+    """Ingest the bundled reports (the real model), then the generated ones; the time split by stage."""
+    tokens = functools.partial(_model_tokens, embedder, embedder.max_seq_length)
+    seconds, clock = ingest(settings, embedder, [CORPUS], StageClock(tokens))
+    result: dict = {"bundled_ingest_s": round(seconds, 1)}
+    # The split is of the generated reports' ingest where there are any, else of the bundled ones'.
+    if count:
+        real = corpus_embedder is embedder
+        seconds, clock = ingest(settings, corpus_embedder, [generated_dir], StageClock(tokens if real else None))
+    result["ingest_s"] = round(seconds, 1)
+    result["stages_s"] = {**{s: round(clock.seconds.get(s, 0.0), 2) for s in STAGES}, "parse, chunk, other": round(seconds - sum(clock.seconds.values()), 2)}
+    model_s = clock.seconds["embedding (model)"]
+    if clock.tokens and model_s:
+        result["tokens_per_s"] = round(clock.tokens / model_s)
+        result["share_of_peak"] = round(clock.tokens * per_token / model_s / peak, 3)
+    return result
+
+
 def print_result(r: dict) -> None:
     label = f"{r['size']} reports ({BUNDLED} bundled + {r['generated']} generated" + (", generated ones embedded by the STAND-IN)" if r["stand_in"] else ")")
     print(f"\n== {label}", flush=True)
     what = "the generated reports" if r["generated"] else "the bundled reports"
-    print(f"ingest of {what}: {r['ingest_s']} s" + (f"; the bundled ones first: {r['bundled_ingest_s']} s" if r["generated"] else ""))
-    for stage, s in r["stages_s"].items():
-        print(f"  {stage:<22} {s:>8.2f} s {s / r['ingest_s']:>6.1%}")
+    if r["reused_home"]:
+        print("ingest: none, the home of an earlier run was reused")
+    else:
+        print(f"ingest of {what}: {r['ingest_s']} s" + (f"; the bundled ones first: {r['bundled_ingest_s']} s" if r["generated"] else ""))
+        for stage, s in r["stages_s"].items():
+            print(f"  {stage:<22} {s:>8.2f} s {s / r['ingest_s']:>6.1%}")
     if r.get("tokens_per_s"):
         print(f"  model: {r['tokens_per_s']} tokens/s, {r['share_of_peak']:.0%} of the fp32 matmul peak measured")
-    print(f"on disk: {r['disk_mb']} MB; server start-up {r['start_s']} s, memory {r['server_mb']['VmRSS']} MB (peak {r['server_mb']['VmHWM']} MB)")
-    print(f"{'endpoint and questions':<30} {'p50':>8} {'p95':>8} {'p99':>8} {'n':>4} {'KB':>7}")
+    print(f"on disk: {r['disk_mb']} MB; server start-up {r['start_s']} s ({r['start_cpu_s']} CPU s), memory {r['server_mb']['VmRSS']} MB (peak {r['server_mb']['VmHWM']} MB)")
+    print(f"{'endpoint and questions':<30} {'p50':>8} {'p95':>8} {'p99':>8} {'max':>8} {'n':>4} {'KB':>7}")
     for name, f in r["latency_ms"].items():
-        print(f"{name:<30} {f['p50']:>8.1f} {f['p95']:>8.1f} {f['p99']:>8.1f} {f['n']:>4} {f['kb']:>7.1f}")
+        print(f"{name:<30} {f['p50']:>8.1f} {f['p95']:>8.1f} {f['p99']:>8.1f} {f.get('max', f['p99']):>8.1f} {f['n']:>4} {f['kb']:>7.1f}")
+    if "reingest_unchanged_s" not in r:
+        return
     print(f"re-ingest unchanged: {r['reingest_unchanged_s']} s; add one report: {r['add_one_s']['total']} s "
           f"({r['add_one_s']['bookkeeping']} s besides the model: " + ", ".join(f"{k} {v:g} s" for k, v in r["add_one_stages_s"].items() if v and k != "embedding (model)") + ")")
     for mode, figures in r.get("dev_retrieval", {}).items():
@@ -291,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--json", type=Path, help="results file: read, updated with these sizes, written back")
     parser.add_argument("--plot", type=Path, help="write the latency-against-size SVG here (sizes of the results file too)")
+    parser.add_argument("--homes", type=Path, help="keep each size's home here, and reuse one an earlier run completed")
+    parser.add_argument("--serve-only", action="store_true",
+                        help="measure only the server (start-up, memory, latencies): no re-ingest, no added report, no dev retrieval")
     args = parser.parse_args(argv)
     if min(args.sizes) < BUNDLED:
         parser.error(f"sizes start at the {BUNDLED} bundled reports")
@@ -307,15 +341,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {len(os.sched_getaffinity(0))} cores, load average {os.getloadavg()[0]:.2f}, {torch.get_num_threads()} torch "
           f"threads, fp32 matmul peak {peak / 1e9:.0f} GFLOP/s", flush=True)
     stored = json.loads(args.json.read_text()) if args.json and args.json.exists() else {}
-    with tempfile.TemporaryDirectory(prefix="auditqa-scale-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="auditqa-scale-") as throwaway:
+        scratch = args.homes or Path(throwaway)
+        scratch.mkdir(parents=True, exist_ok=True)
         for size in sorted(args.sizes):
-            result = run_size(size, args, embedder, peak, per_token, Path(scratch))
+            result = run_size(size, args, embedder, peak, per_token, scratch)
             result["load_average"] = round(os.getloadavg()[0], 2)
             print_result(result)
             stored[str(size)] = result
             if args.json:
                 args.json.write_text(json.dumps(stored, ensure_ascii=False, indent=1))
-            shutil.rmtree(Path(scratch) / f"home-{size}", ignore_errors=True)
+            if not args.homes:
+                shutil.rmtree(scratch / f"home-{size}", ignore_errors=True)
     if args.plot:
         plot([stored[k] for k in sorted(stored, key=int)], args.plot)
         print(f"\nplot: {args.plot}")

@@ -2,11 +2,11 @@
 
 import json
 import sqlite3
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ingest.findings.model import VERDICTS, Finding, FindingSource, Status
+from ingest.findings.model import NOTE_NO_VERDICT, VERDICTS, Finding, FindingSource, Kind, Status
 from ingest.index.database import connect, ensure_schema
 
 _SCHEMA = """
@@ -42,6 +42,25 @@ _COLUMNS = (
 
 # Document ids bound in one statement (SQLite refuses more than 32,766 variables).
 _IDS_PER_STATEMENT = 900
+
+
+@dataclass(frozen=True)
+class FindingCounts:
+    """A report's findings of one kind, counted: in all, per verdict (None: none stated), and how many are kontrollmål
+    whose verdict the extractor looked for and did not find (NOTE_NO_VERDICT)."""
+
+    total: int = 0
+    verdicts: Mapping[str | None, int] = field(default_factory=dict)
+    unfound: int = 0
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> "FindingCounts":
+        verdicts: dict[str | None, int] = {}
+        unfound = 0
+        for finding in findings:
+            verdicts[finding.verdict] = verdicts.get(finding.verdict, 0) + 1
+            unfound += finding.note == NOTE_NO_VERDICT
+        return cls(sum(verdicts.values()), verdicts, unfound)
 
 
 class FindingsStore:
@@ -129,6 +148,31 @@ class FindingsStore:
             ).fetchall()
         return [_finding_from_row(row) for row in rows]
 
+    def counts(self, kind: Kind, documents: Sequence[str] | None = None) -> dict[str, FindingCounts]:
+        """Each report's findings of `kind` counted in SQL (of `documents` only, where given), without reading them;
+        a report without any is absent."""
+        grouped: dict[str, tuple[dict[str | None, int], list[int]]] = {}
+        wanted = None if documents is None else sorted(set(documents))
+        batches = [None] if wanted is None else [wanted[i : i + _IDS_PER_STATEMENT] for i in range(0, len(wanted), _IDS_PER_STATEMENT)]
+        with self._connect() as db:
+            for batch in batches:
+                scope = "" if batch is None else f" AND document_id IN ({','.join('?' * len(batch))})"
+                rows = db.execute(
+                    "SELECT document_id, verdict, COUNT(*), SUM(note IS ?) FROM findings WHERE kind = ?"
+                    f"{scope} GROUP BY document_id, verdict",
+                    (NOTE_NO_VERDICT, kind, *(batch or ())),
+                )
+                for document_id, verdict, n, unfound in rows:
+                    verdicts, missing = grouped.setdefault(document_id, ({}, [0]))
+                    verdicts[verdict] = n
+                    missing[0] += unfound
+        return {d: FindingCounts(sum(v.values()), v, missing[0]) for d, (v, missing) in grouped.items()}
+
+    def of_kind(self, kind: Kind, documents: Sequence[str], every: bool = False) -> "KindFindings":
+        """The findings of `kind` of these documents, counted now and read when looked up (see KindFindings); `every`:
+        the documents are all the store's live ones, so no statement needs to list them."""
+        return KindFindings(self, kind, documents, every)
+
     def statuses(self) -> dict[str, str]:
         """Each report's findings status, in one read."""
         with self._connect() as db:
@@ -162,6 +206,79 @@ class FindingsStore:
                 entry["verdicts"][verdict or "ej bedömt"] += n
                 entry["inconsistent"] += n if inconsistent else 0
         return list(result.values())
+
+
+_NONE = FindingCounts()
+
+
+class KindFindings(Mapping[str, list[Finding]]):
+    """The findings of one kind of some documents, as a list answer over many reports needs them: every report
+    counted (one aggregate read, `count`), and only the reports the answer sets out read in full (`read`). Looking up
+    a report not read yet reads every one not read yet in one statement, as a plain read of them all would."""
+
+    def __init__(self, store: FindingsStore | None, kind: Kind, documents: Sequence[str], every: bool = False,
+                 read: Mapping[str, list[Finding]] | None = None) -> None:
+        self._store, self._kind, self._every = store, kind, every
+        self._documents = dict.fromkeys(documents)
+        self._read: dict[str, list[Finding]] = {}
+        if read is not None:
+            self._read = {d: list(read.get(d, [])) for d in self._documents}
+            self._counts = {d: FindingCounts.of(f) for d, f in self._read.items() if f}
+        else:
+            self._counts = store.counts(kind, None if every else list(self._documents))
+
+    @classmethod
+    def given(cls, kind: Kind, found: Mapping[str, list[Finding]]) -> "KindFindings":
+        """Findings already read."""
+        return cls(None, kind, list(found), read=found)
+
+    def count(self, document_id: str) -> int:
+        """How many findings a report has."""
+        return self._counts_of(document_id).total
+
+    def count_of(self, document_id: str, verdict: str | None) -> int:
+        """How many findings a report has with this verdict (None: without one)."""
+        return self._counts_of(document_id).verdicts.get(verdict, 0)
+
+    def unfound(self, document_id: str) -> int:
+        """How many of a report's findings are kontrollmål whose verdict was looked for and not found."""
+        return self._counts_of(document_id).unfound
+
+    def _counts_of(self, document_id: str) -> FindingCounts:
+        return self._counts.get(document_id, _NONE) if document_id in self._documents else _NONE
+
+    def tally(self, documents: Iterable[str]) -> dict[str | None, int]:
+        """The findings of these reports counted per verdict."""
+        verdicts: dict[str | None, int] = {}
+        for document_id in documents:
+            for verdict, n in self._counts_of(document_id).verdicts.items():
+                verdicts[verdict] = verdicts.get(verdict, 0) + n
+        return verdicts
+
+    def read(self, documents: Iterable[str]) -> None:
+        """Read these reports' findings in full (one statement per page of ids), unless already read."""
+        wanted = [d for d in documents if d in self._documents and d not in self._read]
+        if not wanted:
+            return
+        everything = self._every and len(wanted) == len(self._documents)
+        reading = {d: [] for d in wanted}
+        for finding in self._store.query(kind=self._kind, documents=None if everything else wanted):
+            if finding.document_id in reading:
+                reading[finding.document_id].append(finding)
+        self._read.update(reading)
+
+    def __getitem__(self, document_id: str) -> list[Finding]:
+        if document_id not in self._documents:
+            raise KeyError(document_id)
+        if document_id not in self._read:
+            self.read(self._documents)
+        return self._read[document_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._documents)
+
+    def __len__(self) -> int:
+        return len(self._documents)
 
 
 def _metadata(db: sqlite3.Connection, alias: str) -> tuple[str, str]:

@@ -8,13 +8,13 @@ retrieval and the extractive answerer.
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from ingest.documents.metadata import DocumentMetadata
 from ingest.findings.model import ASSESSED, NO_ASSESSMENTS, NOTE_NO_VERDICT, UNREAD, Finding, FindingSource, Kind, Status, Verdict
 from ingest.index.catalog import ChunkRecord
-from ingest.index.findings_store import FindingsStore
+from ingest.index.findings_store import FindingCounts, FindingsStore, KindFindings
 from ingest.index.lexical import SwedishAnalyzer
 from ingest.language.lexicon import causal_pattern, firm_pattern
 from ingest.language.sentences import split_sentences
@@ -164,14 +164,12 @@ class FindingsAnswerer:
         if not documents:
             return None
         documents.sort(key=lambda d: (self._meta(d).municipality or d, self._meta(d).year or 0))
-        found: dict[str, list[Finding]] = {d: [] for d in documents}
-        for finding in self.store.query(kind=asked.kind, documents=documents if request.filters else None):
-            if finding.document_id in found:
-                found[finding.document_id].append(finding)
+        # Counted for every report in scope; read in full only for those an answer sets out.
+        found = self.store.of_kind(asked.kind, documents, every=not request.filters)
         if asked.kind == "kontrollmal":
-            states = {d: _state(statuses[d], found[d], asked.assessed) for d in documents}
+            states = {d: _state(statuses[d], found.unfound(d), asked.assessed) for d in documents}
             return self._kontrollmal(asked, request, documents, found, states)
-        if asked.implicit and not any(found.values()):
+        if asked.implicit and not any(found.count(d) for d in documents):
             return None
         if asked.summary:
             return self._summary(documents, found, request.page)
@@ -179,13 +177,14 @@ class FindingsAnswerer:
             picked = self._picked_questions(asked, documents, found)
             if picked is None or not any(picked.values()):
                 return None
-            documents, found = [d for d in documents if picked[d]], picked
+            documents = [d for d in documents if picked[d]]
+            found = KindFindings.given(asked.kind, {d: picked[d] for d in documents})
         return self._listing(
             asked.kind, documents, found, answers=asked.assessed, page=request.page, reasons=request.analysis.answer_type == "reason",
             should=asked.kind == "rekommendation" and not _KIND_WORDS["rekommendation"].search(request.question),
         )
 
-    def _summary(self, documents: list[str], found: dict[str, list[Finding]], page: Page) -> Answer | None:
+    def _summary(self, documents: list[str], found: KindFindings, page: Page) -> Answer | None:
         """A report in brief: its overall assessment and its recommendations, each cited. A report that states
         neither is left to retrieval (its text may still say what it concluded)."""
         recommendations: dict[str, list[Finding]] = {d: [] for d in documents}
@@ -279,7 +278,7 @@ class FindingsAnswerer:
     # -- kontrollmål
 
     def _kontrollmal(
-        self, asked: FindingsQuestion, request: AnswerRequest, documents: list[str], found: dict[str, list[Finding]], states: dict[str, Status]
+        self, asked: FindingsQuestion, request: AnswerRequest, documents: list[str], found: KindFindings, states: dict[str, Status]
     ) -> Answer | None:
         if asked.comparison is not None:
             assessed = [d for d in documents if states[d] == ASSESSED]
@@ -326,7 +325,7 @@ class FindingsAnswerer:
                 title = Finding(documents[0], "revisionell_bedomning", self._meta(documents[0]).title or "", "")
                 about = bool(subject) and bool(self.matcher.best(subject, overall, 0.5, 1) or self.matcher.best(subject, [title], 0.3, 1))
                 if overall and (request.analysis.language == "en" or not subject or about):
-                    return self._listing("revisionell_bedomning", documents, {documents[0]: overall})
+                    return self._listing("revisionell_bedomning", documents, KindFindings.given("revisionell_bedomning", {documents[0]: overall}))
             if wants_one and (asked.implicit or not none_assessed):
                 return None  # a kontrollmål the findings do not hold; retrieval may still find the passage
         cite = _Citations(self.chunks)
@@ -375,11 +374,7 @@ class FindingsAnswerer:
         return f"- {lead}{number}{goal.text} – {self._verdict_phrase(goal, cite)}"
 
     def _tally(self, goals: list[Finding]) -> str:
-        counts: dict[str, int] = {}
-        for goal in goals:
-            counts[goal.verdict or NOT_ASSESSED] = counts.get(goal.verdict or NOT_ASSESSED, 0) + 1
-        order = [*PLURAL_VERDICT, NOT_ASSESSED]
-        return ", ".join(f"{counts[v]} {verdict_words(v, counts[v])}" for v in order if v in counts)
+        return _tally_of(FindingCounts.of(goals).verdicts)
 
     def _verdict_block(
         self, document_id: str, goals: list[Finding], verdict: Verdict | None, cite: _Citations, verdicts: bool = True, reasons: bool = False
@@ -417,17 +412,21 @@ class FindingsAnswerer:
         return "\n".join(lines)
 
     def _verdict_overview(
-        self, documents: list[str], found: dict[str, list[Finding]], verdict: Verdict | None, states: dict[str, Status],
+        self, documents: list[str], found: KindFindings, verdict: Verdict | None, states: dict[str, Status],
         cite: _Citations, page: Page, verdicts: bool = True,
     ) -> tuple[str, Paged | None]:
         """The kontrollmål of several reports; beyond a page of reports, counted, and the page's reports set out."""
         assessed = [d for d in documents if states[d] == ASSESSED]
         blocks = []
         if verdict is not None:
-            hits = [d for d in assessed if any(g.verdict == verdict for g in found[d])]
+            hits = [d for d in assessed if found.count_of(d, verdict)]
             shown, paged = Paged.of(hits or assessed, page)
+            # Few reports without the verdict are named briefly (listing their verdicts would only bury the answer);
+            # many are counted.
+            brief = len(assessed) <= page.limit
+            found.read(assessed if brief else shown)
             if hits and paged:
-                given = sum(g.verdict == verdict for d in hits for g in found[d])
+                given = sum(found.count_of(d, verdict) for d in hits)
                 blocks.append(
                     f"{count_of(given, 'kontrollmal')} bedömdes som {verdict_words(verdict, given)} i {len(hits)} av "
                     f"{len(assessed)} rapporter med bedömda kontrollmål."
@@ -436,9 +435,6 @@ class FindingsAnswerer:
                 blocks.append(f"Kontrollmål bedömdes som {verdict_words(verdict, 2)} i {joined_names([self._label(d) for d in hits])}.")
             else:
                 blocks.append(f"Inga kontrollmål bedömdes som {verdict_words(verdict, 2)} i någon av rapporterna.")
-            # Few reports without the verdict are named briefly (listing their verdicts would only bury the answer);
-            # many are counted.
-            brief = len(assessed) <= page.limit
             for document_id in assessed:
                 if document_id in shown:
                     blocks.append(self._verdict_block(document_id, found[document_id], verdict, cite))
@@ -448,9 +444,10 @@ class FindingsAnswerer:
                 blocks.append(f"I övriga {len(assessed) - len(hits)} rapporter bedömdes inga kontrollmål som {verdict_words(verdict, 2)}.")
         else:
             shown, paged = Paged.of(assessed, page)
+            found.read(shown)
             if paged:
-                goals = [g for d in assessed for g in found[d]]
-                blocks.append(f"{len(assessed)} rapporter bedömer {count_of(len(goals), 'kontrollmal')}: {self._tally(goals)}.")
+                tally = found.tally(assessed)
+                blocks.append(f"{len(assessed)} rapporter bedömer {count_of(sum(tally.values()), 'kontrollmal')}: {_tally_of(tally)}.")
             blocks += [self._verdict_block(d, found[d], None, cite, verdicts) for d in shown]
         blocks += self._not_assessed_lines(documents, states, page)
         if paged:
@@ -467,7 +464,7 @@ class FindingsAnswerer:
         return lines
 
     def _comparison(
-        self, comparison: Comparison, documents: list[str], assessed: list[str], found: dict[str, list[Finding]], states: dict[str, Status],
+        self, comparison: Comparison, documents: list[str], assessed: list[str], found: KindFindings, states: dict[str, Status],
         page: Page,
     ) -> Answer:
         """The report that had the most (fewest) kontrollmål, or the harshest (mildest) verdicts, against the others:
@@ -584,11 +581,11 @@ class FindingsAnswerer:
         return "Motivering: " + " ".join(cited) if cited else None
 
     def _listing(
-        self, kind: Kind, documents: list[str], found: dict[str, list[Finding]], answers: bool = False, page: Page = Page(),
+        self, kind: Kind, documents: list[str], found: KindFindings, answers: bool = False, page: Page = Page(),
         reasons: bool = False, should: bool = False,
     ) -> Answer | None:
         singular, plural = NOUNS[kind]
-        with_items = [d for d in documents if found[d]]
+        with_items = [d for d in documents if found.count(d)]
         if not with_items and any(self._names_kind(d, kind) or should and _SHOULD.search(self._text(d)) for d in documents):
             # The text speaks of them though none was extracted ("KPMG rekommenderar därför att …" in running
             # text), or the question asks what someone should do and the text says what someone "bör" do: a
@@ -602,9 +599,10 @@ class FindingsAnswerer:
             return refusal(f"frågan om {plural} i {place}", self.summary, reason=reason, evidence={"reason": "no_findings", "kind": kind})
         cite = _Citations(self.chunks)
         shown, paged = Paged.of(with_items, page)
+        found.read(shown)
         blocks = []
         if paged:
-            total = sum(len(found[d]) for d in with_items)
+            total = sum(found.count(d) for d in with_items)
             blocks.append(f"{count_of(total, kind)} i {len(with_items)} rapporter.")
         for document_id in shown:
             items = found[document_id]
@@ -623,7 +621,7 @@ class FindingsAnswerer:
                     lines.append(f"Avsnittets {NOUNS['rekommendation'][1 if len(concluding) > 1 else 0]}:")
                     lines += [self._item_line(f, cite) for f in concluding]
             blocks.append("\n".join(lines))
-        without = [self._label(d) for d in documents if not found[d]]
+        without = [self._label(d) for d in documents if not found.count(d)]
         if without:
             blocks.append(f"{_reports(without, page)} redovisar ingen {singular}.")
         if paged:
@@ -634,7 +632,7 @@ class FindingsAnswerer:
         )
 
     @staticmethod
-    def _picked_questions(asked: FindingsQuestion, documents: list[str], found: dict[str, list[Finding]]) -> dict[str, list[Finding]] | None:
+    def _picked_questions(asked: FindingsQuestion, documents: list[str], found: Mapping[str, list[Finding]]) -> dict[str, list[Finding]] | None:
         """The revisionsfrågor a question picks by verdict or by number, or None where the findings cannot say: the
         number of one report's question (the list of several reports numbers none), or a verdict no report has
         read for any of its questions (retrieval may find the answers in the text)."""
@@ -675,10 +673,19 @@ def _reports(labels: list[str], page: Page, bare: bool = False) -> str:
     return f"{'Rapporten' if len(labels) == 1 else 'Rapporterna'} från {joined_names(labels)}"
 
 
-def _state(status: Status, goals: list[Finding], assessed: bool) -> Status:
+def _tally_of(verdicts: Mapping[str | None, int]) -> str:
+    """Kontrollmål counted per verdict ("2 uppfyllda, 1 ej uppfyllt")."""
+    counts: dict[str, int] = {}
+    for verdict, n in verdicts.items():
+        counts[verdict or NOT_ASSESSED] = counts.get(verdict or NOT_ASSESSED, 0) + n
+    order = [*PLURAL_VERDICT, NOT_ASSESSED]
+    return ", ".join(f"{counts[v]} {verdict_words(v, counts[v])}" for v in order if v in counts)
+
+
+def _state(status: Status, unfound: int, assessed: bool) -> Status:
     """A report's status for one question: one that assesses kontrollmål but whose verdict for one of them was not
-    found is unread for a question about verdicts (an answer from the rest would pass off a guess)."""
-    if status == ASSESSED and assessed and any(g.note == NOTE_NO_VERDICT for g in goals):
+    found (`unfound` of them) is unread for a question about verdicts (an answer from the rest would pass off a guess)."""
+    if status == ASSESSED and assessed and unfound:
         return UNREAD
     return status
 

@@ -110,7 +110,8 @@ class QAService:
         self.report_answerer = ReportAnswerer(self.retriever.view)
         self.repair = QuestionRepair(
             (*swedish_municipalities(), *self.retriever.view.municipalities),
-            (w for text in texts for w in _WORDS.findall(text)),
+            # One pass over the texts joined (a line break parts words as a chunk boundary does): faster at start-up.
+            _WORDS.findall("\n".join(texts)),
         )
 
     @property

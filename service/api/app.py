@@ -5,6 +5,7 @@ app over a test home with `create_app(Settings(home=...))` and run it under `wit
 """
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from ingest.config import Settings, get_settings
 from ingest.embedding import Embedder
+from ingest.index.vectors import VectorStore
 from ingest.pipeline import Ingestor
 from service.admission import QueryGate
 from service.answering.qa import QAService
@@ -27,6 +29,7 @@ from service.api.security import KeyRing, allowed_hosts, allowed_origins, log_mo
 from service.chat.feedback import FeedbackStore
 from service.chat.store import ConversationStore
 from service.jobs import reconcile_uploads
+from service.query.retrieval import HybridRetriever
 
 log = logging.getLogger("auditqa")
 
@@ -36,11 +39,19 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 SHUTDOWN_JOB_WAIT_S = 8.0
 
 
-def build_qa(settings: Settings, embedder: Embedder | None = None) -> QAService:
+def build_qa(settings: Settings, embedder: Embedder | None = None, store: VectorStore | None = None) -> QAService:
     """The question-answering service with its model and indexes loaded (the lifespan's and the CLI's)."""
-    qa = QAService(settings, embedder or Embedder.from_settings(settings))
+    embedder = embedder or Embedder.from_settings(settings)
+    qa = QAService(settings, embedder, retriever=HybridRetriever(settings, embedder, store=store))
     qa.warm_up()
     return qa
+
+
+def _load_vectors(store: VectorStore) -> None:
+    try:
+        store.load()
+    except Exception:  # noqa: BLE001 - the first query loads them instead; /healthz reports a store that is down
+        log.exception("loading the vector indexes at start-up failed")
 
 
 def _finish_interrupted_deletes(qa: QAService) -> None:
@@ -72,7 +83,12 @@ def _reconcile_uploads(qa: QAService) -> None:
 async def lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     log_mode(app.state.keys, settings)
-    app.state.qa = build_qa(settings, app.state.embedder)
+    # Chroma's indexes load beside the rest of start-up (in native code, on the other core): on first use they would
+    # hold up /healthz and the first question that quotes a sentence by seconds.
+    store = VectorStore(settings)
+    loading = threading.Thread(target=_load_vectors, args=(store,), name="vector-load", daemon=True)
+    loading.start()
+    app.state.qa = build_qa(settings, app.state.embedder, store)
     app.state.freshness = ViewFreshness(settings.view_check_interval_s)
     _finish_interrupted_deletes(app.state.qa)
     _reconcile_uploads(app.state.qa)
@@ -83,6 +99,7 @@ async def lifespan(app: FastAPI):
     try:
         yield
     finally:
+        loading.join(SHUTDOWN_JOB_WAIT_S)
         jobs = getattr(app.state, "jobs", None)
         if jobs is not None:
             del app.state.jobs

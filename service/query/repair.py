@@ -76,7 +76,7 @@ class QuestionRepair:
         # "kalmarrapporten", "umeagranskningen": the place run into the report noun, as the language compounds it,
         # written as the reports write the place ("Kalmarrapporten", which the question reader takes as Kalmar's report).
         self._compounded = re.compile(rf"(?<![\w-])({_alternation(self._names)})(?=(?:revisions)?(?:rapport|granskning)\w*)")
-        words = Counter(w.lower() for w in vocabulary)
+        words = Counter(map(str.lower, vocabulary))
         self._known = frozenset(words)
         restored: dict[str, Counter] = {}
         for word, n in words.items():

@@ -128,6 +128,14 @@ class CorpusView:
         return tuple(sorted(self.live_hashes))
 
     @cached_property
+    def by_document(self) -> dict[str, list[ChunkRecord]]:
+        """Each live document's chunk records, in the view's order."""
+        documents: dict[str, list[ChunkRecord]] = {}
+        for record in self.records.values():
+            documents.setdefault(record.chunk.document_id, []).append(record)
+        return documents
+
+    @cached_property
     def years_by_municipality(self) -> dict[str, frozenset[int]]:
         """The report years of each municipality's live chunks."""
         years: dict[str, set[int]] = {}
@@ -364,7 +372,8 @@ class HybridRetriever:
         return candidates
 
     def records_in(self, filters: Filters) -> Iterable[ChunkRecord]:
-        return (r for r in self.view.records.values() if filters.admits(r))
+        # Filters are on a document's metadata, which its chunks share: one check per document, not per chunk.
+        return (r for records in self.view.by_document.values() if filters.admits(records[0]) for r in records)
 
 
 def rrf(

@@ -12,6 +12,7 @@ from fixtures.homes import make_settings
 from fixtures.many_reports import write_reports
 
 from ingest.index import findings_store
+from ingest.index.findings_store import FindingCounts, KindFindings
 from ingest.pipeline import Ingestor
 from service.api.app import create_app
 
@@ -108,3 +109,46 @@ def test_findings_of_some_reports_are_read_without_reading_every_report(client, 
     some = sorted({f.document_id for f in everything})[3:12]
     monkeypatch.setattr(findings_store, "_IDS_PER_STATEMENT", 4)  # several statements, as for thousands of reports
     assert store.query(kind="kontrollmal", documents=some) == [f for f in everything if f.document_id in some]
+
+
+@pytest.mark.parametrize("question", [NOT_MET, "Hur bedömdes kontrollmålen?", "Vilka rekommendationer gavs?"])
+def test_a_paged_answer_counted_in_sql_is_the_one_reading_every_finding_gives(client, monkeypatch, question):
+    qa = client.app.state.qa
+    store = qa.findings_store
+    read: list = []
+    query = store.query
+
+    def spied(*args, **kwargs):
+        read.append(kwargs.get("documents"))
+        return query(*args, **kwargs)
+
+    monkeypatch.setattr(store, "query", spied)
+    paged = qa.ask(question, limit=5).answer
+    # Only the page's reports are read in full; the rest are counted.
+    assert read and all(documents is not None and len(documents) <= 5 for documents in read)
+
+    def every_finding_read(kind, documents, every=False):
+        found = {d: [] for d in documents}
+        for finding in query(kind=kind):
+            found.setdefault(finding.document_id, []).append(finding)
+        return KindFindings.given(kind, {d: found[d] for d in documents})
+
+    monkeypatch.setattr(store, "of_kind", every_finding_read)
+    assert qa.ask(question, limit=5).answer == paged
+
+
+def test_findings_counted_in_sql_are_those_read(client, monkeypatch):
+    store = client.app.state.qa.findings_store
+    for kind in ("kontrollmal", "rekommendation"):
+        read: dict[str, list] = {}
+        for finding in store.query(kind=kind):
+            read.setdefault(finding.document_id, []).append(finding)
+        expected = {d: FindingCounts.of(found) for d, found in read.items()}
+        assert store.counts(kind) == expected
+        some = sorted(read)[3:12]
+        monkeypatch.setattr(findings_store, "_IDS_PER_STATEMENT", 4)
+        assert store.counts(kind, some) == {d: expected[d] for d in some}
+        monkeypatch.undo()
+    # Counts of verdicts, as the answers give them.
+    kontrollmal = store.of_kind("kontrollmal", sorted(store.statuses()), every=True)
+    assert sum(kontrollmal.count_of(d, "ej uppfyllt") for d in kontrollmal) == len(store.query(kind="kontrollmal", verdict="ej uppfyllt"))

@@ -1,14 +1,19 @@
-"""Quote windows of the extractive answerer, on units as ingest's parser cuts them, and what counts as one statement."""
+"""Quote windows of the extractive answerer, on units as ingest's parser cuts them, what counts as one statement, and the
+stem frequencies its word weights come from."""
 
 
 
 
 
+
+from collections import Counter
 
 import numpy as np
+from fixtures.homes import FIXTURE_REPORTS
 
+from ingest.index.lexical import SwedishAnalyzer
 from ingest.structure.parsing import ReportParser
-from service.answering.extractive import _quote_windows, _same_statement, _with_short_leads
+from service.answering.extractive import _quote_windows, _same_statement, _with_short_leads, chunk_frequencies
 
 REPORT = (
     "## 3.1 Mål\n\n"
@@ -182,3 +187,10 @@ def test_capitals_and_debris_are_no_sentence_to_quote():
     assert _heading_like("1 t v HARRYDA KOÍ-.llr4UN Kommunens revisorer Kommunfullmäktige GRANSKNING AV KOMMUNENS DELÅRSBOKSLUT 2015")
     assert not _heading_like("Vid sitt möte den 26 oktober 2015 beslutade revisorerna att lämna över rapporten till KS och KF.")
     assert not _heading_like("Samverkan sker med LAN, NLL och SFI")  # abbreviations in running text
+
+
+def test_chunk_frequencies_are_those_of_analyzing_each_text():
+    texts = [part for path in sorted(FIXTURE_REPORTS.glob("*.*")) for part in path.read_text(encoding="utf-8").split("\n\n")]
+    texts += ["Skol- och barnomsorgsnämnden", "ut\u00adredning och utredning", "IFO-enheten, IFO:s och 2019-års"]
+    analyzer = SwedishAnalyzer()
+    assert chunk_frequencies(analyzer, texts) == Counter(stem for text in texts for stem in set(analyzer(text)))

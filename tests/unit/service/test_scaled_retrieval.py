@@ -115,3 +115,13 @@ def test_the_access_clause_only_for_a_caller_who_sees_few_reports(corpus):
     insider = qa.visible_to(Access(frozenset({"revision"})))
     hits = insider.retriever.run(query, 10, mode="dense")
     assert store.where is None and {h.record.chunk.document_id for h in hits} - corpus[3]
+
+
+def test_the_chunks_in_a_filter_are_those_of_the_reports_it_admits(corpus):
+    qa, _ = service(corpus)
+    view = qa.retriever.view
+    some = sorted(view.live_hashes)[:3]
+    place = view.records[view.order[0]].metadata.municipality
+    for filters in (Filters(document_id=tuple(some)), Filters(municipality=(place,)), Filters(year=view.years[:2]), Filters()):
+        expected = [r for r in view.records.values() if filters.admits(r)]
+        assert expected and list(qa.retriever.records_in(filters)) == expected
