@@ -521,7 +521,8 @@ def _front_matter(text: str, blocks: list[Block]) -> tuple[Block, ...]:
     # Short lines in a covering letter are its address, its signature and the report's own cover after it
     # ("Granskning av bygglov / Timrå kommun / PwC, november 2020"): cover lines, quoted only as a cover is.
     for i, block in enumerate(out):
-        if block.part == MISSIV and block.kind == "paragraph" and not _is_body(text, block):
+        lines = text[block.char_start : block.char_end]
+        if block.part == MISSIV and block.kind == "paragraph" and not _is_body(text, block) and re.search(r"[^\W\d_]", lines):
             out[i] = replace(block, kind="cover", part=COVER)
     return tuple(out)
 
