@@ -321,10 +321,7 @@ class FindingsAnswerer:
                 # be compared with the Swedish text).
                 overall = self.store.query(document_id=documents[0], kind="revisionell_bedomning")
                 subject = [w for w in topic if not firm_pattern().fullmatch(w.upper())]
-                # The subject may be the report's own ("Hur bedömde revisorerna GDPR-arbetet?" of "Granskning av införande av GDPR").
-                title = Finding(documents[0], "revisionell_bedomning", self._meta(documents[0]).title or "", "")
-                about = bool(subject) and bool(self.matcher.best(subject, overall, 0.5, 1) or self.matcher.best(subject, [title], 0.3, 1))
-                if overall and (request.analysis.language == "en" or not subject or about):
+                if overall and (request.analysis.language == "en" or not subject or self.matcher.best(subject, overall, 0.5, 1)):
                     return self._listing("revisionell_bedomning", documents, KindFindings.given("revisionell_bedomning", {documents[0]: overall}))
             if wants_one and (asked.implicit or not none_assessed):
                 return None  # a kontrollmål the findings do not hold; retrieval may still find the passage
