@@ -196,6 +196,7 @@ class ExtractiveAnswerer:
             return refusal("frågan", self.summary, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])
         question_stems = self.content_stems(request.question, request.analysis.municipalities)
+        role = self._role_stems(request) if request.analysis.answer_type in ("person", "name") else set()
         ordinal = request.analysis.ordinal
         # A year the question names ("Vilken förändring år 2010 …") marks the sentences about it.
         years = request.analysis.mentioned_years
@@ -216,6 +217,8 @@ class ExtractiveAnswerer:
                 states_purpose = purpose and hit.record.chunk.part == PURPOSE
                 if _heading_like(sentence):
                     continue  # a heading or letterhead in capitals, run into the text of a scanned letter
+                if hit.record.chunk.part == COVER and not cover_may_answer(request, bool(role) and names_role(role, set(self._analyzer(sentence)))):
+                    continue
                 lead = text[unit[0] - base : unit[1] - base].rstrip().endswith(":")
                 if _asks(sentence) and not states_purpose and not (lead and asks_for_questions):
                     # A question is no answer; a lead that lists questions answers only what was asked (a question
@@ -294,7 +297,6 @@ class ExtractiveAnswerer:
         chosen += self._enumeration(candidates, chosen, request)
         chosen += self._other_reports(candidates, chosen, request)
         measured = _measured(request.analysis.measured_word, self._analyzer) if request.analysis.language == "sv" else None
-        role = self._role_stems(request) if who else set()
         if role and not any(names_role(role, set(self._analyzer(c.text))) for c in chosen):
             # "Vem är socialnämndens ordförande?" answered by sentences about the board that name no chair.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_role"})
@@ -458,6 +460,15 @@ _ROLE = re.compile(r"^(?:vem\s+(?:är|var|blev|har varit)|vad\s+heter)\s+(?:[^\W
 
 
 _ROLE_EN = re.compile(r"^who (?:is|was|were) (?:the )?([a-z]{4,}(?: of)?)\b", re.IGNORECASE)
+
+
+def cover_may_answer(request: AnswerRequest, names_asked_role: bool) -> bool:
+    """Whether a cover line may answer: for when the report is dated, which firm made it and who made it; for anyone
+    else only where the line names the role asked about ("Karl Öberg, ordförande"). A cover's names are its
+    authors', no answer to who holds an office it does not name."""
+    if request.analysis.answer_type in ("date", "firm") or authorship_pattern().search(request.question):
+        return True
+    return names_asked_role
 
 
 def names_role(role: set[str], stems: set[str]) -> bool:

@@ -11,7 +11,7 @@ from fixtures.homes import make_settings
 
 from ingest.pipeline import Ingestor
 from service.answering.base import AnswerRequest
-from service.answering.extractive import _answered_by_form, names_role
+from service.answering.extractive import _answered_by_form, cover_may_answer, names_role
 from service.api.app import create_app
 from service.query.analysis import analyze_question
 from service.query.retrieval import Filters
@@ -234,3 +234,16 @@ def test_a_role_is_named_by_its_own_word_not_one_that_begins_alike():
     assert not names_role({"kommunchef"}, {"certifier", "kommunal", "revisor"})
     assert names_role({"ordförand"}, {"ordförand"}) and names_role({"kommunchef"}, {"kommunchefen"})
     assert names_role({"revisionsdirektör"}, {"revisionsdirektör"})
+
+
+@pytest.mark.parametrize(("question", "names_role", "may"), [
+    ("När är rapporten daterad?", False, True),
+    ("Vem skrev rapporten om elevhälsan?", False, True),
+    # The names on a cover are its authors': no answer to who holds an office the line does not name.
+    ("Vem är kommunchef i Vimmerby?", False, False),
+    ("Vem är ordförande för revisorerna i Vimmerby?", True, True),
+])
+def test_a_cover_line_answers_only_what_a_cover_says(question, names_role, may):
+    analysis = analyze_question(question, ("Vimmerby",), (2021,))
+    request = AnswerRequest(question, analysis, Filters(), (), np.empty(0, dtype=np.float32))
+    assert cover_may_answer(request, names_role) is may
