@@ -211,7 +211,6 @@ class LexicalIndex:
         # A word yielding one term twice (a part stemmed as the whole is) counts twice, as the token list did.
         word_terms = sparse.csr_matrix((np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(len(words), len(terms)))
         frequency = (counts.counts[:, present].astype(np.float64) @ word_terms).tocsc()
-        frequency.sum_duplicates()
         return cls(list(counts.chunk_ids), generation, analyzer, terms, _bm25_weights(frequency))
 
     @classmethod
