@@ -393,8 +393,8 @@ class Ingestor:
         return len(stale)
 
     def refresh_lexical(self) -> None:
-        """Bring the saved BM25 index to the catalog's generation: built once per change (an upload's reload may have
-        built it already), never loaded here."""
+        """Bring the saved BM25 index to the catalog's generation: the words of the documents that changed are counted
+        into a new segment (an upload's reload may have done it already); the index is never loaded here."""
         ensure_saved(self.catalog, self.settings.lexical_path)
 
 

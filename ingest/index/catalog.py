@@ -8,6 +8,7 @@ only invisible orphans that the next ingest removes.
 
 import json
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -295,22 +296,39 @@ class Catalog:
             row = db.execute("SELECT text FROM documents WHERE document_id=?", (document_id,)).fetchone()
         return row[0] if row else None
 
-    def chunks(self) -> list[ChunkRecord]:
-        """Every live chunk, in document order, with its text cut from the stored document text."""
+    def versions(self) -> tuple[int, dict[str, str]]:
+        """The generation and the live content hash of every document, read together (what a derived index is
+        brought up to)."""
+        with self._connect() as db:
+            db.execute("BEGIN")
+            row = db.execute("SELECT value FROM state WHERE key='generation'").fetchone()
+            hashes = dict(db.execute("SELECT document_id, content_hash FROM documents"))
+        return (int(row[0]) if row else 0), hashes
+
+    def chunks(self, document_ids: Collection[str] | None = None) -> list[ChunkRecord]:
+        """Every live chunk (or those of `document_ids`), in document order, with its text cut from the stored
+        document text."""
+        where, keys = "", ()
+        wanted = None if document_ids is None else set(document_ids)
+        if wanted is not None and len(wanted) <= _KEYS_PER_READ:
+            keys = tuple(sorted(wanted))
+            where = f" WHERE document_id IN ({','.join('?' * len(keys))})"
         with self._connect() as db:
             # One read transaction: an activation committed between the two reads would cut the new chunks'
             # offsets out of the old text.
             db.execute("BEGIN")
             docs = {
                 r[0]: (_metadata(r[1]), r[2], tuple(tuple(p) for p in json.loads(r[3])))
-                for r in db.execute("SELECT document_id, metadata, text, pages FROM documents")
+                for r in db.execute(f"SELECT document_id, metadata, text, pages FROM documents{where}", keys)
             }
             rows = db.execute(
                 "SELECT chunk_id, document_id, position, char_start, char_end, section, heading_path, kind, context,"
-                " units, page, content_hash, part FROM chunks ORDER BY document_id, position"
+                f" units, page, content_hash, part FROM chunks{where} ORDER BY document_id, position", keys
             ).fetchall()
         records = []
         for chunk_id, document_id, position, start, end, section, path, kind, context, units, page, content_hash, part in rows:
+            if wanted is not None and document_id not in wanted:  # more documents asked for than one statement binds
+                continue
             metadata, text, pages = docs[document_id]
             chunk = Chunk(
                 chunk_id=chunk_id, document_id=document_id, char_start=start, char_end=end, text=text[start:end],
