@@ -361,8 +361,10 @@ class HybridRetriever:
         index = self.view.lexical
         scores = index.scores(self.terms.expand(query) if self.terms else query)
         candidates = []
-        for position in np.argsort(-scores):
-            if scores[position] <= 0 or len(candidates) >= depth:
+        # Only chunks with a query word are ranked: sorting every chunk's score was O(corpus) per question.
+        matching = np.flatnonzero(scores > 0)
+        for position in matching[np.argsort(-scores[matching], kind="stable")]:
+            if len(candidates) >= depth:
                 break
             chunk_id = index.chunk_ids[position]
             # A chunk of a document the caller may not see is no candidate: the view holds none of them.
