@@ -94,6 +94,15 @@ _CONTENTS = re.compile(r"^(?:\(?\d{1,3}\)?\s+)?innehåll(?:sförteckning)?\b", r
 _KM_PARAGRAPH = re.compile(r"^[*_]*(?:kontrollmål|kontrollfråga)(?:\s*\d+)?[*_]*\s*[:.–-]", re.IGNORECASE)
 
 
+# A paragraph that a list completes: it ends in a colon, or breaks off at "att" ("Vi rekommenderar nämnden att" over
+# "1. anta internkontrollplanen …").
+_LEAD_END = re.compile(r"(?::|\batt)\s*$")
+
+
+def _leads(paragraph: str) -> bool:
+    return bool(_LEAD_END.search(paragraph))
+
+
 def _topic(lead: str) -> Kind | None:
     """What a list introduced by `lead` ("Följande kontrollmål ska besvaras:") enumerates."""
     lead = lead.casefold()
@@ -179,7 +188,7 @@ class _Report:
         if index == 0:
             return block.section.title if block.section else None
         previous = own[index - 1]
-        if previous.kind == "paragraph" and self.span(previous).rstrip().endswith(":"):
+        if previous.kind == "paragraph" and _leads(self.span(previous)):
             return self.span(previous)
         return None
 
@@ -271,6 +280,8 @@ class _Evidence:
     # A graded sentence, or a row of a table that names no target: evidence for an item the report lists,
     # never an item of its own.
     attach_only: bool = False
+    # The question is the heading of the section assessed: a topic, not the item's own wording.
+    titled: bool = False
 
 
 @dataclass
@@ -363,8 +374,9 @@ class _VerdictReader:
                 motivation.append((rest, block.continuation))
             else:
                 motivation.append((report.span(other), other.continuation))
+        question = self._question(assessing)
         return _Evidence(
-            question=self._question(assessing),
+            question=question,
             section=assessing.anchor,
             source=report.source(block.section, *unit, reading=reading),
             reading=reading,
@@ -372,6 +384,7 @@ class _VerdictReader:
             # "Kontrollmålet är delvis uppfyllt" assesses a kontrollmål even in a report that lists only revisionsfrågor.
             target=_target(report.span(unit)),
             attach_only=graded,
+            titled=question == clean_question(assessing.title),
         )
 
     def _question(self, assessing: Section) -> str:
@@ -665,6 +678,12 @@ def _kontrollmal(
     _numbered(goals, numbered)
     _assign(goals, assessments, "assessment")
     _assign(goals, summaries, "summaries")
+    for goal in goals:
+        worded = next((e.question for e in goal.summaries if e.target == "kontrollmal"), None)
+        if goal.listed is None and goal.assessment is not None and goal.assessment.titled and worded:
+            # A section titled by its topic ("3.3 Kontinuitet och återställning") assesses the kontrollmål a table
+            # of them words in full ("Det finns testade planer för kontinuitet …"): the kontrollmål is that wording.
+            goal.text = worded
     if not any(e.reading.assessed for g in goals for e in g.evidence()):
         # Nothing assessed (a pre-study, a reply): listed kontrollmål alone are not findings.
         return []
@@ -867,12 +886,12 @@ class FindingsExtractor:
             if not report.recommending(section):
                 continue
             for block in report.own_blocks(section):
-                if block.kind == "paragraph" and id(block) not in in_lists and not report.span(block).rstrip().endswith(":"):
+                if block.kind == "paragraph" and id(block) not in in_lists and not _leads(report.span(block)):
                     finding = _paragraph_recommendation(document_id, report, block)
                     if finding is not None:
                         findings.append(finding)
         for block in report.all_blocks():
-            if block.kind != "paragraph" or report.recommending(block.section) or report.span(block).rstrip().endswith(":"):
+            if block.kind != "paragraph" or report.recommending(block.section) or _leads(report.span(block)):
                 continue
             for unit in block.units:
                 sentence = plain_text(report.span(unit))

@@ -25,10 +25,13 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_SWEDISH
 
 from ingest.index.catalog import Catalog, ChunkRecord
+from ingest.language.lexicon import word_forms
 from ingest.structure.chunking import embedding_text
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-:][^\W_]+)*")
 _STOPWORDS = frozenset(STOPWORDS_SWEDISH)
+# Forms the stemmer leaves apart from their word: "rött" is "röd" (grade colours, in the reviewed lexicon).
+_FORMS = word_forms()
 # The shortest compound part, and so the shortest corpus stem a part is checked against.
 MIN_PART = 4
 
@@ -80,7 +83,7 @@ class SwedishAnalyzer:
         self.splitter = splitter
 
     def words(self, text: str) -> list[str]:
-        words = [w for w in _TOKEN.findall(text.lower().replace("\u00ad", "")) if w not in _STOPWORDS]
+        words = [_FORMS.get(w, w) for w in _TOKEN.findall(text.lower().replace("\u00ad", "")) if w not in _STOPWORDS]
         return [p for w in words for p in ([w] if "-" not in w else [w, *w.split("-")]) if p]
 
     def __call__(self, text: str) -> list[str]:

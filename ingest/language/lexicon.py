@@ -85,6 +85,18 @@ def author_titles() -> tuple[str, ...]:
     return tuple(lexicon()["author_titles"])
 
 
+def word_forms() -> dict[str, str]:
+    return dict(lexicon()["word_forms"])
+
+
+def verb_particles() -> dict[str, str]:
+    return dict(lexicon()["verb_particles"])
+
+
+def person_roles() -> tuple[str, ...]:
+    return tuple(lexicon()["person_roles"])
+
+
 @lru_cache
 def one_report_pattern() -> re.Pattern:
     """A question that points at one report by a definite noun ("rapporten om …", "the report on …")."""

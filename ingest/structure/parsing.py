@@ -106,11 +106,26 @@ _VERDICT_WORDS = re.compile(r"uppfyll", re.IGNORECASE)
 
 
 def _lines(text: str) -> list[_Line]:
+    raws = text.split("\n")
+    running = _running_lines(raws)
     lines, pos = [], 0
-    for raw in text.split("\n"):
-        lines.append(_Line(pos, pos + len(raw), raw, debris="\t" not in raw and bool(_PAGE_NUMBER.match(raw))))
+    for raw in raws:
+        debris = raw in running or "\t" not in raw and bool(_PAGE_NUMBER.match(raw))
+        lines.append(_Line(pos, pos + len(raw), raw, debris=debris))
         pos += len(raw) + 1
     return _with_page_prefixes(lines)
+
+
+# A running header or footer is a line, not a page of text.
+_RUNNING_MAX_WORDS = 20
+
+
+def _running_lines(raws: list[str]) -> set[str]:
+    """Running headers and footers: a line with a page number ("Borås Stad | Uppföljning | Sida 3 av 9") that the
+    report prints on several pages, the same but for its numbers."""
+    paged = [raw for raw in raws if _PAGE_CUE.search(raw) and _word_count(raw) <= _RUNNING_MAX_WORDS]
+    recurring = Counter(re.sub(r"\d+", "#", raw.strip()) for raw in paged)
+    return {raw for raw in paged if recurring[re.sub(r"\d+", "#", raw.strip())] > 1}
 
 
 _WORDS_BEFORE, _WORDS_OF = (f"(?:{'|'.join(words)})" for words in page_words())
@@ -119,6 +134,8 @@ _PAGE_NUMBER = re.compile(
     rf"|{_WORDS_BEFORE}\.?\s*\d{{1,3}}(?:\s*(?:{_WORDS_OF}|/)\s*\d{{1,3}})?|\d{{1,3}}\s*(?:{_WORDS_OF}|/)\s*\d{{1,3}})\s*$",
     re.IGNORECASE,
 )
+# A page number inside a line: "Sida 3 av 9", "page 3".
+_PAGE_CUE = re.compile(rf"\b{_WORDS_BEFORE}\.?\s*\d{{1,3}}\b", re.IGNORECASE)
 _LEADING_NUMBER = re.compile(r"^(\d{1,3}) (?=\S)")
 # A page run into one line is longer than any heading (a numbered heading has at most 30 words).
 _PAGE_LINE_WORDS = 30
@@ -199,31 +216,39 @@ class ReportParser:
         lines = _lines(text)
         blocks: list[Block] = []
         sections: list[Section] = []
-        stack: list[tuple[int, str, bool]] = []  # (level, label, is_plain) of open headings
+        stack: list[tuple[int, str, bool, bool]] = []  # (level, label, is_plain, is_run_in) of open headings
         last_number: tuple[int, ...] | None = None
         current: Section | None = None
         first_content = next((i for i, ln in enumerate(lines) if not ln.blank), 0)
+        # The report's own list of its headings: a line the table of contents names is a heading wherever it stands.
+        contents: set[str] = set()
+        after_heading = False
 
         parts = PartTracker()
 
-        def open_section(number: str | None, title: str, level: int | None, start: int) -> Section:
+        def open_section(number: str | None, title: str, level: int | None, start: int, run_in: bool = False) -> Section:
             nonlocal current
             plain = level is None
-            if plain:
+            if stack and stack[-1][3] and not number:
+                # A run-in heading ("Bedömning: …") heads only its own paragraphs: the next plain heading is its parent's sibling.
+                stack.pop()
+            if run_in:
+                level = stack[-1][0] + 1 if stack else 1
+            elif plain:
                 # A plain short-line heading nests under the structural heading it appears in
                 # ("Kommunstyrelsen" inside 3.2.1) instead of closing it, and follows a plain sibling.
                 level = 1 if not stack else stack[-1][0] if stack[-1][2] else stack[-1][0] + 1
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            parent = next((s.part for s in reversed(sections) if s.path == tuple(lbl for _, lbl, _ in stack)), "") if stack else ""
+            parent = next((s.part for s in reversed(sections) if s.path == tuple(e[1] for e in stack)), "") if stack else ""
             label = f"{number} {title}" if number else title
-            stack.append((level, label, plain))
+            stack.append((level, label, plain, run_in))
             if current is not None:
                 sections[-1] = _close(sections[-1], start)
-            numbers = [lbl.split(" ", 1)[0] for _, lbl, _ in stack if re.match(r"\d", lbl)]
+            numbers = [e[1].split(" ", 1)[0] for e in stack if re.match(r"\d", e[1])]
             anchor = numbers[-1] if numbers else title
             part = parts.section_part(title, parent)
-            current = Section(number, title, level, tuple(lbl for _, lbl, _ in stack), start, len(text), anchor, part)
+            current = Section(number, title, level, tuple(e[1] for e in stack), start, len(text), anchor, part)
             sections.append(current)
             return current
 
@@ -240,18 +265,25 @@ class ReportParser:
                 continue
             if _toc_line(line.text):
                 blocks.append(Block("toc", line.start, line.end, current, (), part=CONTENTS))
+                after_heading = False
                 i += 1
                 continue
             prev_line = _neighbour(lines, i, -1)
             next_line = _neighbour(lines, i, +1)
             alone = _alone(lines, i)
             prev_is_first = prev_line is not None and prev_line.start == lines[first_content].start
-            opens_block = i == 0 or lines[i - 1].blank
+            # Headings stacked without a blank line between them ("2. Inledning" over "2.1. Bakgrund") each open one.
+            # So does a heading straight below a list's last item.
+            opens_block = i == 0 or lines[i - 1].blank or after_heading or (bool(_BULLET.match(lines[i - 1].text)) and not _BULLET.match(line.text))
             heading = self._heading(line, prev_line, next_line, alone, last_number, prev_is_first, opens_block)
+            if heading is None and opens_block and _title_key(line.text) in contents:
+                heading = _listed_heading(line.text, last_number)
+            after_heading = heading is not None
             if heading is not None:
                 number, title, level = heading
                 if _TOC_TITLE.match(title):
-                    i = self._skip_toc(lines, i, blocks, current)
+                    i = self._skip_toc(lines, i, blocks, current, contents)
+                    after_heading = False
                     continue
                 if number:
                     last_number = tuple(int(n) for n in number.split("."))
@@ -265,7 +297,8 @@ class ReportParser:
                 number, title, length, body = inline
                 if number:
                     last_number = tuple(int(n) for n in number.split("."))
-                section = open_section(number, title.rstrip(":").rstrip(), len(number.split(".")) if number else None, line.start)
+                level = len(number.split(".")) if number else None
+                section = open_section(number, title.rstrip(":").rstrip(), level, line.start, run_in=not number)
                 blocks.append(Block("heading", line.start, line.start + length, section, ((line.start, line.start + length),), part=section.part))
                 lines[i] = _Line(line.start + body, line.end, line.text[body:])
                 continue
@@ -327,6 +360,8 @@ class ReportParser:
         if not opens_block or next_line is None or next_line.start != line.end + 1:
             return None
         stripped = _clean_title(line.text)
+        if _TOC_TITLE.match(stripped) and _is_toc_entry(next_line.text):
+            return None, stripped, 1
         if not _is_short_line(stripped) or "|" in stripped or re.search(r"[.,;:?!]$", stripped) or _VERDICT_WORDS.search(stripped):
             return None
         numbered = _NUMBERED.match(stripped)
@@ -336,7 +371,8 @@ class ReportParser:
             title = _clean_title(numbered.group(2))
             # A top-level number above a paragraph is as often a numbered list item; only a part's name makes it a heading.
             nameable = "." in number or heading_part(title) is not None
-            if nameable and _body_line(next_line.text) and title[:1].isupper() and _word_count(title) <= _TIGHT_MAX_WORDS and _is_successor(last_number, parts):
+            below = _body_line(next_line.text) or bool(_BULLET.match(next_line.text)) or _child_heading(next_line.text, number)
+            if nameable and below and title[:1].isupper() and _word_count(title) <= _TIGHT_MAX_WORDS and _is_successor(last_number, parts):
                 return number, title, len(parts)
             return None
         # A part's name may stand above its list too ("Revisionsfrågor" over "1. Finns det …?").
@@ -345,7 +381,7 @@ class ReportParser:
             return None, stripped, None
         return None
 
-    def _skip_toc(self, lines: list[_Line], i: int, blocks: list[Block], section: Section | None) -> int:
+    def _skip_toc(self, lines: list[_Line], i: int, blocks: list[Block], section: Section | None, contents: set[str]) -> int:
         start = lines[i].start
         end = lines[i].end
         j = i + 1
@@ -362,6 +398,7 @@ class ReportParser:
             if not (_is_toc_entry(lines[j].text) or unnumbered):
                 break
             seen.add(key)
+            contents.add(_title_key(_PAGE_REFERENCE.sub("", lines[j].text.rstrip())))
             end = lines[j].end
             j += 1
         blocks.append(Block("toc", start, end, section, (), part=CONTENTS))
@@ -384,6 +421,8 @@ class ReportParser:
         if _BULLET.match(first.text):
             j, items = i, []
             while j < len(lines) and not lines[j].blank and not _is_table_row(lines[j].text):
+                if items and _subsection_number(lines[j].text):
+                    break  # "2.4 Metod" straight below the last item: the next heading, not the item's second line
                 if _BULLET.match(lines[j].text) or not items:
                     items.append([lines[j].start, lines[j].end])
                 else:
@@ -448,6 +487,31 @@ def _toc_line(text: str) -> bool:
     entries = match.group(1)
     part_words = sum(is_part_word(w) for w in re.findall(r"[^\W\d_]+", entries))
     return part_words >= 3 or len(_PAGE_REFERENCE.findall(entries)) >= 2
+
+
+def _subsection_number(text: str) -> bool:
+    """Whether a line opens with a subsection's number ("2.4 Metod", "2.4. Metod"), which no list item's text does."""
+    numbered = _NUMBERED.match(text.strip())
+    return numbered is not None and "." in numbered.group(1).rstrip(".")
+
+
+def _child_heading(text: str, number: str) -> bool:
+    """Whether a line is the first heading numbered under `number` ("2.1 Bakgrund" under "2 Inledning")."""
+    numbered = _NUMBERED.match(text.strip())
+    return numbered is not None and numbered.group(1).rstrip(".") == f"{number}.1"
+
+
+def _listed_heading(text: str, last_number: tuple[int, ...] | None) -> tuple[str | None, str, int | None] | None:
+    """(number, title, level) of a line the table of contents lists; a number out of sequence makes it a list item."""
+    stripped = _clean_title(text)
+    if not _is_short_line(stripped) or re.search(r"[.,;:?!]$", stripped):
+        return None
+    numbered = _NUMBERED.match(stripped)
+    if numbered is None:
+        return None, stripped, None
+    number = numbered.group(1).rstrip(".")
+    parts = tuple(int(n) for n in number.split("."))
+    return (number, _clean_title(numbered.group(2)), len(parts)) if _is_successor(last_number, parts) else None
 
 
 def _title_key(text: str) -> str:

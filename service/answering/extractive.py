@@ -5,10 +5,12 @@ with their embeddings stored at ingest (no embedding per request), lexical overl
 and cues for the type of answer asked for; a calibrated evidence threshold decides `grounded`.
 """
 
+import bisect
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 import Stemmer
@@ -17,7 +19,17 @@ from ingest.config import Settings
 from ingest.index.catalog import ChunkRecord
 from ingest.index.lexical import CompoundSplitter, SwedishAnalyzer
 from ingest.index.vectors import VectorStore
-from ingest.language.lexicon import authorship_pattern, causal_pattern, firm_pattern, lexicon, month_alternation, negations, opinion_holder_pattern
+from ingest.language.lexicon import (
+    authorship_pattern,
+    causal_pattern,
+    firm_pattern,
+    lexicon,
+    month_alternation,
+    negations,
+    opinion_holder_pattern,
+    person_roles,
+    verb_particles,
+)
 from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
@@ -54,7 +66,8 @@ _AGENT = re.compile(f"{_NAME.pattern}|{_FIRM.pattern}")
 # Question words and words every report shares: they say nothing about which sentence answers.
 _QUESTION_WORDS = frozenset(
     """vad vilka vilken vilket hur när var vem varför finns fanns många mycket står enligt rapporten rapport
-    granskningen granskning revisorerna kommun kommunen kommunens what which how when who where why does did
+    granskningen granskning granska granskat granskade granskas granskats revisorerna kommun kommunen kommunens
+    what which how when who where why does did
     the report audit municipality""".split()
 )
 
@@ -137,22 +150,38 @@ class ExtractiveAnswerer:
         total = max(len(chunk_texts), 1)
         self._idf = {stem: math.log(1 + total / count) for stem, count in frequency.items()}
         self._splitter = CompoundSplitter(self._idf)
+        self._vocabulary = sorted(self._idf)
         self._stemmer = Stemmer.Stemmer("swedish")
         self._unseen_idf = math.log(1 + total)
 
     def _overlap(self, question_stems: set[str], sentence: str) -> float:
-        """IDF-weighted share of the question's stems found in the sentence; a shared 5-letter prefix counts."""
+        """IDF-weighted share of the question's stems found in the sentence; a shared 5-letter prefix counts, and so
+        does a compound that begins or ends with the stem ("informationssäkerhetspolicy" for "informationssäkerhet")."""
         if not question_stems:
             return 0.0
         stems = set(self._analyzer(sentence))
         weights = {q: self._idf.get(q, self._unseen_idf) for q in question_stems}
-        found = sum(w for q, w in weights.items() if q in stems or any(_related(q, s) for s in stems))
+        found = sum(w for q, w in weights.items() if q in stems or any(_related(q, s) or in_compound(q, s) for s in stems))
         return found / sum(weights.values())
 
     def content_stems(self, question: str, exclude: tuple[str, ...]) -> set[str]:
         """The stems of the words a question asks about: not its question words, not the places it names."""
         # By stem too: "granskningarna" and "rapporterna" are the same non-words as "granskningen" and "rapport".
-        return set(self._analyzer(" ".join(self._content_words(question, exclude)))) - self._question_stems
+        words = self._content_words(question, exclude)
+        return (set(self._analyzer(" ".join(words))) | self._particle_verbs(words)) - self._question_stems
+
+    def _particle_verbs(self, words: list[str]) -> set[str]:
+        """A verb with its particle as the report's noun writes them: "följdes upp" -> "uppföljd", which is of the
+        family of "uppföljningen"."""
+        particles = verb_particles()
+        joined = [particles[after] + verb for verb, after in zip(words, words[1:]) if after in particles and verb not in particles]
+        # Only a noun the reports use: a joined word of no report would weigh as the rarest word of all.
+        return {stem for stem in self._stemmer.stemWords(joined) if self._used(stem[:_FAMILY_PREFIX])}
+
+    def _used(self, prefix: str) -> bool:
+        """Whether a stem of the reports begins with `prefix`."""
+        at = bisect.bisect_left(self._vocabulary, prefix)
+        return at < len(self._vocabulary) and self._vocabulary[at].startswith(prefix)
 
     @staticmethod
     def _content_words(question: str, exclude: tuple[str, ...]) -> list[str]:
@@ -190,8 +219,13 @@ class ExtractiveAnswerer:
             if (_states_something(h.record.chunk) or purpose and h.record.chunk.part == PURPOSE) and (cover_answers or h.record.chunk.part != COVER)
         ]
         # The cover, offered after the ranked chunks for a question it answers, is considered with the best of them.
-        covers = [h for h in hits[self.chunks_considered :] if cover_answers and h.record.chunk.part == COVER]
-        hits = hits[: self.chunks_considered] + covers
+        considered = self.chunks_considered
+        if request.analysis.across_reports:
+            # Across reports the hits take each report's best passage in turn: every report's best is considered, not
+            # only those of the first few reports.
+            considered = max(considered, len({h.record.chunk.document_id for h in hits}))
+        covers = [h for h in hits[considered:] if cover_answers and h.record.chunk.part == COVER]
+        hits = hits[:considered] + covers
         if not hits:
             return refusal("frågan", self.summary, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])
@@ -297,8 +331,10 @@ class ExtractiveAnswerer:
         chosen += self._enumeration(candidates, chosen, request)
         chosen += self._other_reports(candidates, chosen, request)
         measured = _measured(request.analysis.measured_word, self._analyzer) if request.analysis.language == "sv" else None
-        if role and not any(names_role(role, set(self._analyzer(c.text))) for c in chosen):
-            # "Vem är socialnämndens ordförande?" answered by sentences about the board that name no chair.
+        naming = [c for c in chosen if names_role(role, set(self._analyzer(c.text)))] if role else chosen
+        if not naming or held_by_person(role) and not any(_NAME.search(c.text) for c in naming):
+            # "Vem är socialnämndens ordförande?" answered by sentences about the board that name no chair, or by one
+            # that names the office and not who holds it ("intervjuer med socialchefen").
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_role"})
         holder = _opinion_holder(request.question)
         if holder and not any(self.shares_stem(set(self._analyzer(holder)), c.text) for c in chosen):
@@ -456,7 +492,7 @@ _COMPOUND_PART = 4
 _ASKED_NOUN = re.compile(r"^(?:vilken|vilket|vilka|hur många|hur mycket)\s+([^\W\d_]{3,})\b", re.IGNORECASE)
 # "Vem är socialnämndens ordförande …?", "Vad heter kommunchefen?": the role a question asks the holder of, after an
 # optional genitive.
-_ROLE = re.compile(r"^(?:vem\s+(?:är|var|blev|har varit)|vad\s+heter)\s+(?:[^\W\d_]+s\s+)?([^\W\d_]{4,})", re.IGNORECASE)
+_ROLE = re.compile(r"^(?:vem\s+(?:är|var|blev|har varit)|vad\s+heter)\s+(?:[^\W\d_]+s\s+)?((?:[^\W\d_]+-)?[^\W\d_]{4,})", re.IGNORECASE)
 
 
 _ROLE_EN = re.compile(r"^who (?:is|was|were) (?:the )?([a-z]{4,}(?: of)?)\b", re.IGNORECASE)
@@ -469,6 +505,16 @@ def cover_may_answer(request: AnswerRequest, names_asked_role: bool) -> bool:
     if request.analysis.answer_type in ("date", "firm") or authorship_pattern().search(request.question):
         return True
     return names_asked_role
+
+
+@lru_cache
+def _offices() -> tuple[str, ...]:
+    return tuple(Stemmer.Stemmer("swedish").stemWords(list(person_roles())))
+
+
+def held_by_person(role: set[str]) -> bool:
+    """Whether a role's stems name an office a person holds ("socialchef", "ordförande"), not a body ("socialnämnd")."""
+    return any(r.endswith(o) for r in role for o in _offices())
 
 
 def names_role(role: set[str], stems: set[str]) -> bool:
@@ -724,6 +770,17 @@ def _same_statement(a: str, b: str) -> bool:
     if (set_a ^ set_b) & negations():
         return False
     return min(len(words_a), len(words_b)) >= 6 and len(set_a & set_b) >= _SAME_STATEMENT * max(len(set_a), len(set_b))
+
+
+# Words of one family share this many leading letters ("uppföljd", "uppföljning").
+_FAMILY_PREFIX = 6
+# A stem shorter than this is found inside too many unrelated words to count as a compound's part.
+_COMPOUND_STEM = 6
+
+
+def in_compound(stem: str, word: str) -> bool:
+    """Whether a word is a compound that begins or ends with the stem: "bygglov" in "bygglovshandläggningen"."""
+    return len(stem) >= _COMPOUND_STEM and len(word) > len(stem) and (word.startswith(stem) or word.endswith(stem))
 
 
 def _related(a: str, b: str) -> bool:

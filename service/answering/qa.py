@@ -17,7 +17,7 @@ from ingest.language.lexicon import firms, one_report_pattern
 from ingest.language.ordinals import Ordinal, numbered_headings
 from ingest.structure.parts import COVER, PURPOSE
 from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, Page, filter_excludes, in_english, out_of_scope, refusal
-from service.answering.extractive import COVER_ANSWERS, ExtractiveAnswerer, Thresholds
+from service.answering.extractive import COVER_ANSWERS, ExtractiveAnswerer, Thresholds, in_compound
 from service.answering.findings import FindingsAnswerer
 from service.answering.report import ReportAnswerer
 from service.query.analysis import QuestionAnalysis, analyze_question, check_question, swedish_municipalities
@@ -313,11 +313,7 @@ class QAService:
         return [entry for entry in self.findings_store.summary() if entry["document_id"] in live]
 
 
-# A stem shorter than this is too common a word part to name a subject inside a compound.
-_COMPOUND_PART = 6
-
-
 def _in_compound(stems: set[str], title: str) -> bool:
     """Whether a title word is a compound of an asked stem: "bygglov" in "bygglovshandläggningen"."""
     words = re.findall(r"[^\W\d_]+", title.casefold())
-    return any(len(stem) >= _COMPOUND_PART and (w.startswith(stem) or w.endswith(stem)) for stem in stems for w in words)
+    return any(in_compound(stem, w) for stem in stems for w in words)

@@ -147,10 +147,13 @@ _ANSWER_TYPES = (
 
 
 _ACROSS_REPORTS = re.compile(
-    r"\b(?:i )?vilka (?:kommuner|rapporter|granskningar)\b|\bvilken av (?:granskningarna|rapporterna|kommunerna)\b"
-    r"|\bvilka av (?:granskningarna|rapporterna|kommunerna)\b|\b(?:in )?which (?:municipalities|reports|audits)\b",
+    r"\b(?:i )?vilka kommuner\b|\bvilken av (?:granskningarna|rapporterna|kommunerna)\b"
+    r"|\bvilka av (?:granskningarna|rapporterna|kommunerna)\b|\b(?:in )?which municipalities\b",
     re.IGNORECASE,
 )
+# "Vilka rapporter …" asks across the reports, except of one municipality's: "Vilka granskningar följdes upp i Borås?"
+# asks what one report lists.
+_ACROSS_UNNAMED = re.compile(r"\b(?:i )?vilka (?:rapporter|granskningar)\b|\b(?:in )?which (?:reports|audits)\b", re.IGNORECASE)
 
 
 def _answer_type(q: str) -> str:
@@ -175,7 +178,7 @@ def analyze_question(question: str, corpus_municipalities: tuple[str, ...], corp
         years=years,
         answer_type=_answer_type(question.lower().strip()),
         language=_language(question),
-        across_reports=bool(_ACROSS_REPORTS.search(question)),
+        across_reports=bool(_ACROSS_REPORTS.search(question) or len(in_corpus) != 1 and _ACROSS_UNNAMED.search(question)),
         findings=read_findings_question(question),
         report=read_report_question(question),
         ordinal=asked_ordinal(question),

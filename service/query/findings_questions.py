@@ -43,6 +43,11 @@ _VERDICT_CUES: tuple[tuple[Verdict, re.Pattern], ...] = (
     ),
     ("uppfyllt", re.compile(r"\bgrön[at]?\b|\bgreen\b|\bmed (?:ett )?ja\b|\bjakande\b|\buppfyll|\b(?:met|fulfilled|achieved)\b")),
 )
+# Whether something recommended has been done, the grade of a follow-up audit ("åtgärdad", "delvis genomförd").
+_STATUS = re.compile(
+    r"\b(?:åtgärda(?:ts|d|t|de|des)|genomför(?:ts|d|t|da|des)|verkställ(?:ts|d|t|da|des)|följts)\b"
+    r"|\b(?:been )?(?:implemented|addressed|acted (?:up)?on|followed)\b"
+)
 # Questions that compare reports: which had the most kontrollmål, or the harshest or mildest verdicts.
 Comparison = Literal["most", "fewest", "harshest", "mildest"]
 _COMPARISON_CUES: tuple[tuple[Comparison, re.Pattern], ...] = (
@@ -118,6 +123,10 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
         # Answered like kontrollmål: by verdict ("Vilka revisionsfrågor besvarades med nej?") or one by number.
         verdict = next((v for v, cue in _VERDICT_CUES if cue.search(q)), None)
         return FindingsQuestion(kind, verdict, assessed=assessed or verdict is not None, number=_item_number(q))
+    if kind == "rekommendation" and _STATUS.search(q):
+        # "Vilka rekommendationer har inte åtgärdats?" asks how earlier recommendations were acted on, as a follow-up
+        # audit grades them; the recommendations a report gives carry no such status, so retrieval finds it.
+        return None
     if kind != "kontrollmal":
         # "Vilken slutsats drog granskarna?" is the overall assessment where a report states one; otherwise the
         # report may still conclude in other words, which retrieval can find.

@@ -20,6 +20,7 @@ from fixtures.genre_reports import (
     READABLE_CELLS,
     TABLE_REPORT,
     TIGHT_REPORT,
+    TOPIC_SECTIONS_REPORT,
     UNREADABLE_CELLS,
 )
 
@@ -308,3 +309,22 @@ def test_real_tuning_reports(document_id, questions, answered, overall):
     # none may be taken for a report without assessments.
     assert found.status == "unread"
     assert_exact_spans(text, found)
+
+
+def test_kontrollmal_worded_by_the_table_and_argued_in_topic_sections():
+    # Each section titled by its topic assesses one kontrollmål of the summary table: the kontrollmål keeps the table's
+    # wording, its verdict and reasons come from the section.
+    extraction = extract(TOPIC_SECTIONS_REPORT)
+    assert [(f.text, f.level, f.section) for f in of_kind(extraction, "kontrollmal")] == [
+        ("Verksamhetskritiska system är identifierade och riskbedömda", "partly", "2.1"),
+        ("Det finns testade planer för återställning vid IT-avbrott", "not", "2.2"),
+    ]
+    assert of_kind(extraction, "kontrollmal")[1].motivation.startswith("Eftersom återställning inte har testats")
+
+
+def test_recommendations_that_complete_a_sentence_ending_in_att():
+    extraction = extract(TOPIC_SECTIONS_REPORT)
+    assert [f.text for f in of_kind(extraction, "rekommendation")] == [
+        "genomföra riskanalyser för samtliga verksamhetskritiska system,",
+        "testa återställning av säkerhetskopior minst årligen.",
+    ]

@@ -153,3 +153,52 @@ def test_short_lines_of_a_covering_letter_are_cover_lines():
         ("cover", "omslag", "Granskning av gatuunderhållet"),
         ("paragraph", "sammanfattning", "Vi bedömer att nämnden delvis har en ändamålsenlig styrning."),
     ]
+
+
+def test_stacked_dotted_headings_and_a_heading_below_a_list():
+    # "2. Inledning" straight over "2.1. Bakgrund" (numbers written with a dot after them), and "2.4. Metod" straight
+    # below the last item of a list: each is a heading, as a PDF transcript prints them.
+    text = normalize_text(
+        "1. Sammanfattning\nVi bedömer att kommunstyrelsen inte helt säkerställer informationssäkerheten.\n\n"
+        "2. Inledning\n2.1. Bakgrund\nKommunens verksamheter är beroende av fungerande IT-system.\n\n"
+        "2.2. Syfte\nSyftet är att bedöma om kommunstyrelsen säkerställer en ändamålsenlig informationssäkerhet.\n\n"
+        "2.3. Revisionskriterier\n- Kommunallagen 6 kap. 6 §\n- Kommunens informationssäkerhetspolicy\n"
+        "2.4. Metod och avgränsning\nVi har intervjuat IT-chefen och två systemförvaltare.\n\n"
+        "3. Iakttagelser\n3.1. Policy och styrning\nIakttagelser\nFullmäktige antog en policy 2019.\n\n"
+        "Bedömning\nKontrollmålet bedöms som uppfyllt.\n"
+    )
+    parsed = ReportParser().run(text)
+    assert [(s.label, s.level) for s in parsed.sections] == [
+        ("1 Sammanfattning", 1), ("2 Inledning", 1), ("2.1 Bakgrund", 2), ("2.2 Syfte", 2), ("2.3 Revisionskriterier", 2),
+        ("2.4 Metod och avgränsning", 2), ("3 Iakttagelser", 1), ("3.1 Policy och styrning", 2), ("Iakttagelser", 3),
+        ("Bedömning", 3),
+    ]
+
+
+def test_headings_the_table_of_contents_lists_and_run_in_assessments():
+    # Unnumbered headings straight above their text are headings because the contents list them; a run-in
+    # "Bedömning: …" belongs to the heading above it, and the next listed heading is that heading's sibling.
+    text = normalize_text(
+        "Grundläggande granskning 2021\n\nInnehåll\nSammanfattning 2\nStyrning 3\nIntern kontroll 4\n\n"
+        "Sammanfattning\n\nVi bedömer att nämnden i begränsad omfattning har säkerställt en tillfredsställande styrning.\n\n"
+        "Styrning\nNämnden har antagit en verksamhetsplan med fem nämndmål.\n\nBedömning: Gul. Målen är kopplade till fullmäktiges mål, men två av dem saknar mätbara indikatorer.\n\n"
+        "Intern kontroll\nNämnden antog sin internkontrollplan först i september.\n\nBedömning: Röd. Den interna kontrollen har inte varit tillräcklig under året.\n"
+    )
+    parsed = ReportParser().run(text)
+    assert [s.path for s in parsed.sections] == [
+        ("Sammanfattning",), ("Styrning",), ("Styrning", "Bedömning"), ("Intern kontroll",), ("Intern kontroll", "Bedömning"),
+    ]
+    contents = [b for b in parsed.blocks if b.kind == "toc"]
+    assert len(contents) == 1 and text[contents[0].char_start : contents[0].char_end].startswith("Innehåll\nSammanfattning 2")
+
+
+def test_running_headers_with_page_numbers_are_page_furniture():
+    # A line the report prints on every page, the same but for its page number, is never text to quote.
+    header = "Borås Stad | Uppföljning av tidigare granskningar | Sida {} av 9"
+    text = normalize_text(
+        "1 Sammanfattning\n\nStadsrevisionen har följt upp tre granskningar från 2014 och 2015.\n\n" + header.format(3) + "\n\n"
+        "2 Inledning\n\nUppföljningen ingår i revisionsplanen.\n\n" + header.format(4) + "\n"
+    )
+    parsed = ReportParser().run(text)
+    assert [b.kind for b in parsed.blocks if "Sida" in text[b.char_start : b.char_end]] == ["debris", "debris"]
+    assert [s.label for s in parsed.sections] == ["1 Sammanfattning", "2 Inledning"]

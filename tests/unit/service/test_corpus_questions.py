@@ -11,7 +11,7 @@ from fixtures.homes import make_settings
 
 from ingest.pipeline import Ingestor
 from service.answering.base import AnswerRequest
-from service.answering.extractive import _answered_by_form, cover_may_answer, names_role
+from service.answering.extractive import _answered_by_form, cover_may_answer, held_by_person, names_role
 from service.api.app import create_app
 from service.query.analysis import analyze_question
 from service.query.retrieval import Filters
@@ -70,6 +70,7 @@ Vi bedömer sammantaget att kommunstyrelsen i huvudsak har en ändamålsenlig st
 2. Iakttagelser
 
 Kommunstyrelsen antog riktlinjer för bostadsförsörjningen år 2019 och följer upp bostadskön varje år.
+Vi har intervjuat samhällsbyggnadschefen och bostadsstrategen Per Holm.
 """
 
 INTERIM = """Revisionsrapport
@@ -206,6 +207,8 @@ def test_a_firm_named_without_a_municipality_narrows_to_its_reports(client):
     # A role no sentence names: sentences about the board are no answer to who chairs it.
     "Vem är nämndens ordförande i Vimmerby?",
     "Vad heter nämndens ordförande i Vimmerby?",
+    # An office named without its holder ("intervjuat samhällsbyggnadschefen") tells nobody who holds it.
+    "Vem är samhällsbyggnadschef i Vimmerby?",
 ])
 def test_a_question_for_what_no_report_names_is_refused(client, question):
     body = ask(client, question)
@@ -234,6 +237,12 @@ def test_a_role_is_named_by_its_own_word_not_one_that_begins_alike():
     assert not names_role({"kommunchef"}, {"certifier", "kommunal", "revisor"})
     assert names_role({"ordförand"}, {"ordförand"}) and names_role({"kommunchef"}, {"kommunchefen"})
     assert names_role({"revisionsdirektör"}, {"revisionsdirektör"})
+
+
+def test_offices_a_person_holds_are_told_from_bodies():
+    # "Vem är socialchef?" is answered by a name; "Vem är ansvarig?" may be answered by a board.
+    assert held_by_person({"socialchef"}) and held_by_person({"ordför"}) and held_by_person({"it", "chef"})
+    assert not held_by_person({"socialnämnd"}) and not held_by_person({"ansvar"})
 
 
 @pytest.mark.parametrize(("question", "names_role", "may"), [

@@ -112,6 +112,8 @@ def test_questions_across_reports_are_recognized():
     assert across("Vilka av granskningarna har gjorts av KPMG?")
     assert across("Which reports mention the Red Cross?")
     assert not across("Vilka rekommendationer gavs i Umeå?")
+    # Which audits one report followed up is a question about that report.
+    assert across("Vilka granskningar har gjorts av KPMG?") and not across("Vilka granskningar följdes upp i Umeå?")
 
 
 def test_an_ordinal_in_the_question_picks_the_numbered_heading():

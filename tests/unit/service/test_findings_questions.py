@@ -58,6 +58,24 @@ def test_findings_questions_are_recognized(question, kind, verdict, single, numb
     assert (asked.kind, asked.verdict, asked.single, asked.implicit, asked.number) == (kind, verdict, single, False, number)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vilka rekommendationer har inte åtgärdats i Borås?",
+        "Hur många av rekommendationerna är genomförda?",
+        "Which recommendations have been implemented?",
+    ],
+)
+def test_how_far_recommendations_were_acted_on_is_left_to_retrieval(question):
+    # A follow-up audit grades earlier recommendations "åtgärdad" / "delvis åtgärdad"; the recommendations a report
+    # gives carry no such status, so listing them would answer another question.
+    assert read_question(question) is None
+
+
+def test_recommendations_for_putting_something_right_are_still_recommendations():
+    assert read_question("Vilka rekommendationer ger revisorerna för att åtgärda bristerna?").kind == "rekommendation"
+
+
 @pytest.mark.parametrize("question", ["Jämför bedömningarna i Alvesta och Hultsfred.", "Compare the audits in Umeå and Luleå."])
 def test_comparing_audits_sets_out_each_ones_gist(question):
     assert read_question(question).summary
