@@ -85,6 +85,10 @@ def author_titles() -> tuple[str, ...]:
     return tuple(lexicon()["author_titles"])
 
 
+def definite_endings() -> tuple[str, ...]:
+    return tuple(lexicon()["definite_endings"])
+
+
 def word_forms() -> dict[str, str]:
     return dict(lexicon()["word_forms"])
 

@@ -22,6 +22,7 @@ from ingest.index.vectors import VectorStore
 from ingest.language.lexicon import (
     authorship_pattern,
     causal_pattern,
+    definite_endings,
     firm_pattern,
     lexicon,
     month_alternation,
@@ -168,7 +169,19 @@ class ExtractiveAnswerer:
         """The stems of the words a question asks about: not its question words, not the places it names."""
         # By stem too: "granskningarna" and "rapporterna" are the same non-words as "granskningen" and "rapport".
         words = self._content_words(question, exclude)
-        return (set(self._analyzer(" ".join(words))) | self._particle_verbs(words)) - self._question_stems
+        stems = {self._indefinite(stem) for stem in self._analyzer(" ".join(words))}
+        return (stems | self._particle_verbs(words)) - self._question_stems
+
+    def _indefinite(self, stem: str) -> str:
+        """A stem the reports use in its indefinite form: the stemmer keeps the definite ending of "dataskyddet",
+        which the reports write in "dataskyddsförordningen"."""
+        if stem in self._idf:
+            return stem
+        for ending in definite_endings():
+            base = stem[: -len(ending)]
+            if stem.endswith(ending) and len(base) >= _FAMILY_PREFIX and self._used(base):
+                return base
+        return stem
 
     def _particle_verbs(self, words: list[str]) -> set[str]:
         """A verb with its particle as the report's noun writes them: "följdes upp" -> "uppföljd", which is of the
@@ -193,7 +206,7 @@ class ExtractiveAnswerer:
         where the reports write "bostad" and "situation")."""
         words = self._analyzer.words(" ".join(self._content_words(question, exclude)))
         return any(
-            stem not in self._idf and stem not in self._question_stems and not self._splitter.parts(word)
+            stem not in self._idf and stem not in self._question_stems and not self._splitter.parts(word) and self._indefinite(stem) == stem
             for word, stem in zip(words, self._stemmer.stemWords(words))
         )
 

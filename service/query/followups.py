@@ -43,7 +43,7 @@ _LEAD = re.compile(
 _BARE_WH = re.compile(r"^(?:och\s+|and\s+)?(varför|hur|när|why|how|when)(?:\s+(?:då|det|so|then))?\s*[?!.]*$", re.IGNORECASE)
 _TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:då|istället|i stället|också|then|instead|too))+\s*$", re.IGNORECASE)
 _QUESTION_START = re.compile(
-    r"^(?:vad|vilk(?:a|en|et)|hur|när|var|varför|vem|vems|finns|fanns|har|hade|är|gör|gjorde|kan|kunde|ska|skulle|bedömdes|bedöms|fick|får"
+    r"^(?:vad|vilk(?:a|en|et)|hur(?:\s+(?:stor[at]?|många|mycket|hög[at]?|länge|ofta)\b)?|när|var|varför|vem|vems|finns|fanns|har|hade|är|gör|gjorde|kan|kunde|ska|skulle|bedömdes|bedöms|fick|får"
     r"|berätta|beskriv|sammanfatta|förklara|lista|ge|what|which|how|when|where|why|who|whom|whose|is|are|was|were|does|do|did|has|have|can|could"
     r"|should|tell|describe|summarize|summarise|list|explain|give)(?![\w-])",
     re.IGNORECASE,
@@ -361,7 +361,9 @@ class FollowUpResolver:
         first = words[0].lower()
         if quantity:
             rest = text[quantity.end() :].split()
-            if len(rest) >= 2:
+            if rest and rest[0].lower() in _WH_VERBS:
+                body = rest[1:]  # "Hur stort var underskottet?": the topic follows the verb
+            elif len(rest) >= 2:
                 plural = rest[0]
                 body = rest[2:]
                 if body and body[0].lower() in _PREPOSITIONS:

@@ -51,6 +51,8 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
         "conductor",
         re.compile(
             rf"\b(?:vem|vilka) {_DONE} {_OWNER}{_REPORT}|\bwho (?:carried out|conducted|performed|did) {_OWNER}(?:\w+ )?{_REPORT}"
+            # "Vem granskade Sandviken?", "Who audited Sandviken?": who audited a place.
+            r"|\b(?:vem|vilka) (?:har )?(?:granskade|granskat|reviderade|reviderat)\b|\bwho (?:has )?(?:audited|reviewed)\b"
         ),
     ),
     (

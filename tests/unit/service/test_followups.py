@@ -61,6 +61,9 @@ def conversation(resolver: FollowUpResolver, *questions: str) -> list[str]:
         (["Vad säger rapporten om samordningen av integrationsarbetet i Alvesta?", "Hur bedömdes det?"], "Hur bedömdes samordningen av integrationsarbetet i Alvesta?"),
         (["Vem skrev Kalmarrapporten?", "När är den daterad?"], "När är Kalmarrapporten daterad?"),
         (["Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", "Hur bedömdes det?"], "Hur bedömdes dessa kontrollmål i Alvesta?"),
+        # How large something was: the topic follows the verb.
+        (["Hur stort var underskottet i Sandviken?", "Vad berodde det på?"], "Vad berodde underskottet på i Sandviken?"),
+        (["Hur stort var underskottet i Sandviken?", "Varför då?"], "Varför var underskottet i Sandviken?"),
         # "dem" stands for the previous question's plural noun.
         (
             ["Hur många platser har sysselsättningsavdelningen i Luleå?", "Hur stor andel av dem har gått till personer från länder utanför Norden?"],

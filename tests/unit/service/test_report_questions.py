@@ -20,6 +20,8 @@ from service.query.report_questions import read_report_question as read_question
         ("Vem har skrivit förstudien om flyktingmottagande och integration i Kalmar?", "author"),
         ("Who wrote the Alvesta report?", "author"),
         ("Vem genomförde granskningen av integrationsarbetet i Luleå?", "conductor"),
+        ("Vem granskade Lidköping?", "conductor"),
+        ("Who audited Sandviken?", "conductor"),
         ("Vilken revisionsbyrå genomförde granskningen i Alvesta?", "firm"),
         ("Which firm conducted the audit in Hultsfred?", "firm"),
         ("Vilken revisionsbyrå granskade Härryda?", "firm"),
