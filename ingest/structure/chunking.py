@@ -42,6 +42,16 @@ class Chunk:
         return bool(self.units) and self.part != COVER
 
 
+def table_cells(row: str) -> list[str]:
+    """The cells of a table row, tab-separated or written with pipes ("| Styrning | Gul |"); none for other text."""
+    if "\t" in row:
+        return row.split("\t")
+    stripped = row.strip()
+    if stripped.startswith("|") and stripped.count("|") >= 2:
+        return stripped.strip("|").split("|")
+    return []
+
+
 def unit_contexts(chunk: Chunk) -> list[str]:
     """Per unit, what it needs to be read alone: a table row its table's title and header rows, else nothing.
 
@@ -51,12 +61,12 @@ def unit_contexts(chunk: Chunk) -> list[str]:
     lines = chunk.context.splitlines()
     title = lines[0].split(" > ")[-1] if lines else ""
     # A table split over chunks carries its header in the context.
-    header = [lines[-1]] if len(lines) > 1 and "\t" in lines[-1] else []
+    header = [lines[-1]] if len(lines) > 1 and table_cells(lines[-1]) else []
     rows = len(header)  # rows of the current table seen so far
     contexts = []
     for start, end in chunk.units:
         unit = chunk.text[start - chunk.char_start : end - chunk.char_start]
-        if "\t" not in unit:
+        if not table_cells(unit):
             rows = 0
             contexts.append("")
             continue

@@ -34,7 +34,7 @@ from ingest.language.lexicon import (
 from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
-from ingest.structure.chunking import Chunk, unit_contexts
+from ingest.structure.chunking import Chunk, table_cells, unit_contexts
 from ingest.structure.parts import COVER, PURPOSE
 from service.answering.base import Answer, AnswerRequest, Citation, CorpusSummary, refusal
 from service.answering.wording import passage_place
@@ -210,6 +210,18 @@ class ExtractiveAnswerer:
             for word, stem in zip(words, self._stemmer.stemWords(words))
         )
 
+    def _unused_compound(self, request: AnswerRequest) -> list[str]:
+        """The parts of a Swedish question's compound that no report uses whole ("ransomware", "attack" of
+        "ransomwareattack"), or none."""
+        if request.analysis.language != "sv":
+            return []
+        words = self._analyzer.words(" ".join(self._content_words(request.question, request.analysis.municipalities)))
+        for word, stem in zip(words, self._stemmer.stemWords(words)):
+            parts = self._splitter.parts(word)
+            if parts and stem not in self._idf and self._indefinite(stem) == stem and stem not in self._question_stems:
+                return parts[:2]
+        return []
+
     def _nowhere(self, word: str, exclude: tuple[str, ...]) -> bool:
         """Whether no report uses the word, nor its parts, nor compounds of it ("adress" is used in "besöksadress")."""
         if not self._unmentioned(word, exclude):
@@ -264,6 +276,8 @@ class ExtractiveAnswerer:
                 states_purpose = purpose and hit.record.chunk.part == PURPOSE
                 if _heading_like(sentence):
                     continue  # a heading or letterhead in capitals, run into the text of a scanned letter
+                if table_cells(sentence) and not any(table_cells(line) for line in context.splitlines()):
+                    continue  # a table's header row: its labels, no statement
                 if hit.record.chunk.part == COVER and not cover_may_answer(request, bool(role) and names_role(role, set(self._analyzer(sentence)))):
                     continue
                 lead = text[unit[0] - base : unit[1] - base].rstrip().endswith(":")
@@ -319,6 +333,11 @@ class ExtractiveAnswerer:
         if general and request.analysis.language == "sv" and head and self._nowhere(head.group(1), request.analysis.municipalities):
             # "Vilket betyg fick …?": what is asked for is a thing no report speaks of, whatever else the question shares.
             # Not a firm, a date, a person or a figure: those are recognised by their form, whatever the question calls them.
+            return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
+        unread = self._unused_compound(request)
+        if unread and not any(self.shares_stem(set(self._analyzer(part)), best.text) for part in unread):
+            # "Vad kostar en ransomwareattack?": a compound no report uses, answered by a sentence with neither of its
+            # parts, is answered about something else (what a home care service cost).
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
         who = request.analysis.answer_type in ("person", "name")
         if question_stems and (unmentioned or who) and best_overlap == 0 and not _answered_by_form(request):
@@ -638,8 +657,8 @@ def _measured(word: str | None, analyzer: SwedishAnalyzer) -> _Measure | None:
 
 def _readable(quote: str, context: str) -> str:
     """The quote on one line; a table row with its header's labels: "Anslag: 9 072; Utnyttjat: 10 812"."""
-    cells = quote.split("\t")
-    header = next((line.split("\t") for line in context.splitlines() if "\t" in line), None)
+    cells = table_cells(quote)
+    header = next((table_cells(line) for line in context.splitlines() if table_cells(line)), None)
     if len(cells) < 2 or not header or len(header) != len(cells):
         return " ".join(quote.split())
     pairs = [f"{label.strip()}: {value.strip()}" if label.strip() else value.strip() for label, value in zip(header, cells) if value.strip()]
@@ -721,7 +740,7 @@ def _with_next_sentence(candidate: _Candidate, answer_type: str) -> _Candidate:
     sentence = chunk.text[following[0] - chunk.char_start : following[1] - chunk.char_start]
     # A list goes on only in a sentence that says so at its start; a figure may stand anywhere in it.
     found = pattern.match(sentence) if answer_type == "list" else pattern.search(sentence)
-    if "\n\n" in gap or gap.strip() or "\t" in sentence or not found:
+    if "\n\n" in gap or gap.strip() or table_cells(sentence) or not found:
         return candidate
     return replace(candidate, end=following[1])
 
@@ -741,7 +760,7 @@ def _narrowed(candidate: _Candidate, names: list[str]) -> _Candidate:
 
 def _is_item(unit: str, gap: str) -> bool:
     """Whether a unit is an item of the list a lead introduces: marked as one, or a short line of the same block."""
-    if "\t" in unit or unit.startswith("#"):
+    if table_cells(unit) or unit.startswith("#"):
         return False  # a table row or a heading ends the list
     return bool(re.match(r"[-–•▶*]|\d+[.)]\s", unit)) or (len(unit.split()) <= 12 and gap.count("\n") < 2)
 
@@ -756,7 +775,7 @@ def _heading_like(text: str) -> bool:
     words = re.findall(r"[^\W\d_]{2,}", stripped)
     # Words in capitals long enough not to be abbreviations ("SFI", "KS" stand in running text).
     capitals = sum(w.isupper() and len(w) >= 4 for w in words)
-    return bool(words) and "\t" not in stripped and not stripped.endswith((".", "!", "?", ":")) and capitals >= max(2, 0.3 * len(words))
+    return bool(words) and not table_cells(stripped) and not stripped.endswith((".", "!", "?", ":")) and capitals >= max(2, 0.3 * len(words))
 
 
 def _asks(text: str) -> bool:

@@ -77,6 +77,21 @@ def test_a_table_row_is_read_with_its_header_labels():
     assert _readable("En mening\tmed en tabb.", "") == "En mening med en tabb."
 
 
+def test_a_table_written_with_pipes_is_read_as_one_written_with_tabs():
+    from ingest.structure.chunking import Chunk, table_cells, unit_contexts
+    from service.answering.extractive import _readable
+
+    text = "Bedömningar per område\n\n| Område | Bedömning |\n| Intern kontroll | Röd |"
+    header, row = text.index("| Område"), text.index("| Intern")
+    chunk = Chunk("c", "d", 0, len(text), text, "1", "1", "table", "Sammanfattning",
+                  ((0, 22), (header, row - 1), (row, len(text))))
+    contexts = unit_contexts(chunk)
+    # The header row itself has no header: a unit with no table line in its context is a header, never a statement.
+    assert not any(table_cells(line) for line in contexts[1].splitlines())
+    assert _readable(text[row:], contexts[2]) == "Område: Intern kontroll; Bedömning: Röd"
+    assert table_cells("En mening | med ett streck.") == []
+
+
 def test_the_first_question_word_decides_what_is_asked():
     from service.query.analysis import analyze_question
 
@@ -196,3 +211,34 @@ def test_chunk_frequencies_are_those_of_analyzing_each_text():
     texts += ["Skol- och barnomsorgsnämnden", "ut\u00adredning och utredning", "IFO-enheten, IFO:s och 2019-års"]
     analyzer = SwedishAnalyzer()
     assert chunk_frequencies(analyzer, texts) == Counter(stem for text in texts for stem in set(analyzer(text)))
+
+
+def _answerer(*texts: str):
+    from service.answering.base import CorpusSummary
+    from service.answering.extractive import ExtractiveAnswerer
+
+    return ExtractiveAnswerer(None, CorpusSummary(()), list(texts))
+
+
+def _request(question: str):
+    from service.answering.base import AnswerRequest
+    from service.query.analysis import analyze_question
+    from service.query.retrieval import Filters
+
+    return AnswerRequest(question, analyze_question(question, ("Hultsfred",), ()), Filters(), (), np.empty(0, dtype=np.float32))
+
+
+def test_a_questions_words_are_read_as_the_reports_write_them():
+    answerer = _answerer(
+        "Revisorerna har granskat införandet av dataskyddsförordningen.",
+        "Uppföljningen omfattar granskningarna av bisysslor. Flera kommuner drabbades av attacker mot sina system.",
+        "Ransomware slog ut systemen.",
+    )
+    # The definite "dataskyddet" is the reports' "dataskydd…"; "följdes upp" their "uppföljningen"; a preposition
+    # after a noun joins nothing ("andel av").
+    stems = answerer.content_stems("Varför granskades dataskyddet och vilka granskningar följdes upp?", ("Hultsfred",))
+    assert {"dataskydd", "uppföljd"} <= stems and not any(s.startswith("av") for s in stems)
+    assert answerer.content_stems("Hur stor andel av platserna?", ()) == {"andel", "plats", "stor"}
+    # A compound no report uses is asked about by its parts: a sentence with neither answers something else.
+    assert answerer._unused_compound(_request("Vad kostar en ransomwareattack?")) == ["ransomware", "attack"]
+    assert answerer._unused_compound(_request("Varför granskades dataskyddet i Hultsfred?")) == []
