@@ -213,12 +213,14 @@ class ExtractiveAnswerer:
     def _unused_compound(self, request: AnswerRequest) -> list[str]:
         """The parts of a Swedish question's compound that no report uses whole ("ransomware", "attack" of
         "ransomwareattack"), or none."""
-        if request.analysis.language != "sv":
-            return []
-        words = self._analyzer.words(" ".join(self._content_words(request.question, request.analysis.municipalities)))
+        analysis = request.analysis
+        if analysis.language != "sv" or analysis.answer_type in COVER_ANSWERS:
+            return []  # who and when are answered by a name or a date, which no part of the compound need stand beside
+        places = tuple(m.casefold() for m in analysis.municipalities)
+        words = self._analyzer.words(" ".join(self._content_words(request.question, analysis.municipalities)))
         for word, stem in zip(words, self._stemmer.stemWords(words)):
             parts = self._splitter.parts(word)
-            if parts and stem not in self._idf and self._indefinite(stem) == stem and stem not in self._question_stems:
+            if parts and not word.startswith(places) and stem not in self._idf and self._indefinite(stem) == stem and stem not in self._question_stems:
                 return parts[:2]
         return []
 

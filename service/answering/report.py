@@ -66,6 +66,10 @@ class ReportAnswerer:
             lines = self._by_firm(request.question, documents, cite)
         elif asked == "about":
             lines = self._about(request.question, documents, cite)
+        elif asked == "count":
+            # Every report counts; one whose title its text does not state is listed by its metadata, uncited.
+            listed = [self._line("title", d, cite) or f"{self._label(d)}" for d in documents]
+            lines = [f"{len(listed)} {'rapport' if len(listed) == 1 else 'rapporter'}:", *listed] if listed else []
         else:
             lines = [line for d in documents if (line := self._line(asked, d, cite))]
         if not cite.cited:

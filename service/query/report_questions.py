@@ -5,7 +5,7 @@ from typing import Literal
 
 from ingest.language.lexicon import firm_pattern
 
-Asked = Literal["date", "author", "conductor", "firm", "title", "oldest", "by_firm", "about"]
+Asked = Literal["date", "author", "conductor", "firm", "title", "oldest", "by_firm", "about", "count"]
 
 _REPORT = r"(?:\w*rapport\w*|förstudie\w*|granskning\w*|utredning\w*|report|audit|study)"
 # "KPMG:s rapport", "the report", "Kalmar's report", and as hurried typing writes it, "kalmar rapporten".
@@ -19,6 +19,15 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
         re.compile(
             rf"\b{_WHICH}\b[^?]*\b(?:av|från|gjorde|gjort|genomförde|genomfört|skrev|skrivit|by|did|made|conducted|wrote)\b"
             rf"|\bvilka (?:granskningar|rapporter) har (?!\w+ (?:om|kring)\b)\S+ (?:gjort|genomfört|skrivit)\b"
+        ),
+    ),
+    # "Hur många rapporter finns det?", "Hur många granskningar finns från Halmstad?": the reports counted and listed.
+    (
+        "count",
+        re.compile(
+            r"^hur många (?:revisions)?(?:rapporter|granskningar)(?: (?:finns|har|ingår|är)(?: det)?(?: du)?)?"
+            r"(?: (?:i|från|för|om) [^\W\d_]+| totalt| sammanlagt| i underlaget| i tjänsten)*\s*\??$"
+            r"|^how many (?:reports|audits)(?: are there| do you have)?(?: (?:in|from|for) [^\W\d_]+| in total)*\s*\??$"
         ),
     ),
     ("about", re.compile(rf"\b{_WHICH}\b (?:handlar|handlade|gäller|gällde|behandlar|avser|are|were|is) (?:om |about |on )?")),

@@ -143,6 +143,13 @@ def test_the_reports_a_firm_made_are_listed_from_the_catalog(client, question):
     assert all("PwC" in c["quote"] for c in body["citations"])
 
 
+def test_how_many_reports_counts_every_report_of_the_place(client):
+    body = ask(client, "Hur många rapporter finns från Vimmerby?")
+    assert body["answerer"] == "report" and body["answer"].startswith("2 rapporter:"), body["answer"]
+    assert cited_documents(body) <= {"vimmerby-2021-elevhalsa", "vimmerby-2021-bostadsforsorjning"}
+    assert "4 rapporter:" in ask(client, "Hur många rapporter finns det?")["answer"]
+
+
 def test_the_reports_on_a_subject_are_the_ones_whose_titles_name_it(client):
     body = ask(client, "Vilka rapporter handlar om elevhälsa?")
     assert body["answerer"] == "report" and cited_documents(body) == {"vimmerby-2021-elevhalsa"}, body["answer"]

@@ -22,6 +22,9 @@ from service.query.report_questions import read_report_question as read_question
         ("Vem genomförde granskningen av integrationsarbetet i Luleå?", "conductor"),
         ("Vem granskade Lidköping?", "conductor"),
         ("Who audited Sandviken?", "conductor"),
+        ("Hur många rapporter finns det?", "count"),
+        ("Hur många granskningar finns från Halmstad?", "count"),
+        ("How many reports are there?", "count"),
         ("Vilken revisionsbyrå genomförde granskningen i Alvesta?", "firm"),
         ("Which firm conducted the audit in Hultsfred?", "firm"),
         ("Vilken revisionsbyrå granskade Härryda?", "firm"),
@@ -43,6 +46,7 @@ from service.query.report_questions import read_report_question as read_question
         ("Vilka rapporter handlar om delårsrapporter?", "about"),
         ("I vilka kommuner bedömdes kontrollmålen av revisorerna som uppfyllda?", None),
         ("Vilka rapporter nämner Röda korset?", None),
+        ("Hur många rapporter nämner upphandling?", None),
         # About something the report describes, not the report:
         ("Vilket datum och vilken paragraf har kommunstyrelsens beslut om integrationsrapporten i Luleå?", None),
         ("Vem på KPMG kan man kontakta om Umeårapporten?", None),
