@@ -337,9 +337,10 @@ class ExtractiveAnswerer:
             # Not a firm, a date, a person or a figure: those are recognised by their form, whatever the question calls them.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
         unread = self._unused_compound(request)
-        if unread and not any(self.shares_stem(set(self._analyzer(part)), best.text) for part in unread):
+        if unread and not _FIRM.search(best.text) and not any(self.shares_stem(set(self._analyzer(part)), best.text) for part in unread):
             # "Vad kostar en ransomwareattack?": a compound no report uses, answered by a sentence with neither of its
-            # parts, is answered about something else (what a home care service cost).
+            # parts, is answered about something else (what a home care service cost). A firm is recognised by its
+            # name, whatever compound the question calls firms by ("revisionsbyråerna").
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
         who = request.analysis.answer_type in ("person", "name")
         if question_stems and (unmentioned or who) and best_overlap == 0 and not _answered_by_form(request):

@@ -48,6 +48,12 @@ _NOT_TOPIC = re.compile(
     r"|tyck\w*|ans[åe]g?\w*|think|om|av|med|till|på|för|i|inom|kring)$"
 )
 _CLEAR_LEAD = 0.1
+# The words of asking for recommendations, which name no topic of them.
+_RECOMMENDING = re.compile(
+    r"\b(?:rekommend\w*|förslag\w*|bör|borde|ska|skulle|göra|lämna\w*|gavs|ges|fått|får|ta del)\b", re.IGNORECASE
+)
+# Shorter stems ("ta", "ge") are verbs of any sentence.
+_TOPIC_STEM = 4
 
 
 def _stems_match(a: str, b: str) -> bool:
@@ -173,6 +179,13 @@ class FindingsAnswerer:
             return None
         if asked.summary:
             return self._summary(documents, found, request.page)
+        if asked.kind == "rekommendation" and not request.filters and request.analysis.language == "sv":
+            picked = self._on_topic(request.question, documents, found)
+            if picked is not None:
+                if not any(picked.values()):
+                    return None  # no report recommends that: retrieval may find it said in other words
+                documents = [d for d in documents if picked[d]]
+                found = KindFindings.given(asked.kind, {d: picked[d] for d in documents})
         if asked.kind == "revisionsfraga" and (asked.verdict or asked.number):
             picked = self._picked_questions(asked, documents, found)
             if picked is None or not any(picked.values()):
@@ -627,6 +640,18 @@ class FindingsAnswerer:
             "\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": kind},
             page=paged,
         )
+
+    def _on_topic(self, question: str, documents: list[str], found: KindFindings) -> dict[str, list[Finding]] | None:
+        """Over every report, the recommendations on what the question names ("Vilka kommuner fick rekommendationen att
+        ta fram rutiner?"), or None where it names nothing but recommendations."""
+        topic = [t for t in self.matcher.topic(_RECOMMENDING.sub(" ", question)) if len(t) >= _TOPIC_STEM]
+        if not topic:
+            return None
+        found.read(documents)
+        return {
+            d: [f for f in found[d] if any(_stems_match(t, s) for t in topic for s in self.matcher.analyzer(f.text))]
+            for d in documents
+        }
 
     @staticmethod
     def _picked_questions(asked: FindingsQuestion, documents: list[str], found: Mapping[str, list[Finding]]) -> dict[str, list[Finding]] | None:

@@ -150,6 +150,13 @@ def test_how_many_reports_counts_every_report_of_the_place(client):
     assert "4 rapporter:" in ask(client, "Hur många rapporter finns det?")["answer"]
 
 
+def test_recommendations_asked_of_every_report_on_a_topic_are_those_on_it(client):
+    body = ask(client, "Vilka rekommendationer gavs om elevhälsans förebyggande arbete?")
+    assert body["answerer"] == "findings" and cited_documents(body) == {"vimmerby-2021-elevhalsa"}, body["answer"]
+    # No report recommends anything on it: not the list of every recommendation, and no "none" either.
+    assert ask(client, "Vilka rekommendationer gavs om snöröjningen?")["answerer"] != "findings"
+
+
 def test_the_reports_on_a_subject_are_the_ones_whose_titles_name_it(client):
     body = ask(client, "Vilka rapporter handlar om elevhälsa?")
     assert body["answerer"] == "report" and cited_documents(body) == {"vimmerby-2021-elevhalsa"}, body["answer"]
