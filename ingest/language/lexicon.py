@@ -85,6 +85,11 @@ def author_titles() -> tuple[str, ...]:
     return tuple(lexicon()["author_titles"])
 
 
+def item_nouns() -> dict[str, str]:
+    """A list's item noun in the plural -> one item, definite ("revisionsfrågor" -> "revisionsfrågan")."""
+    return dict(lexicon()["item_nouns"])
+
+
 def definite_endings() -> tuple[str, ...]:
     return tuple(lexicon()["definite_endings"])
 

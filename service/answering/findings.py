@@ -188,6 +188,11 @@ class FindingsAnswerer:
                 found = KindFindings.given(asked.kind, {d: picked[d] for d in documents})
         if asked.kind == "revisionsfraga" and (asked.verdict or asked.number):
             picked = self._picked_questions(asked, documents, found)
+            if picked is not None and not any(picked.values()) and asked.verdict and all(f.verdict for d in documents for f in found[d]):
+                # Every question has its answer read and none is the one asked for: say so, with the answers given.
+                listing = self._listing(asked.kind, documents, found, answers=True, page=request.page)
+                if listing is not None and listing.grounded:
+                    return replace(listing, text=f"Ingen revisionsfråga besvarades med ”{asked.verdict}”. Svaren:\n\n{listing.text}")
             if picked is None or not any(picked.values()):
                 return None
             documents = [d for d in documents if picked[d]]

@@ -39,9 +39,9 @@ _VERDICT_CUES: tuple[tuple[Verdict, re.Pattern], ...] = (
     (
         "ej uppfyllt",
         # Colour grades: a table's "Röd" is the genre's "ej uppfyllt" ("Röda korset" is an organisation).
-        re.compile(r"\bröd[at]?\b(?! korset)|\brött\b|\bred\b|\bmed (?:ett )?nej\b|\bnekande\b|\b(?:ej|inte|icke)\b[^.?!]{0,25}\buppfyll|\buppfyll\w*\s+(?:ej|inte)\b|\bnot\b[^.?!]{0,25}\b(?:met|fulfilled|achieved)\b|\bun(?:met|fulfilled)\b"),
+        re.compile(r"\bröd[at]?\b(?! korset)|\brött\b|\bred\b|\bmed (?:ett )?nej\b|\bnekande\b|\banswered (?:with )?(?:a )?no\b|\b(?:ej|inte|icke)\b[^.?!]{0,25}\buppfyll|\buppfyll\w*\s+(?:ej|inte)\b|\bnot\b[^.?!]{0,25}\b(?:met|fulfilled|achieved)\b|\bun(?:met|fulfilled)\b"),
     ),
-    ("uppfyllt", re.compile(r"\bgrön[at]?\b|\bgreen\b|\bmed (?:ett )?ja\b|\bjakande\b|\buppfyll|\b(?:met|fulfilled|achieved)\b")),
+    ("uppfyllt", re.compile(r"\bgrön[at]?\b|\bgreen\b|\bmed (?:ett )?ja\b|\bjakande\b|\banswered (?:with )?(?:a )?yes\b|\buppfyll|\b(?:met|fulfilled|achieved)\b")),
 )
 # Whether something recommended has been done, the grade of a follow-up audit ("åtgärdad", "delvis genomförd").
 _STATUS = re.compile(

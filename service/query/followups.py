@@ -22,7 +22,7 @@ from typing import Protocol
 
 from ingest.config import Settings
 from ingest.language.english import is_english
-from ingest.language.lexicon import last_words, ordinals
+from ingest.language.lexicon import item_nouns, last_words, ordinals
 from ingest.language.words import same_family
 from service.query.analysis import AMBIGUOUS_NAMES, analyze_question, swedish_municipalities
 
@@ -41,6 +41,8 @@ _LEAD = re.compile(
 )
 # A question word alone (with "och", "då"): "Varför?", "Och hur då?", "Why?".
 _BARE_WH = re.compile(r"^(?:och\s+|and\s+)?(varför|hur|när|why|how|when)(?:\s+(?:då|det|so|then))?\s*[?!.]*$", re.IGNORECASE)
+# "det första", "den tredje" with no noun after it.
+_BARE_ORDINAL = re.compile(rf"\b(?:det|den)\s+(?:{'|'.join(ordinals())})\b(?!\s+[^\W\d_])", re.IGNORECASE)
 _TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:då|istället|i stället|också|then|instead|too))+\s*$", re.IGNORECASE)
 _QUESTION_START = re.compile(
     r"^(?:vad|vilk(?:a|en|et)|hur(?:\s+(?:stor[at]?|många|mycket|hög[at]?|länge|ofta)\b)?|när|var|varför|vem|vems|finns|fanns|har|hade|är|gör|gjorde|kan|kunde|ska|skulle|bedömdes|bedöms|fick|får"
@@ -306,12 +308,17 @@ class FollowUpResolver:
         mark = mark or "?"
         english = is_english(text)
         topic, plural = self.topic(previous)
-        if plural:
+        item = item_nouns().get(plural.casefold())
+        one_of = bool(item and _BARE_ORDINAL.search(text))
+        if one_of:
+            # "det första" after "Vilka kontrollmål …?" is the first of them: "det första kontrollmålet".
+            text = _BARE_ORDINAL.sub(lambda m: f"{m.group(0)} {item}", text, count=1)
+        elif plural:
             text = _PLURAL_PRONOUN.sub(lambda m: ("these " if (m.group(1) or m.group(2)).lower() in ("them", "those") else "dessa ") + plural, text, count=1)
         report = _REPORT_VERB.search(text)
         if report:
             text = text[: report.start(1)] + ("the report" if english else "rapporten") + text[report.end(1) :]
-        elif topic:
+        elif topic and not one_of:
             text = self._replace_singular_pronoun(text, _agreeing(text, topic, plural))
         previous_names = self._names(self.mentions(previous))
         if not named and previous_names and not _CORPUS_WIDE.search(text):

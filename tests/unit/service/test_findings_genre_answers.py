@@ -112,3 +112,10 @@ def test_the_report_a_question_points_at_by_its_subject_alone(readable):
     # Reports in the plural stay across reports.
     body = ask(readable, "Sammanfatta rapporterna.")
     assert "Sala" in body["answer"] and "Mora" in body["answer"]
+
+
+def test_no_revisionsfraga_with_the_verdict_asked_is_said_with_the_answers_given(readable):
+    # Every revisionsfråga of the report has its answer read, and none is the one asked for.
+    body = ask(readable, "Vilka revisionsfrågor besvarades med ja i Mora?")
+    assert body["answerer"] == "findings" and body["answer"].startswith("Ingen revisionsfråga besvarades med ”uppfyllt”"), body["answer"]
+    assert "Säkerställer kommunstyrelsen en tillräcklig intern kontroll?" in body["answer"]

@@ -61,6 +61,12 @@ def conversation(resolver: FollowUpResolver, *questions: str) -> list[str]:
         (["Vad säger rapporten om samordningen av integrationsarbetet i Alvesta?", "Hur bedömdes det?"], "Hur bedömdes samordningen av integrationsarbetet i Alvesta?"),
         (["Vem skrev Kalmarrapporten?", "När är den daterad?"], "När är Kalmarrapporten daterad?"),
         (["Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", "Hur bedömdes det?"], "Hur bedömdes dessa kontrollmål i Alvesta?"),
+        # "det första" after a list of items is the first of them.
+        (["Vilka kontrollmål hade granskningen i Lidköping?", "Hur bedömdes det första?"], "Hur bedömdes det första kontrollmålet i Lidköping?"),
+        (
+            ["Vilka revisionsfrågor hade uppföljningen i Borås?", "Vad svarade revisorerna på den tredje?"],
+            "Vad svarade revisorerna på den tredje revisionsfrågan i Borås?",
+        ),
         # How large something was: the topic follows the verb.
         (["Hur stort var underskottet i Sandviken?", "Vad berodde det på?"], "Vad berodde underskottet på i Sandviken?"),
         (["Hur stort var underskottet i Sandviken?", "Varför då?"], "Varför var underskottet i Sandviken?"),
