@@ -1,4 +1,9 @@
-"""Words of one family: forms that share their start ("samordning" / "samordnas", "utfört" / "utför")."""
+"""Words of one family: forms that share their start ("samordning" / "samordnas", "utfört" / "utför"), and a verb
+with its particle as the noun of its family begins ("följs upp" / "uppföljning")."""
+
+import re
+
+from ingest.language.lexicon import verb_particles
 
 
 def shared_prefix(a: str, b: str) -> int:
@@ -18,3 +23,19 @@ def same_family(a: str, b: str, *, min_prefix: int, min_share: float = 0.0, max_
     if max_extra is not None:
         return len(shorter) >= min_prefix and prefix >= min_prefix and len(longer) - len(shorter) <= max_extra
     return shorter == longer or (prefix >= min_prefix and prefix >= min_share * len(shorter))
+
+
+def particle_joined(text: str) -> list[str]:
+    """Each verb followed by its particle, joined as the verb's noun begins: "Avtalstroheten följs upp" ->
+    ["uppföljs"], "tog fram" -> ["framtog"]; a word that is no verb joins into no word the reports use."""
+    particles = verb_particles()
+    joined = []
+    for sentence in re.split(r"(?<=[.?!:;])", text.casefold()):
+        words = re.findall(r"[^\W\d_]+", sentence)
+        inverted = sentence.rstrip().endswith("?")
+        for i, word in enumerate(words[1:], start=1):
+            if word in particles and words[i - 1] not in particles:
+                # The particle follows its verb, or in a question the subject after it ("Följer nämnden upp …?").
+                verbs = [words[i - 1]] + ([words[0]] if inverted and i == 2 else [])
+                joined += [particles[word] + verb for verb in verbs]
+    return joined

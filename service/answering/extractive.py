@@ -29,11 +29,10 @@ from ingest.language.lexicon import (
     negations,
     opinion_holder_pattern,
     person_roles,
-    verb_particles,
 )
 from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
-from ingest.language.words import same_family
+from ingest.language.words import particle_joined, same_family
 from ingest.structure.chunking import Chunk, table_cells, unit_contexts
 from ingest.structure.parts import COVER, PURPOSE
 from service.answering.base import Answer, AnswerRequest, Citation, CorpusSummary, refusal
@@ -170,7 +169,7 @@ class ExtractiveAnswerer:
         # By stem too: "granskningarna" and "rapporterna" are the same non-words as "granskningen" and "rapport".
         words = self._content_words(question, exclude)
         stems = {self._indefinite(stem) for stem in self._analyzer(" ".join(words))}
-        return (stems | self._particle_verbs(words)) - self._question_stems
+        return (stems | self._particle_verbs(" ".join(words))) - self._question_stems
 
     def _indefinite(self, stem: str) -> str:
         """A stem the reports use in its indefinite form: the stemmer keeps the definite ending of "dataskyddet",
@@ -183,13 +182,11 @@ class ExtractiveAnswerer:
                 return base
         return stem
 
-    def _particle_verbs(self, words: list[str]) -> set[str]:
+    def _particle_verbs(self, text: str) -> set[str]:
         """A verb with its particle as the report's noun writes them: "följdes upp" -> "uppföljd", which is of the
-        family of "uppföljningen"."""
-        particles = verb_particles()
-        joined = [particles[after] + verb for verb, after in zip(words, words[1:]) if after in particles and verb not in particles]
-        # Only a noun the reports use: a joined word of no report would weigh as the rarest word of all.
-        return {stem for stem in self._stemmer.stemWords(joined) if self._used(stem[:_FAMILY_PREFIX])}
+        family of "uppföljningen"; only a noun the reports use, since a joined word of no report would weigh as the
+        rarest word of all."""
+        return {stem for stem in self._stemmer.stemWords(particle_joined(text)) if self._used(stem[:_FAMILY_PREFIX])}
 
     def _used(self, prefix: str) -> bool:
         """Whether a stem of the reports begins with `prefix`."""

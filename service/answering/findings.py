@@ -19,7 +19,7 @@ from ingest.index.lexical import SwedishAnalyzer
 from ingest.language.lexicon import causal_pattern, firm_pattern
 from ingest.language.sentences import split_sentences
 from ingest.language.terms import TermExpander
-from ingest.language.words import same_family
+from ingest.language.words import particle_joined, same_family
 from service.answering.base import Answer, AnswerRequest, Citations, CorpusSummary, Page, Paged, refusal
 from service.answering.wording import (
     NOT_ASSESSED,
@@ -71,13 +71,14 @@ class _GoalMatcher:
             w for w in re.findall(r"[^\W\d_]+", question.casefold())
             if not _NOT_TOPIC.match(w) and w not in self.names and w.removesuffix("s") not in self.names
         ]
-        return list(dict.fromkeys(self.analyzer(" ".join(words))))
+        text = " ".join(words)
+        return list(dict.fromkeys(self.analyzer(" ".join([text, *particle_joined(text)]))))
 
     def best(self, topic: list[str], goals: list[Finding], min_coverage: float, min_words: int) -> list[Finding]:
         """The kontrollmål whose wording covers most of the topic; several when none clearly leads."""
         scored = []
         for goal in goals:
-            stems = set(self.analyzer(goal.text))
+            stems = set(self.analyzer(" ".join([goal.text, *particle_joined(goal.text)])))
             matched = [t for t in topic if any(_stems_match(t, s) for s in stems)]
             coverage = len(matched) / len(topic)
             if coverage >= min_coverage and len(matched) >= min_words:

@@ -51,3 +51,14 @@ def test_a_heading_in_capitals_run_into_the_text_is_no_part_of_the_first_sentenc
     ]
     listing = "Samverkan sker med LAN, NLL, Företagarna i Norrbotten och KPMG AB Antal sidor."
     assert [listing[s:e] for s, e in split_sentences(listing)] == [listing]
+
+
+def test_a_verb_and_its_particle_join_as_their_noun_begins():
+    from ingest.language.words import particle_joined
+
+    assert particle_joined("Avtalstroheten följs upp varje år.") == ["uppföljs"]
+    assert particle_joined("Vilka riktlinjer togs fram och gicks igenom?") == ["framtogs", "genomgicks"]
+    # A preposition after a noun joins nothing.
+    assert particle_joined("En andel av platserna gick till kvinnor.") == []
+    # A question puts the subject between the verb and its particle.
+    assert "uppföljer" in particle_joined("Följer nämnden upp elevhälsans arbete?")

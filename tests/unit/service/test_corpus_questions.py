@@ -203,6 +203,13 @@ def test_why_a_verdict_was_given_is_answered_with_the_reports_motivation(client)
     assert "Det saknas mål för elevhälsans förebyggande arbete" in body["answer"]
 
 
+def test_a_kontrollmal_worded_with_a_particle_verb_is_found_by_its_noun(client):
+    # "Följer nämnden upp …?" is what "uppföljningen av …" asks about.
+    body = ask(client, "Hur bedömdes uppföljningen av elevhälsans arbete i Vimmerby?")
+    assert body["answerer"] == "findings" and "Följer nämnden upp elevhälsans arbete?" in body["answer"], body["answer"]
+    assert "Finns det mål" not in body["answer"]
+
+
 def test_an_english_question_finds_the_kontrollmal_by_the_swedish_terms_of_its_words(client):
     body = ask(client, "Was the control objective on goals for pupil health met in Vimmerby?")
     assert body["answerer"] == "findings", body["answer"]
