@@ -21,7 +21,9 @@ def same_family(a: str, b: str, *, min_prefix: int, min_share: float = 0.0, max_
     shorter, longer = sorted((a.lower(), b.lower()), key=len)
     prefix = shared_prefix(shorter, longer)
     if max_extra is not None:
-        return len(shorter) >= min_prefix and prefix >= min_prefix and len(longer) - len(shorter) <= max_extra
+        # The shorter whole, but for its last letter ("uppföljd" / "uppföljning"): two compounds that only share a
+        # first part ("integrationsarbet" / "integrationsfrågorna") are no family.
+        return len(shorter) >= min_prefix and prefix >= max(min_prefix, len(shorter) - 1) and len(longer) - len(shorter) <= max_extra
     return shorter == longer or (prefix >= min_prefix and prefix >= min_share * len(shorter))
 
 

@@ -23,6 +23,7 @@ from service.query.report_questions import read_report_question as read_question
         ("Vem granskade Lidköping?", "conductor"),
         ("Who audited Sandviken?", "conductor"),
         ("Hur många rapporter finns det?", "count"),
+        ("Vilket år gjordes granskningen i Luleå?", "date"),
         ("Hur många granskningar finns från Halmstad?", "count"),
         ("How many reports are there?", "count"),
         ("Vilken revisionsbyrå genomförde granskningen i Alvesta?", "firm"),
