@@ -129,8 +129,7 @@ _ANSWER_TYPES = (
         r"|\bvad (?:granskades|har granskats|granskas)\b|\bwhat (?:is|was) the (?:\w+ )?(?:audit|report|review) about\b",
     ),
     # What the audit found wanting, or an example of it: the genre states both in sentences of their own.
-    # "Vilka brister …" asks for what was found wanting, not for any list.
-    ("deficiency", r"\bvilk(?:a|en|et) (?:\w+ )?brist\w*|\bbrist(?:er|erna|en)?\b|\bsvaghet\w*|\bförbättringsområd\w*|\bpåtala\w*|\bshortcomings?\b|\bweakness\w*|\bdeficienc\w*"),
+    ("deficiency", r"\bbrist(?:er|erna|en)?\b|\bsvaghet\w*|\bförbättringsområd\w*|\bpåtala\w*|\bshortcomings?\b|\bweakness\w*|\bdeficienc\w*"),
     ("example", r"\bexempel\b|\bexample\b"),
     ("count", r"\bhur (många|stor andel)\b|\bantal(et)?\b|\bhow many\b"),
     ("amount", r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bwhat (?:percentage|share|proportion)\b|\bbudget"),
