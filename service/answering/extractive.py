@@ -67,7 +67,6 @@ _AGENT = re.compile(f"{_NAME.pattern}|{_FIRM.pattern}")
 _QUESTION_WORDS = frozenset(
     """vad vilka vilken vilket hur när var vem varför finns fanns många mycket står enligt rapporten rapport
     granskningen granskning granska granskat granskade granskas granskats revisorerna kommun kommunen kommunens
-    såg ser sett fick får fått gjorde gjordes gjort görs tog togs tagit
     what which how when who where why does did
     the report audit municipality""".split()
 )
