@@ -244,7 +244,8 @@ class LexicalIndex:
         1,000 reports): the words of an embedding text are those of its parts (the line break that joins them parts
         words), so a chunk's own words are its counts less those of its document line and context, each analysed
         once. A chunk the index does not hold in the record's version (a cover, a version made live since the index
-        was loaded) is analysed."""
+        was loaded) is analysed. The words are those ingest counted, as BM25's are: a change to how `words` reads a
+        word reaches them when the documents are counted again."""
         own, analysed = self._own_word_counts(records)
         words = self._counts.words
         stems: dict[str, int] = {}
