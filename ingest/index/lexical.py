@@ -26,7 +26,7 @@ from bm25s.stopwords import STOPWORDS_SWEDISH
 
 from ingest.index.catalog import Catalog, ChunkRecord
 from ingest.language.lexicon import word_forms
-from ingest.structure.chunking import embedding_text
+from ingest.structure.chunking import document_line, embedding_text
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-:][^\W_]+)*")
 _STOPWORDS = frozenset(STOPWORDS_SWEDISH)
@@ -189,6 +189,8 @@ class LexicalIndex:
     _terms: dict[str, int]
     # BM25 weight of each term (column) in each chunk (row), column-major: a query sums the columns of its terms.
     _weights: sparse.csc_matrix
+    # The word counts the index was derived from, rows aligned with chunk_ids.
+    _counts: WordCounts
 
     @classmethod
     def build(cls, chunk_ids: list[str], texts: list[str], generation: int, split_compounds: bool = True) -> "LexicalIndex":
@@ -214,7 +216,7 @@ class LexicalIndex:
         # A word yielding one term twice (a part stemmed as the whole is) counts twice, as the token list did.
         word_terms = sparse.csr_matrix((np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(len(words), len(terms)))
         frequency = (counts.counts[:, present].astype(np.float64) @ word_terms).tocsc()
-        return cls(list(counts.chunk_ids), generation, analyzer, terms, _bm25_weights(frequency))
+        return cls(list(counts.chunk_ids), generation, analyzer, terms, _bm25_weights(frequency), counts)
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex | None":
@@ -234,6 +236,77 @@ class LexicalIndex:
                 start, end = weights.indptr[column], weights.indptr[column + 1]
                 scores[weights.indices[start:end]] += weights.data[start:end]
         return scores
+
+    def text_stem_frequencies(self, records: Iterable[ChunkRecord]) -> Counter:
+        """`stem_frequencies` of these chunks' own texts (without the line and context `embedding_text` adds).
+
+        Derived from the counts already loaded, not by analysing every text again (most of a second of start-up at
+        1,000 reports): the words of an embedding text are those of its parts (the line break that joins them parts
+        words), so a chunk's own words are its counts less those of its document line and context, each analysed
+        once. A chunk the index does not hold in the record's version (a cover, a version made live since the index
+        was loaded) is analysed. The words are those ingest counted, as BM25's are: a change to how `words` reads a
+        word reaches them when the documents are counted again."""
+        own, analysed = self._own_word_counts(records)
+        words = self._counts.words
+        stems: dict[str, int] = {}
+        stem_of_word = [stems.setdefault(s, len(stems)) for s in Stemmer.Stemmer("swedish").stemWords(words)]
+        kept = [i for i, word in enumerate(words) if word != EMPTY]  # the word of a chunk of none is no stem
+        word_stems = sparse.csr_matrix(
+            (np.ones(len(kept), dtype=np.int32), (kept, [stem_of_word[i] for i in kept])), shape=(len(words), len(stems))
+        )
+        chunks_holding = ((own @ word_stems) > 0).sum(axis=0).A1
+        frequency = Counter({stem: int(chunks_holding[i]) for stem, i in stems.items() if chunks_holding[i]})
+        frequency.update(stem_frequencies(analysed))
+        return frequency
+
+    def _own_word_counts(self, records: Iterable[ChunkRecord]) -> tuple[sparse.csr_matrix, list[str]]:
+        """The word counts of the texts of the records the index holds in their version (a row each), and the texts
+        of the others."""
+        counts = self._counts
+        row_of = {chunk_id: row for row, chunk_id in enumerate(counts.chunk_ids)}
+        indexed = dict(zip(counts.documents, counts.hashes))
+        added: dict[str, int] = {}  # document lines and contexts, each analysed once
+        line_of: dict[str, int] = {}
+        rows, lines, contexts, analysed = [], [], [], []
+        for record in records:
+            chunk = record.chunk
+            row = row_of.get(chunk.chunk_id)
+            if row is None or indexed.get(chunk.document_id) != record.content_hash:
+                analysed.append(chunk.text)
+                continue
+            line = line_of.get(chunk.document_id)
+            if line is None:
+                line = line_of[chunk.document_id] = added.setdefault(document_line(record.metadata), len(added))
+            rows.append(row)
+            lines.append(line)
+            contexts.append(added.setdefault(chunk.context, len(added)))
+        column = {word: i for i, word in enumerate(counts.words)}
+        analyzer = SwedishAnalyzer(stem=False)
+        added_counts = [Counter(analyzer.words(text)) for text in added]
+        added_matrix = sparse.csr_matrix(
+            (
+                np.asarray([n for counted in added_counts for n in counted.values()], dtype=np.int32),
+                np.asarray([column[w] for counted in added_counts for w in counted], dtype=np.int32),
+                np.cumsum([0, *map(len, added_counts)]),
+            ),
+            shape=(len(added), len(counts.words)),
+        )
+        return counts.counts[rows] - added_matrix[lines] - added_matrix[contexts], analysed
+
+
+def stem_frequencies(texts: Iterable[str]) -> Counter:
+    """How many of the texts hold each stem of `SwedishAnalyzer.words` (the document frequencies that weigh an
+    answer's words). A word is stemmed once over all the texts, not once per occurrence."""
+    analyzer = SwedishAnalyzer(stem=False)
+    stemmer = Stemmer.Stemmer("swedish")
+    stems: dict[str, str] = {}
+    frequency: Counter = Counter()
+    for text in texts:
+        words = set(analyzer.words(text))
+        unseen = [w for w in words if w not in stems]
+        stems.update(zip(unseen, stemmer.stemWords(unseen)))
+        frequency.update({stems[w] for w in words})
+    return frequency
 
 
 def _bm25_weights(frequency: sparse.csc_matrix) -> sparse.csc_matrix:

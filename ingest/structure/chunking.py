@@ -221,5 +221,10 @@ def _chunk(document_id: str, text: str, start: int, end: int, **fields) -> Chunk
 
 def embedding_text(chunk: Chunk, metadata: DocumentMetadata) -> str:
     """What is embedded and BM25-indexed for a chunk: the text plus the context it would otherwise lose."""
+    return "\n".join(p for p in (document_line(metadata), chunk.context, chunk.text) if p)
+
+
+def document_line(metadata: DocumentMetadata) -> str:
+    """The line `embedding_text` puts before every chunk of a document: its title, municipality and year."""
     origin = " ".join(str(p) for p in (metadata.municipality and f"{metadata.municipality} kommun", metadata.year) if p)
-    return "\n".join(p for p in (f"{metadata.title or ''} {origin}".strip(), chunk.context, chunk.text) if p)
+    return f"{metadata.title or ''} {origin}".strip()

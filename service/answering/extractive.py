@@ -8,7 +8,7 @@ and cues for the type of answer asked for; a calibrated evidence threshold decid
 import bisect
 import math
 import re
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -128,7 +128,8 @@ class ExtractiveAnswerer:
         self,
         store: VectorStore,
         summary: CorpusSummary,
-        chunk_texts: list[str],
+        chunk_frequencies: Mapping[str, int],
+        chunks: int,
         thresholds: Thresholds = Thresholds(),
         chunks_considered: int = 6,
         max_sentences: int = 3,
@@ -145,10 +146,10 @@ class ExtractiveAnswerer:
         self.terms = terms
         self._analyzer = SwedishAnalyzer()
         self._question_stems = set(self._analyzer(" ".join(_QUESTION_WORDS)))
-        # Rare words decide which sentence answers; "integration" is in every chunk of these reports.
-        frequency = chunk_frequencies(self._analyzer, chunk_texts)
-        total = max(len(chunk_texts), 1)
-        self._idf = {stem: math.log(1 + total / count) for stem, count in frequency.items()}
+        # Rare words decide which sentence answers; "integration" is in every chunk of these reports. The frequencies
+        # are the chunks' (ingest.index.lexical.LexicalIndex.text_stem_frequencies) of each stem, over `chunks` chunks.
+        total = max(chunks, 1)
+        self._idf = {stem: math.log(1 + total / count) for stem, count in chunk_frequencies.items()}
         self._splitter = CompoundSplitter(self._idf)
         self._vocabulary = sorted(self._idf)
         self._stemmer = Stemmer.Stemmer("swedish")
@@ -823,16 +824,3 @@ def _related(a: str, b: str) -> bool:
     """Stems of one word family: "utfört"/"utför", "samordning"/"samordn"."""
     return same_family(a, b, min_prefix=5, max_extra=3)
 
-
-def chunk_frequencies(analyzer: SwedishAnalyzer, texts: list[str]) -> Counter:
-    """How many of the texts hold each of the analyzer's stems. A word is stemmed once over all the texts, not once per
-    occurrence: the same stems, for less of start-up's time."""
-    stemmer = Stemmer.Stemmer("swedish")
-    stems: dict[str, str] = {}
-    frequency: Counter = Counter()
-    for text in texts:
-        words = set(analyzer.words(text))
-        unseen = [w for w in words if w not in stems]
-        stems.update(zip(unseen, stemmer.stemWords(unseen)))
-        frequency.update({stems[w] for w in words})
-    return frequency

@@ -99,9 +99,11 @@ class QAService:
 
     def _rebuild_answerers(self) -> None:
         summary = self._summary = self._read_summary()
-        texts = [r.chunk.text for r in self.retriever.view.records.values()]
+        view = self.retriever.view
+        texts = [r.chunk.text for r in view.records.values()]
         self.extractive = ExtractiveAnswerer(
-            self.retriever.store, summary, texts, Thresholds.from_settings(self.settings), terms=self.retriever.terms
+            self.retriever.store, summary, view.lexical.text_stem_frequencies(view.records.values()), len(texts),
+            Thresholds.from_settings(self.settings), terms=self.retriever.terms,
         )
         self.findings_store = FindingsStore(self.settings.catalog_path)
         self.findings_answerer = FindingsAnswerer(

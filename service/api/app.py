@@ -83,8 +83,9 @@ def _reconcile_uploads(qa: QAService) -> None:
 async def lifespan(app: FastAPI):
     settings: Settings = app.state.settings
     log_mode(app.state.keys, settings)
-    # Chroma's indexes load beside the rest of start-up (in native code, on the other core): on first use they would
-    # hold up /healthz and the first question that quotes a sentence by seconds.
+    # Chroma's indexes load before the first request: on first use they would hold up /healthz and the first question
+    # that quotes a sentence by seconds. Chroma holds the GIL while it loads, so the thread overlaps only the rest of
+    # start-up's waits, not its Python work (docs/scale.md, "Start-up at 1,000 reports").
     store = VectorStore(settings)
     loading = threading.Thread(target=_load_vectors, args=(store,), name="vector-load", daemon=True)
     loading.start()

@@ -76,7 +76,11 @@ class QuestionRepair:
         # "kalmarrapporten", "umeagranskningen": the place run into the report noun, as the language compounds it,
         # written as the reports write the place ("Kalmarrapporten", which the question reader takes as Kalmar's report).
         self._compounded = re.compile(rf"(?<![\w-])({_alternation(self._names)})(?=(?:revisions)?(?:rapport|granskning)\w*)")
-        words = Counter(map(str.lower, vocabulary))
+        # Counted as written, then by lower-case form: one lower() per distinct word, not per occurrence (start-up),
+        # and the same counts in the same first-seen order.
+        words: Counter = Counter()
+        for word, n in Counter(vocabulary).items():
+            words[word.lower()] += n
         self._known = frozenset(words)
         restored: dict[str, Counter] = {}
         for word, n in words.items():

@@ -1,19 +1,15 @@
-"""Quote windows of the extractive answerer, on units as ingest's parser cuts them, what counts as one statement, and the
-stem frequencies its word weights come from."""
+"""Quote windows of the extractive answerer, on units as ingest's parser cuts them, what counts as one statement, and how
+a question's words are read against the reports'."""
 
 
 
 
 
-
-from collections import Counter
 
 import numpy as np
-from fixtures.homes import FIXTURE_REPORTS
 
-from ingest.index.lexical import SwedishAnalyzer
 from ingest.structure.parsing import ReportParser
-from service.answering.extractive import _quote_windows, _same_statement, _with_short_leads, chunk_frequencies
+from service.answering.extractive import _quote_windows, _same_statement, _with_short_leads
 
 REPORT = (
     "## 3.1 Mål\n\n"
@@ -206,18 +202,12 @@ def test_capitals_and_debris_are_no_sentence_to_quote():
     assert not _heading_like("Samverkan sker med LAN, NLL och SFI")  # abbreviations in running text
 
 
-def test_chunk_frequencies_are_those_of_analyzing_each_text():
-    texts = [part for path in sorted(FIXTURE_REPORTS.glob("*.*")) for part in path.read_text(encoding="utf-8").split("\n\n")]
-    texts += ["Skol- och barnomsorgsnämnden", "ut\u00adredning och utredning", "IFO-enheten, IFO:s och 2019-års"]
-    analyzer = SwedishAnalyzer()
-    assert chunk_frequencies(analyzer, texts) == Counter(stem for text in texts for stem in set(analyzer(text)))
-
-
 def _answerer(*texts: str):
+    from ingest.index.lexical import stem_frequencies
     from service.answering.base import CorpusSummary
     from service.answering.extractive import ExtractiveAnswerer
 
-    return ExtractiveAnswerer(None, CorpusSummary(()), list(texts))
+    return ExtractiveAnswerer(None, CorpusSummary(()), stem_frequencies(texts), len(texts))
 
 
 def _request(question: str):
