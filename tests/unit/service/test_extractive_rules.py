@@ -7,6 +7,7 @@ a question's words are read against the reports'."""
 
 
 import numpy as np
+import pytest
 
 from ingest.structure.parsing import ReportParser
 from service.answering.extractive import _quote_windows, _same_statement, _with_short_leads
@@ -59,32 +60,28 @@ def test_a_short_lead_is_as_near_the_question_as_the_sentence_it_goes_on_from():
     assert all(adjusted[i] == similarities[i] for i in range(len(spans)) if i != lead)
 
 
-def test_a_table_row_is_read_with_its_header_labels():
-    from ingest.structure.chunking import Chunk, unit_contexts
-    from service.answering.extractive import _readable
-
-    text = "Bilaga 4: Åtgärdsplan socialnämnden\n\nPlan\tÅtgärd\tTj.\tAnslag\tUtnyttjat\n1\tSocialsekreterare\t7\t9 072\t10 812"
-    header, row = text.index("Plan"), text.index("1\tSocial")
-    chunk = Chunk("c", "d", 0, len(text), text, "Bilaga 4", "Bilaga 4", "table", "Bilaga 4: Åtgärdsplan socialnämnden",
-                  ((0, 35), (header, row - 1), (row, len(text))))
-    contexts = unit_contexts(chunk)
-    assert contexts[0] == "" and contexts[2] == "Bilaga 4: Åtgärdsplan socialnämnden\nPlan\tÅtgärd\tTj.\tAnslag\tUtnyttjat"
-    assert _readable(text[row:], contexts[2]) == "Plan: 1; Åtgärd: Socialsekreterare; Tj.: 7; Anslag: 9 072; Utnyttjat: 10 812"
-    assert _readable("En mening\tmed en tabb.", "") == "En mening med en tabb."
-
-
-def test_a_table_written_with_pipes_is_read_as_one_written_with_tabs():
+@pytest.mark.parametrize(("text", "row_start", "expected"), [
+    (
+        "Bilaga 4: Åtgärdsplan socialnämnden\n\nPlan\tÅtgärd\tTj.\tAnslag\tUtnyttjat\n1\tSocialsekreterare\t7\t9 072\t10 812",
+        "1\tSocial", "Plan: 1; Åtgärd: Socialsekreterare; Tj.: 7; Anslag: 9 072; Utnyttjat: 10 812",
+    ),
+    # Written with pipes, as a Markdown export has it: read the same way.
+    ("Bilaga 4: Bedömningar per område\n\n| Område | Bedömning |\n| Intern kontroll | Röd |", "| Intern", "Område: Intern kontroll; Bedömning: Röd"),
+])
+def test_a_table_row_is_read_with_its_header_labels(text, row_start, expected):
     from ingest.structure.chunking import Chunk, table_cells, unit_contexts
     from service.answering.extractive import _readable
 
-    text = "Bedömningar per område\n\n| Område | Bedömning |\n| Intern kontroll | Röd |"
-    header, row = text.index("| Område"), text.index("| Intern")
-    chunk = Chunk("c", "d", 0, len(text), text, "1", "1", "table", "Sammanfattning",
-                  ((0, 22), (header, row - 1), (row, len(text))))
+    title = text.split("\n", 1)[0]
+    row = text.index(row_start)
+    header = text.index("\n\n") + 2
+    chunk = Chunk("c", "d", 0, len(text), text, "Bilaga 4", "Bilaga 4", "table", title, ((0, len(title)), (header, row - 1), (row, len(text))))
     contexts = unit_contexts(chunk)
-    # The header row itself has no header: a unit with no table line in its context is a header, never a statement.
+    assert contexts[0] == "" and contexts[2] == f"{title}\n{text[header : row - 1]}"
+    # The header row has no header of its own: a row whose context holds no table line is labels, no statement.
     assert not any(table_cells(line) for line in contexts[1].splitlines())
-    assert _readable(text[row:], contexts[2]) == "Område: Intern kontroll; Bedömning: Röd"
+    assert _readable(text[row:], contexts[2]) == expected
+    assert _readable("En mening\tmed en tabb.", "") == "En mening med en tabb."
     assert table_cells("En mening | med ett streck.") == []
 
 
