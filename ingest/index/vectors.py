@@ -123,6 +123,25 @@ def access_where(groups: frozenset[str] | tuple[str, ...]) -> dict:
     return clauses[0] if len(clauses) == 1 else {"$or": clauses}
 
 
+def searched_configuration(settings: Settings) -> dict:
+    """The chunks collection's HNSW index, which dense retrieval searches: its settings keep recall@10 at 0.99
+    against brute force (docs/performance.md, "HNSW")."""
+    return {
+        "hnsw": {
+            "space": "cosine",
+            "ef_construction": settings.hnsw_ef_construction,
+            "ef_search": settings.hnsw_ef_search,
+            "max_neighbors": settings.hnsw_max_neighbors,
+        }
+    }
+
+
+# The units collection is read by id only (the sentences of the chunks an answer quotes), never searched by
+# similarity, yet Chroma builds an HNSW index over every record, and units are four in five of the records ingest
+# writes: a graph this sparse costs a fraction of the searched one's to insert into (docs/scale.md, 2026-12-02).
+UNITS_CONFIGURATION = {"hnsw": {"space": "cosine", "ef_construction": 16, "max_neighbors": 4}}
+
+
 class VectorStore:
     """Two collections: chunks (for retrieval) and units (for choosing the sentences of an answer)."""
 
@@ -130,21 +149,15 @@ class VectorStore:
     def __init__(self, settings: Settings, client: chromadb.ClientAPI | None = None) -> None:
         self._settings = settings
         self._client = client or make_client(settings)
-        configuration = {
-            "hnsw": {
-                "space": "cosine",
-                "ef_construction": settings.hnsw_ef_construction,
-                "ef_search": settings.hnsw_ef_search,
-                "max_neighbors": settings.hnsw_max_neighbors,
-            }
-        }
         prefix = settings.collection_prefix
         # embedding_function=None: Chroma's default embedder would download a model.
         self.chunks = self._client.get_or_create_collection(
-            f"{prefix}_chunks", embedding_function=None, configuration=configuration
+            f"{prefix}_chunks", embedding_function=None, configuration=searched_configuration(settings)
         )
+        # A collection made earlier keeps the configuration it was made with (Chroma ignores the one given here):
+        # an older home's units collection has the searched one, which reads by id the same, only writes slower.
         self.units = self._client.get_or_create_collection(
-            f"{prefix}_units", embedding_function=None, configuration=configuration
+            f"{prefix}_units", embedding_function=None, configuration=UNITS_CONFIGURATION
         )
 
     def add_version(
