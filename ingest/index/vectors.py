@@ -174,7 +174,7 @@ class VectorStore:
         applied to the HNSW index and the metadata tables in turn), so a call per document made writing the largest
         part of an ingest (docs/scale.md). A record carries only what a query filters or checks on (a chunk's
         document, version, municipality, year, access groups and the chunk id it stands for) or what a delete
-        selects by (a unit's document and version): texts, spans and text keys are the catalog's."""
+        selects by (a unit's document and version, with its chunk's id): texts, spans and text keys are the catalog's."""
         chunk_ids, chunk_rows, chunk_metas, unit_ids, unit_rows, unit_metas = [], [], [], [], [], []
         for version in versions:
             metadata, content_hash = version.metadata, version.content_hash
