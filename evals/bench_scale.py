@@ -108,7 +108,7 @@ class StageClock:
     def instrument(self, ingestor) -> None:
         for owner, method, stage in (
             (ingestor, "plan", "read files + plan"), (ingestor, "_stored_vectors", "reuse lookup"),
-            (ingestor.embedder, "embed_passages", "embedding (model)"), (ingestor.store, "add_version", "vectors to Chroma"),
+            (ingestor.embedder, "embed_passages", "embedding (model)"), (ingestor.store, "add_versions", "vectors to Chroma"),
             (ingestor.catalog, "activate", "catalog switch"), (ingestor.extractor, "run", "findings"),
             (ingestor.findings, "replace", "findings"), (ingestor, "collect_stale", "cleanup"), (ingestor, "refresh_lexical", "BM25"),
         ):

@@ -12,7 +12,7 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,9 +35,9 @@ from ingest.index.catalog import Catalog
 from ingest.index.disk import naming_disk_full
 from ingest.index.findings_store import FindingsStore
 from ingest.index.lexical import ensure_saved
-from ingest.index.vectors import VectorStore, text_key, unit_vector_id, vector_id
+from ingest.index.vectors import VectorStore, VersionVectors, text_key, unit_vector_id, vector_id
 from ingest.structure.chunking import DEFAULT_MAX_WORDS, DEFAULT_MIN_WORDS, Chunk, SectionChunker, embedding_text, unit_contexts
-from ingest.structure.parsing import ReportParser
+from ingest.structure.parsing import ParsedDocument, ReportParser
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,10 @@ _DOCUMENT_ID = re.compile(r"[^A-Za-z0-9åäöÅÄÖ._-]+")
 # Texts embedded per call (each call is cut into the embedder's batches), so that progress can be reported, and a job
 # cancelled, while a long report is embedded.
 EMBED_GROUP_TEXTS = 64
+# Vectors (chunks and units) of several documents are written to Chroma together, up to about this many, and the
+# documents switched live after that write: a local Chroma's cost is mostly per write call (docs/scale.md), and the
+# switches still follow their vectors. About 20 generated reports; one upload is a batch of its own.
+WRITE_BATCH_RECORDS = 2000
 
 ProgressFn = Callable[[str, int, int], None]
 # stage(document_id, stage, done, total): "loading" (files done/total), "parsing" (0/0), "embedding" and
@@ -227,21 +231,24 @@ class Ingestor:
         report.too_large = {name for name, exc in failed if isinstance(exc, DocumentTooLargeError)}
         todo = [p for p in planned if p.state != "unchanged"]
         report.unchanged = [p.document_id for p in planned if p.state == "unchanged"]
+        batch: list[Prepared] = []
         for index, doc in enumerate(todo, start=1):
             if progress:
                 progress(doc.document_id, index, len(todo))
+            if any(p.doc.document_id == doc.document_id for p in batch):
+                # Two files of one document id (a.txt beside a.pdf): the later replaces the earlier, written after it.
+                self._store(batch, report, stage)
+                batch = []
             try:
-                embedded = self._ingest_one(doc, stage)
+                batch.append(self._prepare(doc, stage, batch))
             except DocumentTooLargeError as exc:
                 report.failed.append((doc.path.name, str(exc)))
                 report.too_large.add(doc.path.name)
                 continue
-            report.chunks_embedded += len(embedded.chunk_keys)
-            report.texts_embedded += embedded.count
-            report.texts_reused += embedded.reused
-            (report.added if doc.state == "new" else report.updated).append(doc.document_id)
-            if doc.metadata.missing:
-                report.incomplete[doc.document_id] = doc.metadata.missing
+            if sum(p.vectors.records for p in batch) >= WRITE_BATCH_RECORDS:
+                self._store(batch, report, stage)
+                batch = []
+        self._store(batch, report, stage)
         if prune_missing:
             for record in self.catalog.documents():
                 if not Path(record.source_path).exists():
@@ -256,7 +263,9 @@ class Ingestor:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _ingest_one(self, doc: PlannedDocument, stage: StageFn | None = None) -> "Embedded":
+    def _prepare(self, doc: PlannedDocument, stage: StageFn | None, batch: list["Prepared"]) -> "Prepared":
+        """Parse, chunk and embed a document; a text embedded for an earlier document of the batch, not yet written,
+        is reused like a stored one."""
         report = stage or (lambda *_: None)
         report(doc.document_id, "parsing", 0, 0)
         parsed = self.parser.run(doc.loaded.text)
@@ -270,31 +279,50 @@ class Ingestor:
                 f"'{doc.path.name}' delas i {swedish_number(len(chunks))} stycken; gränsen är {swedish_number(limit)} per "
                 "dokument (inställningen AUDITQA_MAX_CHUNKS_PER_DOCUMENT)"
             )
-        pages = tuple((p.number, p.char_start, p.char_end) for p in doc.loaded.pages)
-        embedded = self._embed(doc, chunks, report)
-        report(doc.document_id, "storing", 0, len(chunks))
+        pending = {key: vector for p in batch for key, vector in p.embedded.vectors_by_key()}
+        embedded = self._embed(doc, chunks, report, pending)
+        vectors = VersionVectors(doc.metadata, doc.content_hash, chunks, embedded.chunk_vectors, embedded.unit_vectors)
+        return Prepared(doc, parsed, vectors, embedded)
+
+    def _store(self, batch: list["Prepared"], result: IngestReport, stage: StageFn | None) -> None:
+        """Write the batch's vectors, then switch each document live, extract its findings and delete its replaced
+        version. A crash before a document's switch leaves its old version live and its new vectors recorded as
+        unfinished, which the next run deletes."""
+        if not batch:
+            return
+        report = stage or (lambda *_: None)
+        for p in batch:
+            report(p.doc.document_id, "storing", 0, len(p.vectors.chunks))
         # Recorded before any vector is written: a crash from here on leaves vectors that the next run deletes.
-        self.catalog.begin_version(doc.document_id, doc.content_hash)
-        self.store.add_version(
-            doc.metadata, doc.content_hash, chunks, embedded.chunk_vectors, embedded.unit_vectors,
-            chunk_keys=embedded.chunk_keys, unit_keys=embedded.unit_keys,
-        )
+        self.catalog.begin_versions([(p.doc.document_id, p.doc.content_hash) for p in batch])
+        self.store.add_versions([p.vectors for p in batch])
+        for p in batch:
+            self._switch(p, report)
+            result.chunks_embedded += len(p.vectors.chunks)
+            result.texts_embedded += p.embedded.count
+            result.texts_reused += p.embedded.reused
+            (result.added if p.doc.state == "new" else result.updated).append(p.doc.document_id)
+            if p.doc.metadata.missing:
+                result.incomplete[p.doc.document_id] = p.doc.metadata.missing
+
+    def _switch(self, prepared: "Prepared", report: StageFn) -> None:
+        doc, chunks, embedded = prepared.doc, prepared.vectors.chunks, prepared.embedded
         self.catalog.record_vectors(doc.document_id, doc.content_hash, [
             *(("chunk", key, vector_id(c.chunk_id, doc.content_hash)) for c, key in zip(chunks, embedded.chunk_keys)),
             *(("unit", key, unit_vector_id(c.chunk_id, doc.content_hash, i)) for c, keys in zip(chunks, embedded.unit_keys) for i, key in enumerate(keys)),
         ])
+        pages = tuple((p.number, p.char_start, p.char_end) for p in doc.loaded.pages)
         self.catalog.activate(doc.metadata, doc.content_hash, doc.loaded.text, str(doc.path.resolve()), chunks, pages)
         report(doc.document_id, "live", len(chunks), len(chunks))
-        extraction = self.extractor.run(doc.document_id, parsed)
+        extraction = self.extractor.run(doc.document_id, prepared.parsed)
         self.findings.replace(doc.document_id, extraction.findings, extraction.status)
         self.collect_stale(doc.document_id)
         log.info(
             "ingested %s: %d chunks, %d units, parts %s",
-            doc.document_id, len(chunks), sum(len(c.units) for c in chunks), ", ".join(parsed.parts) or "none",
+            doc.document_id, len(chunks), sum(len(c.units) for c in chunks), ", ".join(prepared.parsed.parts) or "none",
         )
-        return embedded
 
-    def _embed(self, doc: PlannedDocument, chunks: list[Chunk], report: StageFn) -> "Embedded":
+    def _embed(self, doc: PlannedDocument, chunks: list[Chunk], report: StageFn, pending: dict[str, np.ndarray]) -> "Embedded":
         """Chunk vectors and per chunk its unit vectors. A text whose vector is stored already (same text, same model:
         an unchanged passage of a new version, a version whose metadata alone changed) is not embedded again. The
         rest is embedded one kind at a time, longest first, so that a batch pads short sentences only to the length of
@@ -308,7 +336,8 @@ class Ingestor:
         prefix = getattr(self.embedder, "passage_prefix", "")
         chunk_keys = [text_key(model, prefix + t) for t in chunk_texts]
         unit_keys = [[text_key(model, prefix + t) for t in texts] for texts in unit_texts]
-        known = self._stored_vectors(chunk_keys, [k for keys in unit_keys for k in keys])
+        known = {k: pending[k] for k in (*chunk_keys, *(k for keys in unit_keys for k in keys)) if k in pending}
+        known.update(self._stored_vectors([k for k in chunk_keys if k not in known], [k for keys in unit_keys for k in keys if k not in known]))
         todo: dict[str, str] = {}  # key -> text, chunks first, then units; a text repeated is embedded once
         for keys, texts in ((chunk_keys, chunk_texts), *zip(unit_keys, unit_texts)):
             for key, text in zip(keys, texts):
@@ -409,6 +438,21 @@ class Embedded:
     @property
     def reused(self) -> int:
         return len(self.chunk_keys) + sum(map(len, self.unit_keys)) - self.count
+
+    def vectors_by_key(self) -> Iterator[tuple[str, np.ndarray]]:
+        yield from zip(self.chunk_keys, self.chunk_vectors)
+        for keys, vectors in zip(self.unit_keys, self.unit_vectors):
+            yield from zip(keys, vectors)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document parsed, chunked and embedded, waiting for its batch to be written."""
+
+    doc: PlannedDocument
+    parsed: ParsedDocument
+    vectors: VersionVectors
+    embedded: Embedded
 
 
 def _with_page(chunk: Chunk, page: int | None) -> Chunk:

@@ -189,14 +189,19 @@ class Catalog:
             self._bump(db)
 
     def begin_version(self, document_id: str, content_hash: str) -> None:
-        """Record, before its vectors are written, that this version may leave vectors behind if it never goes live."""
+        self.begin_versions([(document_id, content_hash)])
+
+    def begin_versions(self, versions: list[tuple[str, str]]) -> None:
+        """Record, before their vectors are written, that these (document id, content hash) versions may leave
+        vectors behind if they never go live; one transaction for the lot."""
         with self._connect() as db:
-            live = db.execute("SELECT content_hash FROM documents WHERE document_id=?", (document_id,)).fetchone()
-            if live is None or live[0] != content_hash:
-                db.execute(
-                    "INSERT OR IGNORE INTO stale_versions (document_id, content_hash, state) VALUES (?, ?, 'writing')",
-                    (document_id, content_hash),
-                )
+            for document_id, content_hash in versions:
+                live = db.execute("SELECT content_hash FROM documents WHERE document_id=?", (document_id,)).fetchone()
+                if live is None or live[0] != content_hash:
+                    db.execute(
+                        "INSERT OR IGNORE INTO stale_versions (document_id, content_hash, state) VALUES (?, ?, 'writing')",
+                        (document_id, content_hash),
+                    )
 
     def stale_versions(self, document_id: str | None = None) -> list[tuple[str, str]]:
         """(document_id, content_hash) of the versions that are not live and may still have vectors (of one document,

@@ -49,6 +49,21 @@ class DenseHit:
 
 
 @dataclass(frozen=True)
+class VersionVectors:
+    """A document version's vectors as ingest writes them: one a chunk, and per chunk one a unit."""
+
+    metadata: DocumentMetadata
+    content_hash: str
+    chunks: list[Chunk]
+    chunk_vectors: np.ndarray
+    unit_vectors: list[np.ndarray]
+
+    @property
+    def records(self) -> int:
+        return len(self.chunks) + sum(len(c.units) for c in self.chunks)
+
+
+@dataclass(frozen=True)
 class UnitVectors:
     """Stored embeddings of one chunk's quotable units (sentences, list items, table rows)."""
 
@@ -82,8 +97,9 @@ PAGE = 1000
 
 
 def text_key(model_id: str, text: str) -> str:
-    """What a vector is a function of: the model and the exact text it embedded (prefix included). Stored with each
-    vector, so a new version of a document reuses the vectors of every text it shares with what is stored."""
+    """What a vector is a function of: the model and the exact text it embedded (prefix included). Recorded in the
+    catalog with each vector (`vector_keys`), so a new version of a document reuses the vectors of every text it
+    shares with what is stored."""
     digest = hashlib.sha256()
     for part in (model_id, text):
         digest.update(part.encode())
@@ -107,6 +123,25 @@ def access_where(groups: frozenset[str] | tuple[str, ...]) -> dict:
     return clauses[0] if len(clauses) == 1 else {"$or": clauses}
 
 
+def searched_configuration(settings: Settings) -> dict:
+    """The chunks collection's HNSW index, which dense retrieval searches: its settings keep recall@10 at 0.99
+    against brute force (docs/performance.md, "HNSW")."""
+    return {
+        "hnsw": {
+            "space": "cosine",
+            "ef_construction": settings.hnsw_ef_construction,
+            "ef_search": settings.hnsw_ef_search,
+            "max_neighbors": settings.hnsw_max_neighbors,
+        }
+    }
+
+
+# The units collection is read by id only (the sentences of the chunks an answer quotes), never searched by
+# similarity, yet Chroma builds an HNSW index over every record, and units are four in five of the records ingest
+# writes: a graph this sparse costs a fraction of the searched one's to insert into (docs/scale.md, 2026-12-02).
+UNITS_CONFIGURATION = {"hnsw": {"space": "cosine", "ef_construction": 16, "max_neighbors": 4}}
+
+
 class VectorStore:
     """Two collections: chunks (for retrieval) and units (for choosing the sentences of an answer)."""
 
@@ -114,73 +149,55 @@ class VectorStore:
     def __init__(self, settings: Settings, client: chromadb.ClientAPI | None = None) -> None:
         self._settings = settings
         self._client = client or make_client(settings)
-        configuration = {
-            "hnsw": {
-                "space": "cosine",
-                "ef_construction": settings.hnsw_ef_construction,
-                "ef_search": settings.hnsw_ef_search,
-                "max_neighbors": settings.hnsw_max_neighbors,
-            }
-        }
         prefix = settings.collection_prefix
         # embedding_function=None: Chroma's default embedder would download a model.
         self.chunks = self._client.get_or_create_collection(
-            f"{prefix}_chunks", embedding_function=None, configuration=configuration
+            f"{prefix}_chunks", embedding_function=None, configuration=searched_configuration(settings)
         )
+        # A collection made earlier keeps the configuration it was made with (Chroma ignores the one given here):
+        # an older home's units collection has the searched one, which reads by id the same, only writes slower.
         self.units = self._client.get_or_create_collection(
-            f"{prefix}_units", embedding_function=None, configuration=configuration
+            f"{prefix}_units", embedding_function=None, configuration=UNITS_CONFIGURATION
         )
 
-    @_guarded
     def add_version(
-        self,
-        metadata: DocumentMetadata,
-        content_hash: str,
-        chunks: list[Chunk],
-        chunk_vectors: np.ndarray,
-        unit_vectors: list[np.ndarray],
-        chunk_keys: list[str] | None = None,
-        unit_keys: list[list[str]] | None = None,
+        self, metadata: DocumentMetadata, content_hash: str, chunks: list[Chunk], chunk_vectors: np.ndarray, unit_vectors: list[np.ndarray]
     ) -> None:
-        """Write a document version's vectors; invisible to queries until the catalog activates the hash. The keys
-        (`text_key` of what each vector embedded) let later versions reuse the vectors."""
-        base = {
-            "document_id": metadata.document_id,
-            "content_hash": content_hash,
-            "municipality": metadata.municipality or "",
-            "year": metadata.year or 0,
-            # Who may see it: its access groups, or PUBLIC; a `where` selects what a caller may see (access_where).
-            "access": list(metadata.access_groups) or [PUBLIC],
-        }
-        metas = [
-            {**base, "chunk_id": c.chunk_id, "section": c.section, "part": c.part, "char_start": c.char_start, "char_end": c.char_end}
-            for c in chunks
-        ]
-        if chunk_keys is not None:
-            metas = [{**m, "text_key": k} for m, k in zip(metas, chunk_keys, strict=True)]
-        chunk_matrix = np.asarray(chunk_vectors, dtype=np.float32)
-        for offset in range(0, len(chunks), PAGE):
-            self.chunks.upsert(
-                ids=[vector_id(c.chunk_id, content_hash) for c in chunks[offset : offset + PAGE]],
-                embeddings=chunk_matrix[offset : offset + PAGE],
-                documents=[c.text for c in chunks[offset : offset + PAGE]],
-                metadatas=metas[offset : offset + PAGE],
-            )
-        ids, vectors, metas = [], [], []
-        for index, (chunk, unit_matrix) in enumerate(zip(chunks, unit_vectors, strict=True)):
-            for i, ((start, end), vector) in enumerate(zip(chunk.units, unit_matrix, strict=True)):
-                ids.append(unit_vector_id(chunk.chunk_id, content_hash, i))
-                vectors.append(vector)
-                meta = {**base, "chunk_id": chunk.chunk_id, "char_start": start, "char_end": end}
-                if unit_keys is not None:
-                    meta["text_key"] = unit_keys[index][i]
-                metas.append(meta)
-        for offset in range(0, len(ids), PAGE):
-            self.units.upsert(
-                ids=ids[offset : offset + PAGE],
-                embeddings=np.asarray(vectors[offset : offset + PAGE], dtype=np.float32),
-                metadatas=metas[offset : offset + PAGE],
-            )
+        """Write one document version's vectors (see `add_versions`)."""
+        self.add_versions([VersionVectors(metadata, content_hash, chunks, chunk_vectors, unit_vectors)])
+
+    @_guarded
+    def add_versions(self, versions: list["VersionVectors"]) -> None:
+        """Write these document versions' vectors, invisible to queries until the catalog activates their hashes.
+
+        Written together, a page of records a call: a local Chroma's cost is mostly per call (each one is logged,
+        applied to the HNSW index and the metadata tables in turn), so a call per document made writing the largest
+        part of an ingest (docs/scale.md). A record carries only what a query filters or checks on (a chunk's
+        document, version, municipality, year, access groups and the chunk id it stands for) or what a delete
+        selects by (a unit's document and version, with its chunk's id): texts, spans and text keys are the catalog's."""
+        chunk_ids, chunk_rows, chunk_metas, unit_ids, unit_rows, unit_metas = [], [], [], [], [], []
+        for version in versions:
+            metadata, content_hash = version.metadata, version.content_hash
+            base = {
+                "document_id": metadata.document_id,
+                "content_hash": content_hash,
+                "municipality": metadata.municipality or "",
+                "year": metadata.year or 0,
+                # Who may see it: its access groups, or PUBLIC; a `where` selects what a caller may see (access_where).
+                "access": list(metadata.access_groups) or [PUBLIC],
+            }
+            chunk_ids += [vector_id(c.chunk_id, content_hash) for c in version.chunks]
+            chunk_rows += list(np.asarray(version.chunk_vectors, dtype=np.float32))
+            chunk_metas += [{**base, "chunk_id": c.chunk_id} for c in version.chunks]
+            for chunk, unit_matrix in zip(version.chunks, version.unit_vectors, strict=True):
+                unit_ids += [unit_vector_id(chunk.chunk_id, content_hash, i) for i in range(len(chunk.units))]
+                unit_rows += list(np.asarray(unit_matrix, dtype=np.float32))
+                unit_metas += [{"document_id": metadata.document_id, "content_hash": content_hash, "chunk_id": chunk.chunk_id}] * len(chunk.units)
+        for collection, ids, rows, metas in ((self.chunks, chunk_ids, chunk_rows, chunk_metas), (self.units, unit_ids, unit_rows, unit_metas)):
+            for offset in range(0, len(ids), PAGE):
+                collection.upsert(
+                    ids=ids[offset : offset + PAGE], embeddings=np.asarray(rows[offset : offset + PAGE]), metadatas=metas[offset : offset + PAGE]
+                )
 
     @_guarded
     def delete_other_versions(self, document_id: str, keep_hash: str | None) -> None:

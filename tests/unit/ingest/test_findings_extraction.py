@@ -417,7 +417,7 @@ class _StubEmbedder:
 
 
 class _StubVectorStore:
-    def add_version(self, *args, **kwargs) -> None:
+    def add_versions(self, *args, **kwargs) -> None:
         pass
 
     def delete_other_versions(self, document_id: str, keep_hash: str | None) -> None:
