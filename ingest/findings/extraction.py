@@ -76,15 +76,16 @@ _SHOULD_LEAD = re.compile(r"\bbör(?: därför| också| vidare)?(?: följande| b
 _CONCLUDING_PARTS = frozenset({"", SUMMARY, CONCLUSIONS, "bedömning", RECOMMENDATIONS, MISSIV})
 _TOPICS: tuple[tuple[Kind, re.Pattern], ...] = (
     ("kontrollmal", re.compile(r"kontrollmål|kontrollfråg")),
-    ("revisionsfraga", re.compile(r"revisionsfråg|granskningsfråg")),
+    # "Granskningen har utgått från följande frågeställningar:": the audit's questions under the genre's other name.
+    ("revisionsfraga", re.compile(r"revisionsfråg|granskningsfråg|frågeställning")),
     ("rekommendation", re.compile(r"rekommend")),
 )
 # What a table's first column or a section's title names as assessed.
 _TARGETS: tuple[tuple[Kind, re.Pattern], ...] = (
     ("kontrollmal", re.compile(r"kontrollmål|kontrollfråg")),
-    ("revisionsfraga", re.compile(r"revisionsfråg|granskningsfråg|^fråg(?:a|an|or|orna)\b")),
+    ("revisionsfraga", re.compile(r"revisionsfråg|granskningsfråg|frågeställning|^fråg(?:a|an|or|orna)\b")),
 )
-_INLINE_QUESTION = re.compile(r"revisionsfråg\w*[^:?\n]{0,60}:\s*", re.IGNORECASE)
+_INLINE_QUESTION = re.compile(r"(?:revisionsfråg|frågeställning)\w*[^:?\n]{0,60}:\s*", re.IGNORECASE)
 _RECOMMENDATION_PREAMBLE = re.compile(r"^.*?\brekommenderar\b(?:\s+[^\s,]+){0,4}?\s+att\s+", re.IGNORECASE)
 # An answer that names its item by number: "Fråga 2: Nej", "Revisionsfråga 1 – Delvis", "Kontrollmål 3: Uppfyllt".
 _NUMBERED_ANSWER = re.compile(

@@ -2,9 +2,21 @@
 
 import re
 import tomllib
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+
+
+@dataclass(frozen=True)
+class DocumentFact:
+    """A fact a report states about itself: what an answer calls it, how a question asks for it, what the question
+    must name for it to be the report's, and how the text states it (the value in the first group that matched)."""
+
+    noun: str
+    asked: re.Pattern
+    of: re.Pattern
+    stated: re.Pattern
 
 
 @lru_cache
@@ -188,3 +200,12 @@ def page_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(the words before a page number, "sida"; the words between it and the page count, "av")."""
     table = lexicon()["pages"]
     return tuple(table["words"]), tuple(table["of"])
+
+
+@lru_cache
+def document_facts() -> dict[str, DocumentFact]:
+    """A fact a report states about itself ("pages", "reference" …), by name."""
+    return {
+        name: DocumentFact(fact["noun"], *(re.compile(fact[key], re.IGNORECASE) for key in ("asked", "of", "stated")))
+        for name, fact in lexicon()["document_facts"].items()
+    }

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from ingest.language.lexicon import heading_joiners, page_words
+from ingest.language.lexicon import heading_joiners, month_alternation, page_words
 from ingest.language.sentences import split_sentences
 from ingest.structure.parts import CONTENTS, COVER, MISSIV, SUMMARY, PartTracker, heading_part, is_part_word, reads_as_missiv
 
@@ -96,6 +96,9 @@ _ROMAN = re.compile(r"^[IVX]{1,4}\.\s+[A-ZÅÄÖ]\S*(?:\s+\S+){0,9}$")
 _TOC_TITLE = re.compile(r"^innehåll(sförteckning)?$", re.IGNORECASE)
 # A whole table of contents on one line, as transcripts run it: "Innehåll 1. Sammanfattning 1 2. Bakgrund 2 …".
 _TOC_LINE = re.compile(r"^innehåll(?:sförteckning)?\b[\s:]*(\S.*)$", re.IGNORECASE)
+# No entry of a table of contents holds a full date: on a line the transcript ran on past the contents, a date opens
+# what followed them (a signature, "2017-03-13 Bo Rehnberg Projekt- och uppdragsledare").
+_FULL_DATE = re.compile(rf"\s(?=(?:19|20)\d\d-\d\d-\d\d\b|\d{{1,2}} (?:{month_alternation()}) (?:19|20)\d\d\b)", re.IGNORECASE)
 # An entry's page number: after a tab, dot leaders ("…", "....2") or, on a short line, a space.
 _TOC_ENTRY = re.compile(r"(\t\s*\d+\s*$)|((\.{2,}|…)\s*\d*\s*$)|^\|")
 _PAGE_REFERENCE = re.compile(r"(?:\.{2,}|…)\s*\d{1,3}\b|\s\d{1,3}$")
@@ -264,9 +267,15 @@ class ReportParser:
                 i += 1
                 continue
             if _toc_line(line.text):
-                blocks.append(Block("toc", line.start, line.end, current, (), part=CONTENTS))
                 after_heading = False
-                i += 1
+                ran_on = _FULL_DATE.search(line.text)
+                if ran_on is None:
+                    blocks.append(Block("toc", line.start, line.end, current, (), part=CONTENTS))
+                    i += 1
+                    continue
+                # The contents end before the date; what follows is read as a line of its own.
+                blocks.append(Block("toc", line.start, line.start + ran_on.start(), current, (), part=CONTENTS))
+                lines[i] = replace(line, start=line.start + ran_on.end(), text=line.text[ran_on.end() :])
                 continue
             prev_line = _neighbour(lines, i, -1)
             next_line = _neighbour(lines, i, +1)

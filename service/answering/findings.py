@@ -126,7 +126,7 @@ _SHOULD = re.compile(r"\bbör\b", re.IGNORECASE)
 # The words a report uses for a kind of finding when it states one in running text.
 _KIND_WORDS: dict[Kind, re.Pattern] = {
     "rekommendation": re.compile(r"\brekommend|\bförslag till åtgärd", re.IGNORECASE),
-    "revisionsfraga": re.compile(r"\brevisionsfråg|\bgranskningsfråg", re.IGNORECASE),
+    "revisionsfraga": re.compile(r"\brevisionsfråg|\bgranskningsfråg|\bfrågeställning", re.IGNORECASE),
 }
 
 

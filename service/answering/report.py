@@ -1,5 +1,6 @@
-"""Questions about a report itself (its date, who wrote it, which firm audited, which report is oldest)
-answered from the catalog's metadata, each value cited where the report's text states it.
+"""Questions about a report itself (its date, who wrote it, which firm audited, which report is oldest, what its
+cover states about it) answered from the catalog's metadata or the report's labelled lines, each value cited where
+the report's text states it.
 
 Retrieval is weak at these: a dateline ("Kalmar 17 februari 2016") or a signature is a short line that
 shares no words with "Vilket datum har förstudien?". The metadata holds the value (from the corpus
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from ingest.documents.metadata import DocumentMetadata
 from ingest.index.catalog import ChunkRecord
-from ingest.language.lexicon import firms, months
+from ingest.language.lexicon import document_facts, firms, months
 from ingest.language.sentences import split_sentences
 from ingest.language.words import same_family
 from ingest.structure.parts import COVER
@@ -87,6 +88,9 @@ class ReportAnswerer:
 
     def _line(self, asked: Asked, document_id: str, cite: Citations) -> str | None:
         meta = self._meta(document_id)
+        if asked in document_facts():
+            stated = self._fact(document_id, asked)
+            return f"{self._label(document_id)}: {document_facts()[asked].noun} {stated.value} {self._mark(document_id, stated, cite)}" if stated else None
         if asked == "title":
             title = meta.title or ""
             # The title as the cover prints it, which may break it over lines or add the municipality.
@@ -199,6 +203,15 @@ class ReportAnswerer:
             if stated is not None:
                 return stated
         return found[0] if found else None
+
+    def _fact(self, document_id: str, name: str) -> _Stated | None:
+        """The first line where the report states a fact about itself ("Antal sidor: 11"), and the value it gives."""
+        for record in self.chunks.get(document_id, []):
+            for match in document_facts()[name].stated.finditer(record.chunk.text):
+                value = next(g for g in match.groups() if g)
+                start = record.chunk.char_start + match.start()
+                return _Stated(" ".join(value.split()), start, start + len(match.group()))
+        return None
 
     def _find(self, document_id: str, value: str, pattern: str | None = None) -> _Stated | None:
         return next(iter(self._every(document_id, value, pattern)), None) if value else None

@@ -19,7 +19,7 @@ _KIND_CUES: tuple[tuple[Kind, re.Pattern], ...] = (
             r"|\bwhat (?:should|ought)\b"
         ),
     ),
-    ("revisionsfraga", re.compile(r"\brevisionsfråg|\bgranskningsfråg|\baudit questions?\b")),
+    ("revisionsfraga", re.compile(r"\brevisionsfråg|\bgranskningsfråg|\bfrågeställning|\baudit questions?\b")),
     (
         "revisionell_bedomning",
         # "den samlade bedömningen av kontrollmålen" is about the kontrollmål, not the overall assessment.

@@ -1,11 +1,12 @@
-"""Reading a question about a report itself: its date, its author, who carried it out, the firm, or which report is oldest."""
+"""Reading a question about a report itself: its date, its author, who carried it out, the firm, which report is
+oldest, or a fact its cover states about it (its number of pages, its diarienummer, its address)."""
 
 import re
-from typing import Literal
+from typing import Literal, cast
 
-from ingest.language.lexicon import firm_pattern
+from ingest.language.lexicon import document_facts, firm_pattern
 
-Asked = Literal["date", "author", "conductor", "firm", "title", "oldest", "by_firm", "about", "count"]
+Asked = Literal["date", "author", "conductor", "firm", "title", "oldest", "by_firm", "about", "count", "pages", "reference", "number", "address"]
 
 _REPORT = r"(?:\w*rapport\w*|förstudie\w*|granskning\w*|utredning\w*|report|audit|study)"
 # "KPMG:s rapport", "the report", "Kalmar's report", and as hurried typing writes it, "kalmar rapporten".
@@ -91,4 +92,4 @@ def read_report_question(question: str) -> Asked | None:
     asked = next((asked for asked, pattern in _QUESTIONS if pattern.search(q)), None)
     if asked == "by_firm" and not firm_pattern().search(question):
         return None  # "… bedömdes av revisorerna …" names no firm
-    return asked
+    return asked or next((cast(Asked, name) for name, fact in document_facts().items() if fact.asked.search(q) and fact.of.search(q)), None)

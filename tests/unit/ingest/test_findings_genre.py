@@ -328,3 +328,16 @@ def test_recommendations_that_complete_a_sentence_ending_in_att():
         "genomföra riskanalyser för samtliga verksamhetskritiska system,",
         "testa återställning av säkerhetskopior minst årligen.",
     ]
+
+
+def test_revisionsfragor_posed_as_fragestallningar():
+    found = extract(
+        "1. Inledning\n\n1.1 Syfte och frågeställningar\n\nGranskningen har utgått från följande frågeställningar:\n\n"
+        "- Har nämnden en aktuell plan för fastighetsunderhållet?\n- Följer nämnden upp att planen genomförs?\n\n"
+        "Den övergripande frågeställningen är: Sköter nämnden underhållet av fastigheterna ändamålsenligt?\n"
+    )
+    assert [q.text for q in of_kind(found, "revisionsfraga")] == [
+        "Har nämnden en aktuell plan för fastighetsunderhållet?",
+        "Följer nämnden upp att planen genomförs?",
+        "Sköter nämnden underhållet av fastigheterna ändamålsenligt?",
+    ]

@@ -136,6 +136,20 @@ def test_a_transcript_that_runs_each_page_into_one_line(first_page):
     assert_front_matter_unquotable(parsed)
 
 
+@pytest.mark.parametrize("date", ["2021-03-15", "15 mars 2021"])
+def test_a_signature_run_on_after_a_one_line_table_of_contents_is_no_part_of_it(date):
+    parsed = parse(
+        "Revisionsrapport Intern kontroll Vimmerby kommun Anna Andersson Mars 2021\n\n"
+        f"Innehåll Sammanfattning...2 1. Inledning...3 2. Iakttagelser...4 3. Rekommendationer...6 Bilaga 1 {date} "
+        "Anna Andersson Projekt- och uppdragsledare Mars 2021 1 av 8\n\n"
+        "Sammanfattning\n\nVi bedömer att nämnden har en tillräcklig intern kontroll över ekonomin och verksamheten.\n"
+    )
+    assert spans(parsed, "toc") == ["Innehåll Sammanfattning...2 1. Inledning...3 2. Iakttagelser...4 3. Rekommendationer...6 Bilaga 1"]
+    # The signature is text of the report (the date and the project leader are asked about), not its contents.
+    assert spans(parsed, "paragraph")[0] == f"{date} Anna Andersson Projekt- och uppdragsledare Mars 2021 1 av 8"
+    assert spans(parsed, "heading") == ["Sammanfattning"]
+
+
 @pytest.mark.parametrize("number", ["(3)", "3", "Sida 3", "sid. 3 av 14", "3 av 14", "3 of 14", "3 (14)", "3/14", "- 3 -"])
 def test_a_page_number_on_its_own_line_is_debris(number):
     parsed = parse(f"1. Inledning\n\nKommunen har en plan för bostadsförsörjningen som antogs av fullmäktige.\n\n{number}\n\n"

@@ -32,6 +32,7 @@ from service.query.findings_questions import read_findings_question as read_ques
         ("Vilka rekommendationer gavs för kontrollmålen som inte uppfylldes?", "rekommendation", None, False, None),
         ("Vad var revisionsfrågan i Alvesta?", "revisionsfraga", None, False, None),
         ("Vilka revisionsfrågor hade Kalmar?", "revisionsfraga", None, False, None),
+        ("Vilka frågeställningar hade granskningen i Lomma?", "revisionsfraga", None, False, None),
         ("What was the audit question in Kalmar?", "revisionsfraga", None, False, None),
         ("Vad blev den revisionella bedömningen i Alvesta?", "revisionell_bedomning", None, False, None),
         ("What was the overall assessment in Hultsfred?", "revisionell_bedomning", None, False, None),
