@@ -243,6 +243,9 @@ class ExtractiveAnswerer:
         cover_answers = request.analysis.answer_type in COVER_ANSWERS
         # The Syfte part may state the purpose only as the revisionsfråga, which still answers a purpose question.
         purpose = request.analysis.answer_type == "purpose"
+        asked = request.analysis.findings
+        # "Hur bedöms hemtjänsten?", "Bedöms avtalstroheten som tillräcklig?": a verdict asked for in other words.
+        verdict_asked = not purpose and asked is not None and asked.implicit and asked.assessed
         hits = [
             h for h in request.hits
             if (_states_something(h.record.chunk) or purpose and h.record.chunk.part == PURPOSE) and (cover_answers or h.record.chunk.part != COVER)
@@ -289,6 +292,8 @@ class ExtractiveAnswerer:
                     # A question is no answer; a lead that lists questions answers only what was asked (a question
                     # about the audit's questions or its purpose), and so does the revisionsfråga under Syfte.
                     continue
+                if verdict_asked and _COMMISSION.search(sentence):
+                    continue  # what the auditors set out to assess ("Syftet är att bedöma om …") states no verdict
                 heading = next((h for h in reversed(headings) if h.start < start - base), None)
                 if heading is not None and heading.number != ordinal.number:
                     continue  # under the heading of another one of the numbered things asked about
@@ -484,8 +489,9 @@ _COUNT = re.compile(
 # What a sentence holding the kind of answer asked for contains.
 # The audit's own purpose, not another's ("Förordningen syftar till …"): the genre's sentence that answers outright.
 _PURPOSE = re.compile(
-    r"\b(?:granskning|revision|förstudie|uppdrag|studie)\w*\s+(?:\w+\s+)?(?:syftar|syftade|har till syfte|avser att)\b"
-    r"|\bsyftet (?:med|för) (?:granskning|revision|förstudie|uppdrag|denna|vår)\w*|\b(?:granskningens|revisionens|uppdragets) syfte\b",
+    r"\b(?:granskning|revision|förstudie|uppdrag|studie)\w*\s+(?:\w+\s+)?(?:syftar|syftade|syftat|har till syfte|avser att)\b"
+    r"|\bsyftet (?:med|för) (?:granskning|revision|förstudie|uppdrag|denna|vår)\w*|\b(?:granskningens|revisionens|uppdragets) syfte\b"
+    r"|^syftet (?:är|var) att\b",
     re.IGNORECASE,
 )
 _DEFICIENCY = re.compile(

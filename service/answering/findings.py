@@ -334,14 +334,25 @@ class FindingsAnswerer:
                 return None if unreasoned or any(g.note == NOTE_NO_VERDICT for g in matched) else self._about(matched, goals)
             wants_one = bool(topic or asked.sections or asked.number) or asked.verdict is None and asked.implicit
             none_assessed = all(states[d] == NO_ASSESSMENTS for d in documents)
-            if asked.implicit and len(documents) == 1 and not goals:
-                # "lomma fastighetsunderhåll bedömning" of a report without kontrollmål: its assessment is the
-                # overall one, when that is about what the question names (an English question's words cannot
-                # be compared with the Swedish text).
+            if asked.implicit and len(documents) == 1:
+                # "lomma fastighetsunderhåll bedömning" of a report without kontrollmål, or one whose kontrollmål none
+                # matched: its assessment is the overall one, when that is about what the question names (an English
+                # question's words cannot be compared with the Swedish text).
                 overall = self.store.query(document_id=documents[0], kind="revisionell_bedomning")
                 subject = [w for w in topic if not firm_pattern().fullmatch(w.upper())]
-                if overall and (request.analysis.language == "en" or not subject or self.matcher.best(subject, overall, 0.5, 1)):
-                    return self._listing("revisionell_bedomning", documents, KindFindings.given("revisionell_bedomning", {documents[0]: overall}))
+                if goals:
+                    # Beside graded kontrollmål or revisionsfrågor, the overall assessment answers only for the report's
+                    # whole subject ("Hur bedöms upphandlingen i Växjö?" of "Granskning av upphandling och avtalstrohet"),
+                    # not for a part of it that none of them matched ("… kontinuiteten i hemtjänsten?").
+                    title = set(self.matcher.analyzer(self._meta(documents[0]).title or ""))
+                    whole = bool(subject) and all(any(_stems_match(t, s) for s in title) for t in subject)
+                else:
+                    whole = request.analysis.language == "en" or not subject or bool(self.matcher.best(subject, overall, 0.5, 1))
+                if overall and whole:
+                    return self._listing(
+                        "revisionell_bedomning", documents, KindFindings.given("revisionell_bedomning", {documents[0]: overall}),
+                        reasons=request.analysis.answer_type == "reason",
+                    )
             if wants_one and (asked.implicit or not none_assessed):
                 return None  # a kontrollmål the findings do not hold; retrieval may still find the passage
         cite = _Citations(self.chunks)
@@ -559,14 +570,16 @@ class FindingsAnswerer:
         if len(goals) == 1:
             goal = goals[0]
             number = f" {goal.section}" if _own_number(goal, every) else ""
-            lines = [f"{self._label(goal.document_id)}, kontrollmål{number} ”{goal.text}” – {self._verdict_phrase(goal, cite, every_source=True)}"]
+            # A report that poses revisionsfrågor and no kontrollmål is asked about its questions by the same words.
+            noun = NOUNS[goal.kind][0]
+            lines = [f"{self._label(goal.document_id)}, {noun}{number} ”{goal.text}” – {self._verdict_phrase(goal, cite, every_source=True)}"]
             if goal.inconsistent:
-                lines.append("Rapporten är inte samstämmig i sin bedömning av kontrollmålet.")
+                lines.append(f"Rapporten är inte samstämmig i sin bedömning av {'kontrollmålet' if goal.kind == 'kontrollmal' else 'revisionsfrågan'}.")
             motivation = self._motivation(goal, cite)
             if motivation:
                 lines.append(motivation)
         else:
-            lines = ["Frågan passar flera kontrollmål:"]
+            lines = [f"Frågan passar flera {NOUNS[goals[0].kind][1]}:"]
             lines += [self._goal_line(g, cite, every, lead=f"{self._label(g.document_id)}, ") for g in goals]
         return Answer("\n".join(lines), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "kontrollmal", "matched": len(goals)})
 

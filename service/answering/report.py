@@ -27,7 +27,11 @@ _DID_AUDIT = re.compile(r"\b(?:har|hade)\s+\S+\s+(?:granskat|genomfört|utfört)
 _MONTH_NAMES = tuple(months())
 _QUOTABLE_COVER_CHARS = 300
 # Where the subject of "Vilka rapporter handlar om …?" begins.
-_ABOUT = re.compile(r"\b(?:handlar|handlade|gäller|gällde|behandlar|avser|are|were|is)\s+(?:om\s+|about\s+|on\s+)?", re.IGNORECASE)
+_ABOUT = re.compile(
+    r"\b(?:handlar|handlade|gäller|gällde|behandlar|avser|granskat|granskade|granskats|granskades|are|were|is|audited|reviewed|examined)"
+    r"\s+(?:om\s+|about\s+|on\s+)?",
+    re.IGNORECASE,
+)
 
 
 def swedish_date(iso: str) -> str:
@@ -126,7 +130,7 @@ class ReportAnswerer:
 
     def _by_firm(self, question: str, documents: list[str], cite: Citations) -> list[str]:
         """The reports the firms the question names made, each cited where the report names its firm."""
-        asked = [name for name, pattern in firms().items() if re.search(pattern, question)]
+        asked = [name for name, pattern in firms().items() if re.search(pattern, question, re.IGNORECASE)]
         lines = []
         for name in asked:
             made = [(d, firm) for d in documents if (firm := self._firm(d)) and (firm.value == name or re.search(firms()[name], firm.value))]
@@ -137,7 +141,10 @@ class ReportAnswerer:
 
     def _about(self, question: str, documents: list[str], cite: Citations) -> list[str]:
         """The reports whose titles name the subject asked about, each cited where its text first names it."""
-        subject = _ABOUT.split(question, maxsplit=1)[-1]
+        parts = _ABOUT.split(question, maxsplit=1)
+        if len(parts) < 2:
+            return []  # "Vilka kommuner har granskats?" names no subject
+        subject = parts[1]
         words = [w for w in re.findall(r"[^\W\d_]{4,}", subject.casefold())]
         lines = []
         for document_id in documents:

@@ -59,7 +59,7 @@ _COMPARISON_CUES: tuple[tuple[Comparison, re.Pattern], ...] = (
 _WHICH_MUNICIPALITY = re.compile(r"\bvilken (?:av )?(?:kommun|kommunerna)\b|\bvilka kommuner\b|\bwhich (?:of the )?municipalit")
 _ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
 _ASSESSED = re.compile(
-    r"\bbedöm(?:de|des|t|ts|er|as|ning\w*)\b|\bbesvara(?:de?s?)\b|\bsvar(?:et|en|ade|ar)?\b|\bassess\w*|\bjudged\b|\brated\b|\banswer(?:ed|s)?\b"
+    r"\bbedöm(?:s|de|des|t|ts|er|as|ning\w*)\b|\bbesvara(?:de?s?)\b|\bsvar(?:et|en|ade|ar)?\b|\bassess\w*|\bjudged\b|\brated\b|\banswer(?:ed|s)?\b"
     # A yes/no question in the words the genre assesses with ("Är styrningen ändamålsenlig?", "Is the internal
     # control sufficient?") asks for the verdict, as a revisionsfråga does.
     r"|^(?:är|var|har|hade|finns|fanns|sker|skedde|bedrivs|fungerar|styr|säkerställer)\b.*\b(?:tillräcklig|ändamålsenlig|tillfredsställande|tillfredställande|effektiv|ändamålsenligt|rättssäker)"

@@ -20,6 +20,8 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
         re.compile(
             rf"\b{_WHICH}\b[^?]*\b(?:av|från|gjorde|gjort|genomförde|genomfört|skrev|skrivit|by|did|made|conducted|wrote)\b"
             rf"|\bvilka (?:granskningar|rapporter) har (?!\w+ (?:om|kring)\b)\S+ (?:gjort|genomfört|skrivit)\b"
+            # "Vilka granskningar gjorde PwC?": the verb before the firm.
+            rf"|\bvilka (?:granskningar|rapporter) (?:gjorde|genomförde|skrev|utförde)\b"
         ),
     ),
     # "Hur många rapporter finns det?", "Hur många granskningar finns från Halmstad?": the reports counted and listed.
@@ -27,11 +29,21 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
         "count",
         re.compile(
             r"^hur många (?:revisions)?(?:rapporter|granskningar)(?: (?:finns|har|ingår|är)(?: det)?(?: du)?)?"
-            r"(?: (?:i|från|för|om) [^\W\d_]+| totalt| sammanlagt| i underlaget| i tjänsten)*\s*\??$"
+            r"(?: (?:i|från|för|om) (?:[^\W\d_]+|(?:19|20)\d\d)| totalt| sammanlagt| i underlaget| i tjänsten)*\s*\??$"
             r"|^how many (?:reports|audits)(?: are there| do you have)?(?: (?:in|from|for) [^\W\d_]+| in total)*\s*\??$"
+            # "Vilka kommuner har granskats?", "Vilka kommuner finns det rapporter från?": every report, listed.
+            r"|^(?:i |från )?vilka kommuner (?:har granskats|finns(?: det)?(?: rapporter| granskningar)?(?: från)?|ingår)\s*\??$"
         ),
     ),
-    ("about", re.compile(rf"\b{_WHICH}\b (?:handlar|handlade|gäller|gällde|behandlar|avser|are|were|is) (?:om |about |on )?")),
+    (
+        "about",
+        re.compile(
+            rf"\b{_WHICH}\b (?:handlar|handlade|gäller|gällde|behandlar|avser|are|were|is) (?:om |about |on )?"
+            # "Vilken kommun har granskat krisberedskap?", "I vilka kommuner granskades hemtjänsten?": the reports on it.
+            r"|\b(?:i )?(?:vilken|vilka) (?:kommun|kommuner) (?:har )?(?:granskat|granskade|granskats|granskades)\b"
+            r"|\b(?:in )?which municipalit(?:y|ies) (?:has |have )?(?:audited|reviewed|examined)\b"
+        ),
+    ),
     (
         "oldest",
         re.compile(
@@ -89,7 +101,7 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
 def read_report_question(question: str) -> Asked | None:
     """Which fact of the report's own metadata the question asks for (its date, author, firm …), or None."""
     q = " ".join(question.casefold().split())
-    asked = next((asked for asked, pattern in _QUESTIONS if pattern.search(q)), None)
-    if asked == "by_firm" and not firm_pattern().search(question):
-        return None  # "… bedömdes av revisorerna …" names no firm
+    # "… bedömdes av revisorerna …" names no firm: no question for a firm's reports.
+    named_firm = bool(re.search(firm_pattern().pattern, question, re.IGNORECASE))  # hurried typing writes "pwc"
+    asked = next((asked for asked, pattern in _QUESTIONS if pattern.search(q) and (asked != "by_firm" or named_firm)), None)
     return asked or next((cast(Asked, name) for name, fact in document_facts().items() if fact.asked.search(q) and fact.of.search(q)), None)

@@ -119,3 +119,52 @@ def test_no_revisionsfraga_with_the_verdict_asked_is_said_with_the_answers_given
     body = ask(readable, "Vilka revisionsfrågor besvarades med ja i Mora?")
     assert body["answerer"] == "findings" and body["answer"].startswith("Ingen revisionsfråga besvarades med ”uppfyllt”"), body["answer"]
     assert "Säkerställer kommunstyrelsen en tillräcklig intern kontroll?" in body["answer"]
+
+
+def test_a_revisionsfraga_asked_about_without_its_word_is_named_as_one(readable):
+    body = ask(readable, "Hur bedömdes ansvaret för lokalförsörjningen i Sala?")
+    assert body["answerer"] == "findings", body
+    assert "revisionsfråga ”Är ansvaret för lokalförsörjningen tydligt fördelat?”" in body["answer"], body["answer"]
+    assert "kontrollmål" not in body["answer"], body["answer"]
+
+
+def test_why_the_overall_assessment_is_answered_with_its_reason(tmp_path_factory):
+    report = (
+        "Granskning av fastighetsunderhållet\n\nBjuvs kommun\n\n1. Sammanfattning\n\n"
+        "Vi gör den sammanfattande bedömningen att tekniska nämnden inte styr fastighetsunderhållet på ett tillfredsställande "
+        "sätt. Skälet är att nämnden saknar en långsiktig underhållsplan för sina fastigheter.\n\n"
+        "Nämnden har dock påbörjat en inventering av byggnadernas skick.\n"
+    )
+    with _client(tmp_path_factory, "reasoned", {"bjuv-2020-fastigheter": report}) as client:
+        body = ask(client, "Varför bedöms fastighetsunderhållet i Bjuv inte styras tillfredsställande?")
+    assert body["answerer"] == "findings", body
+    assert "sammanfattande bedömningen" in body["answer"], body["answer"]
+    assert "Motivering: Skälet är att nämnden saknar en långsiktig underhållsplan" in body["answer"], body["answer"]
+
+
+def test_how_the_reports_whole_subject_was_assessed_is_its_overall_assessment(readable):
+    body = ask(readable, "Hur bedöms lokalförsörjningen i Sala?")
+    assert body["answerer"] == "findings", body
+    assert "Vår samlade bedömning är att kommunstyrelsen i huvudsak har en ändamålsenlig lokalförsörjning" in body["answer"], body["answer"]
+
+
+def test_a_verdict_asked_for_is_never_answered_by_what_the_audit_set_out_to_assess(tmp_path_factory):
+    report = (
+        "Granskning av avtalstrohet\n\nEslövs kommun\n\n1. Inledning\n\n"
+        "Syftet är att bedöma om uppföljningen av avtalstroheten vid inköp hos kommunstyrelsen är tillräcklig.\n\n"
+        "2. Iakttagelser\n\nI elva av fyrtio stickprov saknades avtal med leverantören. Vi bedömer att uppföljningen av "
+        "avtalstroheten inte är tillräcklig.\n"
+    )
+    corpus = tmp_path_factory.mktemp("purpose-corpus")
+    (corpus / "eslov-2022-avtalstrohet.txt").write_text(report, encoding="utf-8")
+    # The fake embedder's vectors are bags of words: both sentences read alike enough to the question at these thresholds.
+    settings = make_settings(
+        tmp_path_factory.mktemp("purpose-home"), corpus_dir=corpus,
+        answer_min_similarity=0.35, answer_strong_similarity=0.35, answer_relaxed_similarity=0.35,
+    )
+    Ingestor(settings, FakeEmbedder()).run(corpus)
+    with TestClient(create_app(settings, FakeEmbedder())) as client:
+        body = ask(client, "Bedöms uppföljningen av avtalstroheten vid inköp hos kommunstyrelsen som tillräcklig i Eslöv?")
+    assert body["grounded"], body
+    assert "Syftet är att bedöma" not in body["answer"], body["answer"]
+    assert "inte är tillräcklig" in body["answer"], body["answer"]
