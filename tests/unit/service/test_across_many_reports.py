@@ -43,6 +43,10 @@ def client(tmp_path_factory):
 
 @pytest.mark.parametrize(("subject", "municipality"), [("snöröjningen", "ystad"), ("gatubelysningen", "arvika")])
 def test_the_report_on_the_subject_answers_wherever_it_stands_in_order(client, subject, municipality):
-    body = client.post("/v1/ask", json={"question": f"Vilka kommuner har granskat {subject}?"}).json()
-    assert body["answerer"] == "extractive", body["answer"]
-    assert {c["document_id"] for c in body["citations"]} == {f"{municipality}-2020-granskning"}, body["answer"]
+    # By the passages that speak of it (the fake embedder finds a sentence by its words, so the question repeats the
+    # report's "Kommuner har granskat …"), and by the title of the report made on it.
+    questions = ((f"I vilka kommuner har kommuner granskat {subject}?", "extractive"), (f"Vilka kommuner har granskat {subject}?", "report"))
+    for question, answerer in questions:
+        body = client.post("/v1/ask", json={"question": question}).json()
+        assert body["answerer"] == answerer, body["answer"]
+        assert {c["document_id"] for c in body["citations"]} == {f"{municipality}-2020-granskning"}, body["answer"]
