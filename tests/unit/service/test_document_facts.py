@@ -31,14 +31,16 @@ Dnr KS 2021/45
 {BODY}
 Revisionskontoret
 Besöksadress: Storgatan 12, 598 37 Vimmerby
-Rapport nr 3/2021
+Rapport 3/2021
 """
 UNLABELLED = f"""Revisionsrapport
 Granskning av hemtjänsten
 Hultsfreds kommun
 Mars 2020
 
-{BODY}"""
+{BODY}
+Nämnden antog Åtgärdsplan 1 och en Femårsplan 2016 för hemtjänsten.
+"""
 
 
 @pytest.mark.parametrize(
@@ -54,6 +56,8 @@ Mars 2020
         ("Vilket rapportnummer har granskningen?", "number"),
         ("Vilken adress har revisionskontoret?", "address"),
         ("Var ligger revisionskontoret?", "address"),
+        ("Vilken gatuadress har revisionskontoret?", "address"),
+        ("Vilken e-postadress har revisionskontoret?", None),
         # Numbers and pages of what a report describes, not of the report:
         ("Hur många sidor har kommunens riktlinje?", None),
         ("Vilket diarienummer har kommunstyrelsens beslut om riktlinjen?", None),
@@ -83,7 +87,7 @@ def client(tmp_path_factory):
     [
         ("Hur många sidor har rapporten i Vimmerby?", "antal sidor 14", "Antal sidor: 14"),
         ("Vilket diarienummer har granskningen i Vimmerby?", "diarienummer KS 2021/45", "Dnr KS 2021/45"),
-        ("Vilket nummer har rapporten från Vimmerby?", "rapportnummer 3/2021", "Rapport nr 3/2021"),
+        ("Vilket nummer har rapporten från Vimmerby?", "rapportnummer 3/2021", "Rapport 3/2021"),
         ("Vilken adress har revisionskontoret i Vimmerby?", "adress Storgatan 12, 598 37 Vimmerby", "Besöksadress: Storgatan 12"),
     ],
 )
@@ -95,7 +99,10 @@ def test_a_labelled_line_answers_with_its_value_cited(client, question, value, l
     assert line in body["citations"][0]["quote"], body["citations"][0]["quote"]
 
 
-@pytest.mark.parametrize("question", ["Hur många sidor har rapporten i Hultsfred?", "Vilket diarienummer har granskningen i Hultsfred?"])
+@pytest.mark.parametrize(
+    "question",
+    ["Hur många sidor har rapporten i Hultsfred?", "Vilket diarienummer har granskningen i Hultsfred?", "Vilken adress har revisionskontoret i Hultsfred?"],
+)
 def test_a_report_that_states_no_such_line_is_left_to_retrieval(client, question):
     body = client.post("/v1/ask", json={"question": question}).json()
     assert body["answerer"] != "report", body
