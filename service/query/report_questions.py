@@ -92,6 +92,11 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
             # "Vilken revisionsbyrå granskade Härryda?": the firm of the audit of a place.
             rf"|\bvilken (?:revisionsbyrå|byrå|revisionsfirma|firma|konsultfirma)\w* (?:har )?(?:granskade|granskat|reviderade|reviderat)\b"
             rf"|\bwhich (?:audit |accounting )?firm (?:audited|reviewed)\b"
+            # "Vilka revisionsbyråer har skrivit rapporterna?": each report's firm; consultants only where the question
+            # is about the audits (a municipality hires consultants of its own).
+            r"|\bvilka (?:\w+-)?(?:revisionsbyrå|revisionsfirm|revisionsbolag|revisionsföretag)\w*"
+            r"|\bvilka (?:byrå|konsultfirm|konsultbolag|konsultföretag)\w*\b[^?]*\b(?:gransk|revision|rapport|skr[ei]v)"
+            r"|\bwhich (?:audit |accounting |consulting )?(?:firms|companies|consultancies)\b(?! (?:were|are|was|is) (?:audited|reviewed))"
             rf"|\bwhich (?:audit |accounting )?firm (?:carried out|conducted|performed|did|wrote) {_OWNER}(?:\w+ )?{_REPORT}"
         ),
     ),
