@@ -263,7 +263,7 @@ class VectorStore:
     @_guarded
     def save_indexes(self) -> None:
         """Have a local Chroma save both collections' HNSW indexes now, if this process wrote to them, so that the next
-        load replays nothing (docs/scale.md, "Saving Chroma's indexes after an ingest").
+        load replays nothing (docs/scale.md, "Chroma's indexes saved when an ingest is done").
 
         A local Chroma saves an index only once `sync_threshold` records (1,000 by default) have reached it since it
         was loaded or last saved, and keeps the threshold it loaded with: a `modify` of the configuration reaches only
