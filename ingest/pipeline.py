@@ -35,7 +35,7 @@ from ingest.index.catalog import Catalog
 from ingest.index.disk import naming_disk_full
 from ingest.index.findings_store import FindingsStore
 from ingest.index.lexical import ensure_saved
-from ingest.index.vectors import VectorStore, VersionVectors, text_key, unit_vector_id, vector_id
+from ingest.index.vectors import StoreError, VectorStore, VersionVectors, text_key, unit_vector_id, vector_id
 from ingest.structure.chunking import DEFAULT_MAX_WORDS, DEFAULT_MIN_WORDS, Chunk, SectionChunker, embedding_text, unit_contexts
 from ingest.structure.parsing import ParsedDocument, ReportParser
 
@@ -217,7 +217,9 @@ class Ingestor:
         stage: StageFn | None = None,
     ) -> IngestReport:
         with naming_disk_full(self.settings.home):
-            return self._run_files(paths, manifest, prune_missing, progress, stage)
+            report = self._run_files(paths, manifest, prune_missing, progress, stage)
+        self._save_vector_indexes()
+        return report
 
     def _run_files(
         self, paths: list[Path], manifest: dict[str, dict] | None, prune_missing: bool, progress: ProgressFn | None,
@@ -252,7 +254,7 @@ class Ingestor:
         if prune_missing:
             for record in self.catalog.documents():
                 if not Path(record.source_path).exists():
-                    self.remove(record.document_id)
+                    self._remove(record.document_id, [])
                     report.removed.append(record.document_id)
         self.collect_stale()
         self.refresh_lexical()
@@ -380,8 +382,13 @@ class Ingestor:
         is finished by the next call, the next ingest or the next start-up (`finish_deletes`): every step can be
         repeated. Lexical search follows the catalog's generation."""
         with naming_disk_full(self.settings.home):
-            self.catalog.mark_deleting(document_id, [str(f) for f in files])
-            return self._finish_delete(document_id, list(files))
+            removed = self._remove(document_id, list(files))
+        self._save_vector_indexes()
+        return removed
+
+    def _remove(self, document_id: str, files: list[Path]) -> bool:
+        self.catalog.mark_deleting(document_id, [str(f) for f in files])
+        return self._finish_delete(document_id, files)
 
     def _finish_delete(self, document_id: str, files: list[Path]) -> bool:
         self.store.delete_other_versions(document_id, keep_hash=None)
@@ -396,6 +403,8 @@ class Ingestor:
         for document_id, files in pending.items():
             log.info("finishing the interrupted delete of %s", document_id)
             self._finish_delete(document_id, [Path(f) for f in files])
+        if pending:
+            self._save_vector_indexes()
         return list(pending)
 
     def collect_stale(self, document_id: str | None = None) -> int:
@@ -420,6 +429,15 @@ class Ingestor:
         self.catalog.forget_stale(self.catalog.stale_versions())
         self.catalog.mark_versions_tracked()
         return len(stale)
+
+    def _save_vector_indexes(self) -> None:
+        """Once a run's or a delete's writes are done: Chroma's indexes saved, so that the next start loads them
+        without replaying Chroma's log (seconds at 1,000 reports). The writes are durable in that log already, so a
+        save that fails costs only that replay."""
+        try:
+            self.store.save_indexes()
+        except StoreError:
+            log.warning("saving the vector indexes failed; the next start replays Chroma's log instead", exc_info=True)
 
     def refresh_lexical(self) -> None:
         """Bring the saved BM25 index to the catalog's generation: the words of the documents that changed are counted

@@ -107,6 +107,10 @@ def text_key(model_id: str, text: str) -> str:
     return digest.hexdigest()[:32]
 
 
+# Ids a vector never has (every vector id holds an "@", `vector_id`): deleting them changes nothing but Chroma's log.
+_ABSENT_ID = "flush:{}"
+
+
 def vector_id(chunk_id: str, content_hash: str) -> str:
     """Chroma ids carry the version: an unchanged chunk of a new version must not overwrite the live one."""
     return f"{chunk_id}@{content_hash[:16]}"
@@ -159,6 +163,8 @@ class VectorStore:
         self.units = self._client.get_or_create_collection(
             f"{prefix}_units", embedding_function=None, configuration=UNITS_CONFIGURATION
         )
+        # Whether this process wrote to the collections since their indexes were last saved (`save_indexes`).
+        self._unsaved = False
 
     def add_version(
         self, metadata: DocumentMetadata, content_hash: str, chunks: list[Chunk], chunk_vectors: np.ndarray, unit_vectors: list[np.ndarray]
@@ -193,6 +199,7 @@ class VectorStore:
                 unit_ids += [unit_vector_id(chunk.chunk_id, content_hash, i) for i in range(len(chunk.units))]
                 unit_rows += list(np.asarray(unit_matrix, dtype=np.float32))
                 unit_metas += [{"document_id": metadata.document_id, "content_hash": content_hash, "chunk_id": chunk.chunk_id}] * len(chunk.units)
+        self._unsaved = True
         for collection, ids, rows, metas in ((self.chunks, chunk_ids, chunk_rows, chunk_metas), (self.units, unit_ids, unit_rows, unit_metas)):
             for offset in range(0, len(ids), PAGE):
                 collection.upsert(
@@ -205,6 +212,7 @@ class VectorStore:
         where: dict = {"document_id": document_id}
         if keep_hash is not None:
             where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
+        self._unsaved = True
         self.chunks.delete(where=where)
         self.units.delete(where=where)
 
@@ -212,6 +220,7 @@ class VectorStore:
     def delete_version(self, document_id: str, content_hash: str) -> None:
         """Remove the vectors of one version of a document (one that is not live)."""
         where = {"$and": [{"document_id": document_id}, {"content_hash": content_hash}]}
+        self._unsaved = True
         self.chunks.delete(where=where)
         self.units.delete(where=where)
 
@@ -246,9 +255,32 @@ class VectorStore:
     def load(self) -> None:
         """Have Chroma load both collections' indexes now rather than on their first use. A local store then reads
         each index and replays the writes its log holds beyond the index last saved (up to the index's
-        sync_threshold, 1,000 by default): seconds at 1,000 reports, paid by whichever request came first."""
+        sync_threshold, 1,000 by default: seconds at 1,000 reports, paid by whichever request came first); ingest
+        saves the indexes when it is done (`save_indexes`), so after it there is nothing to replay."""
         self.chunks.count()
         self.units.count()
+
+    @_guarded
+    def save_indexes(self) -> None:
+        """Have a local Chroma save both collections' HNSW indexes now, if this process wrote to them, so that the next
+        load replays nothing (docs/scale.md, "Chroma's indexes saved when an ingest is done").
+
+        A local Chroma saves an index only once `sync_threshold` records (1,000 by default) have reached it since it
+        was loaded or last saved, and keeps the threshold it loaded with: a `modify` of the configuration reaches only
+        the next process. Every record of its log counts, a delete of an id that does not exist too, and the count is
+        checked once a write is applied, so deleting as many absent ids as the threshold in one call saves the index
+        with everything before it, and leaves nothing after it to replay. The configuration is never changed.
+
+        A Chroma server loads its indexes at its own start, not at auditqa's, and may not be a local HNSW at all: left
+        to its own cadence."""
+        if self._settings.chroma_url or not self._unsaved:
+            return
+        for collection in (self.chunks, self.units):
+            # Chroma states every HNSW setting, defaults included; a collection without one has no HNSW index.
+            threshold = (collection.configuration_json.get("hnsw") or {}).get("sync_threshold")
+            if threshold:
+                collection.delete(ids=[_ABSENT_ID.format(i) for i in range(threshold)])
+        self._unsaved = False
 
     @_guarded
     def count(self) -> int:

@@ -435,6 +435,9 @@ class _StubVectorStore:
     def document_ids(self) -> set[str]:
         return set()
 
+    def save_indexes(self) -> None:
+        pass
+
 
 def test_ingest_stores_findings_and_remove_deletes_them(tmp_path):
     from ingest.pipeline import Ingestor
