@@ -24,10 +24,8 @@ from ingest.language.lexicon import (
     causal_pattern,
     definite_endings,
     firm_pattern,
-    lexicon,
     month_alternation,
     negations,
-    opinion_holder_pattern,
     person_roles,
 )
 from ingest.language.ordinals import numbered_headings
@@ -51,6 +49,13 @@ _NAME = re.compile(r"\b[A-ZÅÄÖ][a-zåäöé]+ [A-ZÅÄÖ][a-zåäöé]+\b")
 _FIRM = firm_pattern()
 # What a report's cover answers: who wrote it, when, and for which firm.
 COVER_ANSWERS = frozenset({"date", "person", "firm", "name"})
+# A dateline opens a letter or a signature: a place and a date, or a date and a name. It answers when and who only.
+# A sentence may open with a date too ("Den 12 mars 2019 beslutade …"): after a preposition it is no place.
+_NOT_PLACES = "(?:Den|Under|Efter|Före|Sedan|Från|Till|Per|Vid|Fram|Senast|Mellan|Redan)"
+_DATELINE = re.compile(
+    rf"^(?!{_NOT_PLACES}\b)[A-ZÅÄÖ][\w-]+,?\s+(?:den\s+)?\d{{1,2}}\s+(?i:{month_alternation()})\s+(?:19|20)\d\d\b"
+    rf"|^(?!{_NOT_PLACES}\b)[A-ZÅÄÖ][\w-]+,?\s+(?i:{month_alternation()})\s+(?:19|20)\d\d\W*$|^(?:19|20)\d\d-\d\d-\d\d\s+[A-ZÅÄÖ]"
+)
 _CAUSAL = causal_pattern()
 # "Rädda Barnen, Svenska kyrkan, ABF samt Tjetjenska föreningen", or a lead and its list: what "vilka" asks for.
 _ENUMERATION = re.compile(r"\w+(?: \w+){0,3}, \w+(?: \w+){0,3},? (?:och|samt|eller) \w|:\s*\n\s*[-–•▶*]")
@@ -72,8 +77,6 @@ _QUESTION_WORDS = frozenset(
 )
 
 _SETTING = Settings.model_fields
-_AUDITORS = frozenset(w for phrase in lexicon()["overall_assessment"]["auditors"] for w in phrase.split()) | {"revisorn", "granskarna", "granskaren"}
-_GENERAL_HOLDERS = frozenset("du ni man de dom folk kommunen rapporten granskningen".split())
 
 
 @dataclass(frozen=True)
@@ -281,6 +284,8 @@ class ExtractiveAnswerer:
             for unit, (start, end), similarity, context in zip(units.spans, windows, similarities, unit_contexts(hit.record.chunk)):
                 sentence = text[start - base : end - base]
                 states_purpose = purpose and hit.record.chunk.part == PURPOSE
+                if _DATELINE.match(sentence) and request.analysis.answer_type not in COVER_ANSWERS:
+                    continue  # a letter's or a signature's place and date ("Nacka den 12 september 2016 Eva Strand, …")
                 if _heading_like(sentence):
                     continue  # a heading or letterhead in capitals, run into the text of a scanned letter
                 if table_cells(sentence) and not any(table_cells(line) for line in context.splitlines()):
@@ -336,7 +341,6 @@ class ExtractiveAnswerer:
         stated_purpose = purpose and (best.record.chunk.part == PURPOSE or _PURPOSE.search(best.text) and best_similarity >= self.thresholds.relaxed_similarity)
         if not (self._supported(best_similarity, best_overlap, request) or stated_purpose or self._translated_support(best, request)):
             return refusal("frågan", self.summary, evidence=evidence)
-        unmentioned = self._unmentioned(request.question, request.analysis.municipalities)
         head = _ASKED_NOUN.match(request.question.strip())
         general = request.analysis.answer_type == "general" and not _answered_by_form(request) and not firm_pattern().search(request.question)
         if general and request.analysis.language == "sv" and head and self._nowhere(head.group(1), request.analysis.municipalities):
@@ -349,11 +353,10 @@ class ExtractiveAnswerer:
             # parts, is answered about something else (what a home care service cost). A firm is recognised by its
             # name, whatever compound the question calls firms by ("revisionsbyråerna").
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
-        who = request.analysis.answer_type in ("person", "name")
-        if question_stems and (unmentioned or who) and best_overlap == 0 and not _answered_by_form(request):
-            # The best sentence has none of the question's words, and the question asks about something no report
-            # mentions ("dataskyddsombud"), or for who holds a role it does not name: what merely reads alike (a
-            # sentence on the data protection regulation, the audit's commission) is no answer.
+        if question_stems and best_overlap == 0 and not _answered_by_form(request):
+            # The best sentence has none of a Swedish question's words: what merely reads alike (a sentence on the data
+            # protection regulation for "dataskyddsombud", the audit's method for "Vilka åtgärder har Nacka vidtagit
+            # sedan granskningen?") is no answer. A date, a firm or who made the report is recognised by its form.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
         limit = self.max_sentences + (2 if request.analysis.answer_type == "list" else 0)
         chosen = []
@@ -378,7 +381,7 @@ class ExtractiveAnswerer:
             # "Vem är socialnämndens ordförande?" answered by sentences about the board that name no chair, or by one
             # that names the office and not who holds it ("intervjuer med socialchefen").
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_role"})
-        holder = _opinion_holder(request.question)
+        holder = request.analysis.opinion_holder
         if holder and not any(names_role(set(self._analyzer(holder)), set(self._analyzer(c.text))) for c in chosen):
             # "Vad tyckte hyresgästerna …?" answered by what the auditors found would put words in their mouths.
             return refusal("frågan", self.summary, reason=f"rapporterna återger inte vad {holder} tycker", evidence={**evidence, "reason": "no_holder"})
@@ -519,23 +522,15 @@ _COMMISSION = re.compile(
 _ANSWERED_ELSEWHERE = frozenset({"deficiency", "example", "reason", "count", "amount", "date", "list"})
 
 
-def _opinion_holder(question: str) -> str | None:
-    """Whose view a question asks for ("Vad tyckte hyresgästerna …" -> "hyresgästerna"), unless it is the auditors',
-    which the findings state, or a general "man"/"de"."""
-    found = opinion_holder_pattern().search(question)
-    if found is None:
-        return None
-    holder = found.group(1).casefold()
-    return None if holder in _AUDITORS or holder in _GENERAL_HOLDERS else holder
-
-
 # A stem shorter than this is too common a word part to be found inside a compound.
 _COMPOUND_PART = 4
 # "Vilket betyg …", "Hur många invånare …": the noun a question asks for.
 _ASKED_NOUN = re.compile(r"^(?:vilken|vilket|vilka|hur många|hur mycket)\s+([^\W\d_]{3,})\b", re.IGNORECASE)
 # "Vem är socialnämndens ordförande …?", "Vad heter kommunchefen?": the role a question asks the holder of, after an
 # optional genitive.
-_ROLE = re.compile(r"^(?:vem\s+(?:är|var|blev|har varit)|vad\s+heter)\s+(?:[^\W\d_]+s\s+)?((?:[^\W\d_]+-)?[^\W\d_]{4,})", re.IGNORECASE)
+_ROLE = re.compile(
+    r"^(?:vem\s+(?:är|var|blev|har varit)|vad\s+heter)\s+(?:[^\W\d_]+s\s+)?((?:[^\W\d_]+-)?[^\W\d_]{4,}|vd(?=\W|$))", re.IGNORECASE
+)
 
 
 _ROLE_EN = re.compile(r"^who (?:is|was|were) (?:the )?([a-z]{4,}(?: of)?)\b", re.IGNORECASE)

@@ -160,7 +160,9 @@ class FindingsAnswerer:
 
     def run(self, request: AnswerRequest) -> Answer | None:
         asked = request.analysis.findings
-        if asked is None:
+        if asked is None or request.analysis.opinion_holder:
+            # "Vad tyckte kommunstyrelsen om rekommendationerna?" asks for someone else's view of them, which the
+            # findings do not hold; retrieval looks for a passage that gives it.
             return None
         statuses = self.store.statuses()
         # Reports in scope whose findings were extracted; an index built before findings existed has none.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ingest.language.english import is_english
-from ingest.language.lexicon import lexicon, swedish_municipalities
+from ingest.language.lexicon import lexicon, opinion_holder_pattern, swedish_municipalities
 from ingest.language.ordinals import Ordinal, asked_ordinal
 from service.query.findings_questions import FindingsQuestion, read_findings_question
 from service.query.report_questions import Asked as ReportAsk
@@ -86,6 +86,9 @@ class QuestionAnalysis:
     capitalized: tuple[str, ...] = ()
     # Why no report can answer it, whatever they say: "task", "prediction", "opinion" or "general"; None if in scope.
     out_of_scope: str | None = None
+    # Whose view it asks for other than the auditors' ("Vad tyckte hyresgästerna …" -> "hyresgästerna"): an answer
+    # must give that view, not what the auditors found.
+    opinion_holder: str | None = None
 
 
 def _mention(name: str, question: str) -> bool:
@@ -188,7 +191,21 @@ def analyze_question(question: str, corpus_municipalities: tuple[str, ...], corp
         measured_word=_measured_word(question),
         capitalized=tuple(_CAPITALIZED.findall(question[1:])),
         out_of_scope=_out_of_scope(question, bool(named)),
+        opinion_holder=_opinion_holder(question),
     )
+
+
+_AUDITORS = frozenset(w for phrase in lexicon()["overall_assessment"]["auditors"] for w in phrase.split()) | {"revisorn", "granskarna", "granskaren"}
+_GENERAL_HOLDERS = frozenset("du ni man de dom folk kommunen rapporten granskningen".split())
+
+
+def _opinion_holder(question: str) -> str | None:
+    """Whose view a question asks for, unless it is the auditors' (which the findings state) or a general "man"/"de"."""
+    found = opinion_holder_pattern().search(question)
+    if found is None:
+        return None
+    holder = found.group(1).casefold()
+    return None if holder in _AUDITORS or holder in _GENERAL_HOLDERS else holder
 
 
 @lru_cache

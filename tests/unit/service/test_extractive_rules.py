@@ -181,14 +181,34 @@ def test_a_count_must_count_what_was_asked():
 
 
 def test_whose_view_is_asked_for():
-    from service.answering.extractive import _opinion_holder
+    from service.query.analysis import analyze_question
 
-    assert _opinion_holder("Vad tyckte hyresgästerna i Lomma om fastighetsunderhållet?") == "hyresgästerna"
-    assert _opinion_holder("Vad anser de intervjuade om samverkan?") == "intervjuade"
+    def holder(question: str) -> str | None:
+        return analyze_question(question, ("Lomma", "Timrå"), ()).opinion_holder
+
+    assert holder("Vad tyckte hyresgästerna i Lomma om fastighetsunderhållet?") == "hyresgästerna"
+    assert holder("Vad anser de intervjuade om samverkan?") == "intervjuade"
+    assert holder("Vad tyckte kommunstyrelsen om revisorernas rekommendationer i Timrå?") == "kommunstyrelsen"
     # The auditors' view is their assessment, which the findings give; "man" names nobody.
-    assert _opinion_holder("Vad tyckte revisorerna om styrningen?") is None
-    assert _opinion_holder("Hur upplever man stödet?") is None
-    assert _opinion_holder("Vilka åtgärder vidtog nämnden?") is None
+    assert holder("Vad tyckte revisorerna om styrningen?") is None
+    assert holder("Hur upplever man stödet?") is None
+    assert holder("Vilka åtgärder vidtog nämnden?") is None
+
+
+def test_a_managing_director_is_an_office_a_person_holds():
+    from service.answering.extractive import _asked_role, held_by_person
+
+    assert _asked_role("Vem är VD för Göteborg Energi?", ("Göteborg",)) == "VD"
+    assert held_by_person({"vd"}) and held_by_person({"socialchef"}) and not held_by_person({"socialnämnd"})
+
+
+def test_a_dateline_is_no_answer_but_to_when_and_who():
+    from service.answering.extractive import _DATELINE
+
+    for line in ("Nacka den 12 september 2016 Eva Strand, revisionsdirektör", "Sandviken januari 2022", "2017-03-13 Bo Rehnberg Projektledare"):
+        assert _DATELINE.match(line), line
+    for sentence in ("Den 12 mars 2019 beslutade fullmäktige om planen.", "Under mars 2019 genomfördes intervjuer.", "Kommunen antog planen i mars 2019."):
+        assert not _DATELINE.match(sentence), sentence
 
 
 def test_capitals_and_debris_are_no_sentence_to_quote():

@@ -168,3 +168,16 @@ def test_a_verdict_asked_for_is_never_answered_by_what_the_audit_set_out_to_asse
     assert body["grounded"], body
     assert "Syftet är att bedöma" not in body["answer"], body["answer"]
     assert "inte är tillräcklig" in body["answer"], body["answer"]
+
+
+def test_someone_elses_view_of_the_recommendations_is_not_answered_by_listing_them(tmp_path_factory):
+    report = (
+        "Granskning av fastighetsunderhållet\n\nBjuvs kommun\n\n1. Sammanfattning\n\n"
+        "Vår samlade bedömning är att tekniska nämnden inte styr fastighetsunderhållet på ett tillfredsställande sätt.\n\n"
+        "2. Rekommendationer\n\nVi rekommenderar tekniska nämnden att:\n\n- anta en långsiktig underhållsplan\n- följa upp underhållet varje år\n"
+    )
+    with _client(tmp_path_factory, "view", {"bjuv-2020-underhall": report}) as client:
+        listed = ask(client, "Vilka rekommendationer fick tekniska nämnden i Bjuv?")
+        viewed = ask(client, "Vad tyckte kommunstyrelsen om revisorernas rekommendationer i Bjuv?")
+    assert listed["answerer"] == "findings" and "anta en långsiktig underhållsplan" in listed["answer"], listed
+    assert viewed["answerer"] != "findings" and not viewed["grounded"], viewed
