@@ -70,3 +70,10 @@ def test_a_report_that_states_its_purpose_as_its_revisionsfraga_answers_with_it(
     body = ask("Vad var syftet med granskningen i Alvesta?")
     assert body["grounded"] and "Bedriver kommunstyrelsen och nämnden för individ- och familjeomsorg" in body["answer"], body["answer"]
     assert "informationscentret" not in body["answer"]  # another body's purpose, sharing only the word
+
+
+@pytest.mark.slow
+def test_a_sentence_sharing_none_of_the_questions_words_is_no_answer(ask):
+    # The best passage reads like the question (the audit's own method and commission) but names none of its words.
+    body = ask("Vilka åtgärder har Alvesta vidtagit sedan granskningen?")
+    assert not body["grounded"] and body["answer"].startswith("Jag hittar inget stöd i rapporterna"), body["answer"]
