@@ -16,11 +16,11 @@ MORA = "mora-2022-intern-kontroll"
 SALA = "sala-2021-lokalforsorjning"
 
 
-def _client(tmp_path_factory, name: str, reports: dict[str, str]):
+def _client(tmp_path_factory, name: str, reports: dict[str, str], **overrides):
     corpus = tmp_path_factory.mktemp(f"{name}-corpus")
     for document_id, text in reports.items():
         (corpus / f"{document_id}.txt").write_text(text, encoding="utf-8")
-    settings = make_settings(tmp_path_factory.mktemp(f"{name}-home"), corpus_dir=corpus)
+    settings = make_settings(tmp_path_factory.mktemp(f"{name}-home"), corpus_dir=corpus, **overrides)
     report = Ingestor(settings, FakeEmbedder()).run(corpus)
     assert len(report.added) == len(reports), report.summary()
     return TestClient(create_app(settings, FakeEmbedder()))
@@ -155,15 +155,9 @@ def test_a_verdict_asked_for_is_never_answered_by_what_the_audit_set_out_to_asse
         "2. Iakttagelser\n\nI elva av fyrtio stickprov saknades avtal med leverantören. Vi bedömer att uppföljningen av "
         "avtalstroheten inte är tillräcklig.\n"
     )
-    corpus = tmp_path_factory.mktemp("purpose-corpus")
-    (corpus / "eslov-2022-avtalstrohet.txt").write_text(report, encoding="utf-8")
     # The fake embedder's vectors are bags of words: both sentences read alike enough to the question at these thresholds.
-    settings = make_settings(
-        tmp_path_factory.mktemp("purpose-home"), corpus_dir=corpus,
-        answer_min_similarity=0.35, answer_strong_similarity=0.35, answer_relaxed_similarity=0.35,
-    )
-    Ingestor(settings, FakeEmbedder()).run(corpus)
-    with TestClient(create_app(settings, FakeEmbedder())) as client:
+    thresholds = {"answer_min_similarity": 0.35, "answer_strong_similarity": 0.35, "answer_relaxed_similarity": 0.35}
+    with _client(tmp_path_factory, "purpose", {"eslov-2022-avtalstrohet": report}, **thresholds) as client:
         body = ask(client, "Bedöms uppföljningen av avtalstroheten vid inköp hos kommunstyrelsen som tillräcklig i Eslöv?")
     assert body["grounded"], body
     assert "Syftet är att bedöma" not in body["answer"], body["answer"]
