@@ -182,6 +182,8 @@ class FindingsAnswerer:
             return None
         if asked.summary:
             return self._summary(documents, found, request.page)
+        if asked.comparison in ("most", "fewest"):
+            return self._counted(asked.kind, asked.comparison, documents, found, request.page)
         if asked.kind == "rekommendation" and not request.filters and request.analysis.language == "sv":
             picked = self._on_topic(request.question, documents, found)
             if picked is not None:
@@ -491,6 +493,32 @@ class FindingsAnswerer:
             if labels:
                 lines.append(f"{_reports(labels, page)} {says}.")
         return lines
+
+    def _counted(self, kind: Kind, comparison: Comparison, documents: list[str], found: KindFindings, page: Page) -> Answer | None:
+        """The report that gives the most (fewest) recommendations or revisionsfrågor, with each report's count, cited
+        where it lists them; a report that gives none is named apart (an excerpt may leave them out)."""
+        counts = {d: found.count(d) for d in documents if found.count(d)}
+        if len(counts) < 2:
+            return None  # nothing to compare: retrieval may still find what the question asks
+        best = (min if comparison == "fewest" else max)(counts.values())
+        winners = [d for d in counts if counts[d] == best]
+        phrase = f"{'flest' if comparison == 'most' else 'färst'} {NOUNS[kind][1]}"
+        cite = _Citations(self.chunks)
+        lines = [f"{_reports([self._label(d) for d in winners], page, bare=True)} hade {phrase}" + (" (lika)." if len(winners) > 1 else ".")]
+        shown, paged = Paged.of(sorted(counts, key=lambda d: (-counts[d] if comparison == "most" else counts[d])), page)
+        found.read(shown)
+        for document_id in shown:
+            sources = [f.sources[0] for f in found[document_id] if f.sources]
+            lines.append(f"{self._label(document_id)}: {count_of(counts[document_id], kind)} {cite.together(document_id, sources)}".rstrip())
+        without = [self._label(d) for d in documents if d not in counts]
+        if without:
+            lines.append(f"{_reports(without, page)} redovisar ingen {NOUNS[kind][0]}.")
+        if paged:
+            lines.append(paged.describe())
+        return Answer(
+            "\n".join(lines), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name,
+            evidence={"kind": kind, "comparison": comparison}, page=paged,
+        )
 
     def _comparison(
         self, comparison: Comparison, documents: list[str], assessed: list[str], found: KindFindings, states: dict[str, Status],

@@ -57,6 +57,10 @@ _COMPARISON_CUES: tuple[tuple[Comparison, re.Pattern], ...] = (
     ("fewest", re.compile(r"\bfärst\b|\bminst antal|\bfewest\b")),
 )
 _WHICH_MUNICIPALITY = re.compile(r"\bvilken (?:av )?(?:kommun|kommunerna)\b|\bvilka kommuner\b|\bwhich (?:of the )?municipalit")
+_WHICH_REPORT = re.compile(
+    r"\bvilk(?:en|et|a) (?:av )?(?:kommun|kommunerna|kommuner|rapport|rapporterna|rapporter|granskning|granskningarna|granskningar)\b"
+    r"|\bwhich (?:of the )?(?:municipalit|reports?\b|audits?\b)"
+)
 _ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
 _ASSESSED = re.compile(
     r"\bbedöm(?:s|de|des|t|ts|er|as|ning\w*)\b|\bbesvara(?:de?s?)\b|\bsvar(?:et|en|ade|ar)?\b|\bassess\w*|\bjudged\b|\brated\b|\banswer(?:ed|s)?\b"
@@ -119,6 +123,10 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
     if not mentions and not assessed:
         return None
     kind = min(mentions)[1] if mentions else "kontrollmal"
+    # "Vilken kommun fick flest rekommendationer?" counts them per report.
+    counted = next((c for c, cue in _COMPARISON_CUES if c in ("most", "fewest") and cue.search(q)), None)
+    if counted is not None and kind in ("rekommendation", "revisionsfraga") and _WHICH_REPORT.search(q):
+        return FindingsQuestion(kind, comparison=counted)
     if kind == "revisionsfraga":
         # Answered like kontrollmål: by verdict ("Vilka revisionsfrågor besvarades med nej?") or one by number.
         verdict = next((v for v, cue in _VERDICT_CUES if cue.search(q)), None)

@@ -175,3 +175,22 @@ def test_someone_elses_view_of_the_recommendations_is_not_answered_by_listing_th
         viewed = ask(client, "Vad tyckte kommunstyrelsen om revisorernas rekommendationer i Bjuv?")
     assert listed["answerer"] == "findings" and "anta en långsiktig underhållsplan" in listed["answer"], listed
     assert viewed["answerer"] != "findings" and not viewed["grounded"], viewed
+
+
+def test_the_report_with_the_most_recommendations_is_named_with_each_reports_count(tmp_path_factory):
+    def report(municipality: str, items: list[str]) -> str:
+        listed = "".join(f"- {item}\n" for item in items)
+        return f"Granskning av underhållet\n\n{municipality} kommun\n\n1. Rekommendationer\n\nVi rekommenderar nämnden att:\n\n{listed}"
+
+    reports = {
+        "bjuv-2020-underhall": report("Bjuvs", ["anta en underhållsplan", "följa upp planen årligen", "rapportera avvikelser"]),
+        "osby-2021-underhall": report("Osby", ["anta en underhållsplan"]),
+    }
+    with _client(tmp_path_factory, "counted", reports) as client:
+        body = ask(client, "Vilken kommun fick flest rekommendationer?")
+    assert body["answerer"] == "findings", body
+    lines = body["answer"].splitlines()
+    assert lines[0].startswith("Bjuv") and "flest rekommendationer" in lines[0], body["answer"]
+    assert any(line.startswith("Bjuv") and "3 rekommendationer" in line for line in lines[1:]), body["answer"]
+    assert any(line.startswith("Osby") and "1 rekommendation" in line for line in lines[1:]), body["answer"]
+    assert {c["document_id"] for c in body["citations"]} == set(reports)

@@ -144,6 +144,9 @@ def test_other_questions_are_left_to_retrieval(question):
         ("Vilken kommun fick den mest kritiska bedömningen, Alvesta eller Hultsfred?", "harshest"),
         ("Vilket kontrollmål i Hultsfred bedömdes sämst?", "harshest"),
         ("Bedömde revisorerna att nämnden arbetar på bästa sätt?", None),  # "bästa" grades nothing here
+        ("Vilken kommun fick flest rekommendationer?", "most"),
+        ("Vilken rapport har färst revisionsfrågor?", "fewest"),
+        ("Vilka rekommendationer fick flest nämnder?", None),  # counts nämnder, not reports
     ],
 )
 def test_comparisons_of_reports_are_recognized(question, comparison):
