@@ -78,8 +78,8 @@ _ORDINAL_ITEM = re.compile(rf"\b({'|'.join(ordinals())})\s+(?:(?:revisions|grans
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
 # Asks for the gist of a report: its overall assessment and what it recommends.
 _SUMMARY = re.compile(
-    r"\bsammanfatta\w*|\bsammanfattning(?:en)? av\b|\bvad kom (?:\S+\s+){0,3}?(?:granskning(?:en)?|revisorerna|rapport(?:en)?|utredning(?:en)?|revision(?:en)?)\b.{0,80}?\bfram till\b"
-    r"|\bvad visade (?:granskningen|rapporten|revisionen)\b|\bvad blev (?:resultatet|utfallet) av (?:granskningen|revisionen)\b|\bhuvudsakliga (?:slutsatser|resultat)|\bvad (?:är|var) (?:det )?viktigaste\b"
+    r"\bsammanfatta\w*|\bsammanfattning(?:en)? av\b|\bvad kom (?:\S+\s+){0,3}?(?:granskning(?:en)?|revisorerna|rapport(?:en)?|utredning(?:en)?|revision(?:en)?|uppföljning(?:en)?|förstudie(?:n)?)\b.{0,80}?\bfram till\b"
+    r"|\bvad visade (?:granskningen|rapporten|revisionen|uppföljningen|förstudien)\b|\bvad blev (?:resultatet|utfallet) av (?:granskningen|revisionen)\b|\bhuvudsakliga (?:slutsatser|resultat)|\bvad (?:är|var) (?:det )?viktigaste\b"
     # Comparing what audits concluded sets out each one's gist side by side.
     r"|\bjämför (?:\w+ ){0,2}?(?:bedömning\w*|slutsats\w*|resultat\w*|granskning\w*|rapport\w*)\b"
     r"|\bcompare (?:the )?(?:\w+ )?(?:assessments|conclusions|findings|audits|reports)\b"

@@ -77,8 +77,14 @@ def test_recommendations_for_putting_something_right_are_still_recommendations()
     assert read_question("Vilka rekommendationer ger revisorerna för att åtgärda bristerna?").kind == "rekommendation"
 
 
-@pytest.mark.parametrize("question", ["Jämför bedömningarna i Alvesta och Hultsfred.", "Compare the audits in Umeå and Luleå."])
-def test_comparing_audits_sets_out_each_ones_gist(question):
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Jämför bedömningarna i Alvesta och Hultsfred.", "Compare the audits in Umeå and Luleå.",
+        "Vad kom uppföljningen i Borås fram till?", "Vad visade förstudien i Kalmar?",
+    ],
+)
+def test_summaries_and_comparisons_set_out_each_reports_gist(question):
     assert read_question(question).summary
 
 
