@@ -45,7 +45,7 @@ _VERDICT_CUES: tuple[tuple[Verdict, re.Pattern], ...] = (
 )
 # Whether something recommended has been done, the grade of a follow-up audit ("åtgärdad", "delvis genomförd").
 _STATUS = re.compile(
-    r"\b(?:åtgärda(?:ts|d|t|de|des)|genomför(?:ts|d|t|da|des)|verkställ(?:ts|d|t|da|des)|följts)\b"
+    r"\b(?:åtgärda(?:ts|d|t|de|des)|genomför(?:ts|d|t|da|des)|verkställ(?:ts|d|t|da|des)|följts)\b|\bföljdes upp\b|\buppföljda\b"
     r"|\b(?:been )?(?:implemented|addressed|acted (?:up)?on|followed)\b"
 )
 # Questions that compare reports: which had the most kontrollmål, or the harshest or mildest verdicts.

@@ -65,6 +65,7 @@ def test_findings_questions_are_recognized(question, kind, verdict, single, numb
         "Vilka rekommendationer har inte åtgärdats i Borås?",
         "Hur många av rekommendationerna är genomförda?",
         "Which recommendations have been implemented?",
+        "Hur många rekommendationer följdes upp i Borås?",
     ],
 )
 def test_how_far_recommendations_were_acted_on_is_left_to_retrieval(question):
