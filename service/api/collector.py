@@ -1,7 +1,7 @@
 """The cyclic garbage collector during the server's start-up.
 
 Start-up creates about a million long-lived objects (modules, classes, the view of every chunk) and frees almost
-nothing: the collector's passes over them found nothing to free and cost about 0.4 s of a 4.5 s start at 1,000
+nothing: the collector's passes over them found nothing to free and cost about half a second of a 5 s start at 1,000
 reports (docs/scale.md). So it is off while the service is built. `auditqa serve` also turns it off for its imports
 (`pause_for_start_up`), and at the end of its start-up what was built is frozen: kept out of every later pass, so
 that a collection during a request scans the request's objects, not the view. Frozen objects are still freed when
