@@ -145,6 +145,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from service.api import collector
+
+    collector.pause_for_start_up()  # before the imports below: most of start-up's objects are theirs
     import uvicorn
 
     from ingest.index.database import check_intact

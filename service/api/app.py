@@ -20,7 +20,7 @@ from ingest.index.vectors import VectorStore
 from ingest.pipeline import Ingestor
 from service.admission import QueryGate
 from service.answering.qa import QAService
-from service.api import docs, errors
+from service.api import collector, docs, errors
 from service.api.freshness import ViewFreshness
 from service.api.middleware import RequestGuardMiddleware, SecurityHeadersMiddleware
 from service.api.ratelimit import RateLimiter
@@ -86,15 +86,16 @@ async def lifespan(app: FastAPI):
     # Chroma's indexes load before the first request: on first use they would hold up /healthz and the first question
     # that quotes a sentence by seconds. Chroma holds the GIL while it loads, so the thread overlaps only the rest of
     # start-up's waits, not its Python work (docs/scale.md, "Start-up at 1,000 reports").
-    store = VectorStore(settings)
-    loading = threading.Thread(target=_load_vectors, args=(store,), name="vector-load", daemon=True)
-    loading.start()
-    app.state.qa = build_qa(settings, app.state.embedder, store)
-    app.state.freshness = ViewFreshness(settings.view_check_interval_s)
-    _finish_interrupted_deletes(app.state.qa)
-    _reconcile_uploads(app.state.qa)
-    app.state.conversations = ConversationStore.from_settings(settings)
-    app.state.feedback = FeedbackStore(settings.feedback_path)
+    with collector.building():
+        store = VectorStore(settings)
+        loading = threading.Thread(target=_load_vectors, args=(store,), name="vector-load", daemon=True)
+        loading.start()
+        app.state.qa = build_qa(settings, app.state.embedder, store)
+        app.state.freshness = ViewFreshness(settings.view_check_interval_s)
+        _finish_interrupted_deletes(app.state.qa)
+        _reconcile_uploads(app.state.qa)
+        app.state.conversations = ConversationStore.from_settings(settings)
+        app.state.feedback = FeedbackStore(settings.feedback_path)
     view = app.state.qa.retriever.view
     log.info("auditqa ready: %d documents, %d chunks", view.document_count, len(view.records))
     try:
