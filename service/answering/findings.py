@@ -239,11 +239,14 @@ class FindingsAnswerer:
         without = [self._label(d) for d in documents if d not in with_gist]
         if without:
             blocks.append(f"{_reports(without, page)} redovisar varken samlad bedömning eller rekommendationer.")
+        return self._paged_answer(blocks, "\n\n", cite, paged, {"kind": "summary"})
+
+    def _paged_answer(self, parts: list[str], separator: str, cite: "_Citations", paged: Paged | None, evidence: dict) -> Answer:
+        """An answer over reports that may be paged: its parts, then how to page on."""
         if paged:
-            blocks.append(paged.describe())
+            parts.append(paged.describe())
         return Answer(
-            "\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "summary"},
-            page=paged,
+            separator.join(parts), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence=evidence, page=paged,
         )
 
     def _graded(self, documents: list[str]) -> dict[str, list[Finding]]:
@@ -513,12 +516,7 @@ class FindingsAnswerer:
         without = [self._label(d) for d in documents if d not in counts]
         if without:
             lines.append(f"{_reports(without, page)} redovisar ingen {NOUNS[kind][0]}.")
-        if paged:
-            lines.append(paged.describe())
-        return Answer(
-            "\n".join(lines), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name,
-            evidence={"kind": kind, "comparison": comparison}, page=paged,
-        )
+        return self._paged_answer(lines, "\n", cite, paged, {"kind": kind, "comparison": comparison})
 
     def _comparison(
         self, comparison: Comparison, documents: list[str], assessed: list[str], found: KindFindings, states: dict[str, Status],
