@@ -42,7 +42,7 @@ from ingest.structure.parsing import ParsedDocument, ReportParser
 log = logging.getLogger(__name__)
 
 # Bump when parsing, chunking, findings extraction or the chunk metadata changes what a document turns into, so re-ingest rebuilds it.
-PIPELINE_VERSION = "14"
+PIPELINE_VERSION = "15"
 _DOCUMENT_ID = re.compile(r"[^A-Za-z0-9åäöÅÄÖ._-]+")
 # Texts embedded per call (each call is cut into the embedder's batches), so that progress can be reported, and a job
 # cancelled, while a long report is embedded.

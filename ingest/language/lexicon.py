@@ -185,6 +185,24 @@ def part_headings() -> dict[str, tuple[str, ...]]:
     return {part: tuple(words) for part, words in lexicon()["parts"]["headings"].items()}
 
 
+@dataclass(frozen=True)
+class AskedPart:
+    """A part of the report's frame as questions ask for it and as sentences state it."""
+
+    question: re.Pattern
+    stated: re.Pattern
+
+
+@lru_cache
+def asked_parts() -> dict[str, AskedPart]:
+    """Report part -> how a question asks for it ("Vilka intervjuades?" asks for the metod) and how a sentence states
+    it ("Vi har intervjuat …"), in the genre's order."""
+    return {
+        part: AskedPart(*(re.compile("|".join(cues[key]), re.IGNORECASE) for key in ("question", "stated")))
+        for part, cues in lexicon()["parts"]["asked"].items()
+    }
+
+
 @lru_cache
 def heading_joiners() -> frozenset[str]:
     return frozenset(lexicon()["parts"]["heading_joiners"])

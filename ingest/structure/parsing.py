@@ -284,7 +284,8 @@ class ReportParser:
             # Headings stacked without a blank line between them ("2. Inledning" over "2.1. Bakgrund") each open one.
             # So does a heading straight below a list's last item.
             opens_block = i == 0 or lines[i - 1].blank or after_heading or (bool(_BULLET.match(lines[i - 1].text)) and not _BULLET.match(line.text))
-            heading = self._heading(line, prev_line, next_line, alone, last_number, prev_is_first, opens_block)
+            ends_sentence = not opens_block and _heading_after_sentence(lines[i - 1].text, line.text)
+            heading = self._heading(line, prev_line, next_line, alone, last_number, prev_is_first, opens_block, ends_sentence)
             if heading is None and opens_block and _title_key(line.text) in contents:
                 heading = _listed_heading(line.text, last_number)
             after_heading = heading is not None
@@ -316,7 +317,7 @@ class ReportParser:
             sections[-1] = _close(sections[-1], len(text))
         return ParsedDocument(text=text, blocks=_front_matter(text, blocks), sections=tuple(sections))
 
-    def _heading(self, line, prev_line, next_line, alone, last_number, prev_is_first, opens_block) -> tuple[str | None, str, int | None] | None:
+    def _heading(self, line, prev_line, next_line, alone, last_number, prev_is_first, opens_block, ends_sentence) -> tuple[str | None, str, int | None] | None:
         """(number, title, level) of a heading line; level None for a plain short line nested under the current heading."""
         raw = line.text.strip()
         markdown = _MARKDOWN_HEADING.match(raw)
@@ -330,7 +331,7 @@ class ReportParser:
         if _is_table_row(line.text):
             return None
         if not alone:
-            return self._tight_heading(line, next_line, opens_block, last_number)
+            return self._tight_heading(line, next_line, opens_block, ends_sentence, last_number)
         stripped = _clean_title(raw)
         numbered = _NUMBERED.match(stripped)
         if numbered and not _BULLET.match(raw[len(numbered.group(1)) :] or ""):
@@ -361,12 +362,17 @@ class ReportParser:
             return None, stripped, None
         return None
 
-    def _tight_heading(self, line, next_line, opens_block, last_number) -> tuple[str | None, str, int | None] | None:
+    def _tight_heading(self, line, next_line, opens_block, ends_sentence, last_number) -> tuple[str | None, str, int | None] | None:
         """A heading printed straight above its first paragraph, as text taken from a PDF often has it: a short line
         that opens a block, ends in no punctuation and is either the next numbered heading ("3.2 Avtalsdatabas") or
         names a part of the genre ("Bakgrund", "Svar på revisionsfrågorna"). Other short lines above a paragraph
-        are wrapped sentences or list items, so they stay text."""
-        if not opens_block or next_line is None or next_line.start != line.end + 1:
+        are wrapped sentences or list items, so they stay text. Text without blank lines also runs a subsection's
+        heading on straight below the previous paragraph's last sentence ("… budgeten." over "3.2 Organisation"):
+        a numbered subsection that follows the last heading's number is a heading there too, where a wrapped line
+        would continue an unfinished sentence."""
+        if next_line is None or next_line.start != line.end + 1:
+            return None
+        if not opens_block and not (ends_sentence and last_number is not None):
             return None
         stripped = _clean_title(line.text)
         if _TOC_TITLE.match(stripped) and _is_toc_entry(next_line.text):
@@ -442,7 +448,7 @@ class ReportParser:
             return j
         j = i + 1
         while j < len(lines) and not lines[j].blank and not _is_table_row(lines[j].text) and not _BULLET.match(lines[j].text):
-            if _starts_block(lines[j]):
+            if _starts_block(lines[j]) or _heading_after_sentence(lines[j - 1].text, lines[j].text):
                 break
             j += 1
         start, end = first.start, lines[j - 1].end
@@ -502,6 +508,17 @@ def _subsection_number(text: str) -> bool:
     """Whether a line opens with a subsection's number ("2.4 Metod", "2.4. Metod"), which no list item's text does."""
     numbered = _NUMBERED.match(text.strip())
     return numbered is not None and "." in numbered.group(1).rstrip(".")
+
+
+def _heading_after_sentence(previous: str, text: str) -> bool:
+    """Whether a line may be a numbered heading run on below a paragraph without a blank line: the paragraph's last
+    sentence is finished, and the line is short, ends in no punctuation and is numbered as a subsection or names a
+    part of the genre ("2 Inledning"; a top-level number is as often a list item's)."""
+    stripped = text.strip()
+    if not previous.rstrip().endswith((".", "?", "!")) or not _is_short_line(stripped) or re.search(r"[.,;:?!]$", stripped):
+        return False
+    numbered = _NUMBERED.match(stripped)
+    return numbered is not None and ("." in numbered.group(1).rstrip(".") or heading_part(numbered.group(2)) is not None)
 
 
 def _child_heading(text: str, number: str) -> bool:

@@ -41,6 +41,11 @@ def heading_part(title: str) -> str | None:
     return next((part for word in named if (part := _part_of_word(word)) is not None), None)
 
 
+def heading_names(title: str, part: str) -> bool:
+    """Whether any word of a heading names the part: "2.4 Avgränsning och metod" names both avgränsning and metod."""
+    return any(_part_of_word(word) == part for word in _WORD.findall(_NUMBERING.sub("", title.strip()).casefold()))
+
+
 def _part_of_word(word: str) -> str | None:
     return next((part for part, starts in part_headings().items() if word.startswith(starts)), None)
 

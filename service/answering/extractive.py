@@ -20,6 +20,7 @@ from ingest.index.catalog import ChunkRecord
 from ingest.index.lexical import CompoundSplitter, SwedishAnalyzer
 from ingest.index.vectors import VectorStore
 from ingest.language.lexicon import (
+    asked_parts,
     authorship_pattern,
     causal_pattern,
     definite_endings,
@@ -32,7 +33,7 @@ from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
 from ingest.language.words import particle_joined, same_family
 from ingest.structure.chunking import Chunk, table_cells, unit_contexts
-from ingest.structure.parts import COVER, PURPOSE
+from ingest.structure.parts import COVER, PURPOSE, heading_names
 from service.answering.base import Answer, AnswerRequest, Citation, CorpusSummary, refusal
 from service.answering.wording import passage_place
 
@@ -271,6 +272,7 @@ class ExtractiveAnswerer:
         years = request.analysis.mentioned_years
         wants_total = request.analysis.wants_total
         asks_for_questions = purpose or bool(_ABOUT_QUESTIONS.search(request.question))
+        asked_part = request.analysis.asked_part
         candidates = []
         for rank, hit in enumerate(hits):
             units = vectors.get(hit.record.chunk.chunk_id)
@@ -312,6 +314,9 @@ class ExtractiveAnswerer:
                 overlap = self._overlap(question_stems, self.terms.expand(matched, translate=False) if self.terms else matched)
                 cue = _cue_bonus(request.analysis.answer_type, sentence, hit.record.chunk.part) + (1 if heading else 0)
                 cue += 1 if any(year in sentence for year in years) else 0
+                # The part asked for: under its heading, and more so in the words that state it ("Vi har intervjuat …"
+                # under "Avgränsning och metod" for how the audit was done).
+                cue += _CUE_WEIGHTS["part"] * _in_part(hit.record.chunk, asked_part) + (asked_part is not None and bool(asked_parts()[asked_part].stated.search(sentence)))
                 cue += 1 if wants_total and _TOTAL_ROW.search(sentence) else 0
                 score = float(similarity) + 0.25 * overlap + 0.04 * cue + 0.02 / (rank + 1)
                 candidates.append(_Candidate(score, float(similarity), overlap, hit.record, start, end, context))
@@ -330,6 +335,12 @@ class ExtractiveAnswerer:
             # report has it, that is the answer, not another body's purpose that shares the word "syfte".
             stated = [c for c in candidates if c.record.chunk.part == PURPOSE or _PURPOSE.search(c.text)]
             candidates = stated or candidates
+        if asked_part is not None:
+            # A part of the report's frame ("Vilka intervjuades?", "Vilka revisionskriterier …?") is answered from
+            # that part, not by what shares the question's topic; a report that has it nowhere does not say.
+            candidates = [c for c in candidates if _states_part(c.record.chunk, c.text, asked_part)]
+            if not candidates:
+                return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={"reason": "no_part"})
         if not candidates:
             return refusal("frågan", self.summary, evidence={"reason": "no_units"})
         candidates.sort(key=lambda c: c.score, reverse=True)
@@ -339,7 +350,9 @@ class ExtractiveAnswerer:
         # The audit's statement of purpose shares the question's subject, not its words ("syftet" / "syftar").
         # A Syfte section is the purpose by the report's own structure, however its sentence reads.
         stated_purpose = purpose and (best.record.chunk.part == PURPOSE or _PURPOSE.search(best.text) and best_similarity >= self.thresholds.relaxed_similarity)
-        if not (self._supported(best_similarity, best_overlap, request) or stated_purpose or self._translated_support(best, request)):
+        # Likewise the part asked for, by the heading it stands under, or in the words that state it and alike.
+        stated_part = asked_part is not None and (_in_part(best.record.chunk, asked_part) or best_similarity >= self.thresholds.relaxed_similarity)
+        if not (self._supported(best_similarity, best_overlap, request) or stated_purpose or stated_part or self._translated_support(best, request)):
             return refusal("frågan", self.summary, evidence=evidence)
         head = _ASKED_NOUN.match(request.question.strip())
         general = request.analysis.answer_type == "general" and not _answered_by_form(request) and not firm_pattern().search(request.question)
@@ -353,10 +366,11 @@ class ExtractiveAnswerer:
             # parts, is answered about something else (what a home care service cost). A firm is recognised by its
             # name, whatever compound the question calls firms by ("revisionsbyråerna").
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
-        if question_stems and best_overlap == 0 and not _answered_by_form(request):
+        if question_stems and best_overlap == 0 and not _answered_by_form(request) and asked_part is None:
             # The best sentence has none of a Swedish question's words: what merely reads alike (a sentence on the data
             # protection regulation for "dataskyddsombud", the audit's method for "Vilka åtgärder har Nacka vidtagit
-            # sedan granskningen?") is no answer. A date, a firm or who made the report is recognised by its form.
+            # sedan granskningen?") is no answer. A date, a firm or who made the report is recognised by its form, the
+            # method or the criteria asked for by their part.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
         limit = self.max_sentences + (2 if request.analysis.answer_type == "list" else 0)
         chosen = []
@@ -511,7 +525,7 @@ _ANSWER_CUES = {
 
 # The genre states these in sentences of their own, which answer outright whatever else a nearby sentence
 # shares with the question: the audit's purpose, what it found wanting, the example it gives.
-_CUE_WEIGHTS = {"purpose": 4.0, "deficiency": 2.0, "example": 2.0}
+_CUE_WEIGHTS = {"purpose": 4.0, "deficiency": 2.0, "example": 2.0, "part": 2.0}
 
 
 # The commission sentence restates the topic ("På uppdrag av revisorerna har PwC granskat hur nämnden planerar
@@ -576,6 +590,18 @@ def _answered_by_form(request: AnswerRequest) -> bool:
     if analysis.language != "sv" or analysis.answer_type in ("date", "purpose", "firm"):
         return True
     return analysis.answer_type in ("person", "name") and bool(authorship_pattern().search(request.question))
+
+
+def _in_part(chunk: Chunk, part: str | None) -> bool:
+    """Whether a chunk stands under a heading that names the part of the report asked for ("Vilka intervjuades?": the
+    metod, under "2.4 Avgränsning och metod")."""
+    return part is not None and heading_names(chunk.heading_path.split(" > ")[-1], part)
+
+
+def _states_part(chunk: Chunk, sentence: str, part: str | None) -> bool:
+    """Whether a sentence gives the part of the report asked for: under its heading, or in the words that state it
+    ("Vi har intervjuat …" the method, wherever it stands)."""
+    return part is not None and (_in_part(chunk, part) or bool(asked_parts()[part].stated.search(sentence)))
 
 
 def _cue_bonus(answer_type: str, sentence: str, part: str | None = None) -> float:

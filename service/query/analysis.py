@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ingest.language.english import is_english
-from ingest.language.lexicon import lexicon, opinion_holder_pattern, swedish_municipalities
+from ingest.language.lexicon import asked_parts, lexicon, opinion_holder_pattern, swedish_municipalities
 from ingest.language.ordinals import Ordinal, asked_ordinal
 from service.query.findings_questions import FindingsQuestion, read_findings_question
 from service.query.report_questions import Asked as ReportAsk
@@ -89,6 +89,9 @@ class QuestionAnalysis:
     # Whose view it asks for other than the auditors' ("Vad tyckte hyresgästerna …" -> "hyresgästerna"): an answer
     # must give that view, not what the auditors found.
     opinion_holder: str | None = None
+    # The part of the report's frame it asks for ("Vilka intervjuades?" -> "metod"), which the genre states under
+    # its heading in sentences that need not name it.
+    asked_part: str | None = None
 
 
 def _mention(name: str, question: str) -> bool:
@@ -192,7 +195,13 @@ def analyze_question(question: str, corpus_municipalities: tuple[str, ...], corp
         capitalized=tuple(_CAPITALIZED.findall(question[1:])),
         out_of_scope=_out_of_scope(question, bool(named)),
         opinion_holder=_opinion_holder(question),
+        asked_part=_asked_part(question),
     )
+
+
+def _asked_part(question: str) -> str | None:
+    found = [(m.start(), part) for part, asked in asked_parts().items() if (m := asked.question.search(question))]
+    return min(found)[1] if found else None
 
 
 _AUDITORS = frozenset(w for phrase in lexicon()["overall_assessment"]["auditors"] for w in phrase.split()) | {"revisorn", "granskarna", "granskaren"}

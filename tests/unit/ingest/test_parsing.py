@@ -175,6 +175,29 @@ def test_stacked_dotted_headings_and_a_heading_below_a_list():
     ]
 
 
+def test_subsection_headings_run_on_below_a_finished_sentence():
+    # A transcript without any blank lines: each subsection's heading follows the last sentence of the one before
+    # ("… uppdaterats." over "3.2 Ansvar"), and so does a chapter that names a part ("4 Rekommendationer"); a number
+    # that continues an unfinished sentence, or that does not follow the last heading's number, stays text.
+    text = normalize_text(
+        "3 Iakttagelser\n3.1 Planering\nPlanen antogs 2017 och har inte uppdaterats.\n"
+        "Bedömning: Vi bedömer att planeringen inte är tillräcklig eftersom planen saknar koppling till budgeten.\n"
+        "3.2 Ansvar och organisation\nNämnderna anmäler sina lokalbehov till kommunstyrelsen enligt\n"
+        "4.1 i riktlinjerna för lokalförsörjning.\nEn lokalgrupp träffas fyra gånger per år.\n"
+        "7.4 Ekonomi\nKostnaderna ökade med 6 procent.\n"
+        "4 Rekommendationer\nVi rekommenderar följande åtgärder.\n5 Uppdatera planen för gatorna\n"
+    )
+    parsed = ReportParser().run(text)
+    assert [s.label for s in parsed.sections] == [
+        "3 Iakttagelser", "3.1 Planering", "Bedömning", "3.2 Ansvar och organisation", "4 Rekommendationer",
+    ]
+    paragraphs = [text[b.char_start : b.char_end] for b in parsed.blocks if b.kind == "paragraph"]
+    assert "lokalbehov till kommunstyrelsen enligt\n4.1 i riktlinjerna" in paragraphs[-3]
+    assert paragraphs[-2] == "7.4 Ekonomi\nKostnaderna ökade med 6 procent."
+    # A top-level number that names no part of the genre is a list item's, below a sentence too.
+    assert paragraphs[-1] == "Vi rekommenderar följande åtgärder.\n5 Uppdatera planen för gatorna"
+
+
 def test_headings_the_table_of_contents_lists_and_run_in_assessments():
     # Unnumbered headings straight above their text are headings because the contents list them; a run-in
     # "Bedömning: …" belongs to the heading above it, and the next listed heading is that heading's sibling.

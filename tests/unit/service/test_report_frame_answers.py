@@ -1,0 +1,93 @@
+"""Questions about the report's frame (its criteria, method, scope) are answered from the part that states it, which
+the genre writes without the part's own word ("Kommunallagen …" under "Revisionskriterier", "Vi har intervjuat …"
+under "Metod"), and refused where a report has no such part: the real pipeline and app on the fake embedder, over
+reports written here without blank lines between their headings and paragraphs, as PDF transcripts have them."""
+
+import pytest
+from fastapi.testclient import TestClient
+from fixtures.fake_embedder import FakeEmbedder
+from fixtures.homes import make_settings
+
+from ingest.pipeline import Ingestor
+from service.api.app import create_app
+from service.query.analysis import analyze_question
+
+FRAMED = """Granskning av gatuunderhållet
+Vadstena kommun
+Revisionsrapport 2021
+
+1 Sammanfattning
+Vi bedömer att tekniska nämnden delvis har en ändamålsenlig styrning av gatuunderhållet.
+2 Inledning
+2.1 Syfte och revisionsfrågor
+Syftet är att bedöma om tekniska nämnden styr gatuunderhållet ändamålsenligt.
+- Finns det en underhållsplan för kommunens gator?
+- Följer nämnden upp underhållsplanens revision varje år?
+2.2 Revisionskriterier
+Kommunallagen 6 kap. 6 §, nämndens reglemente och trafikstrategin antagen 2016.
+2.3 Avgränsning och metod
+Granskningen avser tekniska nämnden och åren 2019–2020.
+Vi har intervjuat gatuchefen och två arbetsledare samt tagit del av underhållsplanen.
+3 Iakttagelser
+3.1 Underhållsplan
+Underhållsplanen från 2015 har inte reviderats och beläggningsskulden uppgick till 48 miljoner kronor.
+Bedömning: Vi bedömer att planeringen av gatuunderhållet inte är tillräcklig eftersom planen är inaktuell.
+"""
+
+UNFRAMED = """Granskning av vinterväghållningen
+Ydre kommun
+
+Sammanfattning
+
+Vi bedömer att tekniska nämnden i huvudsak har en ändamålsenlig styrning av vinterväghållningen.
+
+Iakttagelser
+
+Snöröjningen upphandlades 2018 och avtalet följs upp två gånger per vinter av gatuchefen.
+"""
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("frame-reports")
+    (folder / "vadstena-2021-gatuunderhall.txt").write_text(FRAMED, encoding="utf-8")
+    (folder / "ydre-2020-vintervaghallning.txt").write_text(UNFRAMED, encoding="utf-8")
+    settings = make_settings(tmp_path_factory.mktemp("frame-home"), corpus_dir=folder)
+    report = Ingestor(settings, FakeEmbedder()).run_files(sorted(folder.glob("*.txt")))
+    assert not report.failed, report.summary()
+    with TestClient(create_app(settings, FakeEmbedder())) as client:
+        yield client
+
+
+@pytest.mark.parametrize(("question", "part"), [
+    ("Vilka revisionskriterier användes i Vadstena?", "revisionskriterier"),
+    ("Mot vilka bedömningsgrunder granskades nämnden?", "revisionskriterier"),
+    ("Vilka intervjuades?", "metod"),
+    ("Hur genomfördes granskningen av gatuunderhållet?", "metod"),
+    ("Vilka år omfattar granskningen?", "avgränsning"),
+    ("Hur har granskningen avgränsats?", "avgränsning"),
+    ("Who was interviewed in Vadstena?", "metod"),
+    ("Vilka rekommendationer lämnades?", None),
+    ("Hur stor var beläggningsskulden?", None),
+])
+def test_the_question_reader_names_the_part_of_the_frame_asked_for(question, part):
+    assert analyze_question(question, ("Vadstena",), (2021,)).asked_part == part
+
+
+@pytest.mark.parametrize(("question", "quoted"), [
+    # Neither sentence names its part; the revisionsfrågor share "revision…" with the question and are no answer.
+    ("Vilka revisionskriterier användes i Vadstena?", "Kommunallagen 6 kap. 6 §"),
+    ("Vilka intervjuades i Vadstena?", "Vi har intervjuat gatuchefen"),
+    ("Vilka år omfattar granskningen i Vadstena?", "Granskningen avser tekniska nämnden och åren 2019–2020."),
+])
+def test_the_frame_is_answered_from_its_part(client, question, quoted):
+    body = client.post("/v1/ask", json={"question": question}).json()
+    assert body["grounded"] and body["citations"], body["answer"]
+    assert body["citations"][0]["quote"].startswith(quoted), body["answer"]
+    assert body["citations"][0]["section"].startswith("2.")
+
+
+def test_a_report_without_the_part_does_not_say(client):
+    body = client.post("/v1/ask", json={"question": "Vilka revisionskriterier användes i Ydre?"}).json()
+    assert not body["grounded"] and not body["citations"], body["answer"]
+    assert "anger inte" in body["answer"]
