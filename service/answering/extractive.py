@@ -621,6 +621,15 @@ _FACT_OVERLAP = 0.25
 # A share ("Hur stor andel …?") is answered by a percentage.
 _SHARE = re.compile(r"\b(?:andel(?:en)?|procent|hur stor del|what share|what proportion|what percentage)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"\d\s?%|\d\s+procent\b|\bper ?cent\b", re.IGNORECASE)
+# The genre also states a share as a count of a whole ("i 11 av 40 stickprov", "Av 14 projekt hade 9 …", "tio av elva
+# sammanträden") or in words ("hälften", "var tredje"): the quote answers, the reader need not be told a percentage.
+_SMALL_NUMBER = r"(?:\d+|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv)"
+_PART_OF_WHOLE = re.compile(
+    rf"\b{_SMALL_NUMBER}\s+av\s+(?:de\s+|dessa\s+)?{_SMALL_NUMBER}\b|\bav\s+(?:de\s+)?\d+\b[^.]{{0,80}}?\b{_SMALL_NUMBER}\b(?!\s*procent)"
+    r"|\b(?:hälften|en (?:tredjedel|fjärdedel|femtedel)|två tredjedelar|tre fjärdedelar|var (?:annan|tredje|fjärde|femte|tionde))\b",
+    re.IGNORECASE,
+)
+_SHARE_FORM = re.compile(f"{_PERCENT.pattern}|{_PART_OF_WHOLE.pattern}", re.IGNORECASE)
 _SHARE_OVERLAP = 0.1
 
 
@@ -630,13 +639,14 @@ def _has_asked_for_fact(
     """Whether a chosen sentence holds the kind of fact asked for (a figure: in a sentence on the subject,
     and one that names what the question counts or measures, so that "Hur hög var arbetslösheten?" is not
     answered by another figure that merely shares the question's other words). A `share` asked for is a
-    percentage, which shows the fact by its form: the sentence need share less of the question's words."""
+    percentage or a count of a whole, which shows the fact by its form: the sentence need share less of the
+    question's words."""
     pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "name": _NAME, "firm": _FIRM}.get(answer_type)
     if pattern is None:
         return True
     min_overlap = _FACT_OVERLAP if answer_type in ("count", "amount") and language == "sv" else 0.0
     if share and answer_type in ("count", "amount"):
-        pattern, min_overlap = _PERCENT, _SHARE_OVERLAP
+        pattern, min_overlap = _SHARE_FORM, _SHARE_OVERLAP
     return any(
         c.overlap >= min_overlap and pattern.search(c.text)
         and (measured is None or measured.named_in(f"{c.context}\n{c.text}"))

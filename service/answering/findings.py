@@ -48,6 +48,13 @@ _NOT_TOPIC = re.compile(
     r"|tyck\w*|ans[åe]g?\w*|think|om|av|med|till|på|för|i|inom|kring)$"
 )
 _CLEAR_LEAD = 0.1
+# The words of asking what the auditors found wanting, which name no subject of it.
+_SHORTCOMING_WORDS = re.compile(
+    r"\b(?:brist\w*|svaghet\w*|förbättringsområd\w*|kritik\w*|kritiser\w*|påpekande\w*|påtala\w*|fann|finns|fanns|funnit|hittade?|hittat"
+    r"|upptäck\w*|identifier\w*|konstater\w*|fungerar|fungerade|dåligt|sämst|några|något|någon|det|har|hade|mot|de|dem"
+    r"|shortcomings?|weakness\w*|deficienc\w*|criticism\w*|wrong|went|found|identified|there|any)\b",
+    re.IGNORECASE,
+)
 # The words of asking for recommendations, which name no topic of them.
 _RECOMMENDING = re.compile(
     r"\b(?:rekommend\w*|förslag\w*|bör|borde|ska|skulle|göra|lämna\w*|gavs|ges|fått|får|ta del)\b", re.IGNORECASE
@@ -182,6 +189,8 @@ class FindingsAnswerer:
             return None
         if asked.summary:
             return self._summary(documents, found, request.page)
+        if asked.shortcomings:
+            return self._shortcomings(request, documents, found)
         if asked.comparison in ("most", "fewest"):
             return self._counted(asked.kind, asked.comparison, documents, found, request.page)
         if asked.kind == "rekommendation" and not request.filters and request.analysis.language == "sv":
@@ -240,6 +249,48 @@ class FindingsAnswerer:
         if without:
             blocks.append(f"{_reports(without, page)} redovisar varken samlad bedömning eller rekommendationer.")
         return self._paged_answer(blocks, "\n\n", cite, paged, {"kind": "summary"})
+
+    def _shortcomings(self, request: AnswerRequest, documents: list[str], found: KindFindings) -> Answer | None:
+        """What the auditors found wanting in a report as a whole ("Vilka brister fann revisorerna i Falun?"): its
+        overall assessment and the kontrollmål or revisionsfrågor it grades partly or not met, each with the reason
+        it gives, cited. A question about something narrower than the report's subject ("… i avtalsdatabasen?"), or
+        about reports that find nothing wanting in their findings, is left to retrieval, which finds the sentences
+        that say it."""
+        topic = self.matcher.topic(_SHORTCOMING_WORDS.sub(" ", self._in_swedish(request)))
+        if len(documents) != 1 and topic:
+            return None
+        graded = self._graded(documents)
+        if topic:
+            title = set(self.matcher.analyzer(self._meta(documents[0]).title or ""))
+            narrower = [t for t in topic if not any(_stems_match(t, s) for s in title)]
+            if narrower:
+                # A part of the subject that one graded item is about answers with that item's verdict, met or not.
+                matched = self.matcher.best(narrower, graded[documents[0]], 0.6, 1)
+                return self._about(matched, graded[documents[0]]) if matched else None
+        wanting = {d: [g for g in graded[d] if g.level in ("partly", "not")] for d in documents}
+        # A report that grades no items may still find the whole wanting in its overall assessment.
+        shown_documents = [d for d in documents if wanting[d] or any(f.level in ("partly", "not") for f in found[d])]
+        if not shown_documents:
+            return None
+        cite = _Citations(self.chunks)
+        shown, paged = Paged.of(shown_documents, request.page)
+        blocks = []
+        for document_id in shown:
+            goals = graded[document_id]
+            lines = [f"{self._label(document_id)} – brister enligt granskningen:"]
+            if found[document_id]:
+                lines.append(f"{NOUNS['revisionell_bedomning'][0].capitalize()}:")
+                lines += [self._item_line(f, cite) for f in found[document_id]]
+            items = wanting[document_id]
+            if items:
+                lines.append(f"{len(items)} av {count_of(len(goals), items[0].kind)} bedöms som delvis eller ej uppfyllda:")
+            for goal in items:
+                lines.append(self._goal_line(goal, cite, goals))
+                motivation = self._motivation(goal, cite, reason=True)
+                if motivation:
+                    lines.append(f"  {motivation}")
+            blocks.append("\n".join(lines))
+        return self._paged_answer(blocks, "\n\n", cite, paged, {"kind": "shortcomings"})
 
     def _paged_answer(self, parts: list[str], separator: str, cite: "_Citations", paged: Paged | None, evidence: dict) -> Answer:
         """An answer over reports that may be paged: its parts, then how to page on."""

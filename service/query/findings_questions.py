@@ -43,6 +43,12 @@ _VERDICT_CUES: tuple[tuple[Verdict, re.Pattern], ...] = (
     ),
     ("uppfyllt", re.compile(r"\bgrön[at]?\b|\bgreen\b|\bmed (?:ett )?ja\b|\bjakande\b|\banswered (?:with )?(?:a )?yes\b|\buppfyll|\b(?:met|fulfilled|achieved)\b")),
 )
+# What the auditors found wanting in a report as a whole: the items it grades below fully, under its overall assessment.
+SHORTCOMINGS = re.compile(
+    r"\bbrist(?:er|erna|en)?\b|\bsvaghet\w*|\bförbättringsområd\w*|\bkritik\w*|\bkritiser\w*|\bpåpekande\w*"
+    r"|\bvad (?:fungerar|fungerade) (?:inte|dåligt|sämst)\b|\bshortcomings?\b|\bweakness\w*|\bdeficienc\w*|\bcriticism\w*"
+    r"|\bwhat (?:is|was|went) wrong\b"
+)
 # Whether something recommended has been done, the grade of a follow-up audit ("åtgärdad", "delvis genomförd").
 _STATUS = re.compile(
     r"\b(?:åtgärda(?:ts|d|t|de|des)|genomför(?:ts|d|t|da|des)|verkställ(?:ts|d|t|da|des)|följts)\b|\bföljdes upp\b|\buppföljda\b"
@@ -108,6 +114,8 @@ class FindingsQuestion:
     summary: bool = False
     # "revisionsfråga 2", "det andra kontrollmålet": one item by its place in the report's list.
     number: int | None = None
+    # "Vilka brister fann revisorerna?": the overall assessment and the items graded below fully.
+    shortcomings: bool = False
 
 
 def read_findings_question(question: str) -> FindingsQuestion | None:
@@ -120,6 +128,8 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
     assessed = bool(_ASSESSED.search(q))
     if not mentions and _SUMMARY.search(q):
         return FindingsQuestion("revisionell_bedomning", summary=True)
+    if not mentions and SHORTCOMINGS.search(q):
+        return FindingsQuestion("revisionell_bedomning", shortcomings=True)
     if not mentions and not assessed:
         return None
     kind = min(mentions)[1] if mentions else "kontrollmal"

@@ -194,3 +194,24 @@ def test_the_report_with_the_most_recommendations_is_named_with_each_reports_cou
     assert any(line.startswith("Bjuv") and "3 rekommendationer" in line for line in lines[1:]), body["answer"]
     assert any(line.startswith("Osby") and "1 rekommendation" in line for line in lines[1:]), body["answer"]
     assert {c["document_id"] for c in body["citations"]} == set(reports)
+
+
+def test_what_the_auditors_found_wanting_is_the_overall_assessment_and_the_items_graded_below_fully(readable):
+    body = ask(readable, "Vilka brister fann revisorerna i Mora?")
+    assert body["answerer"] == "findings" and "Mora (2022) – brister enligt granskningen:" in body["answer"], body
+    assert "till viss del säkerställer en tillräcklig intern kontroll" in body["answer"], body["answer"]
+    # Delvis and Nej, each with the report's reason; the item answered Ja is no shortcoming.
+    assert "2 av 3 kontrollmål bedöms som delvis eller ej uppfyllda" in body["answer"], body["answer"]
+    assert "Två av fem nämnder saknar plan" in body["answer"] and "Ingen uppföljning har rapporterats" in body["answer"]
+    assert "Finns ett reglemente" not in body["answer"], body["answer"]
+    # In other words, of the report's whole subject: the same.
+    assert "brister enligt granskningen" in ask(readable, "Vad kritiserade granskningen av den interna kontrollen i Mora?")["answer"]
+
+
+def test_shortcomings_of_one_graded_item_are_that_items_verdict_met_or_not(readable):
+    body = ask(readable, "Finns det brister i ansvaret för lokalförsörjningen i Sala?")
+    assert body["answerer"] == "findings", body
+    assert "”Är ansvaret för lokalförsörjningen tydligt fördelat?” – delvis uppfyllt" in body["answer"], body["answer"]
+    assert "Följs kostnaderna" not in body["answer"]
+    # Something narrower that no graded item is about goes to retrieval.
+    assert ask(readable, "Vilka brister finns i lokalernas ventilation i Sala?")["answerer"] != "findings"

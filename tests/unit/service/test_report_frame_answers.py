@@ -1,7 +1,8 @@
 """Questions about the report's frame (its criteria, method, scope) are answered from the part that states it, which
 the genre writes without the part's own word ("Kommunallagen …" under "Revisionskriterier", "Vi har intervjuat …"
 under "Metod"), and refused where a report has no such part: the real pipeline and app on the fake embedder, over
-reports written here without blank lines between their headings and paragraphs, as PDF transcripts have them."""
+reports written here without blank lines between their headings and paragraphs, as PDF transcripts have them. And
+a share asked for, which the genre states as a count of a whole as often as a percentage."""
 
 import pytest
 from fastapi.testclient import TestClient
@@ -31,6 +32,7 @@ Vi har intervjuat gatuchefen och två arbetsledare samt tagit del av underhålls
 3 Iakttagelser
 3.1 Underhållsplan
 Underhållsplanen från 2015 har inte reviderats och beläggningsskulden uppgick till 48 miljoner kronor.
+Av 30 gator som skulle beläggas under 2020 blev 12 klara under året.
 Bedömning: Vi bedömer att planeringen av gatuunderhållet inte är tillräcklig eftersom planen är inaktuell.
 """
 
@@ -47,15 +49,26 @@ Snöröjningen upphandlades 2018 och avtalet följs upp två gånger per vinter 
 """
 
 
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("frame-reports")
+def _client(tmp_path_factory, name: str, **overrides) -> TestClient:
+    folder = tmp_path_factory.mktemp(f"{name}-reports")
     (folder / "vadstena-2021-gatuunderhall.txt").write_text(FRAMED, encoding="utf-8")
     (folder / "ydre-2020-vintervaghallning.txt").write_text(UNFRAMED, encoding="utf-8")
-    settings = make_settings(tmp_path_factory.mktemp("frame-home"), corpus_dir=folder)
+    settings = make_settings(tmp_path_factory.mktemp(f"{name}-home"), corpus_dir=folder, **overrides)
     report = Ingestor(settings, FakeEmbedder()).run_files(sorted(folder.glob("*.txt")))
     assert not report.failed, report.summary()
-    with TestClient(create_app(settings, FakeEmbedder())) as client:
+    return TestClient(create_app(settings, FakeEmbedder()))
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    with _client(tmp_path_factory, "frame") as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def lenient(tmp_path_factory):
+    # The fake embedder's similarities are far below the real model's: thresholds it can pass, to test the fact check.
+    with _client(tmp_path_factory, "lenient", answer_min_similarity=0.3, answer_strong_similarity=0.3, answer_relaxed_similarity=0.3) as client:
         yield client
 
 
@@ -91,3 +104,12 @@ def test_a_report_without_the_part_does_not_say(client):
     body = client.post("/v1/ask", json={"question": "Vilka revisionskriterier användes i Ydre?"}).json()
     assert not body["grounded"] and not body["citations"], body["answer"]
     assert "anger inte" in body["answer"]
+
+
+def test_a_share_is_answered_by_a_count_of_the_whole(lenient):
+    # "Hur stor andel …?" of a report that writes "Av 30 … 12", not a percentage: the quote answers it.
+    body = lenient.post("/v1/ask", json={"question": "Hur stor andel av de gator som skulle beläggas under 2020 blev klara?"}).json()
+    assert body["grounded"] and body["citations"][0]["quote"].startswith("Av 30 gator"), body["answer"]
+    # A share the best sentence gives no count or percentage of is still refused.
+    body = lenient.post("/v1/ask", json={"question": "Hur stor andel av beläggningsskulden gäller gatorna i Vadstena?"}).json()
+    assert not body["grounded"], body["answer"]
