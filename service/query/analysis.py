@@ -46,7 +46,7 @@ def check_question(question: str, max_chars: int) -> str:
 # Municipality names that are also ordinary Swedish words ("vara", "mark", "berg"): only a capitalized
 # mention inside the sentence, or one followed by "kommun", counts for these.
 AMBIGUOUS_NAMES = frozenset(
-    "ale berg boden eda falun flen habo heby hjo kil lund mark mora nora orsa sala salem sunne tanum vara åre malå"
+    "ale berg boden eda flen habo heby hjo kil lund mark mora nora orsa sala salem sunne tanum vara åre malå"
     " skara trosa säter kinda ånge".split()
 )
 _PREPOSITION = r"(?:i|för|av|från|in|om|at|of|for)"

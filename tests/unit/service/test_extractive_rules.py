@@ -110,6 +110,17 @@ def test_a_compound_shared_by_two_municipalities_names_both():
     assert analyze_question("Vad säger Umeå-rapporten om SFI?", corpus, ()).municipalities == ("Umeå",)
 
 
+def test_a_municipality_typed_in_lower_case_is_named_unless_its_name_is_a_word():
+    from service.query.analysis import analyze_question
+
+    corpus = ("Falun", "Mark", "Alvesta")
+    assert analyze_question("vilka brister fann man i falun", corpus, ()).municipalities == ("Falun",)
+    assert analyze_question("vilka kontrollmål uppfylldes inte i alvesta", corpus, ()).municipalities == ("Alvesta",)
+    # "mark" is a Swedish word: in lower case only "mark kommun" names the municipality.
+    assert analyze_question("hur förorenad var marken i mark", corpus, ()).municipalities == ()
+    assert analyze_question("vilka brister fann man i mark kommun", corpus, ()).municipalities == ("Mark",)
+
+
 def test_questions_across_reports_are_recognized():
     from service.query.analysis import analyze_question
 

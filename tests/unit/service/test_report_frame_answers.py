@@ -80,6 +80,7 @@ def lenient(tmp_path_factory):
     ("Vilka år omfattar granskningen?", "avgränsning"),
     ("Hur har granskningen avgränsats?", "avgränsning"),
     ("Who was interviewed in Vadstena?", "metod"),
+    ("Vilken nämnd granskades i Vadstena?", "avgränsning"),
     ("Vilka rekommendationer lämnades?", None),
     ("Hur stor var beläggningsskulden?", None),
 ])
@@ -92,6 +93,7 @@ def test_the_question_reader_names_the_part_of_the_frame_asked_for(question, par
     ("Vilka revisionskriterier användes i Vadstena?", "Kommunallagen 6 kap. 6 §"),
     ("Vilka intervjuades i Vadstena?", "Vi har intervjuat gatuchefen"),
     ("Vilka år omfattar granskningen i Vadstena?", "Granskningen avser tekniska nämnden och åren 2019–2020."),
+    ("Vilken nämnd granskades i Vadstena?", "Granskningen avser tekniska nämnden och åren 2019–2020."),
 ])
 def test_the_frame_is_answered_from_its_part(client, question, quoted):
     body = client.post("/v1/ask", json={"question": question}).json()
