@@ -23,7 +23,10 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     for match in _END.finditer(segment):
         token = _LAST_TOKEN.search(segment[cursor : match.end()])
         word = token.group(1).lower().rstrip(".!?…\"”’)") if token else ""
-        if word in _ABBREVIATIONS or re.fullmatch(r"\d+(\.\d+)*", word) or len(word) == 1:
+        # A number before the period is a list's or a heading's ("3. Iakttagelser"), except a year, which often ends
+        # a sentence ("Planen antogs 2017. Den har …").
+        numbered = re.fullmatch(r"\d+(\.\d+)*", word) and not re.fullmatch(r"(?:19|20)\d\d", word)
+        if word in _ABBREVIATIONS or numbered or len(word) == 1:
             continue
         spans.append((cursor, match.end()))
         cursor = match.end()

@@ -400,7 +400,8 @@ class ExtractiveAnswerer:
             # "Vad tyckte hyresgästerna …?" answered by what the auditors found would put words in their mouths.
             return refusal("frågan", self.summary, reason=f"rapporterna återger inte vad {holder} tycker", evidence={**evidence, "reason": "no_holder"})
         share = bool(_SHARE.search(request.question))
-        if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language, measured, share):
+        cost = bool(_COST.search(request.question))
+        if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language, measured, share, cost):
             # A question for a figure or a date answered without one would only look like an answer.
             return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_fact"})
         return self._compose(chosen, evidence)
@@ -516,10 +517,16 @@ _DEFICIENCY = re.compile(
     r"|\bbehöver (?:förbättras|utvecklas|tydliggöras|stärkas|ses över)\b|\binte (?:är|har varit) (?:tillräcklig|ändamålsenlig)\w*",
     re.IGNORECASE,
 )
+# A length of time: "23 veckor", "tio veckor", "två månader", "ett år".
+_DURATION = re.compile(
+    r"\b(?:\d+(?:,\d+)?|en|ett|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|femton|tjugo|trettio)\s+(?:arbets|kalender)?"
+    r"(?:dag(?:ar)?|veck(?:a|or)|månad(?:er)?|år|timm(?:e|ar)|minut(?:er)?|days?|weeks?|months?|years?|hours?)\b",
+    re.IGNORECASE,
+)
 _EXAMPLE = re.compile(r"\bett exempel\b|\bexempel på\b|\bexempelvis\b|\btill exempel\b|\bbland annat\b|\bt\.\s?ex\.", re.IGNORECASE)
 _ANSWER_CUES = {
     # The genre writes small counts in words ("tre bolagsstyrelser och en nämnd").
-    "purpose": _PURPOSE, "deficiency": _DEFICIENCY, "example": _EXAMPLE, "count": _COUNT, "date": _DATE, "name": _NAME, "person": _AGENT, "firm": _FIRM, "list": _ENUMERATION, "reason": _CAUSAL,
+    "purpose": _PURPOSE, "deficiency": _DEFICIENCY, "example": _EXAMPLE, "count": _COUNT, "duration": _DURATION, "date": _DATE, "name": _NAME, "person": _AGENT, "firm": _FIRM, "list": _ENUMERATION, "reason": _CAUSAL,
 }
 
 
@@ -533,7 +540,7 @@ _CUE_WEIGHTS = {"purpose": 4.0, "deficiency": 2.0, "example": 2.0, "part": 2.0}
 _COMMISSION = re.compile(
     r"\bpå uppdrag av\b|\b(?:har|fått) (?:\w+ )?i uppdrag\b|\bgett (?:\w+ )?i uppdrag\b|\buppdrag åt\b|" + _PURPOSE.pattern, re.IGNORECASE
 )
-_ANSWERED_ELSEWHERE = frozenset({"deficiency", "example", "reason", "count", "amount", "date", "list"})
+_ANSWERED_ELSEWHERE = frozenset({"deficiency", "example", "reason", "count", "duration", "amount", "date", "list"})
 
 
 # A stem shorter than this is too common a word part to be found inside a compound.
@@ -631,24 +638,31 @@ _PART_OF_WHOLE = re.compile(
 )
 _SHARE_FORM = re.compile(f"{_PERCENT.pattern}|{_PART_OF_WHOLE.pattern}", re.IGNORECASE)
 _SHARE_OVERLAP = 0.1
+# What something costs is asked in kronor; the genre states it with the currency or its abbreviations.
+# Only the verb asks it: "… för ökade kostnader …" names costs to ask something else of them.
+_COST = re.compile(r"\bkost(?:ar|ade|at)\b|\b(?:did|does|do|will) (?:\w+ ){0,6}cost\b", re.IGNORECASE)
+_MONEY = re.compile(r"\d[\d  ,.]*\s*(?:kr|kronor|mnkr|tkr|mkr|mdkr|msek|sek|miljoner|miljarder|tusen)\b|\bkronor\b", re.IGNORECASE)
 
 
 def _has_asked_for_fact(
-    answer_type: str, chosen: list["_Candidate"], language: str, measured: "_Measure | None" = None, share: bool = False
+    answer_type: str, chosen: list["_Candidate"], language: str, measured: "_Measure | None" = None, share: bool = False, cost: bool = False
 ) -> bool:
     """Whether a chosen sentence holds the kind of fact asked for (a figure: in a sentence on the subject,
     and one that names what the question counts or measures, so that "Hur hög var arbetslösheten?" is not
     answered by another figure that merely shares the question's other words). A `share` asked for is a
     percentage or a count of a whole, which shows the fact by its form: the sentence need share less of the
-    question's words."""
-    pattern = {"count": _COUNT, "amount": _COUNT, "date": _DATE, "name": _NAME, "firm": _FIRM}.get(answer_type)
+    question's words. A `cost` asked for is a sum of money, not any figure ("4,2 procent" is no price)."""
+    pattern = {"count": _COUNT, "duration": _DURATION, "amount": _COUNT, "date": _DATE, "name": _NAME, "firm": _FIRM}.get(answer_type)
     if pattern is None:
         return True
-    min_overlap = _FACT_OVERLAP if answer_type in ("count", "amount") and language == "sv" else 0.0
+    min_overlap = _FACT_OVERLAP if answer_type in ("count", "duration", "amount") and language == "sv" else 0.0
     if share and answer_type in ("count", "amount"):
         pattern, min_overlap = _SHARE_FORM, _SHARE_OVERLAP
+    elif cost and answer_type == "amount":
+        pattern = _MONEY
     return any(
-        c.overlap >= min_overlap and pattern.search(c.text)
+        # A table row's figures have their unit in its header ("tkr") or title: any figure of a row is an amount.
+        c.overlap >= min_overlap and (pattern.search(c.text) or cost and bool(c.context) and _COUNT.search(c.text))
         and (measured is None or measured.named_in(f"{c.context}\n{c.text}"))
         # A table row's number counts what its header names; a sentence's must stand by the word it counts.
         and (measured is None or answer_type != "count" or c.context or measured.counted_in(c.text))

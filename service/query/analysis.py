@@ -65,7 +65,7 @@ class QuestionAnalysis:
     municipalities: tuple[str, ...] = ()
     unknown_municipalities: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
-    answer_type: str = "general"  # reason | purpose | deficiency | example | count | amount | date | name | firm | person | list | yesno | general
+    answer_type: str = "general"  # reason | purpose | deficiency | example | count | duration | amount | date | name | firm | person | list | yesno | general
     language: str = "sv"  # "en" when the question is written in English
     # Asks which reports say something ("I vilka kommuner nämns Röda korset?"): every report may hold a part.
     across_reports: bool = False
@@ -138,7 +138,10 @@ _ANSWER_TYPES = (
     ("deficiency", r"\bbrist(?:er|erna|en)?\b|\bsvaghet\w*|\bförbättringsområd\w*|\bpåtala\w*|\bshortcomings?\b|\bweakness\w*|\bdeficienc\w*"),
     ("example", r"\bexempel\b|\bexample\b"),
     ("count", r"\bhur (många|stor andel)\b|\bantal(et)?\b|\bhow many\b"),
-    ("amount", r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad kostade\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bwhat (?:percentage|share|proportion)\b|\bbudget"),
+    # How long something took or may take: a number of days, weeks or months ("handläggningstiden var 23 veckor").
+    ("duration", r"\bhur (?:lång tid|länge)\b|\bhur långa? (?:var|är|blev) (?:\w+)?(?:handläggnings|vänte|svars|ledig)?tid\w*|\bhow long\b"),
+    ("amount", r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad (?:kostade|kostar)\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bwhat (?:percentage|share|proportion)\b|\bbudget"
+     r"|\bwhat (?:did|does|do|will)\b.{0,60}\bcost\b"),
     ("date", r"\bnär\b|\bvilket (datum|år)\b|\bvilken månad\b|\bdatum\b|\bdaterad\w*|\bwhen\b|\bwhat date\b|\bwhich (year|month)\b"),
     ("name", r"\bvad heter\b|\bwhat is the name\b|\bnamnet på\b"),
     ("firm", r"\bvilken (revisionsbyrå|revisionsfirma|byrå|konsult)|\bvilket (revisionsbolag|konsultföretag|företag)\b|\bwhich (audit |accounting )?firm\b"),

@@ -54,6 +54,15 @@ def test_a_heading_in_capitals_run_into_the_text_is_no_part_of_the_first_sentenc
     assert [listing[s:e] for s, e in split_sentences(listing)] == [listing]
 
 
+def test_a_sentence_ends_after_a_year_and_not_after_a_headings_number():
+    from ingest.language.sentences import split_sentences
+
+    text = "Planen antogs 2017. Den har inte reviderats. Se avsnitt 3. Iakttagelser redovisas där."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Planen antogs 2017.", "Den har inte reviderats.", "Se avsnitt 3. Iakttagelser redovisas där.",
+    ]
+
+
 def test_a_verb_and_its_particle_join_as_their_noun_begins():
     from ingest.language.words import particle_joined
 

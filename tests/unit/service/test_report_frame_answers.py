@@ -2,7 +2,8 @@
 the genre writes without the part's own word ("Kommunallagen …" under "Revisionskriterier", "Vi har intervjuat …"
 under "Metod"), and refused where a report has no such part: the real pipeline and app on the fake embedder, over
 reports written here without blank lines between their headings and paragraphs, as PDF transcripts have them. And
-a share asked for, which the genre states as a count of a whole as often as a percentage."""
+a share asked for, which the genre states as a count of a whole as often as a percentage; a cost, in kronor; a
+length of time, in days, weeks or months."""
 
 import pytest
 from fastapi.testclient import TestClient
@@ -33,6 +34,9 @@ Vi har intervjuat gatuchefen och två arbetsledare samt tagit del av underhålls
 3.1 Underhållsplan
 Underhållsplanen från 2015 har inte reviderats och beläggningsskulden uppgick till 48 miljoner kronor.
 Av 30 gator som skulle beläggas under 2020 blev 12 klara under året.
+Handläggningen av en felanmälan tog i genomsnitt 12 dagar under 2020.
+Beläggningen av gatorna kostade 9 miljoner kronor under 2020.
+Andelen gator i dåligt skick var 18 procent vid årets slut.
 Bedömning: Vi bedömer att planeringen av gatuunderhållet inte är tillräcklig eftersom planen är inaktuell.
 """
 
@@ -115,3 +119,17 @@ def test_a_share_is_answered_by_a_count_of_the_whole(lenient):
     # A share the best sentence gives no count or percentage of is still refused.
     body = lenient.post("/v1/ask", json={"question": "Hur stor andel av beläggningsskulden gäller gatorna i Vadstena?"}).json()
     assert not body["grounded"], body["answer"]
+
+
+def test_a_cost_is_a_sum_of_money_and_a_length_of_time_a_duration(lenient):
+    def ask(question):
+        return lenient.post("/v1/ask", json={"question": question}).json()
+
+    body = ask("Vad kostade beläggningen av gatorna under 2020?")
+    assert body["grounded"] and "9 miljoner kronor" in body["citations"][0]["quote"], body["answer"]
+    # The sentence on gator i dåligt skick gives a percentage: no price.
+    assert not ask("Vad kostar gator i dåligt skick vid årets slut?")["grounded"]
+    body = ask("Hur lång tid tog handläggningen av en felanmälan under 2020?")
+    assert body["grounded"] and "12 dagar" in body["citations"][0]["quote"], body["answer"]
+    # How many streets were finished is no length of time.
+    assert not ask("Hur lång tid tog det för de gator som skulle beläggas under 2020 att bli klara?")["grounded"]
