@@ -471,7 +471,8 @@ class FindingsAnswerer:
                 elif hits and document_id not in hits and brief:
                     blocks.append(w.report_none_assessed_as.format(label=self._label(document_id), verdict=several, tally=self._tally(found[document_id], w)))
             if hits and not brief and len(assessed) > len(hits):
-                blocks.append(w.others_none_assessed_as.format(n=len(assessed) - len(hits), verdict=several))
+                others = len(assessed) - len(hits)
+                blocks.append(w.others_none_assessed_as[others != 1].format(n=others, verdict=several))
         else:
             shown, paged = Paged.of(assessed, page)
             found.read(shown)

@@ -13,19 +13,19 @@ from dataclasses import dataclass
 
 from ingest.documents.metadata import DocumentMetadata
 from ingest.index.catalog import ChunkRecord
-from ingest.language.lexicon import document_facts, firms
+from ingest.language.lexicon import document_facts, firms, months
 from ingest.language.sentences import split_sentences
 from ingest.language.words import same_family
 from ingest.structure.parts import COVER
 from service.answering.base import Answer, AnswerRequest, Citations
-from service.answering.wording import SWEDISH, Wording
+from service.answering.wording import Wording
 from service.query.report_questions import Asked
 from service.query.retrieval import CorpusView
 
 # A firm is best cited where the report says it did the audit, not where it is merely named.
 _CONDUCTED = re.compile(r"genomfört|utfört|granskning|rapport", re.IGNORECASE)
 _DID_AUDIT = re.compile(r"\b(?:har|hade)\s+\S+\s+(?:granskat|genomfört|utfört)|\bpå uppdrag av\b|\bgranskats av\b", re.IGNORECASE)
-_MONTH_NAMES = SWEDISH.months
+_MONTH_NAMES = tuple(months())
 _QUOTABLE_COVER_CHARS = 300
 # Where the subject of "Vilka rapporter handlar om …?" begins.
 _ABOUT = re.compile(
@@ -92,7 +92,7 @@ class ReportAnswerer:
         if asked in document_facts():
             stated = self._fact(document_id, asked)
             noun = w.fact_nouns.get(asked, document_facts()[asked].noun)
-            return f"{label}: {noun} {stated.value} {self._mark(document_id, stated, cite)}" if stated else None
+            return f"{label}: {w.fact.format(noun=noun, value=stated.value)} {self._mark(document_id, stated, cite)}" if stated else None
         if asked == "title":
             title = meta.title or ""
             # The title as the cover prints it, which may break it over lines or add the municipality.

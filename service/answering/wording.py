@@ -98,7 +98,7 @@ class Wording:
     assessed_as_in: str  # "{verdict}", "{names}"
     none_assessed_in_any: str  # "{verdict}"
     report_none_assessed_as: str  # "{label}", "{verdict}", "{tally}"
-    others_none_assessed_as: str  # "{n}", "{verdict}"
+    others_none_assessed_as: Forms  # "{n}", "{verdict}"
     reports_assess: str  # "{n}", "{count}", "{tally}"
     assesses_no_goals: Forms
     unread_goals: Forms
@@ -129,6 +129,7 @@ class Wording:
     newest: str
     between: str  # "{items}"
     fact_nouns: Mapping[str, str]  # the facts a report states of itself (lexicon document_facts), where not its noun
+    fact: str  # "{noun}", "{value}"
     # -- conversations and chat clients
     no_context: str  # "{question}"
     report_from: str  # "{municipality}", "{titles}"
@@ -287,7 +288,7 @@ SWEDISH = Wording(
     assessed_as_in="Kontrollmål bedömdes som {verdict} i {names}.",
     none_assessed_in_any="Inga kontrollmål bedömdes som {verdict} i någon av rapporterna.",
     report_none_assessed_as="{label}: inga kontrollmål bedömdes som {verdict} ({tally}).",
-    others_none_assessed_as="I övriga {n} rapporter bedömdes inga kontrollmål som {verdict}.",
+    others_none_assessed_as=("I övriga {n} rapporter bedömdes inga kontrollmål som {verdict}.",) * 2,
     reports_assess="{n} rapporter bedömer {count}: {tally}.",
     assesses_no_goals=("bedömer inga kontrollmål",) * 2,
     unread_goals=("har bedömningar som inte kunde läsas ut som kontrollmål; se rapporten",) * 2,
@@ -323,6 +324,7 @@ SWEDISH = Wording(
     newest="Nyast: {label}, daterad {date} {mark}",
     between="Däremellan: {items}",
     fact_nouns={},
+    fact="{noun} {value}",
     no_context="{question} bygger på en tidigare fråga, men konversationen har ingen. Vad vill du veta?",
     report_from="Rapporten från {municipality}: {titles}.",
     for_example="Du kan till exempel fråga:",
@@ -441,7 +443,10 @@ ENGLISH = Wording(
     assessed_as_in="Control objectives (kontrollmål) were assessed as {verdict} in {names}.",
     none_assessed_in_any="No control objective (kontrollmål) was assessed as {verdict} in any of the reports.",
     report_none_assessed_as="{label}: no control objective was assessed as {verdict} ({tally}).",
-    others_none_assessed_as="In the other {n} reports, no control objective was assessed as {verdict}.",
+    others_none_assessed_as=(
+        "In the other report, no control objective was assessed as {verdict}.",
+        "In the other {n} reports, no control objective was assessed as {verdict}.",
+    ),
     reports_assess="{n} reports assess {count}: {tally}.",
     assesses_no_goals=("assesses no control objectives (kontrollmål)", "assess no control objectives (kontrollmål)"),
     unread_goals=(
@@ -480,6 +485,7 @@ ENGLISH = Wording(
     newest="Newest: {label}, dated {date} {mark}",
     between="In between: {items}",
     fact_nouns={"pages": "number of pages (antal sidor)", "reference": "reference number (diarienummer)", "number": "report number (rapportnummer)", "address": "address (adress)"},
+    fact="{noun}: {value}",
     no_context="{question} builds on an earlier question, but the conversation has none. What would you like to know?",
     report_from="The report from {municipality}: {titles}.",
     for_example="You could ask, for example:",

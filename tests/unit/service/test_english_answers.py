@@ -161,6 +161,21 @@ def test_a_summary_a_comparison_and_a_count_across_reports(client):
     assert "Kalmar (2016): 1 recommendation (rekommendation) [" in most["answer"]
 
 
+def test_a_paged_answer_over_reports_says_where_it_stands_in_english(client):
+    question, limit = "Which recommendations were given?", 2
+    first = ask(client, question, limit=limit)
+    assert_english_frame(first)
+    blocks = first["answer"].split("\n\n")
+    assert re.fullmatch(r"\d+ recommendations \(rekommendationer\) in 8 reports\.", blocks[0].removeprefix(LEAD))
+    assert blocks[-1] == "Showing reports 1–2 of 8; next page with offset=2."
+    assert first["page"]["next_offset"] == 2
+    assert first["citations"] == ask(client, "Vilka rekommendationer gavs?", limit=limit)["citations"]
+    last = ask(client, question, offset=6, limit=limit)
+    assert last["answer"].split("\n\n")[-1] == "Showing reports 7–8 of 8." and last["page"]["next_offset"] is None
+    beyond = ask(client, question, offset=8, limit=limit)
+    assert beyond["answer"].split("\n\n")[-1] == "No more reports: the answer covers 8."
+
+
 def test_a_report_without_kontrollmal_says_so_in_english(client):
     english = ask(client, "Which control objectives were not met in Kalmar?")
     assert_english_frame(english)
