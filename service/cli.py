@@ -186,7 +186,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         body = {"answer": result.answer.text, "grounded": result.answer.grounded, "citations": [c.model_dump() for c in citations]}
         print(json.dumps(body, ensure_ascii=False, indent=2))
         return 0
-    _print_answer(result.answer.text, citations)
+    _print_answer(result.answer.text, citations, result.analysis.language)
     return 0
 
 
@@ -198,16 +198,18 @@ def _municipality_filter(qa, names: list[str] | None):
     return Filters(municipality=tuple(known.get(n.casefold(), n) for n in names or ()))
 
 
-def _print_answer(text: str, citations) -> None:
-    from service.answering.wording import passage_place
+def _print_answer(text: str, citations, language: str) -> None:
+    """The answer, then its sources worded in the question's language."""
+    from service.answering.wording import wording_for
 
+    w = wording_for(language)
     print(text)
     if citations:
-        print("\nKällor:")
+        print(f"\n{w.sources}")
         for c in citations:
-            place = "".join(f", {p}" for p in (passage_place(c.section, c.part or ""), c.page and f"s. {c.page}") if p)
-            print(f"  [{c.n}] {c.title or c.document_id} ({c.municipality} {c.year}){place}, tecken {c.quote_start}–{c.quote_end}")
-            print(f"      ”{' '.join(c.quote.split())}”")
+            place = "".join(f", {p}" for p in (w.passage_place(c.section, c.part or ""), c.page and w.page.format(c.page)) if p)
+            print(f"  [{c.n}] {c.title or c.document_id} ({c.municipality} {c.year}){place}, {w.characters.format(c.quote_start, c.quote_end)}")
+            print(f"      {w.quoted(' '.join(c.quote.split()))}")
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -243,7 +245,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         asked.append(question)
         if result.resolved_question != question:
             print(f"(Tolkad som: {result.resolved_question})")
-        _print_answer(result.result.answer.text, citations_out(result.result.answer))
+        _print_answer(result.result.answer.text, citations_out(result.result.answer), result.result.analysis.language)
     return 0
 
 

@@ -6,11 +6,9 @@ from typing import Protocol
 import numpy as np
 
 from ingest.index.catalog import ChunkRecord
+from service.answering.wording import Wording, wording_for
 from service.query.analysis import QuestionAnalysis
 from service.query.retrieval import Filters, ScoredChunk
-
-NO_SUPPORT = "Jag hittar inget stöd i rapporterna för"
-NO_SUPPORT_EN = "I find no support in the reports for an answer to this question"
 
 
 @dataclass(frozen=True)
@@ -85,12 +83,12 @@ class Paged:
     def next_offset(self) -> int | None:
         return self.offset + self.limit if self.offset + self.limit < self.total else None
 
-    def describe(self) -> str:
+    def describe(self, w: Wording) -> str:
         """The line that ends a paged answer: which reports it shows and how to ask for the next ones."""
         if self.offset >= self.total:
-            return f"Inga fler rapporter: svaret omfattar {self.total}."
-        shown = f"Visar rapport {self.offset + 1}–{min(self.offset + self.limit, self.total)} av {self.total}"
-        return f"{shown}; nästa sida med offset={self.next_offset}." if self.next_offset is not None else f"{shown}."
+            return w.no_more_reports.format(total=self.total)
+        shown = w.showing.format(first=self.offset + 1, last=min(self.offset + self.limit, self.total), total=self.total)
+        return w.next_page.format(shown=shown, offset=self.next_offset) if self.next_offset is not None else f"{shown}."
 
     @staticmethod
     def of(items: list, page: Page) -> tuple[list, "Paged | None"]:
@@ -120,6 +118,11 @@ class AnswerRequest:
     query_vector: np.ndarray
     page: Page = Page()
 
+    @property
+    def wording(self) -> Wording:
+        """How the answer is worded: in the question's language."""
+        return wording_for(self.analysis.language)
+
 
 class Answerer(Protocol):
     """Answers the request, or returns None to leave it to the next answerer."""
@@ -139,50 +142,33 @@ class CorpusSummary:
 
     reports: tuple[tuple[str, int | None, str], ...]  # (municipality, year, title)
 
-    def describe(self, english: bool = False) -> str:
+    def describe(self, w: Wording) -> str:
         if not self.reports:
-            return "no reports are loaded yet." if english else "Inga rapporter är inlästa ännu."
+            return w.no_reports
         if len(self.reports) > _NAMED_REPORTS:
             # Named one by one, a refusal would grow with the corpus.
             places = len({m for m, _, _ in self.reports})
             years = sorted(y for _, y, _ in self.reports if y)
             span = f", {years[0]}–{years[-1]}" if years else ""
-            if english:
-                return f"{len(self.reports)} reports from {places} municipalities{span}."
-            return f"Underlaget omfattar {len(self.reports)} rapporter från {places} kommuner{span}."
+            return w.corpus_count.format(reports=len(self.reports), places=places, span=span)
         items = [f"{m} ({y}): {t}" if y else f"{m}: {t}" for m, y, t in self.reports]
-        return "; ".join(items) + "." if english else "Rapporterna gäller " + "; ".join(items) + "."
+        return w.corpus_list.format(items="; ".join(items))
 
 
-# What the service says to a question no report can answer by its nature (see QuestionAnalysis.out_of_scope).
-_OUT_OF_SCOPE = {
-    "task": "Jag kan inte skriva eller översätta texter åt dig",
-    "prediction": "Jag kan inte förutsäga vad som kommer att hända; rapporterna beskriver läget när granskningen gjordes",
-    "opinion": "Jag tar inte ställning själv; jag kan redogöra för vad revisorerna bedömde och rekommenderade",
-    "general": "Den frågan handlar inte om de inlästa revisionsrapporterna, så jag kan inte svara på den",
-}
-_WHAT_TO_ASK = (
-    "Fråga gärna om vad rapporterna säger, till exempel om granskningarnas syfte, kontrollmål och revisionsfrågor, "
-    "bedömningar, iakttagelser och rekommendationer"
-)
-
-
-def out_of_scope(kind: str, summary: CorpusSummary) -> Answer:
-    """A short, friendly refusal that says what the service can answer instead."""
-    text = f"{_OUT_OF_SCOPE[kind]}. {_WHAT_TO_ASK}. {summary.describe()}"
+def out_of_scope(kind: str, summary: CorpusSummary, w: Wording) -> Answer:
+    """A short, friendly refusal that says what the service can answer instead (see QuestionAnalysis.out_of_scope)."""
+    text = f"{w.out_of_scope[kind]}. {w.what_to_ask}. {summary.describe(w)}"
     return Answer(text=text, grounded=False, answerer="refusal", evidence={"reason": f"out_of_scope:{kind}"})
 
 
-def in_english(answer: Answer, summary: CorpusSummary) -> Answer:
-    """An answer to an English question: framed in English around the reports' exact Swedish quotes."""
-    if answer.grounded:
-        return replace(answer, text=f"According to the reports (quoted in Swedish):\n{answer.text}")
-    return replace(answer, text=f"{NO_SUPPORT_EN}. The reports cover: {summary.describe(english=True)}")
+def framed(answer: Answer, w: Wording) -> Answer:
+    """A grounded answer under the language's lead line ("According to the reports (quoted in Swedish):")."""
+    return replace(answer, text=f"{w.lead}\n{answer.text}") if answer.grounded and w.lead else answer
 
 
-def refusal(topic: str, summary: CorpusSummary, reason: str = "", evidence: dict | None = None) -> Answer:
-    lead = f"{NO_SUPPORT} {topic}" if topic else f"{NO_SUPPORT} att besvara frågan"
-    text = f"{lead}{': ' + reason if reason else ''}. {summary.describe()}"
+def refusal(topic: str, summary: CorpusSummary, w: Wording, reason: str = "", evidence: dict | None = None) -> Answer:
+    """"I find no support …" for `topic` (none: the question), why, and what the reports cover."""
+    text = f"{w.refusal_text(topic, reason)}. {summary.describe(w)}"
     return Answer(text=text, grounded=False, answerer="refusal", evidence=evidence or {})
 
 
@@ -192,10 +178,11 @@ def filter_excludes(analysis: QuestionAnalysis, filters: Filters) -> Answer | No
     named = (*analysis.municipalities, *analysis.unknown_municipalities)
     if not filters.municipality or not named or any(m in filters.municipality for m in named):
         return None
-    asked, allowed = " och ".join(named), " och ".join(filters.municipality)
+    w = wording_for(analysis.language)
+    asked, allowed = w.conjunction.join(named), w.conjunction.join(filters.municipality)
     if analysis.municipalities:
-        advice = f"Välj {' eller '.join(analysis.municipalities)} eller Alla kommuner i filtret för att få svar om {asked}, eller fråga om {allowed}."
+        advice = w.choose_in_filter.format(choices=w.either.join(analysis.municipalities), asked=asked, allowed=allowed)
     else:
-        advice = f"Det finns inga rapporter från {asked} i underlaget; fråga gärna om {allowed}."
-    text = f"Frågan gäller {asked}, men filtret begränsar svaren till {allowed}, så jag har inte sökt i {asked}. {advice}"
+        advice = w.none_loaded_in_filter.format(asked=asked, allowed=allowed)
+    text = f"{w.filter_excludes.format(asked=asked, allowed=allowed)} {advice}"
     return Answer(text=text, grounded=False, answerer="refusal", evidence={"reason": "filter_excludes", "asked": list(named)})

@@ -35,7 +35,7 @@ from ingest.language.words import particle_joined, same_family
 from ingest.structure.chunking import Chunk, table_cells, unit_contexts
 from ingest.structure.parts import COVER, PURPOSE, heading_names
 from service.answering.base import Answer, AnswerRequest, Citation, CorpusSummary, refusal
-from service.answering.wording import passage_place
+from service.answering.wording import Wording
 
 _NUMBER = re.compile(r"\d")
 _AMOUNT = re.compile(r"\d[\d  ,.]*\s*(kr|kronor|mnkr|tkr|mkr|miljoner|procent|%)", re.IGNORECASE)
@@ -242,6 +242,7 @@ class ExtractiveAnswerer:
         return any(q == s or _related(q, s) for s in set(self._analyzer(text)) for q in stems)
 
     def run(self, request: AnswerRequest) -> Answer:
+        w = request.wording
         # A chunk that only asks (a list of kontrollmål or revisionsfrågor) has nothing to answer with: the chunks
         # considered are those that state something.
         cover_answers = request.analysis.answer_type in COVER_ANSWERS
@@ -263,7 +264,7 @@ class ExtractiveAnswerer:
         covers = [h for h in hits[considered:] if cover_answers and h.record.chunk.part == COVER]
         hits = hits[:considered] + covers
         if not hits:
-            return refusal("frågan", self.summary, evidence={"reason": "no_hits"})
+            return refusal(w.this_question, self.summary, w, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])
         question_stems = self.content_stems(request.question, request.analysis.municipalities)
         role = self._role_stems(request) if request.analysis.answer_type in ("person", "name") else set()
@@ -340,9 +341,9 @@ class ExtractiveAnswerer:
             # that part, not by what shares the question's topic; a report that has it nowhere does not say.
             candidates = [c for c in candidates if _states_part(c.record.chunk, c.text, asked_part)]
             if not candidates:
-                return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={"reason": "no_part"})
+                return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={"reason": "no_part"})
         if not candidates:
-            return refusal("frågan", self.summary, evidence={"reason": "no_units"})
+            return refusal(w.this_question, self.summary, w, evidence={"reason": "no_units"})
         candidates.sort(key=lambda c: c.score, reverse=True)
         best = candidates[0]
         best_score, best_similarity, best_overlap = best.score, best.similarity, best.overlap
@@ -353,25 +354,25 @@ class ExtractiveAnswerer:
         # Likewise the part asked for, by the heading it stands under, or in the words that state it and alike.
         stated_part = asked_part is not None and (_in_part(best.record.chunk, asked_part) or best_similarity >= self.thresholds.relaxed_similarity)
         if not (self._supported(best_similarity, best_overlap, request) or stated_purpose or stated_part or self._translated_support(best, request)):
-            return refusal("frågan", self.summary, evidence=evidence)
+            return refusal(w.this_question, self.summary, w, evidence=evidence)
         head = _ASKED_NOUN.match(request.question.strip())
         general = request.analysis.answer_type == "general" and not _answered_by_form(request) and not firm_pattern().search(request.question)
         if general and request.analysis.language == "sv" and head and self._nowhere(head.group(1), request.analysis.municipalities):
             # "Vilket betyg fick …?": what is asked for is a thing no report speaks of, whatever else the question shares.
             # Not a firm, a date, a person or a figure: those are recognised by their form, whatever the question calls them.
-            return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
+            return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={**evidence, "reason": "unmentioned"})
         unread = self._unused_compound(request)
         if unread and not _FIRM.search(best.text) and not any(part in best.text.casefold() for part in unread):
             # "Vad kostar en ransomwareattack?": a compound no report uses, answered by a sentence with neither of its
             # parts, is answered about something else (what a home care service cost). A firm is recognised by its
             # name, whatever compound the question calls firms by ("revisionsbyråerna").
-            return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
+            return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={**evidence, "reason": "unmentioned"})
         if question_stems and best_overlap == 0 and not _answered_by_form(request) and asked_part is None:
             # The best sentence has none of a Swedish question's words: what merely reads alike (a sentence on the data
             # protection regulation for "dataskyddsombud", the audit's method for "Vilka åtgärder har Nacka vidtagit
             # sedan granskningen?") is no answer. A date, a firm or who made the report is recognised by its form, the
             # method or the criteria asked for by their part.
-            return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "unmentioned"})
+            return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={**evidence, "reason": "unmentioned"})
         limit = self.max_sentences + (2 if request.analysis.answer_type == "list" else 0)
         chosen = []
         for c in candidates:
@@ -394,17 +395,17 @@ class ExtractiveAnswerer:
         if not naming or held_by_person(role) and not any(_NAME.search(c.text) for c in naming):
             # "Vem är socialnämndens ordförande?" answered by sentences about the board that name no chair, or by one
             # that names the office and not who holds it ("intervjuer med socialchefen").
-            return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_role"})
+            return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={**evidence, "reason": "no_role"})
         holder = request.analysis.opinion_holder
         if holder and not any(names_role(set(self._analyzer(holder)), set(self._analyzer(c.text))) for c in chosen):
             # "Vad tyckte hyresgästerna …?" answered by what the auditors found would put words in their mouths.
-            return refusal("frågan", self.summary, reason=f"rapporterna återger inte vad {holder} tycker", evidence={**evidence, "reason": "no_holder"})
+            return refusal(w.this_question, self.summary, w, reason=w.no_opinion.format(holder=holder), evidence={**evidence, "reason": "no_holder"})
         share = bool(_SHARE.search(request.question))
         cost = bool(_COST.search(request.question))
         if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language, measured, share, cost):
             # A question for a figure or a date answered without one would only look like an answer.
-            return refusal("frågan", self.summary, reason="rapporterna anger inte den uppgiften", evidence={**evidence, "reason": "no_fact"})
-        return self._compose(chosen, evidence)
+            return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={**evidence, "reason": "no_fact"})
+        return self._compose(chosen, evidence, w)
 
     def _enumeration(self, candidates: list["_Candidate"], chosen: list["_Candidate"], request: AnswerRequest) -> list["_Candidate"]:
         """A "vilka" question answered by sentences that only say there are several ("Avdelningen har en mängd
@@ -474,7 +475,7 @@ class ExtractiveAnswerer:
         t = self.thresholds
         return bool(stems) and best.similarity >= t.relaxed_similarity and self._overlap(stems, best.text) >= t.min_overlap
 
-    def _compose(self, chosen: list["_Candidate"], evidence: dict) -> Answer:
+    def _compose(self, chosen: list["_Candidate"], evidence: dict, w: Wording) -> Answer:
         # Report order reads better than score order, and keeps one citation per chunk.
         chosen.sort(key=lambda c: (c.document_id, c.start))
         numbers: dict[str, int] = {}
@@ -492,7 +493,7 @@ class ExtractiveAnswerer:
                 old = citations[index]
                 citations[index] = Citation(old.n, record, min(old.quote_start, c.start), max(old.quote_end, c.end))
             report = " ".join(str(v) for v in (record.metadata.municipality, record.metadata.year) if v)
-            origin = ", ".join(p for p in (report, passage_place(record.chunk.section, record.chunk.part)) if p)
+            origin = ", ".join(p for p in (report, w.passage_place(record.chunk.section, record.chunk.part)) if p)
             lines.append(f"{origin}: {_readable(c.text, c.context)} [{numbers[chunk_id]}]")
         return Answer(text="\n".join(lines), grounded=True, citations=tuple(citations), evidence=evidence)
 

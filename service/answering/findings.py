@@ -21,20 +21,7 @@ from ingest.language.sentences import split_sentences
 from ingest.language.terms import TermExpander
 from ingest.language.words import particle_joined, same_family
 from service.answering.base import Answer, AnswerRequest, Citations, CorpusSummary, Page, Paged, refusal
-from service.answering.wording import (
-    NOT_ASSESSED,
-    NOUNS,
-    PLURAL_VERDICT,
-    count_of,
-    first_sentences,
-    flexible_pattern,
-    joined_names,
-    numbered_section,
-    place,
-    section_label,
-    stated_verdict,
-    verdict_words,
-)
+from service.answering.wording import Forms, Wording, first_sentences, flexible_pattern, numbered_section
 from service.query.findings_questions import Comparison, FindingsQuestion
 from service.query.retrieval import CorpusView, Filters
 
@@ -187,12 +174,13 @@ class FindingsAnswerer:
             return self._kontrollmal(asked, request, documents, found, states)
         if asked.implicit and not any(found.count(d) for d in documents):
             return None
+        w = request.wording
         if asked.summary:
-            return self._summary(documents, found, request.page)
+            return self._summary(documents, found, request.page, w)
         if asked.shortcomings:
-            return self._shortcomings(request, documents, found)
+            return self._shortcomings(request, documents, found, w)
         if asked.comparison in ("most", "fewest"):
-            return self._counted(asked.kind, asked.comparison, documents, found, request.page)
+            return self._counted(asked.kind, asked.comparison, documents, found, request.page, w)
         if asked.kind == "rekommendation" and not request.filters and request.analysis.language == "sv":
             picked = self._on_topic(request.question, documents, found)
             if picked is not None:
@@ -204,19 +192,19 @@ class FindingsAnswerer:
             picked = self._picked_questions(asked, documents, found)
             if picked is not None and not any(picked.values()) and asked.verdict and all(f.verdict for d in documents for f in found[d]):
                 # Every question has its answer read and none is the one asked for: say so, with the answers given.
-                listing = self._listing(asked.kind, documents, found, answers=True, page=request.page)
+                listing = self._listing(asked.kind, documents, found, w, answers=True, page=request.page)
                 if listing is not None and listing.grounded:
-                    return replace(listing, text=f"Ingen revisionsfråga besvarades med ”{asked.verdict}”. Svaren:\n\n{listing.text}")
+                    return replace(listing, text=f"{w.no_question_answered.format(verdict=w.quoted(asked.verdict))}\n\n{listing.text}")
             if picked is None or not any(picked.values()):
                 return None
             documents = [d for d in documents if picked[d]]
             found = KindFindings.given(asked.kind, {d: picked[d] for d in documents})
         return self._listing(
-            asked.kind, documents, found, answers=asked.assessed, page=request.page, reasons=request.analysis.answer_type == "reason",
+            asked.kind, documents, found, w, answers=asked.assessed, page=request.page, reasons=request.analysis.answer_type == "reason",
             should=asked.kind == "rekommendation" and not _KIND_WORDS["rekommendation"].search(request.question),
         )
 
-    def _summary(self, documents: list[str], found: KindFindings, page: Page) -> Answer | None:
+    def _summary(self, documents: list[str], found: KindFindings, page: Page, w: Wording) -> Answer | None:
         """A report in brief: its overall assessment and its recommendations, each cited. A report that states
         neither is left to retrieval (its text may still say what it concluded)."""
         recommendations: dict[str, list[Finding]] = {d: [] for d in documents}
@@ -230,27 +218,27 @@ class FindingsAnswerer:
         shown, paged = Paged.of(with_gist, page)
         blocks = []
         for document_id in shown:
-            lines = [f"{self._label(document_id)} i sammanfattning:"]
+            lines = [w.in_summary.format(label=self._label(document_id))]
             if found[document_id]:
-                lines.append(f"{NOUNS['revisionell_bedomning'][0].capitalize()}:")
-                lines += [self._item_line(f, cite) for f in found[document_id]]
+                lines.append(f"{w.heading('revisionell_bedomning')}:")
+                lines += [self._item_line(f, cite, w) for f in found[document_id]]
             goals = graded[document_id]
             if goals:
                 kind = goals[0].kind
-                lines.append(f"Bedömning per {NOUNS[kind][0]} ({self._tally(goals)}):")
-                lines += [self._goal_line(g, cite, goals) for g in goals[:_SUMMARY_GOALS]]
+                lines.append(w.assessment_per.format(noun=w.noun(kind), tally=self._tally(goals, w)))
+                lines += [self._goal_line(g, cite, goals, w) for g in goals[:_SUMMARY_GOALS]]
                 if len(goals) > _SUMMARY_GOALS:
-                    lines.append(f"- … och {len(goals) - _SUMMARY_GOALS} till")
+                    lines.append(w.and_more.format(n=len(goals) - _SUMMARY_GOALS))
             if recommendations[document_id]:
-                lines.append(f"{NOUNS['rekommendation'][1 if len(recommendations[document_id]) > 1 else 0].capitalize()}:")
-                lines += [self._item_line(f, cite) for f in recommendations[document_id]]
+                lines.append(f"{w.heading('rekommendation', len(recommendations[document_id]))}:")
+                lines += [self._item_line(f, cite, w) for f in recommendations[document_id]]
             blocks.append("\n".join(lines))
         without = [self._label(d) for d in documents if d not in with_gist]
         if without:
-            blocks.append(f"{_reports(without, page)} redovisar varken samlad bedömning eller rekommendationer.")
-        return self._paged_answer(blocks, "\n\n", cite, paged, {"kind": "summary"})
+            blocks.append(_say(w.neither_assessment_nor_recommendations, without, page, w))
+        return self._paged_answer(blocks, "\n\n", cite, paged, {"kind": "summary"}, w)
 
-    def _shortcomings(self, request: AnswerRequest, documents: list[str], found: KindFindings) -> Answer | None:
+    def _shortcomings(self, request: AnswerRequest, documents: list[str], found: KindFindings, w: Wording) -> Answer | None:
         """What the auditors found wanting in a report as a whole ("Vilka brister fann revisorerna i Falun?"): its
         overall assessment and the kontrollmål or revisionsfrågor it grades partly or not met, each with the reason
         it gives, cited. A question about something narrower than the report's subject ("… i avtalsdatabasen?"), or
@@ -266,7 +254,7 @@ class FindingsAnswerer:
             if narrower:
                 # A part of the subject that one graded item is about answers with that item's verdict, met or not.
                 matched = self.matcher.best(narrower, graded[documents[0]], 0.6, 1)
-                return self._about(matched, graded[documents[0]]) if matched else None
+                return self._about(matched, graded[documents[0]], w) if matched else None
         wanting = {d: [g for g in graded[d] if g.level in ("partly", "not")] for d in documents}
         # A report that grades no items may still find the whole wanting in its overall assessment.
         shown_documents = [d for d in documents if wanting[d] or any(f.level in ("partly", "not") for f in found[d])]
@@ -277,25 +265,25 @@ class FindingsAnswerer:
         blocks = []
         for document_id in shown:
             goals = graded[document_id]
-            lines = [f"{self._label(document_id)} – brister enligt granskningen:"]
+            lines = [w.shortcomings_of.format(label=self._label(document_id))]
             if found[document_id]:
-                lines.append(f"{NOUNS['revisionell_bedomning'][0].capitalize()}:")
-                lines += [self._item_line(f, cite) for f in found[document_id]]
+                lines.append(f"{w.heading('revisionell_bedomning')}:")
+                lines += [self._item_line(f, cite, w) for f in found[document_id]]
             items = wanting[document_id]
             if items:
-                lines.append(f"{len(items)} av {count_of(len(goals), items[0].kind)} bedöms som delvis eller ej uppfyllda:")
+                lines.append(w.below_fully.format(n=len(items), count=w.count_of(len(goals), items[0].kind)))
             for goal in items:
-                lines.append(self._goal_line(goal, cite, goals))
-                motivation = self._motivation(goal, cite, reason=True)
+                lines.append(self._goal_line(goal, cite, goals, w))
+                motivation = self._motivation(goal, cite, w, reason=True)
                 if motivation:
                     lines.append(f"  {motivation}")
             blocks.append("\n".join(lines))
-        return self._paged_answer(blocks, "\n\n", cite, paged, {"kind": "shortcomings"})
+        return self._paged_answer(blocks, "\n\n", cite, paged, {"kind": "shortcomings"}, w)
 
-    def _paged_answer(self, parts: list[str], separator: str, cite: "_Citations", paged: Paged | None, evidence: dict) -> Answer:
+    def _paged_answer(self, parts: list[str], separator: str, cite: "_Citations", paged: Paged | None, evidence: dict, w: Wording) -> Answer:
         """An answer over reports that may be paged: its parts, then how to page on."""
         if paged:
-            parts.append(paged.describe())
+            parts.append(paged.describe(w))
         return Answer(
             separator.join(parts), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence=evidence, page=paged,
         )
@@ -357,10 +345,11 @@ class FindingsAnswerer:
     def _kontrollmal(
         self, asked: FindingsQuestion, request: AnswerRequest, documents: list[str], found: KindFindings, states: dict[str, Status]
     ) -> Answer | None:
+        w = request.wording
         if asked.comparison is not None:
             assessed = [d for d in documents if states[d] == ASSESSED]
             if len(assessed) >= 2:
-                return self._comparison(asked.comparison, documents, assessed, found, states, request.page)
+                return self._comparison(asked.comparison, documents, assessed, found, states, request.page, w)
             graded = {g.verdict for d in assessed for g in found[d] if g.verdict}
             if len(assessed) == 1 and asked.comparison in ("harshest", "mildest") and graded:
                 # "Vilket kontrollmål i Hultsfred bedömdes sämst?": within one report, those of its harshest verdict.
@@ -389,7 +378,7 @@ class FindingsAnswerer:
                 # A verdict the extractor could not find is no answer, nor a reason it holds none of: retrieval
                 # quotes the passage instead.
                 unreasoned = request.analysis.answer_type == "reason" and not any(g.motivation for g in matched)
-                return None if unreasoned or any(g.note == NOTE_NO_VERDICT for g in matched) else self._about(matched, goals)
+                return None if unreasoned or any(g.note == NOTE_NO_VERDICT for g in matched) else self._about(matched, goals, w)
             wants_one = bool(topic or asked.sections or asked.number) or asked.verdict is None and asked.implicit
             none_assessed = all(states[d] == NO_ASSESSMENTS for d in documents)
             if asked.implicit and len(documents) == 1:
@@ -408,7 +397,7 @@ class FindingsAnswerer:
                     whole = request.analysis.language == "en" or not subject or bool(self.matcher.best(subject, overall, 0.5, 1))
                 if overall and whole:
                     return self._listing(
-                        "revisionell_bedomning", documents, KindFindings.given("revisionell_bedomning", {documents[0]: overall}),
+                        "revisionell_bedomning", documents, KindFindings.given("revisionell_bedomning", {documents[0]: overall}), w,
                         reasons=request.analysis.answer_type == "reason",
                     )
             if wants_one and (asked.implicit or not none_assessed):
@@ -418,51 +407,55 @@ class FindingsAnswerer:
         if len(documents) == 1:
             document_id = documents[0]
             if states[document_id] == NO_ASSESSMENTS:
-                return self._no_assessments(document_id, cite)
+                return self._no_assessments(document_id, cite, w)
             if states[document_id] == UNREAD:
                 return None  # verdicts in a form the findings do not hold; retrieval quotes them
             text = self._verdict_block(
-                document_id, found[document_id], asked.verdict, cite, asked.assessed, reasons=request.analysis.answer_type == "reason"
+                document_id, found[document_id], asked.verdict, cite, w, asked.assessed, reasons=request.analysis.answer_type == "reason"
             )
         else:
-            text, paged = self._verdict_overview(documents, found, asked.verdict, states, cite, request.page, asked.assessed)
+            text, paged = self._verdict_overview(documents, found, asked.verdict, states, cite, request.page, w, asked.assessed)
         return Answer(
             text, grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name,
             evidence={"kind": "kontrollmal", "verdict": asked.verdict}, page=paged,
         )
 
-    def _verdict_phrase(self, goal: Finding, cite: _Citations, every_source: bool = False) -> str:
+    def _verdict_phrase(self, goal: Finding, cite: _Citations, w: Wording, every_source: bool = False) -> str:
         """"ej uppfyllt (avsnitt 2.6.4) [1]", or both verdicts of a kontrollmål the report assesses inconsistently.
 
         `every_source` also cites the summary that repeats a consistent verdict: worth it for one kontrollmål,
         noise in a list of nine.
         """
         if not goal.sources:
-            return goal.note or NOT_ASSESSED
+            return w.note(goal.note)
         primary = goal.sources[0]
         if goal.verdict is None:
             # The note says why: "Ej bedömt" in the report, or no verdict found for it.
-            return f"{goal.note or NOT_ASSESSED} {cite.source(goal.document_id, primary)}"
+            return f"{w.note(goal.note)} {cite.source(goal.document_id, primary)}"
         if not goal.inconsistent:
             stated = goal.sources if every_source else [primary]
-            places = "; även i ".join(place(goal, s) for s in stated)
+            places = w.also_in.join(w.place(goal, s) for s in stated)
             marks = "".join(cite.source(goal.document_id, s) for s in stated)
-            return f"{stated_verdict(goal.verdict, goal.verdict_text)} ({places}) {marks}"
+            return f"{w.stated_verdict(goal.verdict, goal.verdict_text)} ({places}) {marks}"
         others = [s for s in goal.sources[1:] if s.verdict != primary.verdict]
-        parts = [f"bedöms som {stated_verdict(goal.verdict, goal.verdict_text)} i {section_label(primary.section)}"]
-        parts += [f"som {stated_verdict(other.verdict, other.verdict_text) if other.verdict else NOT_ASSESSED} i {place(goal, other)}" for other in others]
+        parts = [w.inconsistent_first.format(verdict=w.stated_verdict(goal.verdict, goal.verdict_text), place=w.section_label(primary.section))]
+        parts += [
+            w.inconsistent_other.format(verdict=w.stated_verdict(other.verdict, other.verdict_text) if other.verdict else w.not_assessed, place=w.place(goal, other))
+            for other in others
+        ]
         marks = "".join(cite.source(goal.document_id, s) for s in [primary, *others])
-        return " men ".join(parts) + f" {marks}"
+        return w.inconsistent_joiner.join(parts) + f" {marks}"
 
-    def _goal_line(self, goal: Finding, cite: _Citations, goals: list[Finding], lead: str = "") -> str:
+    def _goal_line(self, goal: Finding, cite: _Citations, goals: list[Finding], w: Wording, lead: str = "") -> str:
         number = f"{goal.section} " if _own_number(goal, goals) else ""
-        return f"- {lead}{number}{goal.text} – {self._verdict_phrase(goal, cite)}"
+        return f"- {lead}{number}{goal.text} – {self._verdict_phrase(goal, cite, w)}"
 
-    def _tally(self, goals: list[Finding]) -> str:
-        return _tally_of(FindingCounts.of(goals).verdicts)
+    def _tally(self, goals: list[Finding], w: Wording) -> str:
+        return w.tally(FindingCounts.of(goals).verdicts)
 
     def _verdict_block(
-        self, document_id: str, goals: list[Finding], verdict: Verdict | None, cite: _Citations, verdicts: bool = True, reasons: bool = False
+        self, document_id: str, goals: list[Finding], verdict: Verdict | None, cite: _Citations, w: Wording, verdicts: bool = True,
+        reasons: bool = False,
     ) -> str:
         """The kontrollmål of one report with their verdicts, those given `verdict`, or (`verdicts` False: the
         question asks only which they were) the list the introduction gives, cited once; with `reasons`, each
@@ -470,35 +463,38 @@ class FindingsAnswerer:
         label = self._label(document_id)
         listed = [g.listed for g in goals if g.listed]
         if verdict is None and not verdicts and len(listed) == len(goals):
-            header = f"{label} – {count_of(len(goals), 'kontrollmal')}, uppräknade i {section_label(listed[0].section)} {cite.together(document_id, listed)}:"
+            where = w.listed_in.format(place=w.section_label(listed[0].section), marks=cite.together(document_id, listed))
+            header = f"{label} – {w.count_of(len(goals), 'kontrollmal')}, {where}:"
             return "\n".join([header] + [f"- {f'{g.section} ' if _own_number(g, goals) else ''}{g.text}" for g in goals])
         if verdict is None:
-            header = f"{label} – {count_of(len(goals), 'kontrollmal')}: {self._tally(goals)}"
+            header = f"{label} – {w.count_of(len(goals), 'kontrollmal')}: {self._tally(goals, w)}"
             if listed:
-                header += f"; uppräknade i {section_label(listed[0].section)} {cite.together(document_id, listed)}"
-            return "\n".join([header] + [self._goal_line(g, cite, goals) for g in goals])
+                header += "; " + w.listed_in.format(place=w.section_label(listed[0].section), marks=cite.together(document_id, listed))
+            return "\n".join([header] + [self._goal_line(g, cite, goals, w) for g in goals])
         items = [g for g in goals if g.verdict == verdict]
         # A kontrollmål given this verdict in one place and another verdict elsewhere in the report.
         elsewhere = [g for g in goals if g.verdict != verdict and any(s.verdict == verdict for s in g.sources)]
         if items:
-            lines = [f"{label} – {len(items)} kontrollmål bedömdes som {verdict_words(verdict, len(items))}:"]
+            lines = [
+                w.assessed_as[len(items) != 1].format(label=label, count=w.count_of(len(items), "kontrollmal"), verdict=w.verdict_words(verdict, len(items)))
+            ]
             for goal in items:
-                lines.append(self._goal_line(goal, cite, goals))
-                motivation = self._motivation(goal, cite, reason=True) if reasons else None
+                lines.append(self._goal_line(goal, cite, goals, w))
+                motivation = self._motivation(goal, cite, w, reason=True) if reasons else None
                 if motivation:
                     lines.append(f"  {motivation}")
         else:
             # The verdicts the report does give show that the answer "none" rests on a complete reading.
-            lines = [f"Inga kontrollmål bedömdes som {verdict_words(verdict, 2)} i {label}. Rapportens bedömningar:"]
-            lines += [self._goal_line(g, cite, goals) for g in goals if g not in elsewhere]
+            lines = [w.none_assessed_as.format(verdict=w.verdict_words(verdict, 2), label=label)]
+            lines += [self._goal_line(g, cite, goals, w) for g in goals if g not in elsewhere]
         if elsewhere:
-            lines.append(f"Därtill bedöms {count_of(len(elsewhere), 'kontrollmal')} olika i olika delar av rapporten:")
-            lines += [self._goal_line(g, cite, goals) for g in elsewhere]
+            lines.append(w.assessed_differently[len(elsewhere) != 1].format(count=w.count_of(len(elsewhere), "kontrollmal")))
+            lines += [self._goal_line(g, cite, goals, w) for g in elsewhere]
         return "\n".join(lines)
 
     def _verdict_overview(
         self, documents: list[str], found: KindFindings, verdict: Verdict | None, states: dict[str, Status],
-        cite: _Citations, page: Page, verdicts: bool = True,
+        cite: _Citations, page: Page, w: Wording, verdicts: bool = True,
     ) -> tuple[str, Paged | None]:
         """The kontrollmål of several reports; beyond a page of reports, counted, and the page's reports set out."""
         assessed = [d for d in documents if states[d] == ASSESSED]
@@ -510,45 +506,46 @@ class FindingsAnswerer:
             # many are counted.
             brief = len(assessed) <= page.limit
             found.read(assessed if brief else shown)
+            several = w.verdict_words(verdict, 2)
             if hits and paged:
                 given = sum(found.count_of(d, verdict) for d in hits)
-                blocks.append(
-                    f"{count_of(given, 'kontrollmal')} bedömdes som {verdict_words(verdict, given)} i {len(hits)} av "
-                    f"{len(assessed)} rapporter med bedömda kontrollmål."
-                )
+                blocks.append(w.assessed_as_in_reports[given != 1].format(
+                    count=w.count_of(given, "kontrollmal"), verdict=w.verdict_words(verdict, given), n=len(hits), of=len(assessed),
+                ))
             elif hits:
-                blocks.append(f"Kontrollmål bedömdes som {verdict_words(verdict, 2)} i {joined_names([self._label(d) for d in hits])}.")
+                blocks.append(w.assessed_as_in.format(verdict=several, names=w.joined_names([self._label(d) for d in hits])))
             else:
-                blocks.append(f"Inga kontrollmål bedömdes som {verdict_words(verdict, 2)} i någon av rapporterna.")
+                blocks.append(w.none_assessed_in_any.format(verdict=several))
             for document_id in assessed:
                 if document_id in shown:
-                    blocks.append(self._verdict_block(document_id, found[document_id], verdict, cite))
+                    blocks.append(self._verdict_block(document_id, found[document_id], verdict, cite, w))
                 elif hits and document_id not in hits and brief:
-                    blocks.append(f"{self._label(document_id)}: inga kontrollmål bedömdes som {verdict_words(verdict, 2)} ({self._tally(found[document_id])}).")
+                    blocks.append(w.report_none_assessed_as.format(label=self._label(document_id), verdict=several, tally=self._tally(found[document_id], w)))
             if hits and not brief and len(assessed) > len(hits):
-                blocks.append(f"I övriga {len(assessed) - len(hits)} rapporter bedömdes inga kontrollmål som {verdict_words(verdict, 2)}.")
+                others = len(assessed) - len(hits)
+                blocks.append(w.others_none_assessed_as[others != 1].format(n=others, verdict=several))
         else:
             shown, paged = Paged.of(assessed, page)
             found.read(shown)
             if paged:
                 tally = found.tally(assessed)
-                blocks.append(f"{len(assessed)} rapporter bedömer {count_of(sum(tally.values()), 'kontrollmal')}: {_tally_of(tally)}.")
-            blocks += [self._verdict_block(d, found[d], None, cite, verdicts) for d in shown]
-        blocks += self._not_assessed_lines(documents, states, page)
+                blocks.append(w.reports_assess.format(n=len(assessed), count=w.count_of(sum(tally.values()), "kontrollmal"), tally=w.tally(tally)))
+            blocks += [self._verdict_block(d, found[d], None, cite, w, verdicts) for d in shown]
+        blocks += self._not_assessed_lines(documents, states, w, page)
         if paged:
-            blocks.append(paged.describe())
+            blocks.append(paged.describe(w))
         return "\n\n".join(blocks), paged
 
-    def _not_assessed_lines(self, documents: list[str], states: dict[str, Status], page: Page = Page()) -> list[str]:
+    def _not_assessed_lines(self, documents: list[str], states: dict[str, Status], w: Wording, page: Page = Page()) -> list[str]:
         """What the reports without readable kontrollmål do: assess none, or assess in a form the findings do not hold."""
         lines = []
-        for state, says in ((NO_ASSESSMENTS, "bedömer inga kontrollmål"), (UNREAD, "har bedömningar som inte kunde läsas ut som kontrollmål; se rapporten")):
+        for state, says in ((NO_ASSESSMENTS, w.assesses_no_goals), (UNREAD, w.unread_goals)):
             labels = [self._label(d) for d in documents if states[d] == state]
             if labels:
-                lines.append(f"{_reports(labels, page)} {says}.")
+                lines.append(_say((f"{{reports}} {says[0]}.", f"{{reports}} {says[1]}."), labels, page, w))
         return lines
 
-    def _counted(self, kind: Kind, comparison: Comparison, documents: list[str], found: KindFindings, page: Page) -> Answer | None:
+    def _counted(self, kind: Kind, comparison: Comparison, documents: list[str], found: KindFindings, page: Page, w: Wording) -> Answer | None:
         """The report that gives the most (fewest) recommendations or revisionsfrågor, with each report's count, cited
         where it lists them; a report that gives none is named apart (an excerpt may leave them out)."""
         counts = {d: found.count(d) for d in documents if found.count(d)}
@@ -556,22 +553,23 @@ class FindingsAnswerer:
             return None  # nothing to compare: retrieval may still find what the question asks
         best = (min if comparison == "fewest" else max)(counts.values())
         winners = [d for d in counts if counts[d] == best]
-        phrase = f"{'flest' if comparison == 'most' else 'färst'} {NOUNS[kind][1]}"
+        phrase = w.counted_most[comparison].format(plural=w.noun(kind, 2))
         cite = _Citations(self.chunks)
-        lines = [f"{_reports([self._label(d) for d in winners], page, bare=True)} hade {phrase}" + (" (lika)." if len(winners) > 1 else ".")]
+        names = _reports([self._label(d) for d in winners], page, w, bare=True)
+        lines = [w.compared["had"].format(names=names, what=phrase) + (f"{w.tied}." if len(winners) > 1 else ".")]
         shown, paged = Paged.of(sorted(counts, key=lambda d: (-counts[d] if comparison == "most" else counts[d])), page)
         found.read(shown)
         for document_id in shown:
             sources = [f.sources[0] for f in found[document_id] if f.sources]
-            lines.append(f"{self._label(document_id)}: {count_of(counts[document_id], kind)} {cite.together(document_id, sources)}".rstrip())
+            lines.append(f"{self._label(document_id)}: {w.count_of(counts[document_id], kind)} {cite.together(document_id, sources)}".rstrip())
         without = [self._label(d) for d in documents if d not in counts]
         if without:
-            lines.append(f"{_reports(without, page)} redovisar ingen {NOUNS[kind][0]}.")
-        return self._paged_answer(lines, "\n", cite, paged, {"kind": kind, "comparison": comparison})
+            lines.append(_say(w.states_none, without, page, w, noun=w.noun(kind)))
+        return self._paged_answer(lines, "\n", cite, paged, {"kind": kind, "comparison": comparison}, w)
 
     def _comparison(
         self, comparison: Comparison, documents: list[str], assessed: list[str], found: KindFindings, states: dict[str, Status],
-        page: Page,
+        page: Page, w: Wording,
     ) -> Answer:
         """The report that had the most (fewest) kontrollmål, or the harshest (mildest) verdicts, against the others:
         cited where each report lists its kontrollmål or states the verdicts that decide the comparison."""
@@ -591,91 +589,89 @@ class FindingsAnswerer:
         winners = [d for d in assessed if key[d] == best]
         # What decides: the lists of kontrollmål for a count, the verdicts of the kind compared for the rest.
         decisive = {"harshest": "ej uppfyllt", "mildest": "uppfyllt"}.get(comparison)
-        phrase = {
-            "most": "flest kontrollmål", "fewest": "färst kontrollmål",
-            "harshest": "den mest kritiska bedömningen", "mildest": "den minst kritiska bedömningen",
-        }[comparison]
-        lead = f"{_reports([self._label(d) for d in winners], page, bare=True)} {'fick' if decisive else 'hade'} {phrase}"
-        lines = [lead + (" (lika)." if len(winners) > 1 else ".")]
+        names = _reports([self._label(d) for d in winners], page, w, bare=True)
+        lead = w.compared["got" if decisive else "had"].format(names=names, what=w.comparisons[comparison])
+        lines = [lead + (f"{w.tied}." if len(winners) > 1 else ".")]
         shown, paged = Paged.of(sorted(assessed, key=lambda d: d not in winners), page)
         for document_id in shown:
             goals = found[document_id]
-            line = f"{self._label(document_id)}: {count_of(len(goals), 'kontrollmal')} – {self._tally(goals)}"
+            line = f"{self._label(document_id)}: {w.count_of(len(goals), 'kontrollmal')} – {self._tally(goals, w)}"
             deciding = [g for g in goals if g.verdict == decisive and g.sources] if document_id in winners else []
             if deciding:
                 marks = "".join(cite.source(document_id, g.sources[0]) for g in deciding)
                 # The verdict as the report labels it ("Ej uppfyllt"), then the kontrollmål it was given to.
-                line += f"; {decisive}: {', '.join(g.section for g in deciding)} {marks}"
+                line += f"; {w.verdict_words(decisive)}: {', '.join(g.section for g in deciding)} {marks}"
             else:
                 listed = [g.listed for g in goals if g.listed]
                 if listed:
-                    line += f"; uppräknade i {section_label(listed[0].section)} {cite.together(document_id, listed)}"
+                    line += "; " + w.listed_in.format(place=w.section_label(listed[0].section), marks=cite.together(document_id, listed))
             lines.append(line)
-        lines += self._not_assessed_lines(documents, states, page)
+        lines += self._not_assessed_lines(documents, states, w, page)
         if paged:
-            lines.append(paged.describe())
+            lines.append(paged.describe(w))
         return Answer(
             "\n".join(lines), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name,
             evidence={"kind": "kontrollmal", "comparison": comparison}, page=paged,
         )
 
-    def _no_assessments(self, document_id: str, cite: _Citations) -> Answer:
+    def _no_assessments(self, document_id: str, cite: _Citations, w: Wording) -> Answer:
         """A report without verdicts (a pre-study, a reply): say so, and show what it does ask and conclude."""
         label = self._label(document_id)
         own = self.store.query(document_id=document_id)
         questions = [f for f in own if f.kind == "revisionsfraga"]
         recommendations = [f for f in own if f.kind == "rekommendation"]
-        text = f"Rapporten från {label} bedömer inga kontrollmål"
+        text = w.no_goals_in_report.format(label=label)
         lines = []
         if questions:
             # The questions stand together in one list: cited as one passage, not once per line.
             sources = [f.sources[0] for f in questions if f.sources]
             sections = {f.section for f in questions}
-            where = f" ({section_label(questions[0].section)})" if len(sections) == 1 else ""
-            text += f"; den ställer {count_of(len(questions), 'revisionsfraga')}{where} {cite.together(document_id, sources)}:".replace(" :", ":")
-            lines += [f"- {f.text}" + ("" if where else f" ({section_label(f.section)})") for f in questions]
+            where = f" ({w.section_label(questions[0].section)})" if len(sections) == 1 else ""
+            text += w.poses.format(count=w.count_of(len(questions), "revisionsfraga"), where=where, marks=cite.together(document_id, sources)).replace(" :", ":")
+            lines += [f"- {f.text}" + ("" if where else f" ({w.section_label(f.section)})") for f in questions]
         else:
             text += "."
         if recommendations:
-            lines.append(f"Rapportens {NOUNS['rekommendation'][1 if len(recommendations) > 1 else 0]}:")
-            lines += [self._item_line(f, cite) for f in recommendations]
+            lines.append(w.reports_recommendations.format(noun=w.noun("rekommendation", len(recommendations))))
+            lines += [self._item_line(f, cite, w) for f in recommendations]
         return Answer(
             "\n".join([text, *lines]), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name,
             evidence={"kind": "kontrollmal", "status": NO_ASSESSMENTS},
         )
 
-    def _about(self, goals: list[Finding], every: list[Finding]) -> Answer:
+    def _about(self, goals: list[Finding], every: list[Finding], w: Wording) -> Answer:
         cite = _Citations(self.chunks)
         if len(goals) == 1:
             goal = goals[0]
             number = f" {goal.section}" if _own_number(goal, every) else ""
             # A report that poses revisionsfrågor and no kontrollmål is asked about its questions by the same words.
-            noun = NOUNS[goal.kind][0]
-            lines = [f"{self._label(goal.document_id)}, {noun}{number} ”{goal.text}” – {self._verdict_phrase(goal, cite, every_source=True)}"]
+            noun = w.noun(goal.kind)
+            lines = [f"{self._label(goal.document_id)}, {noun}{number} {w.quoted(goal.text)} – {self._verdict_phrase(goal, cite, w, every_source=True)}"]
             if goal.inconsistent:
-                lines.append(f"Rapporten är inte samstämmig i sin bedömning av {'kontrollmålet' if goal.kind == 'kontrollmal' else 'revisionsfrågan'}.")
-            motivation = self._motivation(goal, cite)
+                lines.append(w.not_consistent["kontrollmal" if goal.kind == "kontrollmal" else "revisionsfraga"])
+            motivation = self._motivation(goal, cite, w)
             if motivation:
                 lines.append(motivation)
         else:
-            lines = [f"Frågan passar flera {NOUNS[goals[0].kind][1]}:"]
-            lines += [self._goal_line(g, cite, every, lead=f"{self._label(g.document_id)}, ") for g in goals]
+            lines = [w.fits_several.format(plural=w.noun(goals[0].kind, 2))]
+            lines += [self._goal_line(g, cite, every, w, lead=f"{self._label(g.document_id)}, ") for g in goals]
         return Answer("\n".join(lines), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": "kontrollmal", "matched": len(goals)})
 
     # -- recommendations, revisionsfrågor, revisionell bedömning
 
-    def _item_line(self, finding: Finding, cite: _Citations, answers: bool = False) -> str:
+    def _item_line(self, finding: Finding, cite: _Citations, w: Wording, answers: bool = False) -> str:
         """One finding, cited where it stands; a revisionsfråga cited where it is posed, and with `answers` also
         with the answer the report gives it, cited there."""
         answer = next((s for s in finding.sources if s.level), None) if finding.kind == "revisionsfraga" else None
         posed = [s for s in finding.sources if s.level is None or finding.kind != "revisionsfraga"] or finding.sources
         marks = cite.source(finding.document_id, posed[0]) if posed else ""
-        line = f"- {finding.text} ({section_label(finding.section)}) {marks}".rstrip()
+        line = f"- {finding.text} ({w.section_label(finding.section)}) {marks}".rstrip()
         if answers and answer is not None:
-            line += f"; svar: {stated_verdict(answer.verdict, answer.verdict_text)} ({section_label(answer.section)}) {cite.source(finding.document_id, answer)}"
+            verdict = w.stated_verdict(answer.verdict, answer.verdict_text)
+            line += w.answer.format(verdict=verdict, place=w.section_label(answer.section), mark=cite.source(finding.document_id, answer))
         return line
 
-    def _motivation(self, finding: Finding, cite: _Citations, reason: bool = False) -> str | None:
+    def _motivation(self, finding: Finding, cite: _Citations, w: Wording, reason: bool = False) -> str | None:
         """"Motivering: …", cited: the opening of what the report says after a finding, or for a question for the
         reason (`reason`) its first sentence that gives one ("Skälet är att …", "… eftersom …") where it has one."""
         if not finding.motivation or not finding.sources:
@@ -686,13 +682,13 @@ class FindingsAnswerer:
             causal = [paragraph[a:b] for a, b in split_sentences(paragraph)[:_REASON_SENTENCES] if _CAUSAL.search(paragraph[a:b])]
             opening = causal[:1] or opening
         cited = [f"{s} {mark}" for s in opening if (mark := cite.sentence(finding.document_id, s, finding.sources[0]))]
-        return "Motivering: " + " ".join(cited) if cited else None
+        return w.motivation + " ".join(cited) if cited else None
 
     def _listing(
-        self, kind: Kind, documents: list[str], found: KindFindings, answers: bool = False, page: Page = Page(),
+        self, kind: Kind, documents: list[str], found: KindFindings, w: Wording, answers: bool = False, page: Page = Page(),
         reasons: bool = False, should: bool = False,
     ) -> Answer | None:
-        singular, plural = NOUNS[kind]
+        singular, plural = w.noun(kind), w.noun(kind, 2)
         with_items = [d for d in documents if found.count(d)]
         if not with_items and any(self._names_kind(d, kind) or should and _SHOULD.search(self._text(d)) for d in documents):
             # The text speaks of them though none was extracted ("KPMG rekommenderar därför att …" in running
@@ -700,25 +696,27 @@ class FindingsAnswerer:
             # passage may still answer, so retrieval gets the question rather than a "none".
             return None
         if not with_items:
-            place = _reports([self._label(d) for d in documents], page, bare=True)
-            reason = f"{'rapporten' if len(documents) == 1 else 'rapporterna'} redovisar ingen {singular}"
+            place = _reports([self._label(d) for d in documents], page, w, bare=True)
+            reason = w.states_none_reason[len(documents) != 1].format(noun=singular)
             if any(self._named_in_front_matter(d, kind) for d in documents):
-                reason = f"den inlästa texten redovisar ingen {singular}; {plural} nämns bara på omslaget eller i innehållsförteckningen"
-            return refusal(f"frågan om {plural} i {place}", self.summary, reason=reason, evidence={"reason": "no_findings", "kind": kind})
+                reason = w.front_matter_only.format(noun=singular, plural=plural)
+            return refusal(
+                w.question_about.format(topic=plural, place=place), self.summary, w, reason=reason, evidence={"reason": "no_findings", "kind": kind}
+            )
         cite = _Citations(self.chunks)
         shown, paged = Paged.of(with_items, page)
         found.read(shown)
         blocks = []
         if paged:
             total = sum(found.count(d) for d in with_items)
-            blocks.append(f"{count_of(total, kind)} i {len(with_items)} rapporter.")
+            blocks.append(w.counted_in_reports.format(count=w.count_of(total, kind), n=len(with_items)))
         for document_id in shown:
             items = found[document_id]
-            header = f"{self._label(document_id)} – {count_of(len(items), kind) if kind != 'revisionell_bedomning' else singular}:"
-            lines = [header]
+            what = w.count_of(len(items), kind) if kind != "revisionell_bedomning" else singular
+            lines = [w.of_kind.format(label=self._label(document_id), what=what)]
             for finding in items:
-                lines.append(self._item_line(finding, cite, answers))
-                motivation = self._motivation(finding, cite, reason=True) if reasons else None
+                lines.append(self._item_line(finding, cite, w, answers))
+                motivation = self._motivation(finding, cite, w, reason=True) if reasons else None
                 if motivation:
                     lines.append(f"  {motivation}")
             if kind == "revisionell_bedomning":
@@ -726,14 +724,14 @@ class FindingsAnswerer:
                 sections = {f.section for f in items}
                 concluding = [f for f in self.store.query(document_id=document_id, kind="rekommendation") if f.section in sections]
                 if concluding:
-                    lines.append(f"Avsnittets {NOUNS['rekommendation'][1 if len(concluding) > 1 else 0]}:")
-                    lines += [self._item_line(f, cite) for f in concluding]
+                    lines.append(w.sections_recommendations.format(noun=w.noun("rekommendation", len(concluding))))
+                    lines += [self._item_line(f, cite, w) for f in concluding]
             blocks.append("\n".join(lines))
         without = [self._label(d) for d in documents if not found.count(d)]
         if without:
-            blocks.append(f"{_reports(without, page)} redovisar ingen {singular}.")
+            blocks.append(_say(w.states_none, without, page, w, noun=singular))
         if paged:
-            blocks.append(paged.describe())
+            blocks.append(paged.describe(w))
         return Answer(
             "\n\n".join(blocks), grounded=bool(cite.cited), citations=tuple(cite.cited), answerer=self.name, evidence={"kind": kind},
             page=paged,
@@ -783,23 +781,19 @@ class FindingsAnswerer:
         return cue is not None and bool(cue.search(self.document_text(document_id) or ""))
 
 
-def _reports(labels: list[str], page: Page, bare: bool = False) -> str:
+def _reports(labels: list[str], page: Page, w: Wording, bare: bool = False) -> str:
     """Reports named ("Rapporterna från Alvesta (2018) och Umeå (2018)"; `bare`: the names alone), or, more than a
     page of them, counted ("212 rapporter"): a sentence about reports must not grow with the corpus."""
     if len(labels) > page.limit:
-        return f"{len(labels)} rapporter"
+        return w.reports_counted.format(n=len(labels))
     if bare:
-        return joined_names(labels)
-    return f"{'Rapporten' if len(labels) == 1 else 'Rapporterna'} från {joined_names(labels)}"
+        return w.joined_names(labels)
+    return w.reports_from[len(labels) != 1].format(names=w.joined_names(labels))
 
 
-def _tally_of(verdicts: Mapping[str | None, int]) -> str:
-    """Kontrollmål counted per verdict ("2 uppfyllda, 1 ej uppfyllt")."""
-    counts: dict[str, int] = {}
-    for verdict, n in verdicts.items():
-        counts[verdict or NOT_ASSESSED] = counts.get(verdict or NOT_ASSESSED, 0) + n
-    order = [*PLURAL_VERDICT, NOT_ASSESSED]
-    return ", ".join(f"{counts[v]} {verdict_words(v, counts[v])}" for v in order if v in counts)
+def _say(forms: Forms, labels: list[str], page: Page, w: Wording, **values: str) -> str:
+    """A sentence about the reports `labels` names, in the form for one report or for several."""
+    return forms[len(labels) != 1].format(reports=_reports(labels, page, w), **values)
 
 
 def _state(status: Status, unfound: int, assessed: bool) -> Status:

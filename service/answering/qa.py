@@ -16,10 +16,11 @@ from ingest.index.findings_store import FindingsStore
 from ingest.language.lexicon import firms, one_report_pattern
 from ingest.language.ordinals import Ordinal, numbered_headings
 from ingest.structure.parts import COVER, PURPOSE
-from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, Page, filter_excludes, in_english, out_of_scope, refusal
+from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, Page, filter_excludes, framed, out_of_scope, refusal
 from service.answering.extractive import COVER_ANSWERS, ExtractiveAnswerer, Thresholds, in_compound
 from service.answering.findings import FindingsAnswerer
 from service.answering.report import ReportAnswerer
+from service.answering.wording import wording_for
 from service.query.analysis import QuestionAnalysis, analyze_question, check_question, swedish_municipalities
 from service.query.repair import QuestionRepair
 from service.query.retrieval import EVERYTHING, Access, CorpusView, Filters, HybridRetriever, Mode, ScoredChunk, UnknownFilterError
@@ -209,21 +210,20 @@ class QAService:
         analysis = analyze_question(question, view.municipalities, view.years)
         effective = self.effective_filters(question, analysis, filters)
         page = Page(offset, limit or self.settings.answer_page_reports)
-        answer = self._answer(question, analysis, effective, filters, top_k, page)
-        if analysis.language == "en":
-            answer = in_english(answer, self.summary())
+        answer = framed(self._answer(question, analysis, effective, filters, top_k, page), wording_for(analysis.language))
         return QAResult(answer, analysis, effective)
 
     def _answer(
         self, question: str, analysis: QuestionAnalysis, effective: Filters, filters: Filters, top_k: int | None, page: Page
     ) -> Answer:
+        w = wording_for(analysis.language)
         if analysis.out_of_scope:
-            return out_of_scope(analysis.out_of_scope, self.summary())
+            return out_of_scope(analysis.out_of_scope, self.summary(), w)
         if analysis.unknown_municipalities and not analysis.municipalities and not filters.municipality:
             names = ", ".join(analysis.unknown_municipalities)
             return refusal(
-                f"frågan om {names}", self.summary(), reason=f"det finns inga rapporter från {names} i underlaget",
-                evidence={"reason": "unknown_municipality"},
+                w.question_on.format(topic=names), self.summary(), w,
+                reason=w.no_reports_from.format(names=names), evidence={"reason": "unknown_municipality"},
             )
         excluded = filter_excludes(analysis, filters)
         if excluded:

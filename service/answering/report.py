@@ -18,6 +18,7 @@ from ingest.language.sentences import split_sentences
 from ingest.language.words import same_family
 from ingest.structure.parts import COVER
 from service.answering.base import Answer, AnswerRequest, Citations
+from service.answering.wording import Wording
 from service.query.report_questions import Asked
 from service.query.retrieval import CorpusView
 
@@ -32,12 +33,6 @@ _ABOUT = re.compile(
     r"\s+(?:om\s+|about\s+|on\s+)?",
     re.IGNORECASE,
 )
-
-
-def swedish_date(iso: str) -> str:
-    """"2016-02-17" -> "17 februari 2016"; a cover dated by month only, "2020-03" -> "mars 2020"."""
-    year, month, *day = (int(part) for part in iso.split("-"))
-    return " ".join([*(str(d) for d in day), _MONTH_NAMES[month - 1], str(year)])
 
 
 @dataclass(frozen=True)
@@ -65,18 +60,19 @@ class ReportAnswerer:
         documents = [d for d, records in self.chunks.items() if request.filters.admits(records[0])]
         documents.sort(key=lambda d: (self._meta(d).municipality or d, self._meta(d).year or 0))
         cite = Citations(self.chunks)
+        w = request.wording
         if asked == "oldest":
-            lines = self._oldest(documents, cite)
+            lines = self._oldest(documents, cite, w)
         elif asked == "by_firm":
-            lines = self._by_firm(request.question, documents, cite)
+            lines = self._by_firm(request.question, documents, cite, w)
         elif asked == "about":
-            lines = self._about(request.question, documents, cite)
+            lines = self._about(request.question, documents, cite, w)
         elif asked == "count":
             # Every report counts; one whose title its text does not state is listed by its metadata, uncited.
-            listed = [self._line("title", d, cite) or f"{self._label(d)}" for d in documents]
-            lines = [f"{len(listed)} {'rapport' if len(listed) == 1 else 'rapporter'}:", *listed] if listed else []
+            listed = [self._line("title", d, cite, w) or f"{self._label(d, w)}" for d in documents]
+            lines = [w.report_count[len(listed) != 1].format(n=len(listed)), *listed] if listed else []
         else:
-            lines = [line for d in documents if (line := self._line(asked, d, cite))]
+            lines = [line for d in documents if (line := self._line(asked, d, cite, w))]
         if not cite.cited:
             return None
         return Answer("\n".join(lines), grounded=True, citations=tuple(cite.cited), answerer=self.name, evidence={"asked": asked})
@@ -84,26 +80,28 @@ class ReportAnswerer:
     def _meta(self, document_id: str) -> DocumentMetadata:
         return self.chunks[document_id][0].metadata
 
-    def _label(self, document_id: str) -> str:
+    def _label(self, document_id: str, w: Wording) -> str:
         meta = self._meta(document_id)
         name = meta.municipality or document_id
         place = f"{name} ({meta.year})" if meta.year else name
-        return f"{place}, ”{meta.title}”" if meta.title else place
+        return f"{place}, {w.quoted(meta.title)}" if meta.title else place
 
-    def _line(self, asked: Asked, document_id: str, cite: Citations) -> str | None:
+    def _line(self, asked: Asked, document_id: str, cite: Citations, w: Wording) -> str | None:
         meta = self._meta(document_id)
+        label = self._label(document_id, w)
         if asked in document_facts():
             stated = self._fact(document_id, asked)
-            return f"{self._label(document_id)}: {document_facts()[asked].noun} {stated.value} {self._mark(document_id, stated, cite)}" if stated else None
+            noun = w.fact_nouns.get(asked, document_facts()[asked].noun)
+            return f"{label}: {w.fact.format(noun=noun, value=stated.value)} {self._mark(document_id, stated, cite)}" if stated else None
         if asked == "title":
             title = meta.title or ""
             # The title as the cover prints it, which may break it over lines or add the municipality.
-            stated = self._find(document_id, title, r"\s+".join(re.escape(w) for w in title.split())) if title else None
-            place = self._label(document_id).removesuffix(f", ”{title}”")
-            return f"{place}: rapporten heter ”{title}” {self._mark(document_id, stated, cite)}" if stated else None
+            stated = self._find(document_id, title, r"\s+".join(re.escape(word) for word in title.split())) if title else None
+            place = label.removesuffix(f", {w.quoted(title)}")
+            return w.titled.format(place=place, title=w.quoted(title), mark=self._mark(document_id, stated, cite)) if stated else None
         if asked == "date":
             stated = self._date(document_id)
-            return f"{self._label(document_id)}: daterad {swedish_date(stated.value)} {self._mark(document_id, stated, cite)}" if stated else None
+            return w.dated.format(label=label, date=w.date(stated.value), mark=self._mark(document_id, stated, cite)) if stated else None
         authors = [s for name in (meta.auditor or "").split(",") if (s := self._find(document_id, name.strip()))]
         firm = self._firm(document_id)
         if asked == "firm" and not firm:
@@ -112,34 +110,37 @@ class ReportAnswerer:
             by = f"{firm.value} {self._mark(document_id, firm, cite)}"
             if authors:
                 by += " (" + ", ".join(f"{a.value} {self._mark(document_id, a, cite)}" for a in authors) + ")"
-            return f"{self._label(document_id)}: granskningen genomfördes av {by}"
+            return f"{label}: {w.conducted_by.format(by=by)}"
         if authors:
             names = ", ".join(f"{a.value} {self._mark(document_id, a, cite)}" for a in authors)
             if asked == "conductor":
-                return f"{self._label(document_id)}: rapporten namnger ingen revisionsbyrå; den är skriven av {names}"
-            line = f"{self._label(document_id)}: skriven av {names}"
+                return f"{label}: {w.no_firm_written_by.format(names=names)}"
+            line = f"{label}: {w.written_by.format(names=names)}"
             return line + (f", {firm.value} {self._mark(document_id, firm, cite)}" if firm else "")
         cover = self._cover(document_id) if asked == "author" else None
         if cover is not None:
             # Covers name the authors, but no name list says which words are names: the cover is quoted instead.
-            line = f"{self._label(document_id)}: inga författare är registrerade för rapporten; omslaget lyder ”{' '.join(cover.value.split())}” {cite.mark(document_id, cover.start, cover.end)}"
-            return line + (f"; granskningen genomfördes av {firm.value} {self._mark(document_id, firm, cite)}" if firm else "")
-        if firm:
-            return f"{self._label(document_id)}: inga författare är registrerade för rapporten; granskningen genomfördes av {firm.value} {self._mark(document_id, firm, cite)}"
-        return None
+            quoted = w.quoted(" ".join(cover.value.split()))
+            line = f"{label}: {w.no_authors_cover.format(cover=quoted, mark=cite.mark(document_id, cover.start, cover.end))}"
+        elif firm:
+            line = f"{label}: {w.no_authors}"
+        else:
+            return None
+        # Cited after the cover: the numbers follow the order of the answer's text.
+        return line + (w.and_conducted_by.format(by=f"{firm.value} {self._mark(document_id, firm, cite)}") if firm else "")
 
-    def _by_firm(self, question: str, documents: list[str], cite: Citations) -> list[str]:
+    def _by_firm(self, question: str, documents: list[str], cite: Citations, w: Wording) -> list[str]:
         """The reports the firms the question names made, each cited where the report names its firm."""
         asked = [name for name, pattern in firms().items() if re.search(pattern, question, re.IGNORECASE)]
         lines = []
         for name in asked:
             made = [(d, firm) for d in documents if (firm := self._firm(d)) and (firm.value == name or re.search(firms()[name], firm.value))]
             if made:
-                lines.append(f"Rapporter från {name} ({len(made)}):")
-                lines += [f"- {self._label(d)} {self._mark(d, firm, cite)}" for d, firm in made]
+                lines.append(w.reports_by_firm.format(firm=name, n=len(made)))
+                lines += [f"- {self._label(d, w)} {self._mark(d, firm, cite)}" for d, firm in made]
         return lines
 
-    def _about(self, question: str, documents: list[str], cite: Citations) -> list[str]:
+    def _about(self, question: str, documents: list[str], cite: Citations, w: Wording) -> list[str]:
         """The reports whose titles name the subject asked about, each cited where its text first names it."""
         parts = _ABOUT.split(question, maxsplit=1)
         if len(parts) < 2:
@@ -152,8 +153,8 @@ class ReportAnswerer:
             named = next((w for w in words for t in re.findall(r"[^\W\d_]+", title) if w == t or same_family(w, t, min_prefix=5, max_extra=3)), None)
             stated = self._find(document_id, named, rf"\b{re.escape(named[:5])}\w*") if named else None
             if stated is not None:
-                lines.append(f"- {self._label(document_id)} {self._mark(document_id, stated, cite)}")
-        return [f"Rapporter om {subject.strip(' ?.')} ({len(lines)}):", *lines] if lines else []
+                lines.append(f"- {self._label(document_id, w)} {self._mark(document_id, stated, cite)}")
+        return [w.reports_about.format(subject=subject.strip(" ?."), n=len(lines)), *lines] if lines else []
 
     def _cover(self, document_id: str) -> _Stated | None:
         """A report's cover, when it is short enough to quote whole (title, municipality, date, names)."""
@@ -162,15 +163,17 @@ class ReportAnswerer:
             return None
         return _Stated(record.chunk.text, record.chunk.char_start, record.chunk.char_end)
 
-    def _oldest(self, documents: list[str], cite: Citations) -> list[str]:
+    def _oldest(self, documents: list[str], cite: Citations, w: Wording) -> list[str]:
         dated = sorted((stated.value, d, stated) for d in documents if (stated := self._date(d)))
         if len(dated) < 2:
             return []
-        lines = [f"Äldst: {self._label(dated[0][1])}, daterad {swedish_date(dated[0][0])} {self._mark(dated[0][1], dated[0][2], cite)}"]
-        lines.append(f"Nyast: {self._label(dated[-1][1])}, daterad {swedish_date(dated[-1][0])} {self._mark(dated[-1][1], dated[-1][2], cite)}")
+        lines = [
+            template.format(label=self._label(d, w), date=w.date(value), mark=self._mark(d, stated, cite))
+            for template, (value, d, stated) in ((w.oldest, dated[0]), (w.newest, dated[-1]))
+        ]
         if len(dated) > 2:
-            between = ", ".join(f"{self._label(d)} {swedish_date(value)} {self._mark(d, stated, cite)}" for value, d, stated in dated[1:-1])
-            lines.append(f"Däremellan: {between}")
+            between = ", ".join(f"{self._label(d, w)} {w.date(value)} {self._mark(d, stated, cite)}" for value, d, stated in dated[1:-1])
+            lines.append(w.between.format(items=between))
         return lines
 
     def _date(self, document_id: str) -> _Stated | None:

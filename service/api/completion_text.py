@@ -1,4 +1,4 @@
-"""The text of a chat completion: the answer, a "Källor" list that quotes each citation, its length in tokens, and
+"""The text of a chat completion: the answer, a "Källor" ("Sources") list that quotes each citation, its length in tokens, and
 the cut a client's `max_tokens` asks for.
 
 There is no generative model, so no tokenizer either; tokens are counted by one simple rule: a run of letters and
@@ -11,7 +11,7 @@ not even that fits is the text cut at the token limit.
 import re
 from dataclasses import dataclass
 
-from service.answering.wording import passage_place
+from service.answering.wording import SWEDISH, Wording
 from service.api.schemas import CitationOut
 from service.api.streaming import answer_pieces
 
@@ -56,17 +56,18 @@ def _labels(citations: list[CitationOut]) -> dict[int, str]:
     return labels
 
 
-def sources_text(citations: list[CitationOut]) -> str:
-    """The "Källor" list: one line per citation, `[n] Alvesta 2018, avsnitt 3.3, s. 12: ”quote”`."""
+def sources_text(citations: list[CitationOut], w: Wording = SWEDISH) -> str:
+    """The "Källor" list: one line per citation, `[n] Alvesta 2018, avsnitt 3.3, s. 12: ”quote”`; in English
+    `Sources:` and `[n] Alvesta 2018, section 3.3, p. 12: "quote"` (the quote as the report has it)."""
     if not citations:
         return ""
     labels = _labels(citations)
     lines = []
     for c in citations:
-        place = passage_place(c.section, c.part or "")
-        line = f"[{c.n}] {labels[c.n]}" + (f", {place}" if place else "") + (f", s. {c.page}" if c.page is not None else "")
-        lines.append(f"{line}: ”{shown_quote(c.quote)}”")
-    return "Källor:\n" + "\n".join(lines)
+        place = w.passage_place(c.section, c.part or "")
+        line = f"[{c.n}] {labels[c.n]}" + (f", {place}" if place else "") + (f", {w.page.format(c.page)}" if c.page is not None else "")
+        lines.append(f"{line}: {w.quoted(shown_quote(c.quote))}")
+    return f"{w.sources}\n" + "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,9 @@ def _kept(text: str, citations: list[CitationOut]) -> list[CitationOut]:
     return [c for c in citations if f"[{c.n}]" in text]
 
 
-def completion_text(answer: str, citations: list[CitationOut], max_tokens: int | None = None) -> CompletionText:
-    """The answer and its sources, cut to `max_tokens` (None: whole) as the module says."""
-    whole = CompletionText(answer, sources_text(citations), citations, False)
+def completion_text(answer: str, citations: list[CitationOut], max_tokens: int | None = None, w: Wording = SWEDISH) -> CompletionText:
+    """The answer and its sources (worded as `w`), cut to `max_tokens` (None: whole) as the module says."""
+    whole = CompletionText(answer, sources_text(citations, w), citations, False)
     if max_tokens is None or count_tokens(whole.content) <= max_tokens:
         return whole
     pieces = answer_pieces(answer)
@@ -96,7 +97,7 @@ def completion_text(answer: str, citations: list[CitationOut], max_tokens: int |
         kept = _kept(text, citations)
         if citations and not kept:
             break  # shorter prefixes lose the first cited sentence too
-        candidate = CompletionText(text, sources_text(kept), kept, True)
+        candidate = CompletionText(text, sources_text(kept, w), kept, True)
         if count_tokens(candidate.content) <= max_tokens:
             return candidate
     text = _first_tokens(answer, max_tokens)

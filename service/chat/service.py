@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.answering.qa import QAResult, QAService
+from service.answering.wording import wording_for
 from service.chat.clarify import clarification
 from service.chat.store import ConversationNotFoundError, ConversationStore, ConversationSummary, Turn
 from service.query.analysis import analyze_question, check_question
@@ -103,8 +104,9 @@ class ChatService:
     def _clarify(self, question: str, named: list[str], filters: Filters) -> QAResult:
         self.qa.retriever.validate(filters)
         view = self.qa.retriever.view
-        answer = clarification(question, named, list(self.qa.summary().reports), filters)
-        return QAResult(answer, analyze_question(question, view.municipalities, view.years), filters)
+        analysis = analyze_question(question, view.municipalities, view.years)
+        answer = clarification(question, named, list(self.qa.summary().reports), filters, wording_for(analysis.language))
+        return QAResult(answer, analysis, filters)
 
     def ask_stateless(self, questions: Sequence[str], filters: Filters = Filters(), top_k: int | None = None) -> ChatResult:
         """The last of a client's user turns answered, resolved against the ones before (the OpenAI route, the CLI's

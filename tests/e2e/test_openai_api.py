@@ -70,6 +70,23 @@ def test_streamed_completion_matches_the_plain_one(client):
     assert last["grounded"] is True and last["citations"] == plain.model_extra["citations"]
 
 
+def test_an_english_question_streams_its_english_frame_and_sources(client):
+    messages = [
+        {"role": "user", "content": "Which recommendations were given in Alvesta?"},
+        {"role": "assistant", "content": "According to the reports (quoted in Swedish): …"},
+        {"role": "user", "content": "And in Hultsfred?"},
+    ]
+    plain = client.chat.completions.create(model=MODEL, messages=messages)
+    content = plain.choices[0].message.content
+    assert plain.model_extra["resolved_question"] == "Which recommendations were given in Hultsfred?"
+    answer, sources = content.split("\n\nSources:\n")
+    assert answer.startswith("According to the reports (quoted in Swedish):\nHultsfred (2019) – 4 recommendations (rekommendationer):\n")
+    assert sources.startswith("[1] Hultsfred 2019, section ") and "Källor" not in content
+    chunks = list(client.chat.completions.create(model=MODEL, messages=messages, stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == content
+    assert chunks[-1].model_extra["citations"] == plain.model_extra["citations"]
+
+
 def test_stream_ends_with_done_sentinel(server_url):
     body = {"model": MODEL, "messages": [{"role": "user", "content": QUESTION}], "stream": True}
     response = httpx.post(f"{server_url}/v1/chat/completions", json=body, timeout=120)

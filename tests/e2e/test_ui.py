@@ -137,6 +137,42 @@ def test_follow_up_and_no_support_state(browser, server_url):
     page.close()
 
 
+
+def test_an_english_question_is_answered_in_an_english_frame_around_the_swedish_quotes(browser, server_url):
+    english = "Which control objectives were not met in Alvesta?"
+    expected = httpx.post(f"{server_url}/v1/ask", json={"question": english}, timeout=120).json()
+    quotes = {c["n"]: c["quote"] for c in expected["citations"]}
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(server_url + "/")
+    question = page.get_by_label("Din fråga")
+    question.fill(english)
+    question.press("Enter")
+    turn = page.locator(".turn").last
+    turn.locator('.answer[aria-busy="false"]').wait_for(timeout=120_000)
+    text = turn.locator(".answer-text")
+    assert text.locator("p.lead").first.inner_text() == "According to the reports (quoted in Swedish):"
+    assert 'control objectives (kontrollmål) were assessed as not met ("ej uppfyllt")' in text.inner_text()
+    # The English place of each item is set apart as the Swedish one is, and its chip opens the exact Swedish quote.
+    assert text.locator("li .where").first.inner_text() == "(section 2.6.4)"
+    chip = text.locator("button.chip").first
+    chip.click()
+    mark = page.locator("#reader-body mark")
+    mark.wait_for(timeout=30_000)
+    assert mark.inner_text() == quotes[int(chip.get_attribute("data-n"))]
+    page.keyboard.press("Escape")
+
+    # An English refusal names what the reports cover in a note of its own, as a Swedish one does.
+    question.fill("What did the auditors conclude about the schools in Gothenburg?")
+    question.press("Enter")
+    refused = page.locator(".turn").last
+    refused.locator('.answer[aria-busy="false"]').wait_for(timeout=120_000)
+    assert refused.locator(".answer-text p").first.inner_text().startswith("I find no support in the reports")
+    assert refused.locator(".answer-text p.note").inner_text().startswith("The reports cover ")
+    assert errors == []
+    page.close()
+
 READ_KEY = "ui-read-0123456789abcdef"
 
 

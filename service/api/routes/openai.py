@@ -2,7 +2,8 @@
 
 Stateless: the conversation is the message history the client sends. Its user turns are resolved
 one after another exactly as a `/v1/ask` conversation is, and the last one is answered. The reply's
-content is the answer with its [n] markers and a "Källor" list quoting each citation (completion_text.py);
+content is the answer with its [n] markers and a "Källor" list quoting each citation (completion_text.py; for an
+English question "Sources", worded as the answer is);
 the full citation objects ride along in the extra top-level fields `citations`, `grounded` and
 `resolved_question`. A front-end's request for a title, tags or follow-up questions is answered as it asks
 (openai_tasks.py). Errors on these routes take OpenAI's shape (errors.py).
@@ -17,6 +18,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.answering.wording import wording_for
 from service.api import openai_tasks
 from service.api.completion_text import CompletionText, completion_text, count_tokens
 from service.api.deps import READ, ChatDep, query_slot
@@ -199,7 +201,8 @@ def chat_completions(body: ChatCompletionRequest, chat: ChatDep):
         filters = body.filters.to_filters() if body.filters else Filters()
         turn = chat.ask_stateless(questions, filters, body.top_k)
         answer = turn.result.answer
-        text, grounded, resolved = completion_text(answer.text, citations_out(answer), _max_tokens(body)), answer.grounded, turn.resolved_question
+        words = wording_for(turn.result.analysis.language)
+        text, grounded, resolved = completion_text(answer.text, citations_out(answer), _max_tokens(body), words), answer.grounded, turn.resolved_question
     finish_reason: FinishReason = "length" if text.cut else "stop"
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())

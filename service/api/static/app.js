@@ -209,7 +209,8 @@
   }
 
   // ---- rendering an answer ----
-  const ORIGIN = /^(.+?, avsnitt [^:]+): ([\s\S]*)$/;
+  // The answer's own words are Swedish, or English for an English question ("section", "The reports cover").
+  const ORIGIN = /^(.+?, (?:avsnitt|section) [^:]+): ([\s\S]*)$/;
 
   // Where a passage stands: "avsnitt 2.6.4", else the report part ("missiv"); never an empty "avsnitt".
   function place(c) {
@@ -235,12 +236,12 @@
   // Inline text: citation markers become chips, **bold** becomes <strong>; every piece is a text node, so
   // nothing in an answer is ever parsed as HTML.
   function withMarkers(parent, text, citations) {
-    for (const part of text.split(/(\[\d+\]|\(avsnitt [^()]+\)|\*\*[^*\n]+\*\*)/)) {
+    for (const part of text.split(/(\[\d+\]|\((?:avsnitt|section) [^()]+\)|\*\*[^*\n]+\*\*)/)) {
       const marker = part.match(/^\[(\d+)\]$/);
       if (marker) {
         const n = Number(marker[1]);
         parent.append(chip(n, citations && citations.find((c) => c.n === n)));
-      } else if (/^\(avsnitt [^()]+\)$/.test(part)) {
+      } else if (/^\((?:avsnitt|section) [^()]+\)$/.test(part)) {
         parent.append(el("span", { class: "where", text: part }));
       } else if (/^\*\*[^*\n]+\*\*$/.test(part)) {
         parent.append(el("strong", { text: part.slice(2, -2) }));
@@ -297,7 +298,7 @@
       }
       list = null;
       // A refusal names what the reports cover: a note of its own.
-      const refusal = line.match(/^(.*?[.:]) (Rapporterna gäller .*)$/);
+      const refusal = line.match(/^(.*?[.:]) ((?:Rapporterna gäller|The reports cover) .*)$/);
       if (refusal) {
         const p = el("p");
         inline(p, refusal[1]);

@@ -58,6 +58,17 @@ def test_the_municipality_option_takes_any_case(home, capsys):
     assert "Luleå" in capsys.readouterr().out
 
 
+def test_an_english_question_is_answered_and_sourced_in_english(home, capsys):
+    assert cli.main(["ingest", str(LULEA)]) == 0
+    capsys.readouterr()
+    assert cli.main(["ask", "Which recommendations were given in Luleå?"]) == 0
+    out = capsys.readouterr().out
+    answer, sources = out.split("\nSources:\n")
+    assert answer.startswith("According to the reports (quoted in Swedish):\nLuleå (2007) – 5 recommendations (rekommendationer):")
+    assert sources.startswith("  [1] Integration – revisionsrapport (Luleå 2007), section ") and ", characters " in sources
+    assert "Källor" not in out and "tecken" not in out
+
+
 def test_chat_resolves_follow_ups_and_asks_back_on_a_bare_one(home, capsys, monkeypatch):
     assert cli.main(["ingest", str(CORPUS)]) == 0
     capsys.readouterr()

@@ -100,6 +100,22 @@ def test_a_labelled_line_answers_with_its_value_cited(client, question, value, l
 
 
 @pytest.mark.parametrize(
+    ("question", "value", "line"),
+    [
+        ("How many pages does the Vimmerby report have?", "number of pages (antal sidor): 14", "Antal sidor: 14"),
+        ("What is the reference number of the audit in Vimmerby?", "reference number (diarienummer): KS 2021/45", "Dnr KS 2021/45"),
+        ("What is the report number of the Vimmerby report?", "report number (rapportnummer): 3/2021", "Rapport 3/2021"),
+        ("What is the visiting address of the audit office in Vimmerby?", "address (adress): Storgatan 12, 598 37 Vimmerby", "Besöksadress: Storgatan 12"),
+    ],
+)
+def test_an_english_question_gets_the_value_in_an_english_frame(client, question, value, line):
+    body = client.post("/v1/ask", json={"question": question}).json()
+    assert body["answerer"] == "report" and body["grounded"], body
+    assert body["answer"] == f'According to the reports (quoted in Swedish):\nVimmerby, "Granskning av bostadsförsörjningen": {value} [1]'
+    assert line in body["citations"][0]["quote"], body["citations"][0]["quote"]
+
+
+@pytest.mark.parametrize(
     "question",
     ["Hur många sidor har rapporten i Hultsfred?", "Vilket diarienummer har granskningen i Hultsfred?", "Vilken adress har revisionskontoret i Hultsfred?"],
 )

@@ -206,6 +206,10 @@ def test_what_the_auditors_found_wanting_is_the_overall_assessment_and_the_items
     assert "Finns ett reglemente" not in body["answer"], body["answer"]
     # In other words, of the report's whole subject: the same.
     assert "brister enligt granskningen" in ask(readable, "Vad kritiserade granskningen av den interna kontrollen i Mora?")["answer"]
+    # In English: the same items, framed in English around the Swedish quotes.
+    body = ask(readable, "What shortcomings did the auditors find in Mora?")
+    assert "shortcomings the audit found" in body["answer"] and "2 of 3 control objectives (kontrollmål)" in body["answer"], body["answer"]
+    assert "Två av fem nämnder saknar plan" in body["answer"] and "Finns ett reglemente" not in body["answer"]
 
 
 def test_shortcomings_of_one_graded_item_are_that_items_verdict_met_or_not(readable):

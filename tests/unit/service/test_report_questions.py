@@ -6,7 +6,7 @@ Recognition is fast; the answers run the real app over the ingested corpus (slow
 
 import pytest
 
-from service.answering.report import swedish_date
+from service.answering.wording import ENGLISH, SWEDISH
 from service.query.report_questions import read_report_question as read_question
 
 
@@ -72,7 +72,9 @@ def test_report_questions_are_recognized(question, asked):
     assert read_question(question) == asked
 
 
-def test_dates_are_written_in_swedish():
-    assert swedish_date("2016-02-17") == "17 februari 2016"
-    assert swedish_date("2019-01-22") == "22 januari 2019"
-    assert swedish_date("2020-03") == "mars 2020"  # a cover dated by month
+def test_dates_are_written_in_the_answers_language():
+    assert SWEDISH.date("2016-02-17") == "17 februari 2016"
+    assert SWEDISH.date("2019-01-22") == "22 januari 2019"
+    assert SWEDISH.date("2020-03") == "mars 2020"  # a cover dated by month
+    assert ENGLISH.date("2016-02-17") == "17 February 2016"
+    assert ENGLISH.date("2020-03") == "March 2020"
