@@ -188,6 +188,12 @@ class FindingsAnswerer:
                     return None  # no report recommends that: retrieval may find it said in other words
                 documents = [d for d in documents if picked[d]]
                 found = KindFindings.given(asked.kind, {d: picked[d] for d in documents})
+        if asked.kind == "revisionsfraga" and asked.single and not asked.number and len(documents) == 1:
+            # "Vad svarade revisorerna på revisionsfrågan om investeringsprojekten?": the one question it is about.
+            topic = self.matcher.topic(self._in_swedish(request))
+            matched = self.matcher.best(topic, found[documents[0]], 0.5, 1) if topic else []
+            if matched:
+                return self._about(matched, found[documents[0]], w)
         if asked.kind == "revisionsfraga" and (asked.verdict or asked.number):
             picked = self._picked_questions(asked, documents, found)
             if picked is not None and not any(picked.values()) and asked.verdict and all(f.verdict for d in documents for f in found[d]):

@@ -68,6 +68,7 @@ _WHICH_REPORT = re.compile(
     r"|\bwhich (?:of the )?(?:municipalit|reports?\b|audits?\b)"
 )
 _ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
+_ONE_QUESTION = re.compile(r"\b(?:revisions|gransknings)frågan\b|\bfrågeställningen\b|\b(?:the|this|that) audit question\b(?!s)")
 _ASSESSED = re.compile(
     r"\bbedöm(?:s|de|des|t|ts|er|as|ning\w*)\b|\bbesvara(?:de?s?)\b|\bsvar(?:et|en|ade|ar)?\b|\bassess\w*|\bjudged\b|\brated\b|\banswer(?:ed|s)?\b"
     # A yes/no question in the words the genre assesses with ("Är styrningen ändamålsenlig?", "Is the internal
@@ -140,7 +141,9 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
     if kind == "revisionsfraga":
         # Answered like kontrollmål: by verdict ("Vilka revisionsfrågor besvarades med nej?") or one by number.
         verdict = next((v for v, cue in _VERDICT_CUES if cue.search(q)), None)
-        return FindingsQuestion(kind, verdict, assessed=assessed or verdict is not None, number=_item_number(q))
+        return FindingsQuestion(
+            kind, verdict, single=bool(_ONE_QUESTION.search(q)), assessed=assessed or verdict is not None, number=_item_number(q)
+        )
     if kind == "rekommendation" and _STATUS.search(q):
         # "Vilka rekommendationer har inte åtgärdats?" asks how earlier recommendations were acted on, as a follow-up
         # audit grades them; the recommendations a report gives carry no such status, so retrieval finds it.

@@ -219,3 +219,12 @@ def test_shortcomings_of_one_graded_item_are_that_items_verdict_met_or_not(reada
     assert "Följs kostnaderna" not in body["answer"]
     # Something narrower that no graded item is about goes to retrieval.
     assert ask(readable, "Vilka brister finns i lokalernas ventilation i Sala?")["answerer"] != "findings"
+
+
+def test_the_revisionsfraga_asked_about_by_its_subject_is_answered_alone(readable):
+    body = ask(readable, "Hur besvarades revisionsfrågan om kostnaderna för lokalerna i Sala?")
+    assert body["answerer"] == "findings", body
+    assert "”Följs kostnaderna för lokalerna upp?” – ej uppfyllt, i rapportens ord ”Röd”" in body["answer"], body["answer"]
+    assert "Finns en aktuell plan" not in body["answer"] and "ansvaret" not in body["answer"], body["answer"]
+    # All of them, asked for in the plural, are listed.
+    assert "Finns en aktuell plan" in ask(readable, "Hur besvarades revisionsfrågorna i Sala?")["answer"]
