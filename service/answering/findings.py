@@ -247,7 +247,7 @@ class FindingsAnswerer:
     def _shortcomings(self, request: AnswerRequest, documents: list[str], found: KindFindings, w: Wording) -> Answer | None:
         """What the auditors found wanting in a report as a whole ("Vilka brister fann revisorerna i Falun?"): its
         overall assessment and the kontrollmål or revisionsfrågor it grades partly or not met, each with the reason
-        it gives, cited. A question about something narrower than the report's subject ("… i avtalsdatabasen?"), or
+        it gives, cited; where it grades none so, what it recommends. A question about something narrower than the report's subject ("… i avtalsdatabasen?"), or
         about reports that find nothing wanting in their findings, is left to retrieval, which finds the sentences
         that say it."""
         topic = self.matcher.topic(_SHORTCOMING_WORDS.sub(" ", self._in_swedish(request)))
@@ -262,8 +262,15 @@ class FindingsAnswerer:
                 matched = self.matcher.best(narrower, graded[documents[0]], 0.6, 1)
                 return self._about(matched, graded[documents[0]], w) if matched else None
         wanting = {d: [g for g in graded[d] if g.level in ("partly", "not")] for d in documents}
-        # A report that grades no items may still find the whole wanting in its overall assessment.
-        shown_documents = [d for d in documents if wanting[d] or any(f.level in ("partly", "not") for f in found[d])]
+        # A report that grades no items below fully may still find the whole wanting, or only mainly met, in its
+        # overall assessment; what it then recommends is what it found lacking.
+        recommendations: dict[str, list[Finding]] = {d: [] for d in documents}
+        for finding in self.store.query(kind="rekommendation", documents=[d for d in documents if not wanting[d]]):
+            recommendations[finding.document_id].append(finding)
+        levels = {d: {f.level for f in found[d]} for d in documents}
+        shown_documents = [
+            d for d in documents if wanting[d] or levels[d] & {"partly", "not"} or "mainly" in levels[d] and recommendations[d]
+        ]
         if not shown_documents:
             return None
         cite = _Citations(self.chunks)
@@ -283,6 +290,9 @@ class FindingsAnswerer:
                 motivation = self._motivation(goal, cite, w, reason=True)
                 if motivation:
                     lines.append(f"  {motivation}")
+            if recommendations[document_id]:
+                lines.append(f"{w.heading('rekommendation', len(recommendations[document_id]))}:")
+                lines += [self._item_line(f, cite, w) for f in recommendations[document_id]]
             blocks.append("\n".join(lines))
         return self._paged_answer(blocks, "\n\n", cite, paged, {"kind": "shortcomings"}, w)
 

@@ -228,3 +228,16 @@ def test_the_revisionsfraga_asked_about_by_its_subject_is_answered_alone(readabl
     assert "Finns en aktuell plan" not in body["answer"] and "ansvaret" not in body["answer"], body["answer"]
     # All of them, asked for in the plural, are listed.
     assert "Finns en aktuell plan" in ask(readable, "Hur besvarades revisionsfrågorna i Sala?")["answer"]
+
+
+def test_a_report_that_grades_no_items_gives_its_overall_assessment_and_what_it_recommends(tmp_path_factory):
+    report = (
+        "Granskning av färdtjänsten\n\nLysekils kommun\n\n1. Sammanfattning\n\n"
+        "Vår samlade bedömning är att nämnden inte i tillräcklig utsträckning styr och följer upp färdtjänsten.\n\n"
+        "2. Rekommendationer\n\nVi rekommenderar nämnden att\n\n1. följa upp restiderna varje kvartal,\n2. anta en ny riktlinje för färdtjänsten.\n"
+    )
+    with _client(tmp_path_factory, "ungraded", {"lysekil-2021-fardtjanst": report}) as client:
+        body = ask(client, "Vilka brister fann revisorerna i Lysekil?")
+    assert body["answerer"] == "findings", body
+    assert "inte i tillräcklig utsträckning styr" in body["answer"], body["answer"]
+    assert "följa upp restiderna varje kvartal" in body["answer"] and "anta en ny riktlinje" in body["answer"], body["answer"]
