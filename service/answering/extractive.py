@@ -339,7 +339,10 @@ class ExtractiveAnswerer:
         if asked_part is not None:
             # A part of the report's frame ("Vilka intervjuades?", "Vilka revisionskriterier …?") is answered from
             # that part, not by what shares the question's topic; a report that has it nowhere does not say.
-            candidates = [c for c in candidates if _states_part(c.record.chunk, c.text, asked_part)]
+            # Under the part's heading first: a sentence elsewhere that only uses its words ("Kompletteringen omfattade
+            # åren …" for what the audit covered) answers only where the report has no such heading.
+            under = [c for c in candidates if _in_part(c.record.chunk, asked_part)]
+            candidates = under or [c for c in candidates if _states_part(c.record.chunk, c.text, asked_part)]
             if not candidates:
                 return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={"reason": "no_part"})
         if not candidates:

@@ -86,6 +86,11 @@ def lenient(tmp_path_factory):
     ("Who was interviewed in Vadstena?", "metod"),
     ("Vilken nämnd granskades i Vadstena?", "avgränsning"),
     ("Vilka rekommendationer lämnades?", None),
+    # What the interviews or samples showed, a municipality's own method or criteria: findings, not the frame.
+    ("Vad framkom vid intervjuerna i Vadstena?", None),
+    ("Hur många stickprov saknade avtal?", None),
+    ("Vilken metod använder nämnden för att prioritera gatorna?", None),
+    ("Vilka kriterier gäller för bidrag till enskilda vägar?", None),
     ("Hur stor var beläggningsskulden?", None),
 ])
 def test_the_question_reader_names_the_part_of_the_frame_asked_for(question, part):
