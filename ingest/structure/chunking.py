@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ingest.documents.metadata import DocumentMetadata
 from ingest.structure.parsing import UNQUOTABLE, Block, ParsedDocument, Section
-from ingest.structure.parts import COVER
+from ingest.structure.parts import COVER, heading_names
 
 # The bounds every index was built with before they became settings (see `Ingestor.content_hash`).
 DEFAULT_MIN_WORDS, DEFAULT_MAX_WORDS = 120, 250
@@ -34,6 +34,11 @@ class Chunk:
     # The part of the report (ingest/structure/parts.py): "sammanfattning", "syfte", "iakttagelser" …, "omslag"
     # for the cover (quoted only for who wrote the report, when, and for which firm).
     part: str = ""
+
+    def stands_under(self, part: str) -> bool:
+        """Whether the chunk's own heading names the part: "2.4 Avgränsning och metod" names both avgränsning and
+        metod, whatever part the parser gave the section by its first word."""
+        return heading_names(self.heading_path.split(" > ")[-1], part)
 
     @property
     def quotable(self) -> bool:

@@ -33,7 +33,7 @@ from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
 from ingest.language.words import particle_joined, same_family
 from ingest.structure.chunking import Chunk, table_cells, unit_contexts
-from ingest.structure.parts import COVER, PURPOSE, heading_names
+from ingest.structure.parts import COVER, PURPOSE
 from service.answering.base import Answer, AnswerRequest, Citation, CorpusSummary, refusal
 from service.answering.wording import Wording
 
@@ -606,7 +606,7 @@ def _answered_by_form(request: AnswerRequest) -> bool:
 def _in_part(chunk: Chunk, part: str | None) -> bool:
     """Whether a chunk stands under a heading that names the part of the report asked for ("Vilka intervjuades?": the
     metod, under "2.4 Avgränsning och metod")."""
-    return part is not None and heading_names(chunk.heading_path.split(" > ")[-1], part)
+    return part is not None and chunk.stands_under(part)
 
 
 def _states_part(chunk: Chunk, sentence: str, part: str | None) -> bool:

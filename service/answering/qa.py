@@ -15,7 +15,7 @@ from ingest.index.catalog import DocumentRecord
 from ingest.index.findings_store import FindingsStore
 from ingest.language.lexicon import firms, one_report_pattern
 from ingest.language.ordinals import Ordinal, numbered_headings
-from ingest.structure.parts import COVER, PURPOSE
+from ingest.structure.parts import COVER, PURPOSE, SUMMARY
 from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, Page, filter_excludes, framed, out_of_scope, refusal
 from service.answering.extractive import COVER_ANSWERS, ExtractiveAnswerer, Thresholds, in_compound
 from service.answering.findings import FindingsAnswerer
@@ -279,9 +279,16 @@ class QAService:
     def _covers(self, analysis: QuestionAnalysis, filters: Filters) -> list[str]:
         """The cover chunks of the reports asked about, for a question the cover answers (who wrote it, when, which
         firm): retrieval leaves covers out otherwise. Likewise the Syfte part for a question for the purpose: it
-        may state it only as its revisionsfråga, which reads like no answer."""
+        may state it only as its revisionsfråga, which reads like no answer; and the part of the frame asked for."""
+        if not (filters.municipality or filters.document_id):
+            return []
+        if analysis.asked_part is not None:
+            # The frame asked for ("Vilka intervjuades?"): the chunks under its heading, and the summary, which often
+            # states what was audited and how ("… genomfört en granskning av socialnämnden", "Som underlag har vi …").
+            asked = analysis.asked_part
+            return [r.chunk.chunk_id for r in self.retriever.records_in(filters) if r.chunk.units and (r.chunk.stands_under(asked) or r.chunk.part == SUMMARY)]
         part = COVER if analysis.answer_type in COVER_ANSWERS else PURPOSE if analysis.answer_type == "purpose" else None
-        if part is None or not (filters.municipality or filters.document_id):
+        if part is None:
             return []
         return [r.chunk.chunk_id for r in self.retriever.records_in(filters) if r.chunk.part == part and r.chunk.units]
 
