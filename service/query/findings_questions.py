@@ -15,7 +15,7 @@ _KIND_CUES: tuple[tuple[Kind, re.Pattern], ...] = (
     (
         "rekommendation",
         re.compile(
-            r"\brekommend|\brecommend|\bvad (?:bör|borde)\b|\bvad ska\b.{0,60}\b(?:göra|förbättra|utveckla|åtgärda)\b"
+            r"\brekommend|\brecommend|\bvad (?:bör|borde)\b|\bvad (?:föreslår|föreslog|har \w+ föreslagit)\b|\bvilka förslag\b|\bwhat (?:do|did) (?:\w+ )?(?:auditors )?(?:propose|suggest)\b|\bvad ska\b.{0,60}\b(?:göra|förbättra|utveckla|åtgärda)\b"
             r"|\bwhat (?:should|ought)\b"
         ),
     ),
@@ -57,7 +57,7 @@ _STATUS = re.compile(
 # Questions that compare reports: which had the most kontrollmål, or the harshest or mildest verdicts.
 Comparison = Literal["most", "fewest", "harshest", "mildest"]
 _COMPARISON_CUES: tuple[tuple[Comparison, re.Pattern], ...] = (
-    ("harshest", re.compile(r"\bmest kritisk|\bsämst|\bhårdast|\bsträngast|\bflest (?:ej|inte) uppfyll|\bmost critical|\bworst|\bharshest")),
+    ("harshest", re.compile(r"\bmest kritisk|\bsämst|\bhårdast|\bsträngast|\bflest (?:ej|inte) uppfyll|\b(?:flest|mest) (?:brister|kritik|anmärkningar)|\bmost (?:shortcomings|criticism)|\bmost critical|\bworst|\bharshest")),
     ("mildest", re.compile(r"\bminst kritisk|\bbäst|\bmest positiv|\bflest (?:helt )?uppfyll|\bleast critical|\bbest\b|\bmost positive")),
     ("most", re.compile(r"\bflest\b|\bmost (?:control|audit) objectives|\bthe most\b")),
     ("fewest", re.compile(r"\bfärst\b|\bminst antal|\bfewest\b")),
@@ -130,6 +130,9 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
     if not mentions and _SUMMARY.search(q):
         return FindingsQuestion("revisionell_bedomning", summary=True)
     if not mentions and SHORTCOMINGS.search(q):
+        if _WHICH_REPORT.search(q) and next((c for c, cue in _COMPARISON_CUES if cue.search(q)), None) == "harshest":
+            # "Vilken rapport har flest brister?" compares the reports' verdicts.
+            return FindingsQuestion("kontrollmal", comparison="harshest")
         return FindingsQuestion("revisionell_bedomning", shortcomings=True)
     if not mentions and not assessed:
         return None

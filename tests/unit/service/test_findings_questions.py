@@ -159,3 +159,16 @@ def test_other_questions_are_left_to_retrieval(question):
 def test_comparisons_of_reports_are_recognized(question, comparison):
     asked = read_question(question)
     assert (asked.comparison if asked else None) == comparison
+
+
+@pytest.mark.parametrize(("question", "kind", "comparison", "shortcomings"), [
+    ("Vilka brister fann revisorerna i Falun?", "revisionell_bedomning", None, True),
+    ("Vad kritiserade granskningen?", "revisionell_bedomning", None, True),
+    ("Vilken rapport har flest brister?", "kontrollmal", "harshest", False),
+    ("Vilken kommun fick mest kritik?", "kontrollmal", "harshest", False),
+    ("Vad föreslår revisorerna i Timrå?", "rekommendation", None, False),
+    ("What did the auditors propose?", "rekommendation", None, False),
+])
+def test_shortcomings_comparisons_and_proposals_are_read(question, kind, comparison, shortcomings):
+    asked = read_question(question)
+    assert (asked.kind, asked.comparison, asked.shortcomings) == (kind, comparison, shortcomings)
