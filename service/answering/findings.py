@@ -224,10 +224,7 @@ class FindingsAnswerer:
         shown, paged = Paged.of(with_gist, page)
         blocks = []
         for document_id in shown:
-            lines = [w.in_summary.format(label=self._label(document_id))]
-            if found[document_id]:
-                lines.append(f"{w.heading('revisionell_bedomning')}:")
-                lines += [self._item_line(f, cite, w) for f in found[document_id]]
+            lines = [w.in_summary.format(label=self._label(document_id)), *self._headed(found[document_id], cite, w)]
             goals = graded[document_id]
             if goals:
                 kind = goals[0].kind
@@ -235,9 +232,7 @@ class FindingsAnswerer:
                 lines += [self._goal_line(g, cite, goals, w) for g in goals[:_SUMMARY_GOALS]]
                 if len(goals) > _SUMMARY_GOALS:
                     lines.append(w.and_more.format(n=len(goals) - _SUMMARY_GOALS))
-            if recommendations[document_id]:
-                lines.append(f"{w.heading('rekommendation', len(recommendations[document_id]))}:")
-                lines += [self._item_line(f, cite, w) for f in recommendations[document_id]]
+            lines += self._headed(recommendations[document_id], cite, w, counted=True)
             blocks.append("\n".join(lines))
         without = [self._label(d) for d in documents if d not in with_gist]
         if without:
@@ -278,10 +273,7 @@ class FindingsAnswerer:
         blocks = []
         for document_id in shown:
             goals = graded[document_id]
-            lines = [w.shortcomings_of.format(label=self._label(document_id))]
-            if found[document_id]:
-                lines.append(f"{w.heading('revisionell_bedomning')}:")
-                lines += [self._item_line(f, cite, w) for f in found[document_id]]
+            lines = [w.shortcomings_of.format(label=self._label(document_id)), *self._headed(found[document_id], cite, w)]
             items = wanting[document_id]
             if items:
                 lines.append(w.below_fully.format(n=len(items), count=w.count_of(len(goals), items[0].kind)))
@@ -290,11 +282,16 @@ class FindingsAnswerer:
                 motivation = self._motivation(goal, cite, w, reason=True)
                 if motivation:
                     lines.append(f"  {motivation}")
-            if recommendations[document_id]:
-                lines.append(f"{w.heading('rekommendation', len(recommendations[document_id]))}:")
-                lines += [self._item_line(f, cite, w) for f in recommendations[document_id]]
+            lines += self._headed(recommendations[document_id], cite, w, counted=True)
             blocks.append("\n".join(lines))
         return self._paged_answer(blocks, "\n\n", cite, paged, {"kind": "shortcomings"}, w)
+
+    def _headed(self, findings: list[Finding], cite: "_Citations", w: Wording, counted: bool = False) -> list[str]:
+        """One report's findings of a kind under their heading ("Revisionell bedömning:", and `counted` in the plural
+        for several: "Rekommendationer:"), one cited line each; none, nothing."""
+        if not findings:
+            return []
+        return [f"{w.heading(findings[0].kind, len(findings) if counted else 1)}:", *(self._item_line(f, cite, w) for f in findings)]
 
     def _paged_answer(self, parts: list[str], separator: str, cite: "_Citations", paged: Paged | None, evidence: dict, w: Wording) -> Answer:
         """An answer over reports that may be paged: its parts, then how to page on."""
