@@ -28,6 +28,10 @@ _EDGE_CHARS = 1500
 _PARAGRAPH = re.compile(r"\S(?:.|\n(?!\s*\n))*")
 # A paragraph of running text, not a signature's place, date, name or title.
 _RUNNING_WORDS = 12
+# A date a covering letter asks a reply by ("svar senast den 30 november 2020") is no date of the report.
+_DEADLINE = re.compile(r"\b(?:senast|före|innan|till och med|t\.o\.m\.?|by|before|no later than)(?:\s+den)?\s*$", re.IGNORECASE)
+# A place and a date opening a line: the genre's dateline ("Falun den 21 augusti 2020", "Stockholm 2017-03-13").
+_DATELINE = re.compile(r"^\s*(?:[A-ZÅÄÖ][\wåäö-]+\s+)?(?:den\s+)?(?:\d{1,2}\s+[a-zåäö]+\s+(?:19|20)\d\d|(?:19|20)\d\d-\d\d-\d\d)\b")
 # A line that opens a part of the report ("Innehållsförteckning", "1. Sammanfattning"): the cover ends before it.
 _PART_LINE = re.compile(
     r"^[ \t]*(?:\(?\d{1,3}\)?\.?[ \t]+)?(?:\d{1,2}(?:\.\d{1,2})*\.?[ \t]+)?(" + "|".join(["innehåll", *(w for ws in part_headings().values() for w in ws)]) + r")",
@@ -189,11 +193,16 @@ def _date(text: str) -> str | None:
     cover_end = min(opening.start() if opening else _EDGE_CHARS, _EDGE_CHARS)
     found = []
     for paragraph in _PARAGRAPH.finditer(text):
-        if paragraph.start() >= cover_end and len(paragraph.group().split()) >= _RUNNING_WORDS:
+        body = paragraph.group()
+        # A signature block runs on after its dateline ("Falun den 21 augusti 2020 KPMG AB Sara Lind, …").
+        if paragraph.start() >= cover_end and len(body.split()) >= _RUNNING_WORDS and not _DATELINE.match(body):
             continue
         base = paragraph.start()
-        found += [(base + m.start(), f"{m.group(3)}-{MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}") for m in _TEXT_DATE.finditer(paragraph.group())]
-        found += [(base + m.start(), m.group(0)) for m in _ISO_DATE.finditer(paragraph.group()) if 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31]
+        found += [(base + m.start(), f"{m.group(3)}-{MONTHS[m.group(2).lower()]:02d}-{int(m.group(1)):02d}") for m in _TEXT_DATE.finditer(body) if not _DEADLINE.search(body[: m.start()])]
+        found += [
+            (base + m.start(), m.group(0)) for m in _ISO_DATE.finditer(body)
+            if 1 <= int(m.group(2)) <= 12 and 1 <= int(m.group(3)) <= 31 and not _DEADLINE.search(body[: m.start()])
+        ]
     found.sort()
     head = [f for f in found if f[0] < cover_end]
     tail = [f for f in found if f[0] > len(text) - _EDGE_CHARS]

@@ -76,6 +76,8 @@ _TRAILING_WORDS = frozenset("ut till fram upp in av på totalt egentligen idag n
 _PRONOUN = re.compile(r"(?<![\w-])(det|den|detta|denna|it|this|that)(?![\w-])", re.IGNORECASE)
 _PLURAL_PRONOUN = re.compile(
     r"(?<![\w-])(dem|them|dessa|those)(?![\w-])(?=\s*(?:[?.!,;:]|$|\s+(?:har|hade|är|var|fick|gäller|have|had|are|were|got)\b))"
+    # "de" only where it ends the question ("Hur mycket ökade de?"): elsewhere it is as often an article.
+    r"|(?<=\s)(?:(de)(?=\s*(?:[?.!]|$)))"
     # After a preposition a pronoun is an object, so it refers: "Hur många av dem gick till kvinnor?".
     r"|(?<=\b(?:av|of) )(dem|them|dessa|those)(?![\w-])",
     re.IGNORECASE,
@@ -89,6 +91,9 @@ _REPORT_VERB = re.compile(
 )
 _THERE = re.compile(r"(?<![\w-])(där|there)(?![\w-])(?=\s*(?:[?.!,;:]|$|\s+(?:då|också|egentligen|too|then|(?:19|20)\d\d)\b))", re.IGNORECASE)
 _PREPOSITIONS = frozenset("av för om i på med till från enligt kring under efter inom hos mot of for about in on with to from by".split())
+# "de" standing for the previous question's topic when that is a plural noun ("Hur stora var lokalkostnaderna?" …
+# "Hur mycket ökade de?"): at the end of the question or before a preposition, never the article of a noun.
+_THEY = re.compile(r"(?<=\s)(de)(?=\s*(?:[?!.,]|$|\s+(?:på|av|i|för|under|till|mellan|sedan)\b))", re.IGNORECASE)
 _PRONOUN_FOLLOWERS = frozenset("inte också egentligen sedan då nu alltså redan fortfarande not also".split())
 
 
@@ -314,10 +319,12 @@ class FollowUpResolver:
             # "det första" after "Vilka kontrollmål …?" is the first of them: "det första kontrollmålet".
             text = _BARE_ORDINAL.sub(lambda m: f"{m.group(0)} {item}", text, count=1)
         elif plural:
-            text = _PLURAL_PRONOUN.sub(lambda m: ("these " if (m.group(1) or m.group(2)).lower() in ("them", "those") else "dessa ") + plural, text, count=1)
+            text = _PLURAL_PRONOUN.sub(lambda m: ("these " if next(g for g in m.groups() if g).lower() in ("them", "those") else "dessa ") + plural, text, count=1)
         report = _REPORT_VERB.search(text)
         if report:
             text = text[: report.start(1)] + ("the report" if english else "rapporten") + text[report.end(1) :]
+        elif topic and not one_of and topic.split()[-1].lower().endswith("na") and _THEY.search(text):
+            text = _THEY.sub(topic, text, count=1)
         elif topic and not one_of:
             text = self._replace_singular_pronoun(text, _agreeing(text, topic, plural))
         previous_names = self._names(self.mentions(previous))

@@ -57,7 +57,8 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
         "date",
         re.compile(
             rf"\bvilket datum (?:har|bär) {_OWNER}{_REPORT}|\bnär (?:är|var) {_OWNER}{_REPORT}\b[^?]{{0,60}}\bdaterad"
-            rf"|\b(?:när|vilket år) (?:skrevs|daterades|publicerades|lämnades|genomfördes|gjordes|utfördes) {_OWNER}{_REPORT}"
+            # "När skrev PwC rapporten?" too, and "När?" after "Vem skrev rapporten …?", which reads the same.
+            rf"|\b(?:när|vilket år) (?:skrevs|daterades|publicerades|lämnades|genomfördes|gjordes|utfördes|skrev|gjorde|genomförde|utförde) {_OWNER}{_REPORT}"
             rf"|\bvilket år är {_OWNER}{_REPORT}\b[^?]{{0,40}}\bfrån\b"
             rf"|\bwhen (?:is|was) {_OWNER}(?:\w+ )?{_REPORT} (?:dated|written|published)|\bwhat date (?:is|was|does) {_OWNER}(?:\w+ )?{_REPORT}"
         ),

@@ -32,6 +32,13 @@ def test_a_signature_dateline_at_the_end_beats_the_cover():
     assert found["year"] == 2020
 
 
+def test_a_reply_deadline_is_not_the_reports_date_and_a_signature_block_runs_on_after_its_dateline():
+    letter = "Revisorerna önskar kommunstyrelsens svar på rekommendationerna senast den 30 november 2020.\n\nFalun den 4 september 2020"
+    assert infer_metadata("x", report(cover=letter))["date"] == "2020-09-04"
+    signature = "Falun den 21 augusti 2020\nKPMG AB\nSara Lind, certifierad kommunal revisor\nJohan Dahl, projektledare för granskningen"
+    assert infer_metadata("x", report(cover=letter, ending=signature))["date"] == "2020-08-21"
+
+
 def test_an_inferred_date_of_another_year_than_the_curators_is_dropped():
     text = report(cover="Rapporten bygger på underlag daterade 2018-05-25")
     manifest = {"x": {"year": 2020, "municipality": "Vimmerby"}}

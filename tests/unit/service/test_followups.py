@@ -70,6 +70,10 @@ def conversation(resolver: FollowUpResolver, *questions: str) -> list[str]:
         # How large something was: the topic follows the verb.
         (["Hur stort var underskottet i Sandviken?", "Vad berodde det på?"], "Vad berodde underskottet på i Sandviken?"),
         (["Hur stort var underskottet i Sandviken?", "Varför då?"], "Varför var underskottet i Sandviken?"),
+        # "de" ending a question stands for a plural topic, or for the previous question's plural noun.
+        (["Hur stora var lokalkostnaderna i Falun 2019?", "Hur mycket ökade de?"], "Hur mycket ökade lokalkostnaderna i Falun?"),
+        (["Vilka kostnader ökade mest i Falun?", "Hur mycket ökade de?"], "Hur mycket ökade dessa kostnader i Falun?"),
+        (["Hur stora var kostnaderna i Falun?", "Vilka var de största?"], "Vilka var de största i Falun?"),
         # "dem" stands for the previous question's plural noun.
         (
             ["Hur många platser har sysselsättningsavdelningen i Luleå?", "Hur stor andel av dem har gått till personer från länder utanför Norden?"],

@@ -78,3 +78,11 @@ def test_dates_are_written_in_the_answers_language():
     assert SWEDISH.date("2020-03") == "mars 2020"  # a cover dated by month
     assert ENGLISH.date("2016-02-17") == "17 February 2016"
     assert ENGLISH.date("2020-03") == "March 2020"
+
+
+def test_when_a_firm_wrote_the_report_is_its_date():
+    from service.query.report_questions import read_report_question
+
+    assert read_report_question("När skrev KPMG rapporten om lokalförsörjning?") == "date"
+    # "När?" after "Vem skrev rapporten om …?" is resolved to the same words.
+    assert read_report_question("När skrev rapporten om lokalförsörjning?") == "date"
