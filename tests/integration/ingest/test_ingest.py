@@ -37,15 +37,15 @@ def _catalog_ids(catalog: Catalog, document_id: str) -> set[str]:
 
 
 def _assert_consistent(ingestor: Ingestor) -> None:
-    """Chroma holds exactly the live chunks of the catalog: no duplicates, no orphans."""
-    live = {r.chunk.chunk_id for r in ingestor.catalog.chunks()}
+    """Chroma holds exactly the live chunks of the catalog, and the unit store their units: no duplicates, no orphans."""
+    records = ingestor.catalog.chunks()
     stored = ingestor.store.chunks.get(include=["metadatas"])["metadatas"]
-    assert sorted(m["chunk_id"] for m in stored) == sorted(live)
-    units = ingestor.store.units.get(include=["metadatas"])
+    assert sorted(m["chunk_id"] for m in stored) == sorted(r.chunk.chunk_id for r in records)
+    units = ingestor.store.unit_vectors(records)
     # The cover is a chunk without units.
-    assert {m["chunk_id"] for m in units["metadatas"]} == {r.chunk.chunk_id for r in ingestor.catalog.chunks() if r.chunk.units}
-    expected_units = sum(len(r.chunk.units) for r in ingestor.catalog.chunks())
-    assert len(units["ids"]) == expected_units
+    assert set(units) == {r.chunk.chunk_id for r in records if r.chunk.units}
+    assert sum(len(u.vectors) for u in units.values()) == sum(len(r.chunk.units) for r in records)
+    assert ingestor.store.units.versions() == {(r.chunk.document_id, r.content_hash) for r in records if r.chunk.units}
 
 
 def test_reingest_is_idempotent(small_corpus, tmp_path, embedder):
@@ -136,8 +136,9 @@ def test_cli_bad_folder_exits_2_with_one_line(tmp_path):
 def test_hnsw_recall_against_brute_force(corpus_settings, embedder, tmp_path):
     """The searched collection's HNSW settings must keep recall@10 >= 0.99 (defaults gave ~0.5 on random data), on
     the real unit embeddings, more of them than there are chunks, indexed in a collection made with those settings."""
-    data = VectorStore(corpus_settings).units.get(include=["embeddings"])
-    ids, matrix = data["ids"], np.asarray(data["embeddings"], dtype=np.float32)
+    units = VectorStore(corpus_settings).unit_vectors(Catalog(corpus_settings.catalog_path).chunks())
+    ids = [f"{chunk_id}:{i}" for chunk_id, u in units.items() for i in range(len(u.vectors))]
+    matrix = np.concatenate([u.vectors for u in units.values()])
     assert len(ids) > 500
     searched = make_client(make_settings(tmp_path / "recall")).create_collection(
         "recall_check", embedding_function=None, configuration=searched_configuration(corpus_settings)
