@@ -35,6 +35,10 @@ def _collections(settings) -> list[str]:
     return sorted(c.name for c in make_client(settings).list_collections())
 
 
+def _index_folders(settings) -> set[str]:
+    return {p.name for p in settings.chroma_path.iterdir() if p.is_dir()}
+
+
 def _live_units(ingestor: Ingestor) -> dict[str, np.ndarray]:
     records = ingestor.catalog.chunks()
     found = ingestor.store.unit_vectors(records)
@@ -85,8 +89,10 @@ def _make_legacy(ingestor: Ingestor, stale_hash: str) -> dict[str, np.ndarray]:
     live beside them, and no unit store. The live units, by chunk id."""
     settings = ingestor.settings
     live = _live_units(ingestor)
+    # Saved to disk every few records, as a collection of 780,000 records is (Chroma saves every 1,000 by default).
     legacy = make_client(settings).create_collection(
-        f"{settings.collection_prefix}_units", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        f"{settings.collection_prefix}_units", embedding_function=None,
+        configuration={"hnsw": {"space": "cosine", "sync_threshold": 10, "batch_size": 10}},
     )
     for record in ingestor.catalog.chunks():
         if not record.chunk.units:
@@ -106,8 +112,11 @@ def test_a_home_made_before_has_its_units_moved_out_of_chroma_when_opened(ingest
     settings = ingested.settings
     live = _make_legacy(ingested, "f" * 64)
     assert _collections(settings) == [f"{settings.collection_prefix}_chunks", f"{settings.collection_prefix}_units"]
+    folders = _index_folders(settings)
+    assert len(folders) == 2
     reopened = Ingestor(settings, FakeEmbedder())
     assert _collections(settings) == [f"{settings.collection_prefix}_chunks"], "the collection is dropped"
+    assert len(_index_folders(settings)) == 1 and _index_folders(settings) < folders, "with its index's folder, which Chroma leaves"
     moved = _live_units(reopened)
     assert moved.keys() == live.keys() and all(np.array_equal(moved[k], live[k]) for k in live)
     assert reopened.store.units.versions() == {(d.document_id, d.content_hash) for d in reopened.catalog.documents()}, "only live versions move"
