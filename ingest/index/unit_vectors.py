@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.index.database import connect, ensure_schema
+from ingest.index.database import check_intact, connect, ensure_schema
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS unit_vectors (
@@ -36,6 +36,7 @@ _KEYS_PER_READ = 500
 class UnitVectorStore:
     def __init__(self, path: Path) -> None:
         self.path = path
+        check_intact(path, thorough=False)
         ensure_schema(path, _SCHEMA)
 
     def write(self, rows: Iterable[tuple[str, str, str, np.ndarray]]) -> None:

@@ -237,6 +237,34 @@ def test_a_damaged_catalog_is_one_line_at_start_up_and_rebuild_restores_it(tmp_p
         cli.get_settings.cache_clear()
 
 
+@pytest.mark.parametrize("damage", [b"", b"this is not a database at all" * 100])
+def test_a_damaged_unit_store_is_one_line_and_rebuild_restores_it(tmp_path, monkeypatch, capsys, damage):
+    home = tmp_path / "home"
+    monkeypatch.setenv("AUDITQA_HOME", str(home))
+    monkeypatch.setattr(cli, "_embedder", lambda settings: FakeEmbedder())
+    cli.get_settings.cache_clear()
+    try:
+        folder = tmp_path / "rapporter"
+        folder.mkdir()
+        (folder / VAXJO.name).write_bytes(VAXJO.read_bytes())
+        assert cli.main(["ingest", str(folder)]) == 0
+        units = home / "units.sqlite3"
+        for leftover in (home / "units.sqlite3-wal", home / "units.sqlite3-shm"):
+            leftover.unlink(missing_ok=True)
+        units.write_bytes(damage)
+        capsys.readouterr()
+        for command in (["ingest", str(folder)], ["serve"]):
+            assert cli.main(command) == 2
+            err = capsys.readouterr().err.strip().splitlines()
+            assert len(err) == 1 and str(units) in err[0] and "auditqa ingest --rebuild" in err[0] and "Traceback" not in err[0], err
+        assert cli.main(["ingest", "--rebuild", str(folder)]) == 0
+        settings = make_settings(home)
+        records = Catalog(settings.catalog_path).chunks()
+        assert set(VectorStore(settings).unit_vectors(records)) == {r.chunk.chunk_id for r in records if r.chunk.units}
+    finally:
+        cli.get_settings.cache_clear()
+
+
 KILLED_MID_DELETE = """
 import os, signal, sys
 sys.path.insert(0, "tests")
