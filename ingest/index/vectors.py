@@ -212,7 +212,7 @@ class VectorStore:
     def _index_folders(self, collection_id: str) -> list[Path]:
         """The folders in which a local Chroma keeps a collection's HNSW index (one per vector segment, named by its
         id), which Chroma 1.5.9 leaves on disk when the collection is deleted (chroma-core/chroma#5259): at 10,000
-        reports 1.5 GB for the units collection. Read from Chroma's own table; none for a server, or if the table is
+        reports 1.3 GB for the units collection. Read from Chroma's own table; none for a server, or if the table is
         not as expected (then the folder stays, as Chroma leaves it)."""
         if self._settings.chroma_url:
             return []
