@@ -6,7 +6,8 @@ import sys
 
 import numpy as np
 import pytest
-from fixtures.homes import CORPUS, make_settings
+from fixtures.fake_embedder import FakeEmbedder
+from fixtures.homes import CORPUS, live_units, make_legacy_units, make_settings
 
 from ingest.index.catalog import Catalog
 from ingest.index.findings_store import FindingsStore
@@ -116,6 +117,21 @@ def test_ingest_into_a_chroma_server(small_corpus, tmp_path, embedder, chroma_se
     _assert_consistent(ingestor)
     hits = ingestor.store.search(embedder.embed_query("rekommendationer om uppföljning i Umeå"), 3, None)
     assert hits and hits[0].chunk_id in {r.chunk.chunk_id for r in ingestor.catalog.chunks()}
+
+
+def test_units_of_a_home_made_before_move_out_of_a_chroma_server(small_corpus, tmp_path, chroma_server):
+    settings = make_settings(tmp_path / "home", chroma_url=chroma_server, collection_prefix="legacy")
+    ingestor = Ingestor(settings, FakeEmbedder())
+    assert ingestor.run(small_corpus).added
+    live = make_legacy_units(ingestor, "f" * 64)
+    client = make_client(settings)
+    assert "legacy_units" in {c.name for c in client.list_collections()}
+    reopened = Ingestor(settings, FakeEmbedder())
+    assert "legacy_units" not in {c.name for c in client.list_collections()}
+    moved = live_units(reopened)
+    assert moved.keys() == live.keys() and all(np.array_equal(moved[k], live[k]) for k in live)
+    assert not reopened.run(small_corpus).changed
+    _assert_consistent(reopened)
 
 
 def test_bad_folder_is_a_clear_error(tmp_path, embedder):

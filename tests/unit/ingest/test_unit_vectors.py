@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fixtures.fake_embedder import FakeEmbedder
-from fixtures.homes import CORPUS, make_settings
+from fixtures.homes import CORPUS, live_units, make_legacy_units, make_settings
 
 from ingest.index.unit_vectors import STORED, UnitVectorStore
-from ingest.index.vectors import VectorStore, make_client, unit_vector_id
+from ingest.index.vectors import VectorStore, make_client
 from ingest.pipeline import Ingestor
 from ingest.structure.chunking import unit_contexts
 
@@ -39,13 +39,6 @@ def _index_folders(settings) -> set[str]:
     return {p.name for p in settings.chroma_path.iterdir() if p.is_dir()}
 
 
-def _live_units(ingestor: Ingestor) -> dict[str, np.ndarray]:
-    records = ingestor.catalog.chunks()
-    found = ingestor.store.unit_vectors(records)
-    assert set(found) == {r.chunk.chunk_id for r in records if r.chunk.units}
-    return {chunk_id: units.vectors for chunk_id, units in found.items()}
-
-
 def test_ingest_stores_each_units_vector_beside_the_catalog_as_the_model_made_it(ingested):
     settings = ingested.settings
     assert _collections(settings) == [f"{settings.collection_prefix}_chunks"]
@@ -67,7 +60,7 @@ def test_only_the_live_version_of_a_document_answers_and_a_delete_takes_its_unit
     new = ingested.catalog.content_hash("umea-2018-integrationsarbetet")
     versions = ingested.store.units.versions()
     assert ("umea-2018-integrationsarbetet", new) in versions and ("umea-2018-integrationsarbetet", old) not in versions
-    _live_units(ingested)
+    live_units(ingested)
     assert ingested.remove("umea-2018-integrationsarbetet")
     assert not any(d == "umea-2018-integrationsarbetet" for d, _ in ingested.store.units.versions())
     assert ingested.store.units.versions() == {(d.document_id, d.content_hash) for d in ingested.catalog.documents()}
@@ -76,48 +69,23 @@ def test_only_the_live_version_of_a_document_answers_and_a_delete_takes_its_unit
 def test_units_are_reused_by_text_and_model_from_the_unit_store(ingested, reports):
     manifest = reports / "manifest.toml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace('auditor = "Kristina Lindstedt"', 'auditor = "K. Lindstedt"'), encoding="utf-8")
-    before = _live_units(ingested)
+    before = live_units(ingested)
     report = ingested.run(reports)
     assert report.updated == ["kalmar-2016-flyktingmottagande-integration"] and report.texts_embedded == 0
-    after = _live_units(ingested)
+    after = live_units(ingested)
     assert before.keys() == after.keys() and all(np.array_equal(before[k], after[k]) for k in before)
-
-
-def _make_legacy(ingestor: Ingestor, stale_hash: str) -> dict[str, np.ndarray]:
-    """Turn the home into one made before this change: its unit vectors in a Chroma units collection written as that
-    code wrote them (a record per unit, its document, version and chunk in the metadata), with a version that is not
-    live beside them, and no unit store. The live units, by chunk id."""
-    settings = ingestor.settings
-    live = _live_units(ingestor)
-    # Saved to disk every few records, as a collection of 780,000 records is (Chroma saves every 1,000 by default).
-    legacy = make_client(settings).create_collection(
-        f"{settings.collection_prefix}_units", embedding_function=None,
-        configuration={"hnsw": {"space": "cosine", "sync_threshold": 10, "batch_size": 10}},
-    )
-    for record in ingestor.catalog.chunks():
-        if not record.chunk.units:
-            continue
-        for content_hash in (record.content_hash, stale_hash):
-            vectors = live[record.chunk.chunk_id] + (content_hash == stale_hash)
-            legacy.add(
-                ids=[unit_vector_id(record.chunk.chunk_id, content_hash, i) for i in range(len(vectors))], embeddings=vectors,
-                metadatas=[{"document_id": record.chunk.document_id, "content_hash": content_hash, "chunk_id": record.chunk.chunk_id}] * len(vectors),
-            )
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{settings.units_path}{suffix}").unlink(missing_ok=True)
-    return live
 
 
 def test_a_home_made_before_has_its_units_moved_out_of_chroma_when_opened(ingested, reports):
     settings = ingested.settings
-    live = _make_legacy(ingested, "f" * 64)
+    live = make_legacy_units(ingested, "f" * 64)
     assert _collections(settings) == [f"{settings.collection_prefix}_chunks", f"{settings.collection_prefix}_units"]
     folders = _index_folders(settings)
     assert len(folders) == 2
     reopened = Ingestor(settings, FakeEmbedder())
     assert _collections(settings) == [f"{settings.collection_prefix}_chunks"], "the collection is dropped"
     assert len(_index_folders(settings)) == 1 and _index_folders(settings) < folders, "with its index's folder, which Chroma leaves"
-    moved = _live_units(reopened)
+    moved = live_units(reopened)
     assert moved.keys() == live.keys() and all(np.array_equal(moved[k], live[k]) for k in live)
     assert reopened.store.units.versions() == {(d.document_id, d.content_hash) for d in reopened.catalog.documents()}, "only live versions move"
     assert not reopened.run(reports).changed
@@ -126,7 +94,7 @@ def test_a_home_made_before_has_its_units_moved_out_of_chroma_when_opened(ingest
 
 def test_a_move_that_fails_part_way_keeps_the_collection_and_is_done_at_the_next_open(ingested, monkeypatch):
     settings = ingested.settings
-    live = _make_legacy(ingested, "f" * 64)
+    live = make_legacy_units(ingested, "f" * 64)
 
     def failing(self, rows):
         raise OSError("the disk went away mid-copy")
