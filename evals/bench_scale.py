@@ -208,7 +208,7 @@ def run_size(size: int, args, embedder: Embedder, peak: float, per_token: float,
         result.update(ingest_size(settings, embedder, corpus_embedder, generated_dir, count, peak, per_token))
         # Written last: a home whose ingest was interrupted is not reused.
         (home / "ingested").touch()
-    result["disk_mb"] = {name: round(size_on_disk(home / name) / 1e6, 1) for name in ("chroma", "catalog.sqlite3", "lexical")}
+    result["disk_mb"] = {name: round(size_on_disk(home / name) / 1e6, 1) for name in ("chroma", "catalog.sqlite3", "units.sqlite3", "lexical")}
     with served(home, scratch / f"server-{size}.log") as (base, server, start_s):
         result["start_s"] = round(start_s, 2)
         result["start_cpu_s"] = round(cpu_s(server.pid), 2)

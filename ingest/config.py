@@ -147,6 +147,11 @@ class Settings(BaseSettings):
         return self.home / "catalog.sqlite3"
 
     @property
+    def units_path(self) -> Path:
+        """The unit (sentence) vectors, read by id: beside the catalog, wherever the chunk vectors are."""
+        return self.home / "units.sqlite3"
+
+    @property
     def lexical_path(self) -> Path:
         return self.home / "lexical"
 

@@ -1,4 +1,5 @@
-"""Ingest: files -> parsed documents -> chunks -> vectors in Chroma + live rows in the catalog + BM25.
+"""Ingest: files -> parsed documents -> chunks -> vectors (chunks in Chroma, units in SQLite) + live rows in the catalog
++ BM25.
 
 Re-runnable and keyed on content hashes: an unchanged document is skipped, a changed one is written
 as a new version and then switched live in one catalog transaction, and `prune` drops documents
@@ -114,13 +115,13 @@ def document_id_for(path: Path) -> str:
 
 
 def set_aside_index(settings: Settings) -> list[Path]:
-    """For `auditqa ingest --rebuild`: move the catalog (with its findings) and the BM25 index aside, under a dated
-    name, so that the next ingest builds them again from the files; the vectors of documents that come back are
-    rewritten in place and the rest are collected as orphans. The paths moved aside."""
+    """For `auditqa ingest --rebuild`: move the catalog (with its findings), the unit vectors and the BM25 index aside,
+    under a dated name, so that the next ingest builds them again from the files; the chunk vectors of documents that
+    come back are rewritten in place and the rest are collected as orphans. The paths moved aside."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     moved = []
-    for path in (settings.catalog_path, *(settings.catalog_path.with_name(settings.catalog_path.name + s) for s in ("-wal", "-shm")),
-                 settings.lexical_path):
+    databases = (settings.catalog_path, settings.units_path)
+    for path in (*(d.with_name(d.name + s) for d in databases for s in ("", "-wal", "-shm")), settings.lexical_path):
         if path.exists():
             aside = path.with_name(f"{path.name}.broken-{stamp}")
             path.replace(aside)
@@ -431,13 +432,15 @@ class Ingestor:
         return len(stale)
 
     def _save_vector_indexes(self) -> None:
-        """Once a run's or a delete's writes are done: Chroma's indexes saved, so that the next start loads them
-        without replaying Chroma's log (seconds at 1,000 reports). The writes are durable in that log already, so a
+        """Once a run's or a delete's writes are done: Chroma's index of the chunks saved, so that the next start loads
+        it without replaying Chroma's log (seconds at 1,000 reports). The writes are durable in that log already, so a
         save that fails costs only that replay."""
+        started = time.perf_counter()
         try:
-            self.store.save_indexes()
+            if self.store.save_indexes():
+                log.info("Chroma's index saved in %.2f s", time.perf_counter() - started)
         except StoreError:
-            log.warning("saving the vector indexes failed; the next start replays Chroma's log instead", exc_info=True)
+            log.warning("saving the vector index failed; the next start replays Chroma's log instead", exc_info=True)
 
     def refresh_lexical(self) -> None:
         """Bring the saved BM25 index to the catalog's generation: the words of the documents that changed are counted

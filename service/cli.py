@@ -154,7 +154,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from service.api.app import create_app
     from service.api.security import KeyConfigError, KeyRing, is_loopback
 
-    check_intact(settings.catalog_path)  # a damaged catalog is one line here, not a traceback from the server's start-up
+    # A damaged catalog or unit store is one line here, not a traceback from the server's start-up.
+    check_intact(settings.catalog_path)
+    check_intact(settings.units_path, thorough=False)
 
     host = args.host or settings.host
     settings = settings.model_copy(

@@ -1,9 +1,9 @@
 """The catalog: which version of each document is live, its metadata, text and chunks (SQLite).
 
-Chroma holds the vectors; the catalog decides what queries may see. A document's new chunks are
-written to Chroma first and only become visible when its catalog row flips to the new content hash
-in one transaction, so a query never sees a mix of old and new chunks, and a crash in between leaves
-only invisible orphans that the next ingest removes.
+The vector store (Chroma for chunks, `units.sqlite3` for their units) holds the vectors; the catalog decides what
+queries may see. A document's new vectors are written first and only become visible when its catalog row flips to
+the new content hash in one transaction, so a query never sees a mix of old and new chunks, and a crash in between
+leaves only invisible orphans that the next ingest removes.
 """
 
 import json
@@ -309,6 +309,13 @@ class Catalog:
             row = db.execute("SELECT value FROM state WHERE key='generation'").fetchone()
             hashes = dict(db.execute("SELECT document_id, content_hash FROM documents"))
         return (int(row[0]) if row else 0), hashes
+
+    def unit_counts(self) -> list[tuple[str, str, str, int]]:
+        """(document id, content hash, chunk id, number of units) of every live chunk with units, without their texts."""
+        with self._connect() as db:
+            rows = db.execute("SELECT document_id, content_hash, chunk_id, units FROM chunks ORDER BY document_id, position").fetchall()
+        counted = [(document_id, content_hash, chunk_id, len(json.loads(units))) for document_id, content_hash, chunk_id, units in rows]
+        return [row for row in counted if row[3]]
 
     def chunks(self, document_ids: Collection[str] | None = None) -> list[ChunkRecord]:
         """Every live chunk (or those of `document_ids`), in document order, with its text cut from the stored

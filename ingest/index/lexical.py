@@ -7,7 +7,6 @@ BM25 weights depend on the whole corpus (a word splits against the stems of ever
 length move with every document) and are derived from the counts where the index is loaded, with array operations:
 the result ranks as an index built from scratch over the same chunks does."""
 
-import fcntl
 import json
 import os
 import re
@@ -15,7 +14,6 @@ import shutil
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +23,7 @@ import Stemmer
 from bm25s.stopwords import STOPWORDS_SWEDISH
 
 from ingest.index.catalog import Catalog, ChunkRecord
+from ingest.index.locking import file_lock
 from ingest.language.lexicon import word_forms
 from ingest.structure.chunking import document_line, embedding_text
 
@@ -326,7 +325,7 @@ def ensure_saved(catalog: Catalog, path: Path) -> None:
     """That the saved index is of the catalog's generation, without loading it when it is (what a writer needs:
     the readers load it)."""
     if _saved_generation(path) != catalog.generation:
-        with _lexical_lock(path, exclusive=True):
+        with file_lock(path, exclusive=True):
             _update(catalog, path)
 
 
@@ -338,11 +337,11 @@ def ensure_fresh(catalog: Catalog, path: Path) -> LexicalIndex:
     two updates never interleave.
     """
     generation = catalog.generation
-    with _lexical_lock(path, exclusive=False):
+    with file_lock(path, exclusive=False):
         manifest = _manifest(path)
         if manifest is not None and manifest["generation"] == generation:
             return LexicalIndex.over(_saved_counts(path, manifest), generation)
-    with _lexical_lock(path, exclusive=True):
+    with file_lock(path, exclusive=True):
         manifest = _update(catalog, path)
         return LexicalIndex.over(_saved_counts(path, manifest), manifest["generation"])
 
@@ -433,10 +432,3 @@ def _saved_generation(path: Path) -> int:
     manifest = _manifest(path)
     return int(manifest["generation"]) if manifest else -1
 
-
-@contextmanager
-def _lexical_lock(path: Path, exclusive: bool):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        yield  # closing the file releases the lock

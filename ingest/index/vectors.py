@@ -1,22 +1,31 @@
-"""Chroma: chunk and sentence vectors, embedded (PersistentClient) or on a Chroma server (HttpClient)."""
+"""The vectors: chunks in Chroma, embedded (PersistentClient) or on a Chroma server (HttpClient), searched by similarity;
+their units' (sentences') in SQLite beside the catalog, read by id (`unit_vectors.py`)."""
 
 import functools
 import hashlib
+import logging
+import shutil
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlparse
 
 import chromadb
 import httpx
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from chromadb.errors import ChromaError
+from chromadb.errors import ChromaError, NotFoundError
 
 from ingest.config import Settings
 from ingest.documents.metadata import PUBLIC, DocumentMetadata
-from ingest.index.catalog import ChunkRecord
+from ingest.index.catalog import Catalog, ChunkRecord
+from ingest.index.locking import file_lock
+from ingest.index.unit_vectors import UnitVectorStore
 from ingest.structure.chunking import Chunk
+
+log = logging.getLogger(__name__)
 
 
 class StoreError(Exception):
@@ -117,7 +126,14 @@ def vector_id(chunk_id: str, content_hash: str) -> str:
 
 
 def unit_vector_id(chunk_id: str, content_hash: str, index: int) -> str:
+    """A unit's vector: row `index` of its chunk's matrix (what the catalog's `vector_keys` name for reuse)."""
     return f"{vector_id(chunk_id, content_hash)}:{index}"
+
+
+def _unit_place(unit_id: str) -> tuple[str, int]:
+    """The chunk vector id and the row of a `unit_vector_id`."""
+    chunk, index = unit_id.rsplit(":", 1)
+    return chunk, int(index)
 
 
 def access_where(groups: frozenset[str] | tuple[str, ...]) -> dict:
@@ -140,31 +156,81 @@ def searched_configuration(settings: Settings) -> dict:
     }
 
 
-# The units collection is read by id only (the sentences of the chunks an answer quotes), never searched by
-# similarity, yet Chroma builds an HNSW index over every record, and units are four in five of the records ingest
-# writes: a graph this sparse costs a fraction of the searched one's to insert into (docs/scale.md, 2026-12-02).
-UNITS_CONFIGURATION = {"hnsw": {"space": "cosine", "ef_construction": 16, "max_neighbors": 4}}
-
-
 class VectorStore:
-    """Two collections: chunks (for retrieval) and units (for choosing the sentences of an answer)."""
+    """Chunk vectors in a Chroma collection (for retrieval) and unit vectors in SQLite (for choosing the sentences of
+    an answer), written, deleted and read together by document version."""
 
     @_guarded
     def __init__(self, settings: Settings, client: chromadb.ClientAPI | None = None) -> None:
         self._settings = settings
         self._client = client or make_client(settings)
-        prefix = settings.collection_prefix
         # embedding_function=None: Chroma's default embedder would download a model.
         self.chunks = self._client.get_or_create_collection(
-            f"{prefix}_chunks", embedding_function=None, configuration=searched_configuration(settings)
+            f"{settings.collection_prefix}_chunks", embedding_function=None, configuration=searched_configuration(settings)
         )
-        # A collection made earlier keeps the configuration it was made with (Chroma ignores the one given here):
-        # an older home's units collection has the searched one, which reads by id the same, only writes slower.
-        self.units = self._client.get_or_create_collection(
-            f"{prefix}_units", embedding_function=None, configuration=UNITS_CONFIGURATION
-        )
-        # Whether this process wrote to the collections since their indexes were last saved (`save_indexes`).
+        # On the disk the catalog is on, also with a Chroma server: the workers that share the catalog share it.
+        self.units = UnitVectorStore(settings.units_path)
+        # Whether this process wrote to the chunks collection since its index was last saved (`save_indexes`).
         self._unsaved = False
+        self._move_units_out_of_chroma()
+
+    def _move_units_out_of_chroma(self) -> None:
+        """A home made before kept its unit vectors in a Chroma collection (`<prefix>_units`): those of the live
+        versions are copied into SQLite, then the collection is dropped, once, by whichever process opens the home
+        first (the others wait on the lock and find it gone). A crash before the drop copies again at the next open;
+        the other versions' units go with the collection (a reuse lookup that named one embeds its text again)."""
+        name = f"{self._settings.collection_prefix}_units"
+        if not self._has_collection(name):
+            return
+        with file_lock(self._settings.units_path, exclusive=True):
+            if not self._has_collection(name):
+                return
+            legacy = self._client.get_collection(name, embedding_function=None)
+            chunks = Catalog(self._settings.catalog_path).unit_counts()
+            log.info("moving the unit vectors of %d chunks from Chroma's %s collection to %s", len(chunks), name, self.units.path)
+            copied = 0
+            for offset in range(0, len(chunks), PAGE // 10):
+                page = chunks[offset : offset + PAGE // 10]
+                ids = [unit_vector_id(chunk_id, content_hash, i) for _, content_hash, chunk_id, units in page for i in range(units)]
+                found: dict[str, np.ndarray] = {}
+                for start in range(0, len(ids), PAGE):
+                    got = legacy.get(ids=ids[start : start + PAGE], include=["embeddings"])
+                    found.update(zip(got["ids"], got["embeddings"]))
+                rows = []
+                for document_id, content_hash, chunk_id, units in page:
+                    keys = [unit_vector_id(chunk_id, content_hash, i) for i in range(units)]
+                    if all(k in found for k in keys):  # a chunk whose units were never all written has none, as before
+                        rows.append((vector_id(chunk_id, content_hash), document_id, content_hash, np.asarray([found[k] for k in keys])))
+                self.units.write(rows)
+                copied += len(rows)
+            folders = self._index_folders(str(legacy.id))
+            self._client.delete_collection(name)
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
+            log.info("moved the unit vectors of %d chunks; the %s collection is dropped", copied, name)
+
+    def _index_folders(self, collection_id: str) -> list[Path]:
+        """The folders in which a local Chroma keeps a collection's HNSW index (one per vector segment, named by its
+        id), which Chroma 1.5.9 leaves on disk when the collection is deleted (chroma-core/chroma#5259): at 10,000
+        reports 1.3 GB for the units collection. Read from Chroma's own table; none for a server, or if the table is
+        not as expected (then the folder stays, as Chroma leaves it)."""
+        if self._settings.chroma_url:
+            return []
+        path = self._settings.chroma_path
+        try:
+            with closing(sqlite3.connect(f"file:{path / 'chroma.sqlite3'}?mode=ro", uri=True)) as db:
+                ids = [row[0] for row in db.execute("SELECT id FROM segments WHERE collection=? AND scope='VECTOR'", (collection_id,))]
+        except sqlite3.Error:
+            log.warning("could not read the index folders of Chroma collection %s; they stay on disk", collection_id, exc_info=True)
+            return []
+        return [path / i for i in ids if i and (path / i).is_dir()]
+
+    def _has_collection(self, name: str) -> bool:
+        try:
+            self._client.get_collection(name, embedding_function=None)
+        except NotFoundError:
+            return False
+        return True
 
     def add_version(
         self, metadata: DocumentMetadata, content_hash: str, chunks: list[Chunk], chunk_vectors: np.ndarray, unit_vectors: list[np.ndarray]
@@ -176,12 +242,12 @@ class VectorStore:
     def add_versions(self, versions: list["VersionVectors"]) -> None:
         """Write these document versions' vectors, invisible to queries until the catalog activates their hashes.
 
-        Written together, a page of records a call: a local Chroma's cost is mostly per call (each one is logged,
-        applied to the HNSW index and the metadata tables in turn), so a call per document made writing the largest
-        part of an ingest (docs/scale.md). A record carries only what a query filters or checks on (a chunk's
-        document, version, municipality, year, access groups and the chunk id it stands for) or what a delete
-        selects by (a unit's document and version, with its chunk's id): texts, spans and text keys are the catalog's."""
-        chunk_ids, chunk_rows, chunk_metas, unit_ids, unit_rows, unit_metas = [], [], [], [], [], []
+        The chunks' are written together, a page of records a Chroma call: a local Chroma's cost is mostly per call
+        (each one is logged, applied to the HNSW index and the metadata tables in turn), so a call per document made
+        writing the largest part of an ingest (docs/scale.md). A record carries only what a query filters or checks
+        on (a chunk's document, version, municipality, year, access groups and the chunk id it stands for): texts,
+        spans and text keys are the catalog's. The units' follow, one row per chunk, in one SQLite transaction."""
+        chunk_ids, chunk_rows, chunk_metas, unit_rows = [], [], [], []
         for version in versions:
             metadata, content_hash = version.metadata, version.content_hash
             base = {
@@ -195,16 +261,17 @@ class VectorStore:
             chunk_ids += [vector_id(c.chunk_id, content_hash) for c in version.chunks]
             chunk_rows += list(np.asarray(version.chunk_vectors, dtype=np.float32))
             chunk_metas += [{**base, "chunk_id": c.chunk_id} for c in version.chunks]
-            for chunk, unit_matrix in zip(version.chunks, version.unit_vectors, strict=True):
-                unit_ids += [unit_vector_id(chunk.chunk_id, content_hash, i) for i in range(len(chunk.units))]
-                unit_rows += list(np.asarray(unit_matrix, dtype=np.float32))
-                unit_metas += [{"document_id": metadata.document_id, "content_hash": content_hash, "chunk_id": chunk.chunk_id}] * len(chunk.units)
+            unit_rows += [
+                (vector_id(chunk.chunk_id, content_hash), metadata.document_id, content_hash, matrix)
+                for chunk, matrix in zip(version.chunks, version.unit_vectors, strict=True) if chunk.units
+            ]
         self._unsaved = True
-        for collection, ids, rows, metas in ((self.chunks, chunk_ids, chunk_rows, chunk_metas), (self.units, unit_ids, unit_rows, unit_metas)):
-            for offset in range(0, len(ids), PAGE):
-                collection.upsert(
-                    ids=ids[offset : offset + PAGE], embeddings=np.asarray(rows[offset : offset + PAGE]), metadatas=metas[offset : offset + PAGE]
-                )
+        for offset in range(0, len(chunk_ids), PAGE):
+            self.chunks.upsert(
+                ids=chunk_ids[offset : offset + PAGE], embeddings=np.asarray(chunk_rows[offset : offset + PAGE]),
+                metadatas=chunk_metas[offset : offset + PAGE],
+            )
+        self.units.write(unit_rows)
 
     @_guarded
     def delete_other_versions(self, document_id: str, keep_hash: str | None) -> None:
@@ -214,7 +281,7 @@ class VectorStore:
             where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
         self._unsaved = True
         self.chunks.delete(where=where)
-        self.units.delete(where=where)
+        self.units.delete(document_id, keep_hash=keep_hash)
 
     @_guarded
     def delete_version(self, document_id: str, content_hash: str) -> None:
@@ -222,7 +289,7 @@ class VectorStore:
         where = {"$and": [{"document_id": document_id}, {"content_hash": content_hash}]}
         self._unsaved = True
         self.chunks.delete(where=where)
-        self.units.delete(where=where)
+        self.units.delete(document_id, content_hash=content_hash)
 
     @_guarded
     def document_ids(self) -> set[str]:
@@ -231,39 +298,39 @@ class VectorStore:
 
     @_guarded
     def versions(self) -> set[tuple[str, str]]:
-        """Every (document_id, content_hash) with vectors in either collection, read a page at a time (a full sweep:
+        """Every (document_id, content_hash) with chunk or unit vectors, Chroma's read a page at a time (a full sweep:
         only for a catalog that has not recorded its replaced versions)."""
-        found = set()
-        for collection in (self.chunks, self.units):
-            for _, metadata, _ in _pages(collection, include=["metadatas"]):
-                found.add((metadata["document_id"], metadata["content_hash"]))
+        found = self.units.versions()
+        for _, metadata, _ in _pages(self.chunks, include=["metadatas"]):
+            found.add((metadata["document_id"], metadata["content_hash"]))
         return found
 
     @_guarded
     def vectors_by_id(self, chunk_ids: list[str], unit_ids: list[str] = ()) -> dict[str, np.ndarray]:
-        """The stored vectors of these ids that still exist (chunk ids among the chunks, unit ids among the units), by
-        id: reads by primary key, a page at a time."""
+        """The stored vectors of these ids that still exist (chunk ids in Chroma, unit ids as `unit_vector_id` names
+        them), by id: reads by primary key, a page at a time."""
         found: dict[str, np.ndarray] = {}
-        for collection, ids in ((self.chunks, chunk_ids), (self.units, unit_ids)):
-            wanted = list(dict.fromkeys(ids))
-            for offset in range(0, len(wanted), PAGE):
-                got = collection.get(ids=wanted[offset : offset + PAGE], include=["embeddings"])
-                found.update((i, np.asarray(v, dtype=np.float32)) for i, v in zip(got["ids"], got["embeddings"]))
+        wanted = list(dict.fromkeys(chunk_ids))
+        for offset in range(0, len(wanted), PAGE):
+            got = self.chunks.get(ids=wanted[offset : offset + PAGE], include=["embeddings"])
+            found.update((i, np.asarray(v, dtype=np.float32)) for i, v in zip(got["ids"], got["embeddings"]))
+        places = {unit_id: _unit_place(unit_id) for unit_id in unit_ids}
+        matrices = self.units.read(chunk for chunk, _ in places.values())
+        found.update((unit_id, matrices[chunk][row]) for unit_id, (chunk, row) in places.items() if chunk in matrices and row < len(matrices[chunk]))
         return found
 
     @_guarded
     def load(self) -> None:
-        """Have Chroma load both collections' indexes now rather than on their first use. A local store then reads
-        each index and replays the writes its log holds beyond the index last saved (up to the index's
+        """Have Chroma load the chunks collection's index now rather than on its first use. A local store then reads
+        the index and replays the writes its log holds beyond the index last saved (up to the index's
         sync_threshold, 1,000 by default: seconds at 1,000 reports, paid by whichever request came first); ingest
-        saves the indexes when it is done (`save_indexes`), so after it there is nothing to replay."""
+        saves the index when it is done (`save_indexes`), so after it there is nothing to replay."""
         self.chunks.count()
-        self.units.count()
 
     @_guarded
-    def save_indexes(self) -> None:
-        """Have a local Chroma save both collections' HNSW indexes now, if this process wrote to them, so that the next
-        load replays nothing (docs/scale.md, "Chroma's indexes saved when an ingest is done").
+    def save_indexes(self) -> bool:
+        """Have a local Chroma save the chunks collection's HNSW index now, if this process wrote to it, so that the
+        next load replays nothing (docs/scale.md, "Chroma's indexes saved when an ingest is done").
 
         A local Chroma saves an index only once `sync_threshold` records (1,000 by default) have reached it since it
         was loaded or last saved, and keeps the threshold it loaded with: a `modify` of the configuration reaches only
@@ -272,15 +339,15 @@ class VectorStore:
         with everything before it, and leaves nothing after it to replay. The configuration is never changed.
 
         A Chroma server loads its indexes at its own start, not at auditqa's, and may not be a local HNSW at all: left
-        to its own cadence."""
+        to its own cadence. Whether an index was saved."""
         if self._settings.chroma_url or not self._unsaved:
-            return
-        for collection in (self.chunks, self.units):
-            # Chroma states every HNSW setting, defaults included; a collection without one has no HNSW index.
-            threshold = (collection.configuration_json.get("hnsw") or {}).get("sync_threshold")
-            if threshold:
-                collection.delete(ids=[_ABSENT_ID.format(i) for i in range(threshold)])
+            return False
+        # Chroma states every HNSW setting, defaults included; a collection without one has no HNSW index.
+        threshold = (self.chunks.configuration_json.get("hnsw") or {}).get("sync_threshold")
+        if threshold:
+            self.chunks.delete(ids=[_ABSENT_ID.format(i) for i in range(threshold)])
         self._unsaved = False
+        return bool(threshold)
 
     @_guarded
     def count(self) -> int:
@@ -304,23 +371,17 @@ class VectorStore:
 
     @_guarded
     def unit_vectors(self, records: list[ChunkRecord]) -> dict[str, UnitVectors]:
-        """The stored unit embeddings of the given chunks, keyed by chunk id (one round trip); a chunk without units
-        (the cover) has none and is left out."""
+        """The stored unit embeddings of the given chunks in their versions, keyed by chunk id (one read); a chunk
+        without units (the cover) has none and is left out, as is one whose units were not all stored."""
         records = [r for r in records if r.chunk.units]
         if not records:
             return {}
-        ids = [unit_vector_id(r.chunk.chunk_id, r.content_hash, i) for r in records for i in range(len(r.chunk.units))]
-        by_id = {}
-        for offset in range(0, len(ids), PAGE):
-            found = self.units.get(ids=ids[offset : offset + PAGE], include=["embeddings"])
-            by_id.update(zip(found["ids"], found["embeddings"]))
+        matrices = self.units.read(vector_id(r.chunk.chunk_id, r.content_hash) for r in records)
         result = {}
         for record in records:
-            keys = [unit_vector_id(record.chunk.chunk_id, record.content_hash, i) for i in range(len(record.chunk.units))]
-            if all(k in by_id for k in keys):
-                result[record.chunk.chunk_id] = UnitVectors(
-                    record.chunk.units, np.asarray([by_id[k] for k in keys], dtype=np.float32)
-                )
+            matrix = matrices.get(vector_id(record.chunk.chunk_id, record.content_hash))
+            if matrix is not None and len(matrix) == len(record.chunk.units):
+                result[record.chunk.chunk_id] = UnitVectors(record.chunk.units, matrix)
         return result
 
 

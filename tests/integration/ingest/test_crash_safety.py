@@ -1,6 +1,6 @@
 """Crash safety of ingest: `auditqa ingest` killed with SIGKILL mid-ingest, then run again, converges to an index
-where Chroma holds exactly the live chunks of the catalog; and while it runs, a reader never sees a live
-document whose vectors are incomplete. Also: a document replaced while queries run never answers with a mix
+where Chroma holds exactly the live chunks of the catalog and the unit store exactly their units; and while it runs,
+a reader never sees a live document whose vectors are incomplete. Also: a document replaced while queries run never answers with a mix
 of its old and new version.
 """
 
@@ -20,6 +20,7 @@ from fixtures.homes import CORPUS, make_settings
 from ingest.config import PROJECT_ROOT
 from ingest.documents.loading import load_document
 from ingest.index.catalog import Catalog
+from ingest.index.unit_vectors import UnitVectorStore
 from ingest.index.vectors import make_client, vector_id
 from ingest.pipeline import Ingestor
 from service.answering.qa import QAService
@@ -34,11 +35,13 @@ APPENDED = "\nTillägg\n\nRevisorerna noterar att kommunstyrelsen har beslutat o
 
 
 class Reader:
-    """What a query process sees: the catalog's live chunks, and for each the vectors it would look up in Chroma."""
+    """What a query process sees: the catalog's live chunks, and for each the vectors it would look up in Chroma and in
+    the unit store."""
 
     def __init__(self, settings) -> None:
         self.settings = settings
         self.catalog = Catalog(settings.catalog_path)
+        self.units = UnitVectorStore(settings.units_path)
         self.client = None
         self.checks = 0
         self.seen_live: dict[str, set[str]] = defaultdict(set)
@@ -48,7 +51,7 @@ class Reader:
             # Only once the ingest process has created the collections: a reader never creates them.
             self.client = make_client(self.settings)
         prefix = self.settings.collection_prefix
-        return self.client.get_collection(f"{prefix}_chunks"), self.client.get_collection(f"{prefix}_units")
+        return self.client.get_collection(f"{prefix}_chunks")
 
     def check_complete(self) -> dict[str, str]:
         """Assert every live document is whole in Chroma, in its live version; returns document_id -> live hash."""
@@ -60,14 +63,15 @@ class Reader:
         for record in records:
             assert live.setdefault(record.chunk.document_id, record.content_hash) == record.content_hash, "mixed versions live"
             by_document[record.chunk.document_id].append(record)
-        chunks, units = self.collections()
+        chunks = self.collections()
         for document_id, content_hash in live.items():
             ids = [vector_id(r.chunk.chunk_id, content_hash) for r in by_document[document_id]]
             found = chunks.get(ids=ids, include=["metadatas"])
             assert sorted(found["ids"]) == sorted(ids), f"{document_id} is live but {len(ids) - len(found['ids'])} chunk vectors are missing"
             assert {m["content_hash"] for m in found["metadatas"]} == {content_hash}
-            unit_ids = [f"{vector_id(r.chunk.chunk_id, content_hash)}:{i}" for r in by_document[document_id] for i in range(len(r.chunk.units))]
-            assert len(units.get(ids=unit_ids, include=[])["ids"]) == len(unit_ids), f"{document_id} is live with unit vectors missing"
+            with_units = {vector_id(r.chunk.chunk_id, content_hash): len(r.chunk.units) for r in by_document[document_id] if r.chunk.units}
+            stored = {i: len(m) for i, m in self.units.read(with_units).items()}
+            assert stored == with_units, f"{document_id} is live with unit vectors missing"
             self.seen_live[document_id].add(content_hash)
         self.checks += 1
         return live
@@ -75,8 +79,7 @@ class Reader:
     def stored_versions(self, document_id: str) -> set[str]:
         if self.client is None:
             return set()
-        chunks, _ = self.collections()
-        return {m["content_hash"] for m in chunks.get(where={"document_id": document_id}, include=["metadatas"])["metadatas"]}
+        return {m["content_hash"] for m in self.collections().get(where={"document_id": document_id}, include=["metadatas"])["metadatas"]}
 
     def unfinished_version(self, document_id: str, live: dict[str, str], before: set[str]) -> bool:
         """Whether Chroma holds vectors of a version of this document that is not live, written by this run."""
@@ -112,8 +115,7 @@ def run_and_kill(folder: Path, settings, reader: Reader, log: Path, kill_when) -
 
 
 def stored_chunk_ids(reader: Reader) -> list[str]:
-    chunks, _ = reader.collections()
-    return sorted(m["chunk_id"] for m in chunks.get(include=["metadatas"])["metadatas"])
+    return sorted(m["chunk_id"] for m in reader.collections().get(include=["metadatas"])["metadatas"])
 
 
 def test_killed_ingest_converges_and_is_never_half_visible(tmp_path, e5_model_dir):
@@ -151,11 +153,9 @@ def test_killed_ingest_converges_and_is_never_half_visible(tmp_path, e5_model_di
         records = reader.catalog.chunks()
         assert sorted(live) == [FIRST, LATER]
         assert stored_chunk_ids(reader) == sorted(r.chunk.chunk_id for r in records)
-        _, units = reader.collections()
-        unit_meta = units.get(include=["metadatas"])
-        assert {m["chunk_id"] for m in unit_meta["metadatas"]} == {r.chunk.chunk_id for r in records}
-        assert len(unit_meta["ids"]) == sum(len(r.chunk.units) for r in records)
-        assert {m["content_hash"] for m in unit_meta["metadatas"]} == set(live.values())
+        assert reader.units.versions() == set(live.items())
+        with_units = {vector_id(r.chunk.chunk_id, r.content_hash): len(r.chunk.units) for r in records if r.chunk.units}
+        assert {i: len(m) for i, m in reader.units.read(with_units).items()} == with_units
 
     def left_unfinished(before: set[str]) -> bool:
         """Whether the kill left vectors of a version that never went live (it may land just after the switch)."""
@@ -185,7 +185,7 @@ def test_killed_ingest_converges_and_is_never_half_visible(tmp_path, e5_model_di
 
     print(f"kills landed: {observed}; orphaned chunk vectors after each kill: {orphans}; reader checks: {reader.checks}; "
           f"versions seen live: { {d: len(h) for d, h in reader.seen_live.items()} }")
-    # The window is the units upsert and the catalog switches (about a second for Hultsfred's 301 units); polling
+    # The window is the unit rows' write and the catalog switches (about a second for Hultsfred's 301 units); polling
     # every few tens of milliseconds catches it, and a kill that lands just after it still tests convergence.
     assert any("storing" in moment for moment in observed), f"no kill landed while vectors were stored: {observed}"
     # The kill follows the moment it was called for by a few milliseconds, in which a batch's switches may be done.

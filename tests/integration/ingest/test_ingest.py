@@ -6,7 +6,8 @@ import sys
 
 import numpy as np
 import pytest
-from fixtures.homes import CORPUS, make_settings
+from fixtures.fake_embedder import FakeEmbedder
+from fixtures.homes import CORPUS, live_units, make_legacy_units, make_settings
 
 from ingest.index.catalog import Catalog
 from ingest.index.findings_store import FindingsStore
@@ -37,15 +38,15 @@ def _catalog_ids(catalog: Catalog, document_id: str) -> set[str]:
 
 
 def _assert_consistent(ingestor: Ingestor) -> None:
-    """Chroma holds exactly the live chunks of the catalog: no duplicates, no orphans."""
-    live = {r.chunk.chunk_id for r in ingestor.catalog.chunks()}
+    """Chroma holds exactly the live chunks of the catalog, and the unit store their units: no duplicates, no orphans."""
+    records = ingestor.catalog.chunks()
     stored = ingestor.store.chunks.get(include=["metadatas"])["metadatas"]
-    assert sorted(m["chunk_id"] for m in stored) == sorted(live)
-    units = ingestor.store.units.get(include=["metadatas"])
+    assert sorted(m["chunk_id"] for m in stored) == sorted(r.chunk.chunk_id for r in records)
+    units = ingestor.store.unit_vectors(records)
     # The cover is a chunk without units.
-    assert {m["chunk_id"] for m in units["metadatas"]} == {r.chunk.chunk_id for r in ingestor.catalog.chunks() if r.chunk.units}
-    expected_units = sum(len(r.chunk.units) for r in ingestor.catalog.chunks())
-    assert len(units["ids"]) == expected_units
+    assert set(units) == {r.chunk.chunk_id for r in records if r.chunk.units}
+    assert sum(len(u.vectors) for u in units.values()) == sum(len(r.chunk.units) for r in records)
+    assert ingestor.store.units.versions() == {(r.chunk.document_id, r.content_hash) for r in records if r.chunk.units}
 
 
 def test_reingest_is_idempotent(small_corpus, tmp_path, embedder):
@@ -118,6 +119,21 @@ def test_ingest_into_a_chroma_server(small_corpus, tmp_path, embedder, chroma_se
     assert hits and hits[0].chunk_id in {r.chunk.chunk_id for r in ingestor.catalog.chunks()}
 
 
+def test_units_of_a_home_made_before_move_out_of_a_chroma_server(small_corpus, tmp_path, chroma_server):
+    settings = make_settings(tmp_path / "home", chroma_url=chroma_server, collection_prefix="legacy")
+    ingestor = Ingestor(settings, FakeEmbedder())
+    assert ingestor.run(small_corpus).added
+    live = make_legacy_units(ingestor, "f" * 64)
+    client = make_client(settings)
+    assert "legacy_units" in {c.name for c in client.list_collections()}
+    reopened = Ingestor(settings, FakeEmbedder())
+    assert "legacy_units" not in {c.name for c in client.list_collections()}
+    moved = live_units(reopened)
+    assert moved.keys() == live.keys() and all(np.array_equal(moved[k], live[k]) for k in live)
+    assert not reopened.run(small_corpus).changed
+    _assert_consistent(reopened)
+
+
 def test_bad_folder_is_a_clear_error(tmp_path, embedder):
     ingestor = Ingestor(make_settings(tmp_path / "home"), embedder)
     with pytest.raises(IngestError, match="saknas"):
@@ -136,8 +152,9 @@ def test_cli_bad_folder_exits_2_with_one_line(tmp_path):
 def test_hnsw_recall_against_brute_force(corpus_settings, embedder, tmp_path):
     """The searched collection's HNSW settings must keep recall@10 >= 0.99 (defaults gave ~0.5 on random data), on
     the real unit embeddings, more of them than there are chunks, indexed in a collection made with those settings."""
-    data = VectorStore(corpus_settings).units.get(include=["embeddings"])
-    ids, matrix = data["ids"], np.asarray(data["embeddings"], dtype=np.float32)
+    units = VectorStore(corpus_settings).unit_vectors(Catalog(corpus_settings.catalog_path).chunks())
+    ids = [f"{chunk_id}:{i}" for chunk_id, u in units.items() for i in range(len(u.vectors))]
+    matrix = np.concatenate([u.vectors for u in units.values()])
     assert len(ids) > 500
     searched = make_client(make_settings(tmp_path / "recall")).create_collection(
         "recall_check", embedding_function=None, configuration=searched_configuration(corpus_settings)

@@ -251,7 +251,7 @@ def test_delete_removes_the_document_everywhere(client, home, traversal):
     assert not any(r.chunk.document_id == document_id for r in catalog.chunks())
     store = VectorStore(settings)
     assert not store.chunks.get(where={"document_id": document_id}, include=[])["ids"]
-    assert not store.units.get(where={"document_id": document_id}, include=[])["ids"]
+    assert not any(d == document_id for d, _ in store.units.versions())
     lexical = LexicalIndex.load(settings.lexical_path)
     assert lexical.generation == catalog.generation and not chunk_ids & set(lexical.chunk_ids)
     assert FindingsStore(settings.catalog_path).query(document_id=document_id) == []

@@ -1,7 +1,7 @@
-"""Ingest leaves Chroma's HNSW indexes saved: the next start loads them without replaying Chroma's log. Observed on
-disk, in Chroma's own tables: each vector segment's saved sequence id (`max_seq_id`) against its collection's log
-(`embeddings_queue`), and the index's id map beside its files. The five bundled reports are fewer records than
-Chroma's sync_threshold, so without the save Chroma would never have saved either index."""
+"""Ingest leaves Chroma's HNSW index (of the chunks collection, the only one) saved: the next start loads it without
+replaying Chroma's log. Observed on disk, in Chroma's own tables: the vector segment's saved sequence id
+(`max_seq_id`) against the collection's log (`embeddings_queue`), and the index's id map beside its files. The five
+bundled reports are fewer chunks than Chroma's sync_threshold, so without the save Chroma would never have saved it."""
 
 import shutil
 import sqlite3
@@ -44,19 +44,19 @@ def ingested(tmp_path) -> Ingestor:
     return ingestor
 
 
-def test_an_ingest_run_leaves_both_indexes_saved_with_nothing_to_replay(ingested):
+def test_an_ingest_run_leaves_the_index_saved_with_nothing_to_replay(ingested):
     store, path = ingested.store, ingested.settings.chroma_path
-    for collection in (store.chunks, store.units):
-        threshold = collection.configuration_json["hnsw"]["sync_threshold"]
-        assert collection.count() < threshold == 1000, "Chroma's own cadence would not have saved it; its configuration is unchanged"
-        assert _replay(path, collection) == 0, collection.name
+    assert [c.name for c in make_client(ingested.settings).list_collections()] == [store.chunks.name], "units are not in Chroma"
+    threshold = store.chunks.configuration_json["hnsw"]["sync_threshold"]
+    assert store.chunks.count() < threshold == 1000, "Chroma's own cadence would not have saved it; its configuration is unchanged"
+    assert _replay(path, store.chunks) == 0
 
 
-def test_a_delete_leaves_both_indexes_saved_and_a_run_that_writes_nothing_adds_nothing_to_the_log(ingested, tmp_path):
+def test_a_delete_leaves_the_index_saved_and_a_run_that_writes_nothing_adds_nothing_to_the_log(ingested, tmp_path):
     store, path = ingested.store, ingested.settings.chroma_path
     document_id = ingested.catalog.documents()[0].document_id
     assert ingested.remove(document_id)
-    assert [_replay(path, c) for c in (store.chunks, store.units)] == [0, 0]
+    assert _replay(path, store.chunks) == 0
     written = _log_length(path)
     report = ingested.run(tmp_path / "reports")
     assert report.added == [document_id] and _log_length(path) > written

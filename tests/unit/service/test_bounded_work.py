@@ -211,8 +211,9 @@ def test_a_full_disk_during_ingest_is_named_and_the_old_version_survives(tmp_pat
         assert client.post("/v1/search", json={"query": "ensamkommande"}).status_code == 200
 
 
+@pytest.mark.parametrize("damaged", ["catalog.sqlite3", "units.sqlite3"])
 @pytest.mark.parametrize("damage", [b"", b"this is not a database at all" * 100])
-def test_a_damaged_catalog_is_one_line_at_start_up_and_rebuild_restores_it(tmp_path, monkeypatch, capsys, damage):
+def test_a_damaged_catalog_or_unit_store_is_one_line_at_start_up_and_rebuild_restores_it(tmp_path, monkeypatch, capsys, damage, damaged):
     home = tmp_path / "home"
     monkeypatch.setenv("AUDITQA_HOME", str(home))
     monkeypatch.setattr(cli, "_embedder", lambda settings: FakeEmbedder())
@@ -222,17 +223,20 @@ def test_a_damaged_catalog_is_one_line_at_start_up_and_rebuild_restores_it(tmp_p
         folder.mkdir()
         (folder / VAXJO.name).write_bytes(VAXJO.read_bytes())
         assert cli.main(["ingest", str(folder)]) == 0
-        catalog = home / "catalog.sqlite3"
-        for leftover in (home / "catalog.sqlite3-wal", home / "catalog.sqlite3-shm"):
+        path = home / damaged
+        for leftover in (home / f"{damaged}-wal", home / f"{damaged}-shm"):
             leftover.unlink(missing_ok=True)
-        catalog.write_bytes(damage)
+        path.write_bytes(damage)
         capsys.readouterr()
         for command in (["ingest", str(folder)], ["serve"], ["status"]):
             assert cli.main(command) == 2
             err = capsys.readouterr().err.strip().splitlines()
-            assert len(err) == 1 and "auditqa ingest --rebuild" in err[0] and "Traceback" not in err[0], err
+            assert len(err) == 1 and str(path) in err[0] and "auditqa ingest --rebuild" in err[0] and "Traceback" not in err[0], err
         assert cli.main(["ingest", "--rebuild", str(folder)]) == 0
-        assert [d.document_id for d in Catalog(catalog).documents()] == [VAXJO.stem]
+        settings = make_settings(home)
+        records = Catalog(settings.catalog_path).chunks()
+        assert {r.chunk.document_id for r in records} == {VAXJO.stem}
+        assert set(VectorStore(settings).unit_vectors(records)) == {r.chunk.chunk_id for r in records if r.chunk.units}
     finally:
         cli.get_settings.cache_clear()
 
