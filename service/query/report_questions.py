@@ -38,7 +38,9 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
     (
         "about",
         re.compile(
-            rf"\b{_WHICH}\b (?:handlar|handlade|gäller|gällde|behandlar|avser|are|were|is) (?:om |about |on )?"
+            rf"\b{_WHICH}\b (?:(?:handlar|handlade|gäller|gällde|behandlar|avser) (?:om )?|(?:are|were|is) (?:about|on) )"
+            # "Which report is about GDPR?": one report named by its subject, as the reports on it are.
+            r"|\bwhich (?:of the )?(?:report|audit) (?:is|was) (?:about|on) "
             # "Vilken kommun har granskat krisberedskap?", "I vilka kommuner granskades hemtjänsten?": the reports on it.
             r"|\b(?:i )?(?:vilken|vilka) (?:kommun|kommuner) (?:har )?(?:granskat|granskade|granskats|granskades)\b"
             r"|\b(?:in )?which municipalit(?:y|ies) (?:has |have )?(?:audited|reviewed|examined)\b"
