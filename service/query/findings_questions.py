@@ -70,7 +70,8 @@ _WHICH_REPORT = re.compile(
     r"\bvilk(?:en|et|a) (?:av )?(?:kommun|kommunerna|kommuner|rapport|rapporterna|rapporter|granskning|granskningarna|granskningar)\b"
     r"|\bwhich (?:of the )?(?:municipalit|reports?\b|audits?\b)"
 )
-_ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
+# "the control objective", and "the last control objective" as "det sista kontrollmålet".
+_ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:\w+ )?(?:control|audit) objective\b(?!s)")
 _ASSESSED = re.compile(
     r"\bbedöm(?:s|de|des|t|ts|er|as|ning\w*)\b|\bbesvara(?:de?s?)\b|\bsvar(?:et|en|ade|ar)?\b|\bassess\w*|\bjudged\b|\brated\b|\banswer(?:ed|s)?\b"
     # A yes/no question in the words the genre assesses with ("Är styrningen ändamålsenlig?", "Is the internal
@@ -95,7 +96,7 @@ _SUMMARY = re.compile(
     r"|\bjämför (?:\w+ ){0,2}?(?:bedömning\w*|slutsats\w*|resultat\w*|granskning\w*|rapport\w*)\b"
     r"|\bcompare (?:the )?(?:\w+ )?(?:assessments|conclusions|findings|audits|reports)\b"
     # "summary umea", typed in a hurry, asks for the gist as "Summarize the report from Umeå" does.
-    r"|\bsummar(?:ize|ise|y of)\b|^(?:a |short |brief )*summary\b|\bwhat did the (?:audit|report|review)\b.{0,40}?\b(?:find|conclude|show)\b|\bmain (?:findings|conclusions)\b"
+    r"|\bsummar(?:ize|ise|y of)\b|^(?:a |short |brief )*summary\b|\bwhat did the (?:audit|auditors|report|review)\b.{0,40}?\b(?:find|conclude|show)\b|\bmain (?:findings|conclusions)\b"
 )
 
 

@@ -30,7 +30,7 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
         re.compile(
             r"^hur många (?:revisions)?(?:rapporter|granskningar)(?: (?:finns|har|ingår|är)(?: det)?(?: du)?)?"
             r"(?: (?:i|från|för|om) (?:[^\W\d_]+|(?:19|20)\d\d)| totalt| sammanlagt| i underlaget| i tjänsten)*\s*\??$"
-            r"|^how many (?:reports|audits)(?: are there| do you have)?(?: (?:in|from|for) [^\W\d_]+| in total)*\s*\??$"
+            r"|^how many (?:reports|audits)(?: are there| do you have| are| were)?(?: (?:in|from|for) (?:[^\W\d_]+|(?:19|20)\d\d)| in total| there)*\s*\??$"
             # "Vilka kommuner har granskats?", "Vilka kommuner finns det rapporter från?": every report, listed.
             r"|^(?:i |från )?vilka kommuner (?:har granskats|finns(?: det)?(?: rapporter| granskningar)?(?: från)?|ingår)\s*\??$"
         ),
@@ -53,6 +53,7 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
             # "Vilket år är den äldsta rapporten från?", "När skrevs den senaste granskningen?"; not "Vad säger den senaste …".
             rf"|\b(?:vilken|vilket år|när|from what year)\b[^?]*\b(?:äldsta|nyaste|senaste|tidigaste|oldest|newest|latest) {_REPORT}"
             rf"|\bwhich (?:of the )?{_REPORT}s? (?:is|was) (?:the )?(?:oldest|newest|latest|most recent|earliest)\b"
+            rf"|\b(?:which|what) (?:is|was) the (?:oldest|newest|latest|most recent|earliest) {_REPORT}"
         ),
     ),
     (

@@ -17,6 +17,7 @@ from ingest.language.terms import TermExpander
 from ingest.pipeline import Ingestor
 from service.api.app import create_app
 from service.query.analysis import analyze_question
+from service.query.repair import QuestionRepair
 
 MUNICIPALITIES = ("Alvesta", "Hultsfred", "Kalmar", "Luleå", "Umeå", "Lomma", "Skellefteå", "Göteborg", "Mora", "Sala")
 YEARS = (2007, 2016, 2017, 2018, 2019, 2020, 2021, 2022)
@@ -62,11 +63,15 @@ TWINS = [
     ("Which municipality received the most recommendations?", "Vilken kommun fick flest rekommendationer?"),
     ("In which municipalities were control objectives assessed as not met?", "I vilka kommuner bedömdes kontrollmål som ej uppfyllda?"),
     ("Which control objective was assessed the worst in Alvesta?", "Vilket kontrollmål bedömdes sämst i Alvesta?"),
+    ("How many reports are from 2018?", "Hur många rapporter finns från 2018?"),
+    ("Which is the newest report?", "Vilken rapport är nyast?"),
+    ("Which was the last control objective in Alvesta?", "Vilket var det sista kontrollmålet i Alvesta?"),
     # The overall assessment, conclusions, summaries and shortcomings.
     ("What is the overall assessment in Hultsfred?", "Vilken är den samlade bedömningen i Hultsfred?"),
     ("What was the conclusion of the audit in Göteborg?", "Vad var slutsatsen i granskningen i Göteborg?"),
     ("Summarize the report from Umeå", "Sammanfatta rapporten från Umeå"),
     ("What did the audit in Hultsfred conclude?", "Vad kom granskningen i Hultsfred fram till?"),
+    ("What did the auditors find in Lomma?", "Vad kom revisorerna fram till i Lomma?"),
     ("What shortcomings did the auditors find in Alvesta?", "Vilka brister fann revisorerna i Alvesta?"),
     ("Compare the assessments of Alvesta and Hultsfred", "Jämför bedömningarna i Alvesta och Hultsfred"),
     # An assessment asked for in the words the genre assesses with.
@@ -92,6 +97,13 @@ TWINS = [
     ("which control objectives were not fulfilled in alvesta", "vilka kontrollmål bedömdes ej uppfyllda i alvesta"),
     ("recommendations hultsfred", "rekommendationer hultsfred"),
 ]
+
+
+def test_hurried_english_is_written_out_and_read_as_english():
+    repair = QuestionRepair(("Lomma", "Umeå"), ("rekommendationer",))
+    assert repair.run("recs lomma") == "recommendations Lomma" and is_english(repair.run("recs lomma"))
+    assert repair.run("rek lomma") == "rekommendationer Lomma" and not is_english(repair.run("rek lomma"))
+    assert analyze_question(repair.run("summary umea"), MUNICIPALITIES, YEARS).findings.summary
 
 
 @pytest.mark.parametrize(("english", "swedish"), TWINS)
