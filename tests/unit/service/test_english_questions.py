@@ -17,6 +17,7 @@ from ingest.language.terms import TermExpander
 from ingest.pipeline import Ingestor
 from service.api.app import create_app
 from service.query.analysis import analyze_question
+from service.query.followups import resolve
 from service.query.repair import QuestionRepair
 
 MUNICIPALITIES = ("Alvesta", "Hultsfred", "Kalmar", "Luleå", "Umeå", "Lomma", "Skellefteå", "Göteborg", "Mora", "Sala")
@@ -200,3 +201,16 @@ def test_an_english_subject_in_the_reports_swedish_terms():
     ]
     # A Swedish term in the question gains no English forms: only the Swedish of the English terms.
     assert terms.in_swedish("Which municipalities mention Arbetsförmedlingen?") == []
+
+
+@pytest.mark.parametrize(("history", "question", "resolved"), [
+    ("Which control objectives did the Alvesta audit have?", "How was the second one assessed?",
+     "How was the second control objective assessed in Alvesta?"),
+    ("Which audit questions did the Kalmar audit have?", "what was the answer to the third one",
+     "What was the answer to the third audit question in Kalmar?"),
+    ("Which control objectives were not met in Alvesta?", "And in Hultsfred?", "Which control objectives were not met in Hultsfred?"),
+    ("Vilka kontrollmål hade granskningen i Alvesta?", "Hur bedömdes det andra?", "Hur bedömdes det andra kontrollmålet i Alvesta?"),
+])
+def test_an_english_follow_up_names_the_item_as_a_swedish_one_does(history, question, resolved):
+    assert resolve([history], question, MUNICIPALITIES, YEARS) == resolved
+    assert analyze_question(resolved, MUNICIPALITIES, YEARS).findings is not None
