@@ -70,8 +70,7 @@ _WHICH_REPORT = re.compile(
     r"\bvilk(?:en|et|a) (?:av )?(?:kommun|kommunerna|kommuner|rapport|rapporterna|rapporter|granskning|granskningarna|granskningar)\b"
     r"|\bwhich (?:of the )?(?:municipalit|reports?\b|audits?\b)"
 )
-# "the control objective", and "the last control objective" as "det sista kontrollmålet".
-_ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:\w+ )?(?:control|audit) objective\b(?!s)")
+_ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
 _ASSESSED = re.compile(
     r"\bbedöm(?:s|de|des|t|ts|er|as|ning\w*)\b|\bbesvara(?:de?s?)\b|\bsvar(?:et|en|ade|ar)?\b|\bassess\w*|\bjudged\b|\brated\b|\banswer(?:ed|s)?\b"
     # A yes/no question in the words the genre assesses with ("Är styrningen ändamålsenlig?", "Is the internal
@@ -87,6 +86,8 @@ _NUMBERED_ITEM = re.compile(
     r"\b(?:(?:revisions|gransknings)?fråga|kontrollmål(?:et)?|(?:control )?objective|question)\s+(?:nr\.?\s*|nummer\s+|number\s+)?(\d{1,2})\b(?![.,]\d)"
 )
 _ORDINAL_ITEM = re.compile(rf"\b({'|'.join(ordinals())})\s+(?:(?:revisions|gransknings)?fråga|kontrollmål|(?:control |audit )?objective|(?:audit )?question)")
+# "the last control objective" is one, as "det sista kontrollmålet" is.
+_ONE_GOAL_QUALIFIED = re.compile(r"\b(?:the|this|that) \w+ (?:control|audit) objective\b(?!s)")
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
 # Asks for the gist of a report: its overall assessment and what it recommends.
 _SUMMARY = re.compile(
@@ -167,7 +168,7 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
     sections = tuple(_SECTION_NUMBER.findall(q))
     number = _item_number(q)
     return FindingsQuestion(
-        "kontrollmal", verdict, single=bool(_ONE_GOAL.search(q) or sections or number), implicit=not mentions, sections=sections,
+        "kontrollmal", verdict, single=bool(_ONE_GOAL.search(q) or _ONE_GOAL_QUALIFIED.search(q) or sections or number), implicit=not mentions, sections=sections,
         assessed=assessed or verdict is not None, number=number,
     )
 
