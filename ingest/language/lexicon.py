@@ -132,6 +132,12 @@ def opinion_holder_pattern() -> re.Pattern:
 
 
 @lru_cache
+def english_verdicts() -> dict[str, str]:
+    """The grades an English question asks for ("partly", "not", "fully"), each as one alternation of its patterns."""
+    return {grade: "|".join(f"(?:{p})" for p in patterns) for grade, patterns in lexicon()["english"]["verdicts"].items()}
+
+
+@lru_cache
 def ordinals() -> dict[str, int]:
     """Ordinal word -> its number, Swedish and English ("andra" -> 2, "second" -> 2)."""
     table = lexicon()["ordinals"]

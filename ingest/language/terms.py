@@ -44,6 +44,14 @@ class TermExpander:
         lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
         return cls([[form.strip() for form in line.split(" = ")] for line in lines], lexicon()["english_terms"]["groups"])
 
+    def in_swedish(self, query: str) -> list[str]:
+        """The Swedish forms of the genre's English terms in `query` ("Red Cross" -> "Röda korset"), none of its own."""
+        found: dict[str, None] = {}
+        for english, swedish in self.translations:
+            if any(form.pattern.search(query) for form in english):
+                found.update((form.text, None) for form in swedish if not form.pattern.search(query))
+        return list(found)
+
     def expand(self, query: str, translate: bool = True) -> str:
         """`query` with the other forms of its terms; `translate=False` keeps to one language."""
         extra = [

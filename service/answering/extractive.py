@@ -327,9 +327,13 @@ class ExtractiveAnswerer:
         if request.analysis.across_reports:
             # "Which reports mention X?" is answered by the reports' sentences on X, not by ones that read alike;
             # a name in the question ("KPMG", "Röda korset") must be in the sentence.
+            # An English question's X is the Swedish term it translates to ("Red Cross" -> "Röda korset"), or a word it
+            # takes from the reports themselves.
+            asked = self._as_the_reports_write(request) if request.analysis.language == "en" else None
             candidates = [
                 c for c in candidates
-                if c.overlap >= self.thresholds.strong_overlap and (not names or any(n in c.text.casefold() for n in names))
+                if (c.overlap >= self.thresholds.strong_overlap and (not names or any(n in c.text.casefold() for n in names)))
+                or bool(asked) and self._overlap(asked, c.text) >= self.thresholds.strong_overlap
             ]
         if purpose:
             # The genre states its purpose in one place (a Syfte section, "Granskningen syftar till …"); where the
@@ -466,6 +470,16 @@ class ExtractiveAnswerer:
             return set()
         swedish = self.terms.expand(english.group(1))[len(english.group(1)) :]
         return set(self._analyzer(swedish)) if swedish else set()
+
+    def _as_the_reports_write(self, request: AnswerRequest) -> set[str]:
+        """An English question's subject in the reports' words: the stems of the Swedish genre terms its words translate
+        to, and of the names and Swedish words it takes from the reports ("Arbetsförmedlingen", "SFI", "nyanlända");
+        not its English words, whose stems may be a Swedish word's ("service" in "serviceenheten")."""
+        places = request.analysis.municipalities
+        swedish = " ".join(self.terms.in_swedish(request.question)) if self.terms else ""
+        taken = " ".join((*request.analysis.capitalized, *re.findall(r"\w*[åäöÅÄÖ]\w*", request.question)))
+        own = {stem for stem in self.content_stems(taken, places) if stem in self._idf}
+        return (self.content_stems(swedish, places) if swedish else set()) | own
 
     def _translated_support(self, best: "_Candidate", request: AnswerRequest) -> bool:
         """An English question a little below the cross-language similarity is supported where the best sentence

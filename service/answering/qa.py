@@ -110,7 +110,7 @@ class QAService:
         self.findings_answerer = FindingsAnswerer(
             self.findings_store, self.retriever.view, summary, self.retriever.catalog.document_text, terms=self.retriever.terms
         )
-        self.report_answerer = ReportAnswerer(self.retriever.view)
+        self.report_answerer = ReportAnswerer(self.retriever.view, terms=self.retriever.terms)
         self.repair = QuestionRepair(
             (*swedish_municipalities(), *self.retriever.view.municipalities),
             # One pass over the texts joined (a line break parts words as a chunk boundary does): faster at start-up.

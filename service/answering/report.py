@@ -15,6 +15,7 @@ from ingest.documents.metadata import DocumentMetadata
 from ingest.index.catalog import ChunkRecord
 from ingest.language.lexicon import document_facts, firms, months
 from ingest.language.sentences import split_sentences
+from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
 from ingest.structure.parts import COVER
 from service.answering.base import Answer, AnswerRequest, Citations
@@ -47,11 +48,13 @@ class _Stated:
 class ReportAnswerer:
     name = "report"
 
-    def __init__(self, view: CorpusView) -> None:
+    def __init__(self, view: CorpusView, terms: TermExpander | None = None) -> None:
         self.chunks: dict[str, list[ChunkRecord]] = {}
         for record in sorted(view.records.values(), key=lambda r: r.chunk.char_start):
             self.chunks.setdefault(record.chunk.document_id, []).append(record)
         self._places = Citations(self.chunks)  # only its lookup of the chunk holding a span
+        # An English question's subject in the reports' Swedish terms ("crisis preparedness" -> "krisberedskap").
+        self.terms = terms
 
     def run(self, request: AnswerRequest) -> Answer | None:
         asked = request.analysis.report
@@ -66,7 +69,7 @@ class ReportAnswerer:
         elif asked == "by_firm":
             lines = self._by_firm(request.question, documents, cite, w)
         elif asked == "about":
-            lines = self._about(request.question, documents, cite, w)
+            lines = self._about(request, documents, cite, w)
         elif asked == "count":
             # Every report counts; one whose title its text does not state is listed by its metadata, uncited.
             listed = [self._line("title", d, cite, w) or f"{self._label(d, w)}" for d in documents]
@@ -140,13 +143,14 @@ class ReportAnswerer:
                 lines += [f"- {self._label(d, w)} {self._mark(d, firm, cite)}" for d, firm in made]
         return lines
 
-    def _about(self, question: str, documents: list[str], cite: Citations, w: Wording) -> list[str]:
+    def _about(self, request: AnswerRequest, documents: list[str], cite: Citations, w: Wording) -> list[str]:
         """The reports whose titles name the subject asked about, each cited where its text first names it."""
-        parts = _ABOUT.split(question, maxsplit=1)
+        parts = _ABOUT.split(request.question, maxsplit=1)
         if len(parts) < 2:
             return []  # "Vilka kommuner har granskats?" names no subject
         subject = parts[1]
-        words = [w for w in re.findall(r"[^\W\d_]{4,}", subject.casefold())]
+        translated = self.terms.expand(subject)[len(subject) :] if self.terms and request.analysis.language == "en" else ""
+        words = re.findall(r"[^\W\d_]{4,}", f"{subject} {translated}".casefold())
         lines = []
         for document_id in documents:
             title = (self._meta(document_id).title or "").casefold()

@@ -121,7 +121,7 @@ _ANSWER_TYPES = (
     (
         "reason",
         r"^(?:och )?(?:varför|why)\b|\bhur motivera|\b(?:vad|vilk\w+) (?:är|var|fanns) (?:skälet|skälen|anledningen|orsaken|orsakerna)\b"
-        r"|\bvad beror\b|\bvilk(?:et|a) skäl\b|\bmed vilken motivering\b|\bwhat (?:is|was|were) the reasons?\b|\bon what grounds\b",
+        r"|\bvad beror\b|\bvilk(?:et|a) skäl\b|\bmed vilken motivering\b|\bwhat (?:is|was|are|were) the reasons?\b|\bon what grounds\b",
     ),
     # The genre states its purpose in one sentence ("Granskningen syftar till att …", "Syftet med granskningen är …").
     # Only the purpose of the audit itself: "Vilka åtgärder vidtogs i syfte att …?" asks about something else.

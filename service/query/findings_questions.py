@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ingest.findings.model import Kind, Verdict
-from ingest.language.lexicon import ordinals, others_recommendations
+from ingest.language.lexicon import english_verdicts, ordinals, others_recommendations
 
 # The earliest mention decides the kind: "Vilka rekommendationer gavs för kontrollmålen …" asks for recommendations.
 _KIND_CUES: tuple[tuple[Kind, re.Pattern], ...] = (
@@ -25,23 +25,26 @@ _KIND_CUES: tuple[tuple[Kind, re.Pattern], ...] = (
         # "den samlade bedömningen av kontrollmålen" is about the kontrollmål, not the overall assessment.
         re.compile(
             r"\brevisionell\w* bedömning|\b(?:samlade?|sammanfattande|övergripande|sammantagna) bedömning(?:en)?\b(?! av kontrollmål)"
-            r"|\bslutsats(?:en|er|erna)?\b|\boverall (?:assessment|conclusion|verdict|opinion)|\baudit (?:conclusion|opinion)"
+            r"|\bslutsats(?:en|er|erna)?\b|\boverall (?:assessment|verdict|opinion)|\baudit opinion|\bconclusions?\b"
         ),
     ),
 )
 _NAMED_OVERALL = re.compile(r"\bbedömning|\bassessment|\bverdict|\bopinion")
-# Checked in this order: "inte helt uppfyllt" is a partial verdict, not a negative one.
-_VERDICT_CUES: tuple[tuple[Verdict, re.Pattern], ...] = (
-    (
-        "delvis uppfyllt",
-        re.compile(r"\bgul[at]?\b|\byellow\b|\bamber\b|\bdelvis\b|\btill (?:viss )?del\b|\b(?:inte|ej) (?:helt|fullt ut)\b|\bpartly\b|\bpartially\b|\bin part\b|\bnot (?:fully|entirely|completely)\b"),
-    ),
+# Checked in this order: "inte helt uppfyllt" is a partial verdict, not a negative one. English questions ask in the
+# words of `[english.verdicts]` (lexicon.toml), checked in the same order.
+_SWEDISH_VERDICT_CUES: tuple[tuple[Verdict, str], ...] = (
+    ("delvis uppfyllt", r"\bgul[at]?\b|\bdelvis\b|\btill (?:viss )?del\b|\b(?:inte|ej) (?:helt|fullt ut)\b"),
+    # Colour grades: a table's "Röd" is the genre's "ej uppfyllt" ("Röda korset" is an organisation).
     (
         "ej uppfyllt",
-        # Colour grades: a table's "Röd" is the genre's "ej uppfyllt" ("Röda korset" is an organisation).
-        re.compile(r"\bröd[at]?\b(?! korset)|\brött\b|\bred\b|\bmed (?:ett )?nej\b|\bnekande\b|\banswered (?:with )?(?:a )?no\b|\b(?:ej|inte|icke)\b[^.?!]{0,25}\buppfyll|\buppfyll\w*\s+(?:ej|inte)\b|\bnot\b[^.?!]{0,25}\b(?:met|fulfilled|achieved)\b|\bun(?:met|fulfilled)\b"),
+        r"\bröd[at]?\b(?! korset)|\brött\b|\bmed (?:ett )?nej\b|\bnekande\b|\b(?:ej|inte|icke)\b[^.?!]{0,25}\buppfyll|\buppfyll\w*\s+(?:ej|inte)\b",
     ),
-    ("uppfyllt", re.compile(r"\bgrön[at]?\b|\bgreen\b|\bmed (?:ett )?ja\b|\bjakande\b|\banswered (?:with )?(?:a )?yes\b|\buppfyll|\b(?:met|fulfilled|achieved)\b")),
+    ("uppfyllt", r"\bgrön[at]?\b|\bmed (?:ett )?ja\b|\bjakande\b|\buppfyll"),
+)
+_ENGLISH_VERDICTS: dict[str, Verdict] = {"partly": "delvis uppfyllt", "not": "ej uppfyllt", "fully": "uppfyllt"}
+_VERDICT_CUES: tuple[tuple[Verdict, re.Pattern], ...] = tuple(
+    (verdict, re.compile("|".join((swedish, *(english_verdicts()[grade] for grade, v in _ENGLISH_VERDICTS.items() if v == verdict)))))
+    for verdict, swedish in _SWEDISH_VERDICT_CUES
 )
 # What the auditors found wanting in a report as a whole: the items it grades below fully, under its overall assessment.
 SHORTCOMINGS = re.compile(
@@ -77,11 +80,15 @@ _ASSESSED = re.compile(
     r"|^(?:is|are|was|were|does|do|did|has|have)\b.*\b(?:sufficient|adequate|appropriate|effective|satisfactory|to a sufficient extent)"
     # What the auditors thought of something is their assessment of it.
     r"|\bvad (?:tycker|tyckte|anser|ansåg) (?:revisorerna|granskarna|revisorn|revisionen)\b|\bwhat did the auditors (?:think|conclude)\b"
+    # "Did the auditors judge that …?" as "Bedömde revisorerna att …?".
+    r"|\bjudges?\b"
 )
 _NUMBERED_ITEM = re.compile(
     r"\b(?:(?:revisions|gransknings)?fråga|kontrollmål(?:et)?|(?:control )?objective|question)\s+(?:nr\.?\s*|nummer\s+|number\s+)?(\d{1,2})\b(?![.,]\d)"
 )
-_ORDINAL_ITEM = re.compile(rf"\b({'|'.join(ordinals())})\s+(?:(?:revisions|gransknings)?fråga|kontrollmål)")
+_ORDINAL_ITEM = re.compile(rf"\b({'|'.join(ordinals())})\s+(?:(?:revisions|gransknings)?fråga|kontrollmål|(?:control |audit )?objective|(?:audit )?question)")
+# "the last control objective" is one, as "det sista kontrollmålet" is.
+_ONE_GOAL_QUALIFIED = re.compile(r"\b(?:the|this|that) \w+ (?:control|audit) objective\b(?!s)")
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
 # Asks for the gist of a report: its overall assessment and what it recommends.
 _SUMMARY = re.compile(
@@ -90,7 +97,8 @@ _SUMMARY = re.compile(
     # Comparing what audits concluded sets out each one's gist side by side.
     r"|\bjämför (?:\w+ ){0,2}?(?:bedömning\w*|slutsats\w*|resultat\w*|granskning\w*|rapport\w*)\b"
     r"|\bcompare (?:the )?(?:\w+ )?(?:assessments|conclusions|findings|audits|reports)\b"
-    r"|\bsummar(?:ize|ise|y of)\b|\bwhat did the (?:audit|report|review)\b.{0,40}?\b(?:find|conclude|show)\b|\bmain (?:findings|conclusions)\b"
+    # "summary umea", typed in a hurry, asks for the gist as "Summarize the report from Umeå" does.
+    r"|\bsummar(?:ize|ise|y of)\b|^(?:a |short |brief )*summary\b|\bwhat did the (?:audit|auditors|report|review)\b.{0,40}?\b(?:find|conclude|show)\b|\bmain (?:findings|conclusions)\b"
 )
 
 
@@ -166,7 +174,7 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
     sections = tuple(_SECTION_NUMBER.findall(q))
     number = _item_number(q)
     return FindingsQuestion(
-        "kontrollmal", verdict, single=bool(_ONE_GOAL.search(q) or sections or number), implicit=not mentions, sections=sections,
+        "kontrollmal", verdict, single=bool(_ONE_GOAL.search(q) or _ONE_GOAL_QUALIFIED.search(q) or sections or number), implicit=not mentions, sections=sections,
         assessed=assessed or verdict is not None, number=number,
     )
 

@@ -41,8 +41,12 @@ _LEAD = re.compile(
 )
 # A question word alone (with "och", "då"): "Varför?", "Och hur då?", "Why?".
 _BARE_WH = re.compile(r"^(?:och\s+|and\s+)?(varför|hur|när|why|how|when)(?:\s+(?:då|det|so|then))?\s*[?!.]*$", re.IGNORECASE)
-# "det första", "den tredje" with no noun after it.
-_BARE_ORDINAL = re.compile(rf"\b(?:det|den)\s+(?:{'|'.join(ordinals())})\b(?!\s+[^\W\d_])", re.IGNORECASE)
+# "det första", "den tredje" with no noun after it; "the second", "the second one".
+_BARE_ORDINAL = re.compile(
+    rf"\b(?:det|den)\s+(?:{'|'.join(ordinals())})\b(?!\s+[^\W\d_])|\bthe\s+(?:{'|'.join(ordinals())})(?:\s+one\b|\b(?!\s+[^\W\d_]))",
+    re.IGNORECASE,
+)
+_ONE = re.compile(r"\s+one$", re.IGNORECASE)
 _TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:då|istället|i stället|också|then|instead|too))+\s*$", re.IGNORECASE)
 _QUESTION_START = re.compile(
     r"^(?:vad|vilk(?:a|en|et)|hur(?:\s+(?:stor[at]?|många|mycket|hög[at]?|länge|ofta)\b)?|när|var|varför|vem|vems|finns|fanns|har|hade|är|gör|gjorde|kan|kunde|ska|skulle|bedömdes|bedöms|fick|får"
@@ -317,7 +321,8 @@ class FollowUpResolver:
         one_of = bool(item and _BARE_ORDINAL.search(text))
         if one_of:
             # "det första" after "Vilka kontrollmål …?" is the first of them: "det första kontrollmålet".
-            text = _BARE_ORDINAL.sub(lambda m: f"{m.group(0)} {item}", text, count=1)
+            # "the second one" is "the second control objective".
+            text = _BARE_ORDINAL.sub(lambda m: _ONE.sub("", m.group(0)) + " " + item, text, count=1)
         elif plural:
             text = _PLURAL_PRONOUN.sub(lambda m: ("these " if next(g for g in m.groups() if g).lower() in ("them", "those") else "dessa ") + plural, text, count=1)
         report = _REPORT_VERB.search(text)
@@ -387,7 +392,9 @@ class FollowUpResolver:
                 body = rest[1:]
         elif first in ("vilka", "vilken", "vilket", "which", "what") and len(words) >= 3 and words[1].lower() not in _WH_VERBS:
             noun_end = 2
-            if words[1].lower().endswith("s") and len(words) >= 4 and words[2].lower() not in _WH_VERBS:
+            if " ".join(words[1:3]).lower() in item_nouns():
+                noun_end = 3  # "Which control objectives …": an English item noun is two words
+            elif words[1].lower().endswith("s") and len(words) >= 4 and words[2].lower() not in _WH_VERBS:
                 noun_end = 3  # "Vilka kommuners granskningar finns ..."
             noun = " ".join(words[1:noun_end])
             # "Vilka kontrollmål bedömdes ej uppfyllda": the question noun is the topic.

@@ -30,7 +30,7 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
         re.compile(
             r"^hur många (?:revisions)?(?:rapporter|granskningar)(?: (?:finns|har|ingår|är)(?: det)?(?: du)?)?"
             r"(?: (?:i|från|för|om) (?:[^\W\d_]+|(?:19|20)\d\d)| totalt| sammanlagt| i underlaget| i tjänsten)*\s*\??$"
-            r"|^how many (?:reports|audits)(?: are there| do you have)?(?: (?:in|from|for) [^\W\d_]+| in total)*\s*\??$"
+            r"|^how many (?:reports|audits)(?: are there| do you have| are| were)?(?: (?:in|from|for) (?:[^\W\d_]+|(?:19|20)\d\d)| in total| there)*\s*\??$"
             # "Vilka kommuner har granskats?", "Vilka kommuner finns det rapporter från?": every report, listed.
             r"|^(?:i |från )?vilka kommuner (?:har granskats|finns(?: det)?(?: rapporter| granskningar)?(?: från)?|ingår)\s*\??$"
         ),
@@ -38,7 +38,9 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
     (
         "about",
         re.compile(
-            rf"\b{_WHICH}\b (?:handlar|handlade|gäller|gällde|behandlar|avser|are|were|is) (?:om |about |on )?"
+            rf"\b{_WHICH}\b (?:(?:handlar|handlade|gäller|gällde|behandlar|avser) (?:om )?|(?:are|were|is) (?:about|on) )"
+            # "Which report is about GDPR?": one report named by its subject, as the reports on it are.
+            r"|\bwhich (?:of the )?(?:report|audit) (?:is|was) (?:about|on) "
             # "Vilken kommun har granskat krisberedskap?", "I vilka kommuner granskades hemtjänsten?": the reports on it.
             r"|\b(?:i )?(?:vilken|vilka) (?:kommun|kommuner) (?:har )?(?:granskat|granskade|granskats|granskades)\b"
             r"|\b(?:in )?which municipalit(?:y|ies) (?:has |have )?(?:audited|reviewed|examined)\b"
@@ -51,6 +53,7 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
             # "Vilket år är den äldsta rapporten från?", "När skrevs den senaste granskningen?"; not "Vad säger den senaste …".
             rf"|\b(?:vilken|vilket år|när|from what year)\b[^?]*\b(?:äldsta|nyaste|senaste|tidigaste|oldest|newest|latest) {_REPORT}"
             rf"|\bwhich (?:of the )?{_REPORT}s? (?:is|was) (?:the )?(?:oldest|newest|latest|most recent|earliest)\b"
+            rf"|\b(?:which|what) (?:is|was) the (?:oldest|newest|latest|most recent|earliest) {_REPORT}"
         ),
     ),
     (
