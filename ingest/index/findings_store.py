@@ -2,7 +2,7 @@
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS findings_status (
     status TEXT NOT NULL,
     extracted_at TEXT NOT NULL DEFAULT (datetime('now'))
 );
+-- Bumped by every change of the findings, in its transaction: a reader that keeps what it derived from them (counts
+-- over every report) knows when to derive it again. Findings change after their document's catalog switch, so the
+-- catalog's generation alone does not say so.
+CREATE TABLE IF NOT EXISTS findings_stamp (id INTEGER PRIMARY KEY CHECK (id = 0), value INTEGER NOT NULL);
 """
 
 _COLUMNS = (
@@ -95,11 +99,19 @@ class FindingsStore:
                 "INSERT OR REPLACE INTO findings_status (document_id, status) VALUES (?, ?)",
                 (document_id, status),
             )
+            _bump(db)
 
     def delete(self, document_id: str) -> None:
         with self._connect() as db:
             db.execute("DELETE FROM findings WHERE document_id=?", (document_id,))
             db.execute("DELETE FROM findings_status WHERE document_id=?", (document_id,))
+            _bump(db)
+
+    def stamp(self) -> int:
+        """A number that changes with every change of the findings (one indexed row: read per question)."""
+        with self._connect() as db:
+            row = db.execute("SELECT value FROM findings_stamp WHERE id = 0").fetchone()
+        return row[0] if row else 0
 
     def status(self, document_id: str) -> str | None:
         with self._connect() as db:
@@ -208,6 +220,10 @@ class FindingsStore:
         return list(result.values())
 
 
+def _bump(db: sqlite3.Connection) -> None:
+    db.execute("INSERT INTO findings_stamp (id, value) VALUES (0, 1) ON CONFLICT(id) DO UPDATE SET value = value + 1")
+
+
 _NONE = FindingCounts()
 
 
@@ -221,11 +237,30 @@ class KindFindings(Mapping[str, list[Finding]]):
         self._store, self._kind, self._every = store, kind, every
         self._documents = dict.fromkeys(documents)
         self._read: dict[str, list[Finding]] = {}
+        # What `remember` derived from the counts; shared by `fresh` copies.
+        self._derived: dict = {}
         if read is not None:
             self._read = {d: list(read.get(d, [])) for d in self._documents}
             self._counts = {d: FindingCounts.of(f) for d, f in self._read.items() if f}
         else:
             self._counts = store.counts(kind, None if every else list(self._documents))
+
+    def fresh(self) -> "KindFindings":
+        """The same counts (and what was derived from them) with nothing read from the store yet: what one answer over
+        the reports uses, so that the findings one answer reads in full are not kept for the next."""
+        copy = object.__new__(KindFindings)
+        copy.__dict__.update(self.__dict__, _read={} if self._store is not None else self._read)
+        return copy
+
+    def remember(self, key, derive: Callable[[], object]):
+        """`derive()`, computed once for these counts (over every report: once while the findings stay as they are)."""
+        if key not in self._derived:
+            self._derived[key] = derive()
+        return self._derived[key]
+
+    def having(self) -> list[str]:
+        """The reports with any finding of the kind, in order."""
+        return self.remember("having", lambda: [d for d in self._documents if self.count(d)])
 
     @classmethod
     def given(cls, kind: Kind, found: Mapping[str, list[Finding]]) -> "KindFindings":

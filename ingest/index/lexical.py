@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -225,6 +226,15 @@ class LexicalIndex:
         if manifest is None:
             return None
         return cls.over(_saved_counts(folder, manifest), manifest["generation"])
+
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        return {chunk_id: row for row, chunk_id in enumerate(self.chunk_ids)}
+
+    def rows_of(self, chunk_ids: Iterable[str]) -> np.ndarray:
+        """The rows (positions in chunk_ids) of those of these chunks the index holds, ascending."""
+        rows = self._rows
+        return np.asarray(sorted(row for chunk_id in chunk_ids if (row := rows.get(chunk_id)) is not None), dtype=np.int64)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk, aligned with chunk_ids."""

@@ -8,6 +8,7 @@ retrieval and the extractive answerer.
 """
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
@@ -153,10 +154,12 @@ class FindingsAnswerer:
         self.terms = terms
         self.summary = summary
         self.document_text = document_text  # the whole text, front matter included
-        self.chunks: dict[str, list[ChunkRecord]] = {}
-        for record in sorted(view.records.values(), key=lambda r: r.chunk.char_start):
-            self.chunks.setdefault(record.chunk.document_id, []).append(record)
+        self.view = view
+        self.chunks: dict[str, list[ChunkRecord]] = view.in_text_order
         self.matcher = _GoalMatcher(SwedishAnalyzer(), view.municipalities)
+        # What is derived from every report's findings, and the findings' stamp it was derived at (see _scope).
+        self._kept: tuple[int | None, dict] = (None, {})
+        self._keeping = threading.Lock()
 
     def run(self, request: AnswerRequest) -> Answer | None:
         asked = request.analysis.findings
@@ -164,21 +167,17 @@ class FindingsAnswerer:
             # "Vad tyckte kommunstyrelsen om rekommendationerna?" asks for someone else's view of them, which the
             # findings do not hold; retrieval looks for a passage that gives it.
             return None
-        statuses = self.store.statuses()
-        # Reports in scope whose findings were extracted; an index built before findings existed has none.
-        documents = [
-            d for d, records in self.chunks.items()
-            if request.filters.admits(records[0]) and d in statuses
-        ]
+        kept = self._kept_now()
+        documents, statuses, found = self._scope(request.filters, asked.kind, kept)
         if not documents:
             return None
-        documents.sort(key=lambda d: (self._meta(d).municipality or d, self._meta(d).year or 0))
-        # Counted for every report in scope; read in full only for those an answer sets out.
-        found = self.store.of_kind(asked.kind, documents, every=not request.filters)
         if asked.kind == "kontrollmal":
-            states = {d: _state(statuses[d], found.unfound(d), asked.assessed) for d in documents}
+            def states() -> _States:
+                return _States({d: _state(statuses[d], found.unfound(d), asked.assessed) for d in documents})
+
+            states = _keep(kept, ("states", asked.assessed), states) if not request.filters else states()
             return self._kontrollmal(asked, request, documents, found, states)
-        if asked.implicit and not any(found.count(d) for d in documents):
+        if asked.implicit and not found.having():
             return None
         if asked.summary:
             return self._summary(documents, found, request.page)
@@ -206,6 +205,28 @@ class FindingsAnswerer:
             asked.kind, documents, found, answers=asked.assessed, page=request.page, reasons=request.analysis.answer_type == "reason",
             should=asked.kind == "rekommendation" and not _KIND_WORDS["rekommendation"].search(request.question),
         )
+
+    def _kept_now(self) -> dict:
+        """What was kept from every report's findings, while they have not changed since (one read of the stamp)."""
+        stamp = self.store.stamp()
+        with self._keeping:
+            if self._kept[0] != stamp:
+                self._kept = (stamp, {})
+            return self._kept[1]
+
+    def _scope(self, filters: Filters, kind: Kind, kept: dict) -> tuple[list[str], dict[str, Status], KindFindings]:
+        """The reports in scope whose findings were extracted (an index built before findings existed has none), in
+        the order answers list them; every report's findings status; and the findings of `kind` of those in scope,
+        counted, and read in full only for the reports an answer sets out. The statuses, and for a question over every
+        report its reports and their counts, are kept (`kept`) while this view and the findings stay as they are: a
+        list question over thousands of reports counts and orders them once, not at every question."""
+        statuses = _keep(kept, "statuses", self.store.statuses)
+        if filters:
+            documents = [d for d in self.view.listed(filters) if d in statuses]
+            return documents, statuses, self.store.of_kind(kind, documents)
+        documents = _keep(kept, "documents", lambda: [d for d in self.view.listing_order if d in statuses])
+        counted = _keep(kept, ("counted", kind), lambda: self.store.of_kind(kind, documents, every=True))
+        return documents, statuses, counted.fresh()
 
     def _summary(self, documents: list[str], found: KindFindings, page: Page) -> Answer | None:
         """A report in brief: its overall assessment and its recommendations, each cited. A report that states
@@ -272,7 +293,7 @@ class FindingsAnswerer:
             return []
         places = _Citations(self.chunks)
         found: list[str] = []
-        scope = [d for d, records in self.chunks.items() if filters.admits(records[0])] if filters else None
+        scope = self.view.documents_in(filters) if filters else None
         for finding in self.store.query(kind=asked.kind, documents=scope):
             records = self.chunks.get(finding.document_id)
             if not records or not filters.admits(records[0]):
@@ -307,7 +328,7 @@ class FindingsAnswerer:
         self, asked: FindingsQuestion, request: AnswerRequest, documents: list[str], found: KindFindings, states: dict[str, Status]
     ) -> Answer | None:
         if asked.comparison is not None:
-            assessed = [d for d in documents if states[d] == ASSESSED]
+            assessed = states.listed(ASSESSED)
             if len(assessed) >= 2:
                 return self._comparison(asked.comparison, documents, assessed, found, states, request.page)
             graded = {g.verdict for d in assessed for g in found[d] if g.verdict}
@@ -340,7 +361,7 @@ class FindingsAnswerer:
                 unreasoned = request.analysis.answer_type == "reason" and not any(g.motivation for g in matched)
                 return None if unreasoned or any(g.note == NOTE_NO_VERDICT for g in matched) else self._about(matched, goals)
             wants_one = bool(topic or asked.sections or asked.number) or asked.verdict is None and asked.implicit
-            none_assessed = all(states[d] == NO_ASSESSMENTS for d in documents)
+            none_assessed = len(states.listed(NO_ASSESSMENTS)) == len(documents)
             if asked.implicit and len(documents) == 1:
                 # "lomma fastighetsunderhåll bedömning" of a report without kontrollmål, or one whose kontrollmål none
                 # matched: its assessment is the overall one, when that is about what the question names (an English
@@ -449,18 +470,19 @@ class FindingsAnswerer:
         self, documents: list[str], found: KindFindings, verdict: Verdict | None, states: dict[str, Status],
         cite: _Citations, page: Page, verdicts: bool = True,
     ) -> tuple[str, Paged | None]:
-        """The kontrollmål of several reports; beyond a page of reports, counted, and the page's reports set out."""
-        assessed = [d for d in documents if states[d] == ASSESSED]
+        """The kontrollmål of several reports; beyond a page of reports, counted, and the page's reports set out. Over
+        every report, what it counts is derived once (see _scope); what it sets out is the page."""
+        assessed = states.listed(ASSESSED)
         blocks = []
         if verdict is not None:
-            hits = [d for d in assessed if found.count_of(d, verdict)]
+            hits = states.remember(("hits", verdict), lambda: [d for d in assessed if found.count_of(d, verdict)])
             shown, paged = Paged.of(hits or assessed, page)
             # Few reports without the verdict are named briefly (listing their verdicts would only bury the answer);
             # many are counted.
             brief = len(assessed) <= page.limit
             found.read(assessed if brief else shown)
             if hits and paged:
-                given = sum(found.count_of(d, verdict) for d in hits)
+                given = states.remember(("given", verdict), lambda: sum(found.count_of(d, verdict) for d in hits))
                 blocks.append(
                     f"{count_of(given, 'kontrollmal')} bedömdes som {verdict_words(verdict, given)} i {len(hits)} av "
                     f"{len(assessed)} rapporter med bedömda kontrollmål."
@@ -469,10 +491,12 @@ class FindingsAnswerer:
                 blocks.append(f"Kontrollmål bedömdes som {verdict_words(verdict, 2)} i {joined_names([self._label(d) for d in hits])}.")
             else:
                 blocks.append(f"Inga kontrollmål bedömdes som {verdict_words(verdict, 2)} i någon av rapporterna.")
-            for document_id in assessed:
-                if document_id in shown:
+            # The page's reports in the order of `assessed` (of which `shown` is a slice); a brief answer also names the rest.
+            on_page, hit = set(shown), set(hits)
+            for document_id in assessed if brief else shown:
+                if document_id in on_page:
                     blocks.append(self._verdict_block(document_id, found[document_id], verdict, cite))
-                elif hits and document_id not in hits and brief:
+                elif hits and document_id not in hit:
                     blocks.append(f"{self._label(document_id)}: inga kontrollmål bedömdes som {verdict_words(verdict, 2)} ({self._tally(found[document_id])}).")
             if hits and not brief and len(assessed) > len(hits):
                 blocks.append(f"I övriga {len(assessed) - len(hits)} rapporter bedömdes inga kontrollmål som {verdict_words(verdict, 2)}.")
@@ -480,7 +504,7 @@ class FindingsAnswerer:
             shown, paged = Paged.of(assessed, page)
             found.read(shown)
             if paged:
-                tally = found.tally(assessed)
+                tally = states.remember("tally", lambda: found.tally(assessed))
                 blocks.append(f"{len(assessed)} rapporter bedömer {count_of(sum(tally.values()), 'kontrollmal')}: {_tally_of(tally)}.")
             blocks += [self._verdict_block(d, found[d], None, cite, verdicts) for d in shown]
         blocks += self._not_assessed_lines(documents, states, page)
@@ -488,19 +512,23 @@ class FindingsAnswerer:
             blocks.append(paged.describe())
         return "\n\n".join(blocks), paged
 
-    def _not_assessed_lines(self, documents: list[str], states: dict[str, Status], page: Page = Page()) -> list[str]:
+    def _not_assessed_lines(self, documents: list[str], states: "_States", page: Page = Page()) -> list[str]:
         """What the reports without readable kontrollmål do: assess none, or assess in a form the findings do not hold."""
         lines = []
         for state, says in ((NO_ASSESSMENTS, "bedömer inga kontrollmål"), (UNREAD, "har bedömningar som inte kunde läsas ut som kontrollmål; se rapporten")):
-            labels = [self._label(d) for d in documents if states[d] == state]
-            if labels:
-                lines.append(f"{_reports(labels, page)} {says}.")
+            listed = states.listed(state)
+            if listed:
+                lines.append(f"{self._reports(listed, page)} {says}.")
         return lines
+
+    def _reports(self, documents: list[str], page: Page, bare: bool = False) -> str:
+        """`_reports` of these reports' labels; more than a page of them are only counted, so none is labelled."""
+        return _reports(documents if len(documents) > page.limit else [self._label(d) for d in documents], page, bare)
 
     def _counted(self, kind: Kind, comparison: Comparison, documents: list[str], found: KindFindings, page: Page) -> Answer | None:
         """The report that gives the most (fewest) recommendations or revisionsfrågor, with each report's count, cited
         where it lists them; a report that gives none is named apart (an excerpt may leave them out)."""
-        counts = {d: found.count(d) for d in documents if found.count(d)}
+        counts = found.remember("counts", lambda: {d: found.count(d) for d in documents if found.count(d)})
         if len(counts) < 2:
             return None  # nothing to compare: retrieval may still find what the question asks
         best = (min if comparison == "fewest" else max)(counts.values())
@@ -508,14 +536,15 @@ class FindingsAnswerer:
         phrase = f"{'flest' if comparison == 'most' else 'färst'} {NOUNS[kind][1]}"
         cite = _Citations(self.chunks)
         lines = [f"{_reports([self._label(d) for d in winners], page, bare=True)} hade {phrase}" + (" (lika)." if len(winners) > 1 else ".")]
-        shown, paged = Paged.of(sorted(counts, key=lambda d: (-counts[d] if comparison == "most" else counts[d])), page)
+        ranked = found.remember(("ranked", comparison), lambda: sorted(counts, key=lambda d: (-counts[d] if comparison == "most" else counts[d])))
+        shown, paged = Paged.of(ranked, page)
         found.read(shown)
         for document_id in shown:
             sources = [f.sources[0] for f in found[document_id] if f.sources]
             lines.append(f"{self._label(document_id)}: {count_of(counts[document_id], kind)} {cite.together(document_id, sources)}".rstrip())
-        without = [self._label(d) for d in documents if d not in counts]
+        without = found.remember("without", lambda: [d for d in documents if d not in counts])
         if without:
-            lines.append(f"{_reports(without, page)} redovisar ingen {NOUNS[kind][0]}.")
+            lines.append(f"{self._reports(without, page)} redovisar ingen {NOUNS[kind][0]}.")
         return self._paged_answer(lines, "\n", cite, paged, {"kind": kind, "comparison": comparison})
 
     def _comparison(
@@ -527,30 +556,35 @@ class FindingsAnswerer:
         cite = _Citations(self.chunks)
 
         def share(document_id: str, verdict: str) -> float:
-            goals = found[document_id]
-            return sum(g.verdict == verdict for g in goals) / len(goals)
+            return found.count_of(document_id, verdict) / found.count(document_id)
 
-        if comparison in ("most", "fewest"):
-            key = {d: len(found[d]) for d in assessed}
-        elif comparison == "harshest":
-            key = {d: (share(d, "ej uppfyllt"), share(d, "ej uppfyllt") + share(d, "delvis uppfyllt")) for d in assessed}
-        else:
-            key = {d: (share(d, "uppfyllt"), -share(d, "ej uppfyllt")) for d in assessed}
-        best = (min if comparison == "fewest" else max)(key.values())
-        winners = [d for d in assessed if key[d] == best]
+        def compared() -> list[str]:
+            """The reports that win the comparison, from the counts (the same numbers as the findings read in full)."""
+            if comparison in ("most", "fewest"):
+                key = {d: found.count(d) for d in assessed}
+            elif comparison == "harshest":
+                key = {d: (share(d, "ej uppfyllt"), share(d, "ej uppfyllt") + share(d, "delvis uppfyllt")) for d in assessed}
+            else:
+                key = {d: (share(d, "uppfyllt"), -share(d, "ej uppfyllt")) for d in assessed}
+            best = (min if comparison == "fewest" else max)(key.values())
+            return [d for d in assessed if key[d] == best]
+
+        winners = states.remember(("compared", comparison), compared)
         # What decides: the lists of kontrollmål for a count, the verdicts of the kind compared for the rest.
         decisive = {"harshest": "ej uppfyllt", "mildest": "uppfyllt"}.get(comparison)
         phrase = {
             "most": "flest kontrollmål", "fewest": "färst kontrollmål",
             "harshest": "den mest kritiska bedömningen", "mildest": "den minst kritiska bedömningen",
         }[comparison]
-        lead = f"{_reports([self._label(d) for d in winners], page, bare=True)} {'fick' if decisive else 'hade'} {phrase}"
+        lead = f"{self._reports(winners, page, bare=True)} {'fick' if decisive else 'hade'} {phrase}"
         lines = [lead + (" (lika)." if len(winners) > 1 else ".")]
-        shown, paged = Paged.of(sorted(assessed, key=lambda d: d not in winners), page)
+        won = set(winners)
+        shown, paged = Paged.of(states.remember(("ranked", comparison), lambda: sorted(assessed, key=lambda d: d not in won)), page)
+        found.read(shown)
         for document_id in shown:
             goals = found[document_id]
             line = f"{self._label(document_id)}: {count_of(len(goals), 'kontrollmal')} – {self._tally(goals)}"
-            deciding = [g for g in goals if g.verdict == decisive and g.sources] if document_id in winners else []
+            deciding = [g for g in goals if g.verdict == decisive and g.sources] if document_id in won else []
             if deciding:
                 marks = "".join(cite.source(document_id, g.sources[0]) for g in deciding)
                 # The verdict as the report labels it ("Ej uppfyllt"), then the kontrollmål it was given to.
@@ -642,7 +676,7 @@ class FindingsAnswerer:
         reasons: bool = False, should: bool = False,
     ) -> Answer | None:
         singular, plural = NOUNS[kind]
-        with_items = [d for d in documents if found.count(d)]
+        with_items = found.having()
         if not with_items and any(self._names_kind(d, kind) or should and _SHOULD.search(self._text(d)) for d in documents):
             # The text speaks of them though none was extracted ("KPMG rekommenderar därför att …" in running
             # text), or the question asks what someone should do and the text says what someone "bör" do: a
@@ -659,7 +693,7 @@ class FindingsAnswerer:
         found.read(shown)
         blocks = []
         if paged:
-            total = sum(found.count(d) for d in with_items)
+            total = found.remember("total", lambda: sum(found.count(d) for d in with_items))
             blocks.append(f"{count_of(total, kind)} i {len(with_items)} rapporter.")
         for document_id in shown:
             items = found[document_id]
@@ -678,9 +712,9 @@ class FindingsAnswerer:
                     lines.append(f"Avsnittets {NOUNS['rekommendation'][1 if len(concluding) > 1 else 0]}:")
                     lines += [self._item_line(f, cite) for f in concluding]
             blocks.append("\n".join(lines))
-        without = [self._label(d) for d in documents if not found.count(d)]
+        without = found.remember("lacking", lambda: [d for d in documents if not found.count(d)])
         if without:
-            blocks.append(f"{_reports(without, page)} redovisar ingen {singular}.")
+            blocks.append(f"{self._reports(without, page)} redovisar ingen {singular}.")
         if paged:
             blocks.append(paged.describe())
         return Answer(
@@ -740,6 +774,30 @@ def _reports(labels: list[str], page: Page, bare: bool = False) -> str:
     if bare:
         return joined_names(labels)
     return f"{'Rapporten' if len(labels) == 1 else 'Rapporterna'} från {joined_names(labels)}"
+
+
+class _States(dict):
+    """Each report's status for one question (document id -> Status), and what an answer derives from them and the
+    counts (the reports of a status, those given a verdict), derived once: over every report, the states are kept
+    while the findings stay as they are (FindingsAnswerer._scope), and so is what they remember."""
+
+    def __init__(self, states: dict[str, Status]) -> None:
+        super().__init__(states)
+        self._derived: dict = {}
+
+    def listed(self, state: Status) -> list[str]:
+        """The reports of this status, in the answer's order."""
+        return self.remember(("listed", state), lambda: [d for d, s in self.items() if s == state])
+
+    def remember(self, key, derive: Callable[[], object]):
+        return _keep(self._derived, key, derive)
+
+
+def _keep(kept: dict, key, derive: Callable[[], object]):
+    """`derive()`, computed once per `kept` (two requests at once may both compute it: the same value)."""
+    if key not in kept:
+        kept[key] = derive()
+    return kept[key]
 
 
 def _tally_of(verdicts: Mapping[str | None, int]) -> str:

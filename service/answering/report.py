@@ -17,7 +17,7 @@ from ingest.language.lexicon import document_facts, firms, months
 from ingest.language.sentences import split_sentences
 from ingest.language.words import same_family
 from ingest.structure.parts import COVER
-from service.answering.base import Answer, AnswerRequest, Citations
+from service.answering.base import Answer, AnswerRequest, Citations, Page, Paged
 from service.query.report_questions import Asked
 from service.query.retrieval import CorpusView
 
@@ -53,33 +53,38 @@ class ReportAnswerer:
     name = "report"
 
     def __init__(self, view: CorpusView) -> None:
-        self.chunks: dict[str, list[ChunkRecord]] = {}
-        for record in sorted(view.records.values(), key=lambda r: r.chunk.char_start):
-            self.chunks.setdefault(record.chunk.document_id, []).append(record)
+        self.view = view
+        self.chunks: dict[str, list[ChunkRecord]] = view.in_text_order
         self._places = Citations(self.chunks)  # only its lookup of the chunk holding a span
 
     def run(self, request: AnswerRequest) -> Answer | None:
         asked = request.analysis.report
         if asked is None:
             return None
-        documents = [d for d, records in self.chunks.items() if request.filters.admits(records[0])]
-        documents.sort(key=lambda d: (self._meta(d).municipality or d, self._meta(d).year or 0))
+        documents = self.view.listed(request.filters)
         cite = Citations(self.chunks)
+        paged = None
         if asked == "oldest":
             lines = self._oldest(documents, cite)
         elif asked == "by_firm":
             lines = self._by_firm(request.question, documents, cite)
         elif asked == "about":
-            lines = self._about(request.question, documents, cite)
+            lines, paged = self._about(request.question, documents, cite, request.page)
         elif asked == "count":
-            # Every report counts; one whose title its text does not state is listed by its metadata, uncited.
-            listed = [self._line("title", d, cite) or f"{self._label(d)}" for d in documents]
-            lines = [f"{len(listed)} {'rapport' if len(listed) == 1 else 'rapporter'}:", *listed] if listed else []
+            # Every report counts; one whose title its text does not state is listed by its metadata, uncited. More
+            # than a page of them are counted, and the page's listed.
+            shown, paged = Paged.of(documents, request.page)
+            listed = [self._line("title", d, cite) or f"{self._label(d)}" for d in shown]
+            lines = [f"{len(documents)} {'rapport' if len(documents) == 1 else 'rapporter'}:", *listed] if documents else []
         else:
             lines = [line for d in documents if (line := self._line(asked, d, cite))]
         if not cite.cited:
             return None
-        return Answer("\n".join(lines), grounded=True, citations=tuple(cite.cited), answerer=self.name, evidence={"asked": asked})
+        if paged:
+            lines.append(paged.describe())
+        return Answer(
+            "\n".join(lines), grounded=True, citations=tuple(cite.cited), answerer=self.name, evidence={"asked": asked}, page=paged,
+        )
 
     def _meta(self, document_id: str) -> DocumentMetadata:
         return self.chunks[document_id][0].metadata
@@ -139,21 +144,42 @@ class ReportAnswerer:
                 lines += [f"- {self._label(d)} {self._mark(d, firm, cite)}" for d, firm in made]
         return lines
 
-    def _about(self, question: str, documents: list[str], cite: Citations) -> list[str]:
-        """The reports whose titles name the subject asked about, each cited where its text first names it."""
+    def _about(self, question: str, documents: list[str], cite: Citations, page: Page) -> tuple[list[str], Paged | None]:
+        """The reports whose titles name the subject asked about, each cited where its text first names it. The
+        titles are looked up by word (`_titled`), not read one by one; more than a page of reports are counted by
+        their titles, and the page's set out: those of them whose text names the subject, as always."""
         parts = _ABOUT.split(question, maxsplit=1)
         if len(parts) < 2:
-            return []  # "Vilka kommuner har granskats?" names no subject
+            return [], None  # "Vilka kommuner har granskats?" names no subject
         subject = parts[1]
         words = [w for w in re.findall(r"[^\W\d_]{4,}", subject.casefold())]
+        named = self._titled(words, documents)
+        titled = [d for d in documents if d in named]
+        shown, paged = Paged.of(titled, page)
         lines = []
-        for document_id in documents:
-            title = (self._meta(document_id).title or "").casefold()
-            named = next((w for w in words for t in re.findall(r"[^\W\d_]+", title) if w == t or same_family(w, t, min_prefix=5, max_extra=3)), None)
-            stated = self._find(document_id, named, rf"\b{re.escape(named[:5])}\w*") if named else None
+        for document_id in shown:
+            word = named[document_id]
+            stated = self._find(document_id, word, rf"\b{re.escape(word[:5])}\w*")
             if stated is not None:
                 lines.append(f"- {self._label(document_id)} {self._mark(document_id, stated, cite)}")
-        return [f"Rapporter om {subject.strip(' ?.')} ({len(lines)}):", *lines] if lines else []
+        count = len(titled) if paged else len(lines)
+        return ([f"Rapporter om {subject.strip(' ?.')} ({count}):", *lines] if lines else []), paged
+
+    def _titled(self, words: list[str], documents: list[str]) -> dict[str, str]:
+        """The documents (of `documents`) whose title has a word of the family of one of `words`, each with the first
+        of `words` that it has: found through the view's index of title words, so a question costs the distinct
+        title words and the reports found, not a pass over every title."""
+        index = self.view.title_words
+        named: dict[str, str] = {}
+        for word in words:
+            for title_word, holders in index.items():
+                if word == title_word or same_family(word, title_word, min_prefix=5, max_extra=3):
+                    for document_id in holders:
+                        named.setdefault(document_id, word)
+        if len(documents) < len(self.view.listing_order):
+            scope = set(documents)
+            return {d: w for d, w in named.items() if d in scope}
+        return named
 
     def _cover(self, document_id: str) -> _Stated | None:
         """A report's cover, when it is short enough to quote whole (title, municipality, date, names)."""

@@ -2,6 +2,7 @@
 
 import copy
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,6 +19,7 @@ from ingest.language.terms import TermExpander
 
 Mode = Literal["lexical", "dense", "hybrid"]
 
+_TITLE_WORD = re.compile(r"[^\W\d_]+")
 # The share of the chunks a caller may see below which dense search asks Chroma for those only (see _dense).
 _ACCESS_CLAUSE_BELOW = 0.25
 
@@ -134,6 +136,75 @@ class CorpusView:
         for record in self.records.values():
             documents.setdefault(record.chunk.document_id, []).append(record)
         return documents
+
+    @cached_property
+    def in_text_order(self) -> dict[str, list[ChunkRecord]]:
+        """Each live document's chunk records in the order of their text (where the answerers look up the chunk that
+        holds a span they cite); the documents in the order of their first chunk's offset."""
+        documents: dict[str, list[ChunkRecord]] = {}
+        for record in sorted(self.records.values(), key=lambda r: r.chunk.char_start):
+            documents.setdefault(record.chunk.document_id, []).append(record)
+        return documents
+
+    @cached_property
+    def listing_order(self) -> tuple[str, ...]:
+        """The live documents as an answer over several reports lists them: by municipality (else id), then year."""
+        first = {d: records[0].metadata for d, records in self.in_text_order.items()}
+        return tuple(sorted(first, key=lambda d: (first[d].municipality or d, first[d].year or 0)))
+
+    def listed(self, filters: "Filters") -> list[str]:
+        """The live documents `filters` admit, in `listing_order`: found in the view's indexes of municipalities,
+        years and ids, not by checking every document on each question."""
+        if not filters:
+            return list(self.listing_order)
+        rank = self._ranks[1]
+        return sorted(self._admitted(filters), key=rank.__getitem__)
+
+    def documents_in(self, filters: "Filters") -> list[str]:
+        """The live documents `filters` admit, in the view's order (that of `by_document`)."""
+        if not filters:
+            return list(self.by_document)
+        rank = self._ranks[0]
+        return sorted(self._admitted(filters), key=rank.__getitem__)
+
+    @cached_property
+    def _ranks(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Each document's place in `by_document` and in `listing_order`."""
+        return {d: i for i, d in enumerate(self.by_document)}, {d: i for i, d in enumerate(self.listing_order)}
+
+    @cached_property
+    def _by_value(self) -> tuple[dict[str, set[str]], dict[int, set[str]]]:
+        """The live documents of each municipality and of each year."""
+        municipalities: dict[str, set[str]] = {}
+        years: dict[int, set[str]] = {}
+        for document_id, records in self.by_document.items():
+            meta = records[0].metadata
+            municipalities.setdefault(meta.municipality, set()).add(document_id)
+            years.setdefault(meta.year, set()).add(document_id)
+        return municipalities, years
+
+    def _admitted(self, filters: "Filters") -> set[str]:
+        """What `Filters.admits` admits, by document (its chunks share its metadata)."""
+        municipalities, years = self._by_value
+        admitted: set[str] | None = None
+        for values, index in ((filters.municipality, municipalities), (filters.year, years)):
+            if values:
+                found = set().union(*(index.get(v, ()) for v in values))
+                admitted = found if admitted is None else admitted & found
+        if filters.document_id:
+            named = {d for d in filters.document_id if d in self.by_document}
+            admitted = named if admitted is None else admitted & named
+        return admitted or set()
+
+    @cached_property
+    def title_words(self) -> dict[str, list[str]]:
+        """Each word of the live documents' titles (case-folded, letters only) and the documents whose title has it."""
+        words: dict[str, list[str]] = {}
+        for document_id, records in self.by_document.items():
+            title = (records[0].metadata.title or "").casefold()
+            for word in dict.fromkeys(_TITLE_WORD.findall(title)):
+                words.setdefault(word, []).append(document_id)
+        return words
 
     @cached_property
     def years_by_municipality(self) -> dict[str, frozenset[int]]:
@@ -360,22 +431,43 @@ class HybridRetriever:
     def _lexical(self, query: str, depth: int, filters: Filters) -> list[tuple[str, float]]:
         index = self.view.lexical
         scores = index.scores(self.terms.expand(query) if self.terms else query)
-        candidates = []
-        # Only chunks with a query word are ranked: sorting every chunk's score was O(corpus) per question.
-        matching = np.flatnonzero(scores > 0)
-        for position in matching[np.argsort(-scores[matching], kind="stable")]:
-            if len(candidates) >= depth:
-                break
-            chunk_id = index.chunk_ids[position]
-            # A chunk of a document the caller may not see is no candidate: the view holds none of them.
-            record = self.view.records.get(chunk_id)
-            if record is not None and (not filters or filters.admits(record)) and self.access.admits(record.metadata):
-                candidates.append((chunk_id, float(scores[position])))
-        return candidates
+        # Only chunks with a query word are ranked, and with filters only the chunks they admit (found per document):
+        # sorting every chunk's score was O(corpus) per question.
+        if filters:
+            rows = index.rows_of(r.chunk.chunk_id for r in self.records_in(filters))
+            matching = rows[scores[rows] > 0]
+        else:
+            matching = np.flatnonzero(scores > 0)
+        # The best `ranked` of them in order, more only when too few of those are candidates.
+        ranked = depth
+        while True:
+            candidates = []
+            for position in _best_first(scores, matching, ranked):
+                if len(candidates) >= depth:
+                    break
+                chunk_id = index.chunk_ids[position]
+                # A chunk of a document the caller may not see is no candidate: the view holds none of them.
+                record = self.view.records.get(chunk_id)
+                if record is not None and (not filters or filters.admits(record)) and self.access.admits(record.metadata):
+                    candidates.append((chunk_id, float(scores[position])))
+            if len(candidates) >= depth or ranked >= len(matching):
+                return candidates
+            ranked *= 4
 
     def records_in(self, filters: Filters) -> Iterable[ChunkRecord]:
-        # Filters are on a document's metadata, which its chunks share: one check per document, not per chunk.
-        return (r for records in self.view.by_document.values() if filters.admits(records[0]) for r in records)
+        by_document = self.view.by_document
+        return (r for d in self.view.documents_in(filters) for r in by_document[d])
+
+
+def _best_first(scores: np.ndarray, positions: np.ndarray, count: int) -> np.ndarray:
+    """The `count` positions (ascending, of `scores`) with the highest scores, and any tied with the last of them, by
+    score and then position: the first of the order a stable sort of all of them gives, without sorting them all."""
+    values = scores[positions]
+    if len(positions) > count:
+        threshold = np.partition(values, len(values) - count)[len(values) - count]
+        positions = positions[values >= threshold]
+        values = scores[positions]
+    return positions[np.argsort(-values, kind="stable")]
 
 
 def rrf(

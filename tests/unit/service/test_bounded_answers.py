@@ -2,6 +2,7 @@
 limit in /v1/ask, the page in the response), and no response carries a chunk's text twice. /v1/findings pages too.
 The real app, pipeline and Chroma (embedded) with the fake embedder, on generated reports."""
 
+import dataclasses
 import json
 import re
 
@@ -134,7 +135,55 @@ def test_a_paged_answer_counted_in_sql_is_the_one_reading_every_finding_gives(cl
         return KindFindings.given(kind, {d: found[d] for d in documents})
 
     monkeypatch.setattr(store, "of_kind", every_finding_read)
+    rewrite_findings(store, sorted(store.statuses())[0])  # what was counted before is counted again
     assert qa.ask(question, limit=5).answer == paged
+    monkeypatch.undo()
+    rewrite_findings(store, sorted(store.statuses())[0])  # nothing derived from the stand-in is kept for later tests
+
+
+def rewrite_findings(store, document_id: str) -> None:
+    """A report's findings written again as they are: the findings' stamp moves on, nothing else changes."""
+    store.replace(document_id, store.query(document_id=document_id), store.status(document_id))
+
+
+def test_counts_over_every_report_are_kept_until_the_findings_change(client, monkeypatch):
+    qa = client.app.state.qa
+    store = qa.findings_store
+    first = qa.ask(NOT_MET, limit=5).answer
+    counted: list = []
+    counts = store.counts
+    monkeypatch.setattr(store, "counts", lambda *args: counted.append(args) or counts(*args))
+    # Asked again (another page too), nothing is counted or read over every report: only the page's findings.
+    assert qa.ask(NOT_MET, limit=5).answer == first
+    assert qa.ask(NOT_MET, offset=5, limit=5).answer.page.offset == 5
+    assert counted == []
+    # A report's findings change (as an ingest in another process changes them, after its catalog switch): the next
+    # answer counts again, and counts the change.
+    hit = next(d for d in store.statuses() if any(f.verdict == "ej uppfyllt" for f in store.query(document_id=d, kind="kontrollmal")))
+    findings = store.query(document_id=hit)
+    status = store.status(hit)
+    try:
+        store.replace(hit, [dataclasses.replace(f, verdict="uppfyllt") if f.verdict == "ej uppfyllt" else f for f in findings], status)
+        changed = qa.ask(NOT_MET, limit=5).answer
+        assert counted and changed.page.total == first.page.total - 1
+    finally:
+        store.replace(hit, findings, status)
+    assert qa.ask(NOT_MET, limit=5).answer == first
+
+
+def test_a_list_of_reports_by_subject_and_the_count_of_reports_are_paged(client):
+    for question, lead in (("Vilka rapporter handlar om intern kontroll?", "Rapporter om intern kontroll (30):"),
+                           ("Hur många rapporter finns det?", f"{REPORTS} rapporter:")):
+        seen, offset = [], 0
+        while offset is not None:
+            body = client.post("/v1/ask", json={"question": question, "offset": offset, "limit": 12}).json()
+            assert body["answerer"] == "report" and body["answer"].startswith(lead)
+            assert body["page"]["total"] == REPORTS and len(body["citations"]) <= 12
+            seen += [c["document_id"] for c in body["citations"]]
+            offset = body["page"]["next_offset"]
+        assert len(seen) == len(set(seen)) == REPORTS
+        whole = client.post("/v1/ask", json={"question": question, "limit": REPORTS}).json()
+        assert whole["page"] is None and [c["document_id"] for c in whole["citations"]] == seen
 
 
 def test_findings_counted_in_sql_are_those_read(client, monkeypatch):

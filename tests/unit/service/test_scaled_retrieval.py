@@ -13,7 +13,7 @@ from ingest.index.vectors import VectorStore
 from ingest.pipeline import Ingestor
 from service.answering.qa import QAService
 from service.query.analysis import analyze_question
-from service.query.retrieval import Access, Filters, HybridRetriever
+from service.query.retrieval import Access, Filters, HybridRetriever, _best_first
 
 REPORTS = 40
 PUBLIC = 5  # the first five reports are public, the others restricted to the group "revision"
@@ -125,3 +125,33 @@ def test_the_chunks_in_a_filter_are_those_of_the_reports_it_admits(corpus):
     for filters in (Filters(document_id=tuple(some)), Filters(municipality=(place,)), Filters(year=view.years[:2]), Filters()):
         expected = [r for r in view.records.values() if filters.admits(r)]
         assert expected and list(qa.retriever.records_in(filters)) == expected
+
+
+@pytest.mark.parametrize("caller", [Access(everything=True), Access(groups=frozenset())])
+def test_documents_found_by_filter_through_the_views_indexes_are_those_every_chunk_admits(corpus, caller):
+    qa, _ = service(corpus)
+    view = qa.visible_to(caller).retriever.view
+    some = list(view.municipalities)
+    filters = [
+        Filters(), Filters(municipality=(some[0],)), Filters(municipality=(some[1], some[-1]), year=tuple(view.years[:6])),
+        Filters(year=(view.years[2],)), Filters(document_id=tuple(view.document_ids[::3]) + ("no-such-report",), year=tuple(view.years[::2])),
+        Filters(municipality=("Ingenstans",)),
+    ]
+    text = view.in_text_order
+    listing = sorted(text, key=lambda d: (text[d][0].metadata.municipality or d, text[d][0].metadata.year or 0))
+    for f in filters:
+        admitted = [d for d, records in view.by_document.items() if f.admits(records[0])]
+        assert view.documents_in(f) == admitted
+        assert view.listed(f) == [d for d in listing if d in admitted]
+        assert list(qa.retriever.visible_to(caller).records_in(f)) == [r for r in view.records.values() if f.admits(r)]
+
+
+def test_the_best_lexical_scores_are_taken_in_the_order_a_full_sort_gives():
+    rng = np.random.default_rng(15)
+    for size, count in ((0, 10), (5, 10), (1000, 40), (1000, 1), (200, 199), (200, 200)):
+        scores = rng.integers(0, 6, size).astype(np.float32)  # few values: many ties
+        positions = np.flatnonzero(scores > 0)
+        whole = positions[np.argsort(-scores[positions], kind="stable")]
+        best = _best_first(scores, positions, count)
+        assert len(best) >= min(count, len(positions))
+        assert best.tolist() == whole[: len(best)].tolist()
