@@ -143,9 +143,12 @@ class FindingsStore:
         if documents is not None:
             conditions.append(f"document_id IN ({','.join('?' * len(documents))})")
             params += documents
+        # Of some documents, their rows are found by the primary key: a "+" keeps SQLite from choosing the index on kind
+        # and verdict instead, which reads every report's findings of the kind (95 ms against 0.3 at 10,000 reports).
+        by_document = "+" if documents is not None or document_id is not None else ""
         for column, value in (("verdict", verdict), ("document_id", document_id), ("kind", kind)):
             if value is not None:
-                conditions.append(f"{column} = ?")
+                conditions.append(f"{by_document if column != 'document_id' else ''}{column} = ?")
                 params.append(value)
         if municipality is not None:
             conditions.append("casefold(municipality) = casefold(?)")
@@ -168,9 +171,10 @@ class FindingsStore:
         batches = [None] if wanted is None else [wanted[i : i + _IDS_PER_STATEMENT] for i in range(0, len(wanted), _IDS_PER_STATEMENT)]
         with self._connect() as db:
             for batch in batches:
+                # Of some documents, by the primary key (see _query): "+kind" keeps the index on kind out.
                 scope = "" if batch is None else f" AND document_id IN ({','.join('?' * len(batch))})"
                 rows = db.execute(
-                    "SELECT document_id, verdict, COUNT(*), SUM(note IS ?) FROM findings WHERE kind = ?"
+                    f"SELECT document_id, verdict, COUNT(*), SUM(note IS ?) FROM findings WHERE {'' if batch is None else '+'}kind = ?"
                     f"{scope} GROUP BY document_id, verdict",
                     (NOTE_NO_VERDICT, kind, *(batch or ())),
                 )

@@ -13,6 +13,7 @@ from ingest.index.vectors import VectorStore
 from ingest.pipeline import Ingestor
 from service.answering.qa import QAService
 from service.query.analysis import analyze_question
+from service.query import retrieval
 from service.query.retrieval import Access, Filters, HybridRetriever, _best_first
 
 REPORTS = 40
@@ -155,3 +156,36 @@ def test_the_best_lexical_scores_are_taken_in_the_order_a_full_sort_gives():
         best = _best_first(scores, positions, count)
         assert len(best) >= min(count, len(positions))
         assert best.tolist() == whole[: len(best)].tolist()
+
+
+def test_a_filter_of_few_chunks_is_searched_exactly_and_ranks_as_chromas_filtered_search(corpus, monkeypatch):
+    qa, store = service(corpus)
+    view = qa.retriever.view
+    some = list(view.municipalities)
+    questions = ["Vilka kontrollmål bedömdes ej uppfyllda?", QUESTION, "Hur följer kommunstyrelsen upp den interna kontrollen?"]
+    filters = [Filters(municipality=(some[0],)), Filters(municipality=tuple(some[:7])), Filters(year=tuple(view.years[:3]))]
+    for question in questions:
+        vector = qa.embedder.embed_query(question)
+        for f in filters:
+            store.searches = 0
+            exact = qa.retriever._dense(vector, 40, f)
+            assert store.searches == 0 and exact
+            monkeypatch.setattr(retrieval, "EXACT_UP_TO", 0)
+            searched = qa.retriever._dense(vector, 40, f)
+            monkeypatch.undo()
+            assert store.searches >= 1
+            # The same scores in the same order; chunks of equal text (the generated reports share most of theirs)
+            # tie, and Chroma orders a tie as it finds it.
+            assert np.allclose([s for _, s in exact], [s for _, s in searched], atol=1e-5)
+            assert tied(exact) == tied(searched)
+
+
+def tied(ranking: list[tuple[str, float]]) -> list[set[str]]:
+    """The chunks of a ranking grouped by equal score (to float32's precision), in order."""
+    groups: list[tuple[float, set[str]]] = []
+    for chunk_id, score in ranking:
+        if groups and abs(groups[-1][0] - score) < 1e-5:
+            groups[-1][1].add(chunk_id)
+        else:
+            groups.append((score, {chunk_id}))
+    return [ids for _, ids in groups[:-1]]  # the last group is cut off by the depth
