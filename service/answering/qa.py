@@ -27,8 +27,6 @@ from service.query.retrieval import EVERYTHING, Access, CorpusView, Filters, Hyb
 # The findings and report answerers run before the question is embedded: they read neither hits nor the query vector.
 _NOT_EMBEDDED = np.empty(0, dtype=np.float32)
 
-_WORDS = re.compile(r"[^\W\d_]+")
-
 
 class DocumentNotFoundError(Exception):
     """No live document has this id."""
@@ -100,9 +98,8 @@ class QAService:
     def _rebuild_answerers(self) -> None:
         summary = self._summary = self._read_summary()
         view = self.retriever.view
-        texts = [r.chunk.text for r in view.records.values()]
         self.extractive = ExtractiveAnswerer(
-            self.retriever.store, summary, view.lexical.text_stem_frequencies(view.records.values()), len(texts),
+            self.retriever.store, summary, view.lexical.text_stem_frequencies(view.records.values()), len(view.records),
             Thresholds.from_settings(self.settings), terms=self.retriever.terms,
         )
         self.findings_store = FindingsStore(self.settings.catalog_path)
@@ -112,8 +109,8 @@ class QAService:
         self.report_answerer = ReportAnswerer(self.retriever.view)
         self.repair = QuestionRepair(
             (*swedish_municipalities(), *self.retriever.view.municipalities),
-            # One pass over the texts joined (a line break parts words as a chunk boundary does): faster at start-up.
-            _WORDS.findall("\n".join(texts)),
+            # Added up from each report's counts, kept with the lexical index by ingest, not read from every text.
+            view.lexical.surface_counts(view.records.values()),
         )
 
     @property
@@ -129,8 +126,9 @@ class QAService:
         return self._summary
 
     def _read_summary(self) -> CorpusSummary:
+        """From the documents the view was read with (the caller's only), not a second read of every document."""
         reports = sorted(
-            {(d.metadata.municipality or d.document_id, d.metadata.year, d.metadata.title or d.document_id) for d in self.documents()},
+            {(m.municipality or d, m.year, m.title or d) for d, m in self.retriever.view.document_metadata.items() if self.access.admits(m)},
             key=lambda r: (r[0], r[1] or 0),
         )
         return CorpusSummary(tuple(reports))

@@ -11,6 +11,7 @@ from typing import Literal
 import numpy as np
 
 from ingest.config import Settings
+from ingest.documents.metadata import DocumentMetadata
 from ingest.embedding import Embedder
 from ingest.index.catalog import Catalog, ChunkRecord
 from ingest.index.lexical import LexicalIndex, ensure_fresh
@@ -102,6 +103,8 @@ class CorpusView:
     generation: int = -1
     # Each live document's access groups (() = public).
     access_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Each live document's metadata, as the catalog's documents were read with the records.
+    document_metadata: dict[str, DocumentMetadata] = field(default_factory=dict)
 
     def visible_to(self, access: Access) -> "CorpusView":
         """The part of this view the caller may see; the BM25 index is shared, its candidates are taken from `records`."""
@@ -117,6 +120,7 @@ class CorpusView:
             document_count=len(visible),
             access_groups={d: g for d, g in self.access_groups.items() if d in visible},
             generation=self.generation,
+            document_metadata={d: m for d, m in self.document_metadata.items() if d in visible},
         )
 
     @cached_property
@@ -278,6 +282,7 @@ class HybridRetriever:
             document_count=len(documents),
             access_groups=access_groups,
             generation=generation,
+            document_metadata={d.document_id: d.metadata for d in documents},
         )
         return True
 

@@ -12,8 +12,8 @@ from fixtures.many_reports import write_reports
 from ingest.index.vectors import VectorStore
 from ingest.pipeline import Ingestor
 from service.answering.qa import QAService
-from service.query.analysis import analyze_question
 from service.query import retrieval
+from service.query.analysis import analyze_question
 from service.query.retrieval import Access, Filters, HybridRetriever, _best_first
 
 REPORTS = 40
