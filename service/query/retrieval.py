@@ -13,7 +13,7 @@ import numpy as np
 from ingest.config import Settings
 from ingest.documents.metadata import DocumentMetadata
 from ingest.embedding import Embedder
-from ingest.index.catalog import Catalog, ChunkRecord
+from ingest.index.catalog import Catalog, ChunkRecord, DocumentRecord
 from ingest.index.lexical import LexicalIndex, ensure_fresh
 from ingest.index.vectors import DenseHit, VectorStore, access_where, vector_id
 from ingest.language.terms import TermExpander
@@ -266,10 +266,14 @@ class HybridRetriever:
         if if_changed and self.view.generation == generation:
             return False
         lexical = ensure_fresh(self.catalog, self.settings.lexical_path)
-        records = self.catalog.chunks()
-        documents = self.catalog.documents()
-        # Dense search is restricted to the versions of `records`: documents() is read a moment later and may
-        # already show a newer version than the chunks were read at.
+        if self.view.records:
+            documents = self.catalog.documents()
+            records = self._records_since(self.view, documents)
+        else:
+            records = self.catalog.chunks()
+            documents = self.catalog.documents()
+        # Dense search is restricted to the versions of `records`: documents() may show a newer version than the
+        # chunks were read at.
         live_hashes = {d.document_id: d.content_hash for d in documents} | {r.chunk.document_id: r.content_hash for r in records}
         access_groups = {d.document_id: d.metadata.access_groups for d in documents} | {
             r.chunk.document_id: r.metadata.access_groups for r in records
@@ -285,6 +289,18 @@ class HybridRetriever:
             document_metadata={d.document_id: d.metadata for d in documents},
         )
         return True
+
+    def _records_since(self, before: CorpusView, documents: list[DocumentRecord]) -> list[ChunkRecord]:
+        """Every live chunk record, in the catalog's order, reading only the documents whose live version is not the one
+        `before` holds: a reload after an upload or a delete reads that document's chunks, not every one's again (a
+        version's chunks never change), and the records of the others are those of the view before."""
+        held = {d: records[0].content_hash for d, records in before.by_document.items()}
+        changed = [d.document_id for d in documents if held.get(d.document_id) != d.content_hash]
+        fresh: dict[str, list[ChunkRecord]] = {}
+        for record in self.catalog.chunks(changed) if changed else ():
+            fresh.setdefault(record.chunk.document_id, []).append(record)
+        live = sorted({d.document_id for d in documents} | set(fresh))
+        return [r for d in live for r in fresh.get(d, before.by_document.get(d, []) if d not in changed else [])]
 
     def visible_to(self, access: Access) -> "HybridRetriever":
         """This retriever as a caller with `access` may use it: its view holds only the documents the caller may

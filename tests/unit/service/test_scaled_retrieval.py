@@ -189,3 +189,33 @@ def tied(ranking: list[tuple[str, float]]) -> list[set[str]]:
         else:
             groups.append((score, {chunk_id}))
     return [ids for _, ids in groups[:-1]]  # the last group is cut off by the depth
+
+
+def test_a_reload_reads_only_the_documents_that_changed_and_builds_the_view_a_full_read_gives(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    written = list(write_reports(folder, 8))
+    settings = make_settings(tmp_path / "home", corpus_dir=folder)
+    ingestor = Ingestor(settings, FakeEmbedder())
+    ingestor.run(folder)
+    retriever = HybridRetriever(settings, FakeEmbedder())
+    retriever.warm_up()
+    before = retriever.view
+    changed = folder / f"{written[2]}.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n6. Tillägg\n\nKommunstyrelsen har beslutat om en ny plan.\n", encoding="utf-8")
+    write_reports(folder, 9, seed=16)  # other municipalities: new reports
+    (folder / f"{written[5]}.txt").unlink()
+    report = ingestor.run(folder)
+    assert report.updated and report.added and ingestor.remove(written[5])
+    read: list = []
+    chunks = retriever.catalog.chunks
+    retriever.catalog.chunks = lambda documents=None: read.append(documents) or chunks(documents)
+    retriever.reload()
+    assert read and all(documents is not None for documents in read)
+    assert set(read[0]) == {written[2], *report.added}
+    whole = HybridRetriever(settings, FakeEmbedder())
+    whole.warm_up()
+    assert list(retriever.view.records.items()) == list(whole.view.records.items())
+    assert retriever.view.live_hashes == whole.view.live_hashes and retriever.view.order == whole.view.order
+    # The records of the documents that did not change are those of the view before, not read again.
+    assert retriever.view.records[before.by_document[written[0]][0].chunk.chunk_id] is before.by_document[written[0]][0]
