@@ -214,6 +214,13 @@ class FindingsAnswerer:
                 self._kept = (stamp, {})
             return self._kept[1]
 
+    def sees_every_report(self) -> bool:
+        """Whether every report with findings is live in this view (the caller's): then the findings of the store are
+        those the caller may read, and can be paged in SQL. Kept while the findings stay as they are."""
+        kept = self._kept_now()
+        statuses = _keep(kept, "statuses", self.store.statuses)
+        return _keep(kept, "every report seen", lambda: all(d in self.view.live_hashes for d in statuses))
+
     def _scope(self, filters: Filters, kind: Kind, kept: dict) -> tuple[list[str], dict[str, Status], KindFindings]:
         """The reports in scope whose findings were extracted (an index built before findings existed has none), in
         the order answers list them; every report's findings status; and the findings of `kind` of those in scope,

@@ -295,6 +295,25 @@ class QAService:
 
     def findings(self, municipality: str | None = None, verdict: str | None = None, document_id: str | None = None, kind: str | None = None) -> list[Finding]:
         """Findings of the live reports; a value no report has raises UnknownFilterError naming the valid ones."""
+        self._check_findings_filters(municipality, verdict, document_id, kind)
+        found = self.findings_store.query(municipality, verdict, document_id, kind)
+        # live_hashes holds only the documents the caller may see.
+        live = self.retriever.view.live_hashes
+        return [f for f in found if f.document_id in live]
+
+    def findings_page(
+        self, municipality: str | None, verdict: str | None, document_id: str | None, kind: str | None, offset: int, limit: int
+    ) -> tuple[list[Finding], int]:
+        """`limit` of `findings` from `offset`, and how many there are: counted and cut in SQL where every report with
+        findings is one this view holds (the usual case), so a page reads its own findings, not every report's; else
+        (a caller who may not see some, a report being switched) all read and cut here."""
+        if not self.findings_answerer.sees_every_report():
+            found = self.findings(municipality, verdict, document_id, kind)
+            return found[offset : offset + limit], len(found)
+        self._check_findings_filters(municipality, verdict, document_id, kind)
+        return self.findings_store.page(municipality, verdict, document_id, kind, offset, limit)
+
+    def _check_findings_filters(self, municipality: str | None, verdict: str | None, document_id: str | None, kind: str | None) -> None:
         view = self.retriever.view
         for name, value, valid in (
             ("municipality", municipality, view.municipalities),
@@ -304,9 +323,6 @@ class QAService:
         ):
             if value is not None and value not in valid:
                 raise UnknownFilterError(name, [value], list(valid))
-        found = self.findings_store.query(municipality, verdict, document_id, kind)
-        # live_hashes holds only the documents the caller may see.
-        return [f for f in found if f.document_id in view.live_hashes]
 
     def findings_summary(self) -> list[dict]:
         live = self.retriever.view.live_hashes

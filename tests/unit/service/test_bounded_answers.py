@@ -201,3 +201,19 @@ def test_findings_counted_in_sql_are_those_read(client, monkeypatch):
     # Counts of verdicts, as the answers give them.
     kontrollmal = store.of_kind("kontrollmal", sorted(store.statuses()), every=True)
     assert sum(kontrollmal.count_of(d, "ej uppfyllt") for d in kontrollmal) == len(store.query(kind="kontrollmal", verdict="ej uppfyllt"))
+
+
+@pytest.mark.parametrize("params", [{}, {"kind": "kontrollmal", "verdict": "ej uppfyllt"}, {"municipality": "MORA"}, {"kind": "rekommendation"}])
+def test_findings_pages_counted_and_cut_in_sql_are_those_of_reading_every_finding(client, params):
+    qa = client.app.state.qa
+    if "municipality" in params:
+        params = {**params, "municipality": qa.retriever.view.municipalities[3]}
+    every = [f.to_dict() for f in qa.findings(**params)]
+    assert qa.findings_answerer.sees_every_report()
+    pages, offset = [], 0
+    while offset is not None:
+        body = client.get("/v1/findings", params={**params, "offset": offset, "limit": 7}).json()
+        assert body["total"] == len(every) and len(body["findings"]) <= 7
+        pages += body["findings"]
+        offset = body["next_offset"]
+    assert pages == every
