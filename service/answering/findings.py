@@ -332,7 +332,7 @@ class FindingsAnswerer:
     # -- kontrollmål
 
     def _kontrollmal(
-        self, asked: FindingsQuestion, request: AnswerRequest, documents: list[str], found: KindFindings, states: dict[str, Status]
+        self, asked: FindingsQuestion, request: AnswerRequest, documents: list[str], found: KindFindings, states: "_States"
     ) -> Answer | None:
         if asked.comparison is not None:
             assessed = states.listed(ASSESSED)
@@ -474,7 +474,7 @@ class FindingsAnswerer:
         return "\n".join(lines)
 
     def _verdict_overview(
-        self, documents: list[str], found: KindFindings, verdict: Verdict | None, states: dict[str, Status],
+        self, documents: list[str], found: KindFindings, verdict: Verdict | None, states: "_States",
         cite: _Citations, page: Page, verdicts: bool = True,
     ) -> tuple[str, Paged | None]:
         """The kontrollmål of several reports; beyond a page of reports, counted, and the page's reports set out. Over
@@ -555,7 +555,7 @@ class FindingsAnswerer:
         return self._paged_answer(lines, "\n", cite, paged, {"kind": kind, "comparison": comparison})
 
     def _comparison(
-        self, comparison: Comparison, documents: list[str], assessed: list[str], found: KindFindings, states: dict[str, Status],
+        self, comparison: Comparison, documents: list[str], assessed: list[str], found: KindFindings, states: "_States",
         page: Page,
     ) -> Answer:
         """The report that had the most (fewest) kontrollmål, or the harshest (mildest) verdicts, against the others:

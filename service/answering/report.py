@@ -9,6 +9,7 @@ contain leaves the question to retrieval.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.documents.metadata import DocumentMetadata
@@ -144,7 +145,7 @@ class ReportAnswerer:
                 lines += [f"- {self._label(d)} {self._mark(d, firm, cite)}" for d, firm in made]
         return lines
 
-    def _about(self, question: str, documents: list[str], cite: Citations, page: Page) -> tuple[list[str], Paged | None]:
+    def _about(self, question: str, documents: Sequence[str], cite: Citations, page: Page) -> tuple[list[str], Paged | None]:
         """The reports whose titles name the subject asked about, each cited where its text first names it. The
         titles are looked up by word (`_titled`), not read one by one; more than a page of reports are counted by
         their titles, and the page's set out: those of them whose text names the subject, as always."""
@@ -154,7 +155,7 @@ class ReportAnswerer:
         subject = parts[1]
         words = [w for w in re.findall(r"[^\W\d_]{4,}", subject.casefold())]
         named = self._titled(words, documents)
-        titled = [d for d in documents if d in named]
+        titled = self.view.in_listing_order(named)
         shown, paged = Paged.of(titled, page)
         lines = []
         for document_id in shown:
@@ -165,7 +166,7 @@ class ReportAnswerer:
         count = len(titled) if paged else len(lines)
         return ([f"Rapporter om {subject.strip(' ?.')} ({count}):", *lines] if lines else []), paged
 
-    def _titled(self, words: list[str], documents: list[str]) -> dict[str, str]:
+    def _titled(self, words: list[str], documents: Sequence[str]) -> dict[str, str]:
         """The documents (of `documents`) whose title has a word of the family of one of `words`, each with the first
         of `words` that it has: found through the view's index of title words, so a question costs the distinct
         title words and the reports found, not a pass over every title."""

@@ -158,13 +158,15 @@ class CorpusView:
         first = {d: records[0].metadata for d, records in self.in_text_order.items()}
         return tuple(sorted(first, key=lambda d: (first[d].municipality or d, first[d].year or 0)))
 
-    def listed(self, filters: "Filters") -> list[str]:
+    def listed(self, filters: "Filters") -> Sequence[str]:
         """The live documents `filters` admit, in `listing_order`: found in the view's indexes of municipalities,
         years and ids, not by checking every document on each question."""
-        if not filters:
-            return list(self.listing_order)
+        return self.listing_order if not filters else self.in_listing_order(self._admitted(filters))
+
+    def in_listing_order(self, documents: Iterable[str]) -> list[str]:
+        """These live documents in `listing_order` (sorted by their place in it, not found by a pass over it)."""
         rank = self._ranks[1]
-        return sorted(self._admitted(filters), key=rank.__getitem__)
+        return sorted(documents, key=rank.__getitem__)
 
     def documents_in(self, filters: "Filters") -> list[str]:
         """The live documents `filters` admit, in the view's order (that of `by_document`)."""

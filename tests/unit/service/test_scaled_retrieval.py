@@ -143,7 +143,7 @@ def test_documents_found_by_filter_through_the_views_indexes_are_those_every_chu
     for f in filters:
         admitted = [d for d, records in view.by_document.items() if f.admits(records[0])]
         assert view.documents_in(f) == admitted
-        assert view.listed(f) == [d for d in listing if d in admitted]
+        assert list(view.listed(f)) == [d for d in listing if d in admitted]
         assert list(qa.retriever.visible_to(caller).records_in(f)) == [r for r in view.records.values() if f.admits(r)]
 
 
