@@ -35,6 +35,12 @@ _ABOUT = re.compile(
 )
 
 
+def _paged(items: Sequence, page: Page) -> tuple[Sequence, Paged | None]:
+    """`Paged.of` for a list over more reports than a page; a list that fits on one is set out whole whatever the
+    offset, as before lists were paged."""
+    return (items, None) if len(items) <= page.limit else Paged.of(items, page)
+
+
 def swedish_date(iso: str) -> str:
     """"2016-02-17" -> "17 februari 2016"; a cover dated by month only, "2020-03" -> "mars 2020"."""
     year, month, *day = (int(part) for part in iso.split("-"))
@@ -66,21 +72,26 @@ class ReportAnswerer:
         cite = Citations(self.chunks)
         paged = None
         if asked == "oldest":
-            lines = self._oldest(documents, cite)
+            lines, paged = self._oldest(documents, cite, request.page)
         elif asked == "by_firm":
-            lines = self._by_firm(request.question, documents, cite)
+            lines, paged = self._by_firm(request.question, documents, cite, request.page)
         elif asked == "about":
             lines, paged = self._about(request.question, documents, cite, request.page)
         elif asked == "count":
             # Every report counts; one whose title its text does not state is listed by its metadata, uncited. More
             # than a page of them are counted, and the page's listed.
-            shown, paged = Paged.of(documents, request.page)
+            shown, paged = _paged(documents, request.page)
             listed = [self._line("title", d, cite) or f"{self._label(d)}" for d in shown]
             lines = [f"{len(documents)} {'rapport' if len(documents) == 1 else 'rapporter'}:", *listed] if documents else []
         else:
-            lines = [line for d in documents if (line := self._line(asked, d, cite))]
+            # A fact of each report ("Vem skrev rapporterna?"): more than a page of reports are set out a page at a
+            # time, each listed where its text states the fact.
+            shown, paged = _paged(documents, request.page)
+            lines = [line for d in shown if (line := self._line(asked, d, cite))]
         if not cite.cited:
-            return None
+            # A page past the last, or one whose reports state none of it, says where the list ends, as a findings
+            # list does; an answer that fits on one page and cites nothing is left to retrieval, as before.
+            return Answer(paged.describe(), grounded=False, answerer=self.name, evidence={"asked": asked}, page=paged) if paged else None
         if paged:
             lines.append(paged.describe())
         return Answer(
@@ -134,16 +145,23 @@ class ReportAnswerer:
             return f"{self._label(document_id)}: inga författare är registrerade för rapporten; granskningen genomfördes av {firm.value} {self._mark(document_id, firm, cite)}"
         return None
 
-    def _by_firm(self, question: str, documents: list[str], cite: Citations) -> list[str]:
-        """The reports the firms the question names made, each cited where the report names its firm."""
+    def _by_firm(self, question: str, documents: Sequence[str], cite: Citations, page: Page) -> tuple[list[str], Paged | None]:
+        """The reports the firms the question names made, each cited where the report names its firm. Which firm made
+        a report is its metadata's (`firms_of_documents`); more than a page of a firm's reports are counted by it, and
+        the page's set out, those of them whose text names the firm, as always."""
         asked = [name for name, pattern in firms().items() if re.search(pattern, question, re.IGNORECASE)]
-        lines = []
+        firms_of = self.view.firms_of_documents
+        lines, pages = [], []
         for name in asked:
-            made = [(d, firm) for d in documents if (firm := self._firm(d)) and (firm.value == name or re.search(firms()[name], firm.value))]
+            by = [d for d in documents if (firm := firms_of.get(d)) and (firm == name or re.search(firms()[name], firm))]
+            shown, paged = _paged(by, page)
+            made = [(d, firm) for d in shown if (firm := self._firm(d))]
             if made:
-                lines.append(f"Rapporter från {name} ({len(made)}):")
+                lines.append(f"Rapporter från {name} ({len(by) if paged else len(made)}):")
                 lines += [f"- {self._label(d)} {self._mark(d, firm, cite)}" for d, firm in made]
-        return lines
+            pages += [paged] if paged else []
+        # Where several firms are asked for, the page is that of the longest list.
+        return lines, max(pages, key=lambda p: p.total, default=None)
 
     def _about(self, question: str, documents: Sequence[str], cite: Citations, page: Page) -> tuple[list[str], Paged | None]:
         """The reports whose titles name the subject asked about, each cited where its text first names it. The
@@ -156,7 +174,7 @@ class ReportAnswerer:
         words = [w for w in re.findall(r"[^\W\d_]{4,}", subject.casefold())]
         named = self._titled(words, documents)
         titled = self.view.in_listing_order(named)
-        shown, paged = Paged.of(titled, page)
+        shown, paged = _paged(titled, page)
         lines = []
         for document_id in shown:
             word = named[document_id]
@@ -189,16 +207,19 @@ class ReportAnswerer:
             return None
         return _Stated(record.chunk.text, record.chunk.char_start, record.chunk.char_end)
 
-    def _oldest(self, documents: list[str], cite: Citations) -> list[str]:
+    def _oldest(self, documents: Sequence[str], cite: Citations, page: Page) -> tuple[list[str], Paged | None]:
+        """The oldest and the newest report, and (a page of them at a time) those between, each by the date its text
+        states. Every report's date is read to find them."""
         dated = sorted((stated.value, d, stated) for d in documents if (stated := self._date(d)))
         if len(dated) < 2:
-            return []
+            return [], None
         lines = [f"Äldst: {self._label(dated[0][1])}, daterad {swedish_date(dated[0][0])} {self._mark(dated[0][1], dated[0][2], cite)}"]
         lines.append(f"Nyast: {self._label(dated[-1][1])}, daterad {swedish_date(dated[-1][0])} {self._mark(dated[-1][1], dated[-1][2], cite)}")
-        if len(dated) > 2:
-            between = ", ".join(f"{self._label(d)} {swedish_date(value)} {self._mark(d, stated, cite)}" for value, d, stated in dated[1:-1])
+        shown, paged = _paged(dated[1:-1], page)
+        if shown:
+            between = ", ".join(f"{self._label(d)} {swedish_date(value)} {self._mark(d, stated, cite)}" for value, d, stated in shown)
             lines.append(f"Däremellan: {between}")
-        return lines
+        return lines, paged
 
     def _date(self, document_id: str) -> _Stated | None:
         iso = self._meta(document_id).date

@@ -217,3 +217,22 @@ def test_findings_pages_counted_and_cut_in_sql_are_those_of_reading_every_findin
         pages += body["findings"]
         offset = body["next_offset"]
     assert pages == every
+
+
+def test_the_reports_between_the_oldest_and_the_newest_and_a_fact_of_every_report_are_paged(client):
+    oldest = client.post("/v1/ask", json={"question": "Vilken rapport är äldst?", "limit": 12}).json()
+    assert oldest["answerer"] == "report" and oldest["answer"].startswith("Äldst: ")
+    assert oldest["page"] == {"offset": 0, "limit": 12, "total": REPORTS - 2, "next_offset": 12}
+    whole = client.post("/v1/ask", json={"question": "Vilken rapport är äldst?", "limit": REPORTS}).json()
+    assert whole["page"] is None and len(whole["citations"]) == REPORTS
+    dated = client.post("/v1/ask", json={"question": "När är rapporterna daterade?", "limit": 12}).json()
+    assert dated["answerer"] == "report" and dated["page"]["total"] == REPORTS and len(dated["citations"]) == 12
+
+
+def test_a_report_list_past_its_last_page_says_where_it_ends_and_one_that_fits_a_page_is_whole(client):
+    past = client.post("/v1/ask", json={"question": "När är rapporterna daterade?", "offset": 40}).json()
+    assert past["answerer"] == "report" and past["answer"] == f"Inga fler rapporter: svaret omfattar {REPORTS}." and not past["grounded"]
+    assert past["page"]["total"] == REPORTS and past["page"]["next_offset"] is None
+    municipality = client.app.state.qa.retriever.view.municipalities[0]
+    one = [client.post("/v1/ask", json={"question": f"När är rapporten från {municipality} daterad?", "offset": offset}).json() for offset in (0, 20)]
+    assert one[0]["grounded"] and one[0]["page"] is None and one[1] | {"conversation_id": None} == one[0] | {"conversation_id": None}
