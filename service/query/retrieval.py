@@ -21,8 +21,11 @@ from ingest.language.terms import TermExpander
 Mode = Literal["lexical", "dense", "hybrid"]
 
 _TITLE_WORD = re.compile(r"[^\W\d_]+")
-# A filter admitting at most this many chunks is searched exactly, over their vectors read by id (see _dense).
+# A filter admitting at most this many chunks, and at most this share of the live ones, is searched exactly over their
+# vectors read by id (see _dense): reading a vector costs about 0.15 ms, Chroma's filtered search a pass over every
+# record, so the exact search pays for a few hundred chunks at 1,000 reports and a couple of thousand at 10,000.
 EXACT_UP_TO = 2_000
+EXACT_SHARE = 0.05
 # The share of the chunks a caller may see below which dense search asks Chroma for those only (see _dense).
 _ACCESS_CLAUSE_BELOW = 0.25
 
@@ -426,10 +429,11 @@ class HybridRetriever:
         drops leave fewer than `depth`, the query is repeated twice as deep. A filter that admits few chunks (a
         municipality's or a report's) is searched exactly over those chunks' vectors, read by id: Chroma's filtered
         search checks the filter against every record (O(corpus): 270-480 ms at 10,000 reports under load, against
-        25-140 ms for the 600-850 chunks of a municipality there, the same ranking; docs/scale.md)."""
+        25-140 ms for the 600-850 chunks of a municipality there, the same ranking; docs/scale.md). A filter that
+        admits many (a year's 1,200 chunks at 1,000 reports) is left to Chroma, which is faster there."""
         if filters:
             admitted = list(self.records_in(filters))
-            if len(admitted) <= EXACT_UP_TO:
+            if len(admitted) <= min(EXACT_UP_TO, EXACT_SHARE * len((self._whole or self.view).records)):
                 return self._dense_exact(vector, depth, admitted)
         clauses: list[dict] = []
         if filters.document_id:

@@ -168,6 +168,7 @@ def test_a_filter_of_few_chunks_is_searched_exactly_and_ranks_as_chromas_filtere
         vector = qa.embedder.embed_query(question)
         for f in filters:
             store.searches = 0
+            monkeypatch.setattr(retrieval, "EXACT_SHARE", 1.0)  # this corpus is small: every filter counts as few chunks
             exact = qa.retriever._dense(vector, 40, f)
             assert store.searches == 0 and exact
             monkeypatch.setattr(retrieval, "EXACT_UP_TO", 0)
@@ -178,6 +179,19 @@ def test_a_filter_of_few_chunks_is_searched_exactly_and_ranks_as_chromas_filtere
             # tie, and Chroma orders a tie as it finds it.
             assert np.allclose([s for _, s in exact], [s for _, s in searched], atol=1e-5)
             assert tied(exact) == tied(searched)
+
+
+def test_a_filter_of_many_chunks_is_left_to_chromas_filtered_search(corpus):
+    qa, store = service(corpus)
+    view = qa.retriever.view
+    vector = qa.embedder.embed_query(QUESTION)
+    one, many = Filters(municipality=(view.municipalities[0],)), Filters(year=tuple(view.years))
+    assert len(list(qa.retriever.records_in(one))) <= retrieval.EXACT_SHARE * len(view.records) < len(list(qa.retriever.records_in(many)))
+    store.searches = 0
+    qa.retriever._dense(vector, 40, one)
+    assert store.searches == 0
+    qa.retriever._dense(vector, 40, many)
+    assert store.searches >= 1
 
 
 def tied(ranking: list[tuple[str, float]]) -> list[set[str]]:
