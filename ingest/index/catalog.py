@@ -337,15 +337,17 @@ class Catalog:
                 "SELECT chunk_id, document_id, position, char_start, char_end, section, heading_path, kind, context,"
                 f" units, page, content_hash, part FROM chunks{where} ORDER BY document_id, position", keys
             ).fetchall()
+        if wanted is not None:  # more documents asked for than one statement binds
+            rows = [row for row in rows if row[1] in wanted]
+        # Every chunk's sentence spans parsed in one pass: a parse per chunk was a second of start-up at 10,000 reports.
+        spans = json.loads("[" + ",".join(row[9] for row in rows) + "]")
         records = []
-        for chunk_id, document_id, position, start, end, section, path, kind, context, units, page, content_hash, part in rows:
-            if wanted is not None and document_id not in wanted:  # more documents asked for than one statement binds
-                continue
+        for (chunk_id, document_id, position, start, end, section, path, kind, context, _, page, content_hash, part), units in zip(rows, spans, strict=True):
             metadata, text, pages = docs[document_id]
             chunk = Chunk(
                 chunk_id=chunk_id, document_id=document_id, char_start=start, char_end=end, text=text[start:end],
                 section=section, heading_path=path, kind=kind, context=context,
-                units=tuple(tuple(u) for u in json.loads(units)), page=page, part=part,
+                units=tuple(map(tuple, units)), page=page, part=part,
             )
             records.append(ChunkRecord(chunk, metadata, position, content_hash, pages))
         return records

@@ -2,7 +2,7 @@
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS findings_status (
     status TEXT NOT NULL,
     extracted_at TEXT NOT NULL DEFAULT (datetime('now'))
 );
+-- Bumped by every change of the findings, in its transaction: a reader that keeps what it derived from them (counts
+-- over every report) knows when to derive it again. Findings change after their document's catalog switch, so the
+-- catalog's generation alone does not say so.
+CREATE TABLE IF NOT EXISTS findings_stamp (id INTEGER PRIMARY KEY CHECK (id = 0), value INTEGER NOT NULL);
 """
 
 _COLUMNS = (
@@ -95,11 +99,19 @@ class FindingsStore:
                 "INSERT OR REPLACE INTO findings_status (document_id, status) VALUES (?, ?)",
                 (document_id, status),
             )
+            _bump(db)
 
     def delete(self, document_id: str) -> None:
         with self._connect() as db:
             db.execute("DELETE FROM findings WHERE document_id=?", (document_id,))
             db.execute("DELETE FROM findings_status WHERE document_id=?", (document_id,))
+            _bump(db)
+
+    def stamp(self) -> int:
+        """A number that changes with every change of the findings (one indexed row: read per question)."""
+        with self._connect() as db:
+            row = db.execute("SELECT value FROM findings_stamp WHERE id = 0").fetchone()
+        return row[0] if row else 0
 
     def status(self, document_id: str) -> str | None:
         with self._connect() as db:
@@ -124,29 +136,56 @@ class FindingsStore:
             ]
         return self._query(municipality, verdict, document_id, kind, None)
 
+    def page(
+        self, municipality: str | None, verdict: str | None, document_id: str | None, kind: str | None, offset: int, limit: int
+    ) -> tuple[list[Finding], int]:
+        """`limit` of the findings `query` gives from `offset`, and how many it gives: counted and cut in SQL, so that
+        a page of /v1/findings reads its own findings, not every report's (85,000 findings at 10,000 reports)."""
+        return self._query(municipality, verdict, document_id, kind, None, (offset, limit)), self._count(municipality, verdict, document_id, kind)
+
+    def _count(self, municipality: str | None, verdict: str | None, document_id: str | None, kind: str | None) -> int:
+        where, params = self._where(municipality, verdict, document_id, kind, None)
+        with self._connect() as db:
+            columns, join = _metadata(db, "f")
+            return db.execute(f"SELECT COUNT(*) FROM (SELECT f.document_id, f.kind, f.verdict, {columns} FROM findings f{join}){where}", params).fetchone()[0]
+
     def _query(
-        self, municipality: str | None, verdict: str | None, document_id: str | None, kind: str | None, documents: list[str] | None
+        self, municipality: str | None, verdict: str | None, document_id: str | None, kind: str | None, documents: list[str] | None,
+        window: tuple[int, int] | None = None,
     ) -> list[Finding]:
-        conditions, params = [], []
-        if documents is not None:
-            conditions.append(f"document_id IN ({','.join('?' * len(documents))})")
-            params += documents
-        for column, value in (("verdict", verdict), ("document_id", document_id), ("kind", kind)):
-            if value is not None:
-                conditions.append(f"{column} = ?")
-                params.append(value)
-        if municipality is not None:
-            conditions.append("casefold(municipality) = casefold(?)")
-            params.append(municipality)
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        where, params = self._where(municipality, verdict, document_id, kind, documents)
+        cut = ""
+        if window is not None:
+            cut = " LIMIT ? OFFSET ?"
+            params += [window[1], window[0]]
         with self._connect() as db:
             columns, join = _metadata(db, "f")
             rows = db.execute(
                 f"SELECT * FROM (SELECT {_COLUMNS}, f.position, {columns} FROM findings f{join}){where}"
-                " ORDER BY document_id, position",
+                f" ORDER BY document_id, position{cut}",
                 params,
             ).fetchall()
         return [_finding_from_row(row) for row in rows]
+
+    @staticmethod
+    def _where(
+        municipality: str | None, verdict: str | None, document_id: str | None, kind: str | None, documents: list[str] | None
+    ) -> tuple[str, list]:
+        conditions, params = [], []
+        if documents is not None:
+            conditions.append(f"document_id IN ({','.join('?' * len(documents))})")
+            params += documents
+        # Of some documents, their rows are found by the primary key: a "+" keeps SQLite from choosing the index on kind
+        # and verdict instead, which reads every report's findings of the kind (95 ms against 0.3 at 10,000 reports).
+        by_document = "+" if documents is not None or document_id is not None else ""
+        for column, value in (("verdict", verdict), ("document_id", document_id), ("kind", kind)):
+            if value is not None:
+                conditions.append(f"{by_document if column != 'document_id' else ''}{column} = ?")
+                params.append(value)
+        if municipality is not None:
+            conditions.append("casefold(municipality) = casefold(?)")
+            params.append(municipality)
+        return (f" WHERE {' AND '.join(conditions)}" if conditions else ""), params
 
     def counts(self, kind: Kind, documents: Sequence[str] | None = None) -> dict[str, FindingCounts]:
         """Each report's findings of `kind` counted in SQL (of `documents` only, where given), without reading them;
@@ -156,9 +195,10 @@ class FindingsStore:
         batches = [None] if wanted is None else [wanted[i : i + _IDS_PER_STATEMENT] for i in range(0, len(wanted), _IDS_PER_STATEMENT)]
         with self._connect() as db:
             for batch in batches:
+                # Of some documents, by the primary key (see _query): "+kind" keeps the index on kind out.
                 scope = "" if batch is None else f" AND document_id IN ({','.join('?' * len(batch))})"
                 rows = db.execute(
-                    "SELECT document_id, verdict, COUNT(*), SUM(note IS ?) FROM findings WHERE kind = ?"
+                    f"SELECT document_id, verdict, COUNT(*), SUM(note IS ?) FROM findings WHERE {'' if batch is None else '+'}kind = ?"
                     f"{scope} GROUP BY document_id, verdict",
                     (NOTE_NO_VERDICT, kind, *(batch or ())),
                 )
@@ -208,6 +248,10 @@ class FindingsStore:
         return list(result.values())
 
 
+def _bump(db: sqlite3.Connection) -> None:
+    db.execute("INSERT INTO findings_stamp (id, value) VALUES (0, 1) ON CONFLICT(id) DO UPDATE SET value = value + 1")
+
+
 _NONE = FindingCounts()
 
 
@@ -221,11 +265,30 @@ class KindFindings(Mapping[str, list[Finding]]):
         self._store, self._kind, self._every = store, kind, every
         self._documents = dict.fromkeys(documents)
         self._read: dict[str, list[Finding]] = {}
+        # What `remember` derived from the counts; shared by `fresh` copies.
+        self._derived: dict = {}
         if read is not None:
             self._read = {d: list(read.get(d, [])) for d in self._documents}
             self._counts = {d: FindingCounts.of(f) for d, f in self._read.items() if f}
         else:
             self._counts = store.counts(kind, None if every else list(self._documents))
+
+    def fresh(self) -> "KindFindings":
+        """The same counts (and what was derived from them) with nothing read from the store yet: what one answer over
+        the reports uses, so that the findings one answer reads in full are not kept for the next."""
+        copy = object.__new__(KindFindings)
+        copy.__dict__.update(self.__dict__, _read={} if self._store is not None else self._read)
+        return copy
+
+    def remember(self, key, derive: Callable[[], object]):
+        """`derive()`, computed once for these counts (over every report: once while the findings stay as they are)."""
+        if key not in self._derived:
+            self._derived[key] = derive()
+        return self._derived[key]
+
+    def having(self) -> list[str]:
+        """The reports with any finding of the kind, in order."""
+        return self.remember("having", lambda: [d for d in self._documents if self.count(d)])
 
     @classmethod
     def given(cls, kind: Kind, found: Mapping[str, list[Finding]]) -> "KindFindings":

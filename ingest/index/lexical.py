@@ -15,6 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,9 @@ from ingest.language.lexicon import word_forms
 from ingest.structure.chunking import document_line, embedding_text
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-:][^\W_]+)*")
+# A word as written, letters only (no digits, a soft hyphen or a line break parts it): what the question repair's
+# vocabulary counts (service/query/repair.py), of every chunk's own text, the cover's too.
+SURFACE_WORD = re.compile(r"[^\W\d_]+")
 _STOPWORDS = frozenset(STOPWORDS_SWEDISH)
 # Forms the stemmer leaves apart from their word: "rött" is "röd" (grade colours, in the reviewed lexicon).
 _FORMS = word_forms()
@@ -96,15 +100,17 @@ class SwedishAnalyzer:
 K1, B = 1.5, 0.75
 # The word of a chunk with none (only stopwords or numbers), so that every chunk has a length.
 EMPTY = "\u2205"
-# Where an index of the earlier layout (one bm25s index rebuilt per generation) is found, it is replaced whole.
-FORMAT = 2
+# Where an index of an earlier layout is found (one bm25s index rebuilt per generation; segments without the words as
+# written), it is replaced whole.
+FORMAT = 3
 MANIFEST = "auditqa.json"
 
 
 @dataclass
 class WordCounts:
     """How often each word (`SwedishAnalyzer.words`) occurs in each chunk of some documents: the part of the analysis
-    that depends on a chunk alone. Rows are chunks, grouped by document in document-id order."""
+    that depends on a chunk alone. Rows are chunks, grouped by document in document-id order. Beside them, each
+    document's words as written (`SURFACE_WORD`) counted over its chunks' own texts, in the order they first occur."""
 
     documents: list[str]
     hashes: list[str]
@@ -113,10 +119,15 @@ class WordCounts:
     chunk_ids: list[str]
     words: list[str]
     counts: sparse.csr_matrix
+    # Row i: documents[i]'s words as written, its columns in the order the words first occur in its text (kept so:
+    # a document's row is only ever copied whole, never sorted).
+    surface_words: list[str]
+    surface: sparse.csr_matrix
 
     @classmethod
-    def of(cls, documents: Sequence[tuple[str, str, Sequence[tuple[str, str]]]]) -> "WordCounts":
-        """From (document id, content hash, [(chunk id, text)]) in document-id order."""
+    def of(cls, documents: Sequence[tuple[str, str, Sequence[tuple[str, str]]]], surface: Sequence[Sequence[str]] | None = None) -> "WordCounts":
+        """From (document id, content hash, [(chunk id, text)]) in document-id order, and each document's chunk texts
+        as written (`surface`: every chunk's, in order; by default the texts given)."""
         analyzer = SwedishAnalyzer(stem=False)
         vocabulary: dict[str, int] = {}
         indptr, indices, values, chunk_ids, starts = [0], [], [], [], [0]
@@ -132,8 +143,10 @@ class WordCounts:
             (np.asarray(values, dtype=np.int32), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
             shape=(len(chunk_ids), len(vocabulary)),
         )
+        texts = surface if surface is not None else [[text for _, text in chunks] for _, _, chunks in documents]
+        surface_words, surface_counts = _surface_rows([Counter(surface_words_of(t)) for t in texts])
         return cls([d for d, _, _ in documents], [h for _, h, _ in documents], np.asarray(starts, dtype=np.int64),
-                   chunk_ids, list(vocabulary), counts)
+                   chunk_ids, list(vocabulary), counts, surface_words, surface_counts)
 
     def save(self, path: Path) -> None:
         with open(path, "wb") as handle:
@@ -141,7 +154,8 @@ class WordCounts:
                 handle, documents=np.asarray(self.documents, dtype=str), hashes=np.asarray(self.hashes, dtype=str),
                 doc_starts=self.doc_starts, chunk_ids=np.asarray(self.chunk_ids, dtype=str),
                 words=np.asarray(self.words, dtype=str), indptr=self.counts.indptr, indices=self.counts.indices,
-                values=self.counts.data,
+                values=self.counts.data, surface_words=np.asarray(self.surface_words, dtype=str),
+                surface_indptr=self.surface.indptr, surface_indices=self.surface.indices, surface_values=self.surface.data,
             )
             handle.flush()
             os.fsync(handle.fileno())
@@ -151,7 +165,11 @@ class WordCounts:
         with np.load(path) as f:
             words = f["words"].tolist()
             counts = sparse.csr_matrix((f["values"], f["indices"], f["indptr"]), shape=(len(f["chunk_ids"]), len(words)))
-            return cls(f["documents"].tolist(), f["hashes"].tolist(), f["doc_starts"], f["chunk_ids"].tolist(), words, counts)
+            documents, surface_words = f["documents"].tolist(), f["surface_words"].tolist()
+            surface = sparse.csr_matrix(
+                (f["surface_values"], f["surface_indices"], f["surface_indptr"]), shape=(len(documents), len(surface_words))
+            )
+            return cls(documents, f["hashes"].tolist(), f["doc_starts"], f["chunk_ids"].tolist(), words, counts, surface_words, surface)
 
     @staticmethod
     def join(parts: Sequence["WordCounts"], keep: dict[str, str]) -> "WordCounts":
@@ -164,20 +182,66 @@ class WordCounts:
                  part.counts.indptr), shape=(part.counts.shape[0], len(vocabulary)),
             ) for part in parts
         ]
-        picked = []  # (document, hash, first row in the stacked parts, rows)
+        picked = []  # (document, hash, part, its row in the part, its first chunk row there, that in the stacked parts, rows)
         offset = 0
         for part in parts:
             for i, (document, content_hash) in enumerate(zip(part.documents, part.hashes)):
                 if keep.get(document) == content_hash:
                     start = int(part.doc_starts[i])
-                    picked.append((document, content_hash, part, start, offset + start, int(part.doc_starts[i + 1]) - start))
+                    picked.append((document, content_hash, part, i, start, offset + start, int(part.doc_starts[i + 1]) - start))
             offset += part.counts.shape[0]
         picked.sort(key=lambda p: p[0])
         rows = np.concatenate([np.arange(first, first + n) for *_, first, n in picked]) if picked else np.zeros(0, dtype=np.int64)
-        counts = (sparse.vstack(stacked, format="csr") if stacked else sparse.csr_matrix((0, len(vocabulary)), dtype=np.int32))[rows]
-        chunk_ids = [part.chunk_ids[i] for _, _, part, start, _, n in picked for i in range(start, start + n)]
+        counts = sparse.vstack(stacked, format="csr") if stacked else sparse.csr_matrix((0, len(vocabulary)), dtype=np.int32)
+        counts = _taken(counts, rows)
+        chunk_ids = [part.chunk_ids[i] for _, _, part, _, start, _, n in picked for i in range(start, start + n)]
         starts = np.cumsum([0, *(n for *_, n in picked)]).astype(np.int64)
-        return WordCounts([p[0] for p in picked], [p[1] for p in picked], starts, chunk_ids, vocabulary, counts)
+        surface_words, surface = _joined_surface(parts, [(part, row) for _, _, part, row, *_ in picked])
+        return WordCounts([p[0] for p in picked], [p[1] for p in picked], starts, chunk_ids, vocabulary, counts, surface_words, surface)
+
+    def surface_row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Document i's words as written (columns of surface_words, in first-occurrence order) and their counts."""
+        start, end = self.surface.indptr[i], self.surface.indptr[i + 1]
+        return self.surface.indices[start:end], self.surface.data[start:end]
+
+
+def surface_words_of(texts: Sequence[str]) -> list[str]:
+    """The words as written (`SURFACE_WORD`) of these texts in order; a line break between two texts parts words."""
+    return SURFACE_WORD.findall("\n".join(texts))
+
+
+def _surface_rows(counted: list[Counter]) -> tuple[list[str], sparse.csr_matrix]:
+    """One row per Counter, its columns in the Counter's order (first occurrence), over one vocabulary."""
+    vocabulary: dict[str, int] = {}
+    indices, values, indptr = [], [], [0]
+    for words in counted:
+        indices.extend(vocabulary.setdefault(w, len(vocabulary)) for w in words)
+        values.extend(words.values())
+        indptr.append(len(indices))
+    matrix = sparse.csr_matrix(
+        (np.asarray(values, dtype=np.int32), np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int64)),
+        shape=(len(counted), len(vocabulary)),
+    )
+    return list(vocabulary), matrix
+
+
+def _joined_surface(parts: Sequence["WordCounts"], rows: list[tuple["WordCounts", int]]) -> tuple[list[str], sparse.csr_matrix]:
+    """The surface rows (part, row) in this order over one vocabulary, each row's columns in its own order."""
+    vocabulary = sorted({w for part in parts for w in part.surface_words})
+    position = {w: i for i, w in enumerate(vocabulary)}
+    columns = {id(part): np.asarray([position[w] for w in part.surface_words], dtype=np.int32) for part in parts}
+    indices, values, lengths = [], [], []
+    for part, row in rows:
+        own, counts = part.surface_row(row)
+        indices.append(columns[id(part)][own])
+        values.append(counts)
+        lengths.append(len(own))
+    matrix = sparse.csr_matrix(
+        (np.concatenate(values) if values else np.zeros(0, dtype=np.int32),
+         np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32), np.cumsum([0, *lengths]).astype(np.int64)),
+        shape=(len(rows), len(vocabulary)),
+    )
+    return vocabulary, matrix
 
 
 @dataclass
@@ -225,6 +289,15 @@ class LexicalIndex:
             return None
         return cls.over(_saved_counts(folder, manifest), manifest["generation"])
 
+    @cached_property
+    def _row_of(self) -> dict[str, int]:
+        return {chunk_id: row for row, chunk_id in enumerate(self.chunk_ids)}
+
+    def rows_of(self, chunk_ids: Iterable[str]) -> np.ndarray:
+        """The rows (positions in chunk_ids) of those of these chunks the index holds, ascending."""
+        rows = self._row_of
+        return np.asarray(sorted(row for chunk_id in chunk_ids if (row := rows.get(chunk_id)) is not None), dtype=np.int64)
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk, aligned with chunk_ids."""
         scores = np.zeros(len(self.chunk_ids), dtype=np.float32)
@@ -258,6 +331,43 @@ class LexicalIndex:
         frequency.update(stem_frequencies(analysed))
         return frequency
 
+    def surface_counts(self, records: Iterable[ChunkRecord]) -> dict[str, int]:
+        """How often each word as written (`SURFACE_WORD`) occurs in these chunks' own texts, in the order the words
+        first occur in them (the records in their order, each document's together): what counting every text's
+        words gives, added up from each document's counts saved at ingest rather than by reading 60 MB of text at
+        10,000 reports. A document the index does not hold in its records' version is read."""
+        counts = self._counts
+        row_of = {d: i for i, d in enumerate(counts.documents)}
+        indexed = dict(zip(counts.documents, counts.hashes))
+        texts: dict[str, list[str]] = {}
+        versions: dict[str, str] = {}
+        for record in records:
+            document_id = record.chunk.document_id
+            texts.setdefault(document_id, []).append(record.chunk.text)
+            versions[document_id] = record.content_hash
+        words = list(counts.surface_words)
+        column = {w: i for i, w in enumerate(words)}
+        indices, values = [], []
+        for document_id, own in texts.items():
+            if indexed.get(document_id) == versions[document_id]:
+                held, n = counts.surface_row(row_of[document_id])
+            else:
+                read = Counter(surface_words_of(own))
+                for word in read:
+                    if word not in column:
+                        column[word] = len(words)
+                        words.append(word)
+                held = np.asarray([column[w] for w in read], dtype=np.int64)
+                n = np.asarray(list(read.values()), dtype=np.int64)
+            indices.append(held)
+            values.append(n)
+        if not indices:
+            return {}
+        order = np.concatenate(indices)
+        totals = np.bincount(order, weights=np.concatenate(values), minlength=len(words))
+        present, first = np.unique(order, return_index=True)
+        return {words[i]: int(totals[i]) for i in present[np.argsort(first, kind="stable")]}
+
     def _own_word_counts(self, records: Iterable[ChunkRecord]) -> tuple[sparse.csr_matrix, list[str]]:
         """The word counts of the texts of the records the index holds in their version (a row each), and the texts
         of the others."""
@@ -290,7 +400,15 @@ class LexicalIndex:
             ),
             shape=(len(added), len(counts.words)),
         )
-        return counts.counts[rows] - added_matrix[lines] - added_matrix[contexts], analysed
+        return _taken(counts.counts, np.asarray(rows, dtype=np.int64)) - added_matrix[lines] - added_matrix[contexts], analysed
+
+
+def _taken(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
+    """These rows of the matrix; the matrix itself where they are all of its rows in order (the usual case: copying a
+    matrix of every chunk's counts row by row is most of a second at 10,000 reports)."""
+    if len(rows) == matrix.shape[0] and np.array_equal(rows, np.arange(len(rows))):
+        return matrix
+    return matrix[rows]
 
 
 def stem_frequencies(texts: Iterable[str]) -> Counter:
@@ -365,12 +483,15 @@ def _update(catalog: Catalog, path: Path) -> dict:
     indexed = {d for s in segments for d in s["documents"]}
     missing = {d for d in live if d not in indexed}
     if missing:
-        records = [r for r in catalog.chunks(missing) if r.chunk.quotable]
-        counted = {r.chunk.document_id: r.content_hash for r in records}
+        every = catalog.chunks(missing)
+        records = [r for r in every if r.chunk.quotable]
+        counted = {r.chunk.document_id: r.content_hash for r in every}
+        surface: dict[str, list[str]] = {d: [] for d in missing}
+        for r in every:
+            surface[r.chunk.document_id].append(r.chunk.text)
         # A version with no chunk that holds a statement is recorded too, so it is not read again next time.
-        counts = WordCounts.of([
-            (d, counted.get(d, live[d]), chunks) for d, chunks in _texts_by_document(records, missing)
-        ])
+        by_document = _texts_by_document(records, missing)
+        counts = WordCounts.of([(d, counted.get(d, live[d]), chunks) for d, chunks in by_document], [surface[d] for d, _ in by_document])
         segments.append(_write_segment(path, counts))
     while len(segments) > 1 and _rows(segments[-1]) * 2 >= _rows(segments[-2]):
         merged = WordCounts.join([WordCounts.load(path / s["file"]) for s in segments[-2:]], keep=_hashes(segments[-2:]))

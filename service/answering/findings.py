@@ -8,6 +8,7 @@ retrieval and the extractive answerer.
 """
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
@@ -131,6 +132,8 @@ _REASON_SENTENCES = 4
 _SUMMARY_GOALS = 8
 
 
+# The levels of an item the audit found wanting.
+_WANTING = frozenset({"partly", "not"})
 # The genre's verdicts from the harshest to the mildest.
 _VERDICT_ORDER = ("ej uppfyllt", "delvis uppfyllt", "uppfyllt")
 
@@ -147,10 +150,12 @@ class FindingsAnswerer:
         self.terms = terms
         self.summary = summary
         self.document_text = document_text  # the whole text, front matter included
-        self.chunks: dict[str, list[ChunkRecord]] = {}
-        for record in sorted(view.records.values(), key=lambda r: r.chunk.char_start):
-            self.chunks.setdefault(record.chunk.document_id, []).append(record)
+        self.view = view
+        self.chunks: dict[str, list[ChunkRecord]] = view.in_text_order
         self.matcher = _GoalMatcher(SwedishAnalyzer(), view.municipalities)
+        # What is derived from every report's findings, and the findings' stamp it was derived at (see _scope).
+        self._kept: tuple[int | None, dict] = (None, {})
+        self._keeping = threading.Lock()
 
     def run(self, request: AnswerRequest) -> Answer | None:
         asked = request.analysis.findings
@@ -158,27 +163,23 @@ class FindingsAnswerer:
             # "Vad tyckte kommunstyrelsen om rekommendationerna?" asks for someone else's view of them, which the
             # findings do not hold; retrieval looks for a passage that gives it.
             return None
-        statuses = self.store.statuses()
-        # Reports in scope whose findings were extracted; an index built before findings existed has none.
-        documents = [
-            d for d, records in self.chunks.items()
-            if request.filters.admits(records[0]) and d in statuses
-        ]
+        kept = self._kept_now()
+        documents, statuses, found = self._scope(request.filters, asked.kind, kept)
         if not documents:
             return None
-        documents.sort(key=lambda d: (self._meta(d).municipality or d, self._meta(d).year or 0))
-        # Counted for every report in scope; read in full only for those an answer sets out.
-        found = self.store.of_kind(asked.kind, documents, every=not request.filters)
         if asked.kind == "kontrollmal":
-            states = {d: _state(statuses[d], found.unfound(d), asked.assessed) for d in documents}
+            def states() -> _States:
+                return _States({d: _state(statuses[d], found.unfound(d), asked.assessed) for d in documents})
+
+            states = _keep(kept, ("states", asked.assessed), states) if not request.filters else states()
             return self._kontrollmal(asked, request, documents, found, states)
-        if asked.implicit and not any(found.count(d) for d in documents):
+        if asked.implicit and not found.having():
             return None
         w = request.wording
         if asked.summary:
             return self._summary(documents, found, request.page, w)
         if asked.shortcomings:
-            return self._shortcomings(request, documents, found, w)
+            return self._shortcomings(request, documents, found, w, kept if not request.filters else {})
         if asked.comparison in ("most", "fewest"):
             return self._counted(asked.kind, asked.comparison, documents, found, request.page, w)
         if asked.kind == "rekommendation" and not request.filters and request.analysis.language == "sv":
@@ -210,12 +211,39 @@ class FindingsAnswerer:
             should=asked.kind == "rekommendation" and not _KIND_WORDS["rekommendation"].search(request.question),
         )
 
+    def _kept_now(self) -> dict:
+        """What was kept from every report's findings, while they have not changed since (one read of the stamp)."""
+        stamp = self.store.stamp()
+        with self._keeping:
+            if self._kept[0] != stamp:
+                self._kept = (stamp, {})
+            return self._kept[1]
+
+    def sees_every_report(self) -> bool:
+        """Whether every report with findings is live in this view (the caller's): then the findings of the store are
+        those the caller may read, and can be paged in SQL. Kept while the findings stay as they are."""
+        kept = self._kept_now()
+        statuses = _keep(kept, "statuses", self.store.statuses)
+        return _keep(kept, "every report seen", lambda: all(d in self.view.live_hashes for d in statuses))
+
+    def _scope(self, filters: Filters, kind: Kind, kept: dict) -> tuple[list[str], dict[str, Status], KindFindings]:
+        """The reports in scope whose findings were extracted (an index built before findings existed has none), in
+        the order answers list them; every report's findings status; and the findings of `kind` of those in scope,
+        counted, and read in full only for the reports an answer sets out. The statuses, and for a question over every
+        report its reports and their counts, are kept (`kept`) while this view and the findings stay as they are: a
+        list question over thousands of reports counts and orders them once, not at every question."""
+        statuses = _keep(kept, "statuses", self.store.statuses)
+        if filters:
+            documents = [d for d in self.view.listed(filters) if d in statuses]
+            return documents, statuses, self.store.of_kind(kind, documents)
+        documents = _keep(kept, "documents", lambda: [d for d in self.view.listing_order if d in statuses])
+        counted = _keep(kept, ("counted", kind), lambda: self.store.of_kind(kind, documents, every=True))
+        return documents, statuses, counted.fresh()
+
     def _summary(self, documents: list[str], found: KindFindings, page: Page, w: Wording) -> Answer | None:
         """A report in brief: its overall assessment and its recommendations, each cited. A report that states
         neither is left to retrieval (its text may still say what it concluded)."""
-        recommendations: dict[str, list[Finding]] = {d: [] for d in documents}
-        for finding in self.store.query(kind="rekommendation", documents=documents):
-            recommendations[finding.document_id].append(finding)
+        recommendations = self._recommendations(documents)
         graded = self._graded(documents)
         with_gist = [d for d in documents if found[d] or recommendations[d] or graded[d]]
         if not with_gist:
@@ -234,47 +262,42 @@ class FindingsAnswerer:
                     lines.append(w.and_more.format(n=len(goals) - _SUMMARY_GOALS))
             lines += self._headed(recommendations[document_id], cite, w, counted=True)
             blocks.append("\n".join(lines))
-        without = [self._label(d) for d in documents if d not in with_gist]
+        without = [d for d in documents if d not in with_gist]
         if without:
-            blocks.append(_say(w.neither_assessment_nor_recommendations, without, page, w))
+            blocks.append(self._say(w.neither_assessment_nor_recommendations, without, page, w))
         return self._paged_answer(blocks, "\n\n", cite, paged, {"kind": "summary"}, w)
 
-    def _shortcomings(self, request: AnswerRequest, documents: list[str], found: KindFindings, w: Wording) -> Answer | None:
+    def _shortcomings(self, request: AnswerRequest, documents: list[str], found: KindFindings, w: Wording, kept: dict) -> Answer | None:
         """What the auditors found wanting in a report as a whole ("Vilka brister fann revisorerna i Falun?"): its
         overall assessment and the kontrollmål or revisionsfrågor it grades partly or not met, each with the reason
-        it gives, cited; where it grades none so, what it recommends. A question about something narrower than the report's subject ("… i avtalsdatabasen?"), or
-        about reports that find nothing wanting in their findings, is left to retrieval, which finds the sentences
-        that say it."""
+        it gives, cited; where it grades none so, what it recommends. A question about something narrower than the
+        report's subject ("… i avtalsdatabasen?"), or about reports that find nothing wanting in their findings, is
+        left to retrieval, which finds the sentences that say it. Which reports find something wanting is kept
+        (`kept`) while the findings stay as they are, as for a list over every report."""
         topic = self.matcher.topic(_SHORTCOMING_WORDS.sub(" ", self._in_swedish(request)))
         if len(documents) != 1 and topic:
             return None
-        graded = self._graded(documents)
         if topic:
             title = set(self.matcher.analyzer(self._meta(documents[0]).title or ""))
             narrower = [t for t in topic if not any(_stems_match(t, s) for s in title)]
             if narrower:
                 # A part of the subject that one graded item is about answers with that item's verdict, met or not.
-                matched = self.matcher.best(narrower, graded[documents[0]], 0.6, 1)
-                return self._about(matched, graded[documents[0]], w) if matched else None
-        wanting = {d: [g for g in graded[d] if g.level in ("partly", "not")] for d in documents}
-        # A report that grades no items below fully may still find the whole wanting, or only mainly met, in its
-        # overall assessment; what it then recommends is what it found lacking.
-        recommendations: dict[str, list[Finding]] = {d: [] for d in documents}
-        for finding in self.store.query(kind="rekommendation", documents=[d for d in documents if not wanting[d]]):
-            recommendations[finding.document_id].append(finding)
-        levels = {d: {f.level for f in found[d]} for d in documents}
-        shown_documents = [
-            d for d in documents if wanting[d] or levels[d] & {"partly", "not"} or "mainly" in levels[d] and recommendations[d]
-        ]
+                goals = self._graded(documents)[documents[0]]
+                matched = self.matcher.best(narrower, goals, 0.6, 1)
+                return self._about(matched, goals, w) if matched else None
+        shown_documents = _keep(kept, "wanting", lambda: self._wanting(documents, found))
         if not shown_documents:
             return None
         cite = _Citations(self.chunks)
         shown, paged = Paged.of(shown_documents, request.page)
+        found.read(shown)
+        graded = self._graded(shown)
+        recommendations = self._recommendations(shown)
         blocks = []
         for document_id in shown:
             goals = graded[document_id]
             lines = [w.shortcomings_of.format(label=self._label(document_id)), *self._headed(found[document_id], cite, w)]
-            items = wanting[document_id]
+            items = [g for g in goals if g.level in _WANTING]
             if items:
                 lines.append(w.below_fully.format(n=len(items), count=w.count_of(len(goals), items[0].kind)))
             for goal in items:
@@ -282,9 +305,29 @@ class FindingsAnswerer:
                 motivation = self._motivation(goal, cite, w, reason=True)
                 if motivation:
                     lines.append(f"  {motivation}")
-            lines += self._headed(recommendations[document_id], cite, w, counted=True)
+            if not items:
+                lines += self._headed(recommendations[document_id], cite, w, counted=True)
             blocks.append("\n".join(lines))
         return self._paged_answer(blocks, "\n\n", cite, paged, {"kind": "shortcomings"}, w)
+
+    def _wanting(self, documents: list[str], found: KindFindings) -> list[str]:
+        """The reports that find something wanting: items graded partly or not met, or an overall assessment that is,
+        or one only mainly met with recommendations (what it then recommends is what it found lacking)."""
+        found.read(documents)
+        graded = self._graded(documents)
+        recommended = {f.document_id for f in self.store.query(kind="rekommendation", documents=documents)}
+        wanting = []
+        for document_id in documents:
+            levels = {f.level for f in found[document_id]}
+            if any(g.level in _WANTING for g in graded[document_id]) or levels & _WANTING or "mainly" in levels and document_id in recommended:
+                wanting.append(document_id)
+        return wanting
+
+    def _recommendations(self, documents: list[str]) -> dict[str, list[Finding]]:
+        recommendations: dict[str, list[Finding]] = {d: [] for d in documents}
+        for finding in self.store.query(kind="rekommendation", documents=documents):
+            recommendations[finding.document_id].append(finding)
+        return recommendations
 
     def _headed(self, findings: list[Finding], cite: "_Citations", w: Wording, counted: bool = False) -> list[str]:
         """One report's findings of a kind under their heading ("Revisionell bedömning:", and `counted` in the plural
@@ -324,7 +367,7 @@ class FindingsAnswerer:
             return []
         places = _Citations(self.chunks)
         found: list[str] = []
-        scope = [d for d, records in self.chunks.items() if filters.admits(records[0])] if filters else None
+        scope = self.view.documents_in(filters) if filters else None
         for finding in self.store.query(kind=asked.kind, documents=scope):
             records = self.chunks.get(finding.document_id)
             if not records or not filters.admits(records[0]):
@@ -356,11 +399,11 @@ class FindingsAnswerer:
     # -- kontrollmål
 
     def _kontrollmal(
-        self, asked: FindingsQuestion, request: AnswerRequest, documents: list[str], found: KindFindings, states: dict[str, Status]
+        self, asked: FindingsQuestion, request: AnswerRequest, documents: list[str], found: KindFindings, states: "_States"
     ) -> Answer | None:
         w = request.wording
         if asked.comparison is not None:
-            assessed = [d for d in documents if states[d] == ASSESSED]
+            assessed = states.listed(ASSESSED)
             if len(assessed) >= 2:
                 return self._comparison(asked.comparison, documents, assessed, found, states, request.page, w)
             graded = {g.verdict for d in assessed for g in found[d] if g.verdict}
@@ -393,7 +436,7 @@ class FindingsAnswerer:
                 unreasoned = request.analysis.answer_type == "reason" and not any(g.motivation for g in matched)
                 return None if unreasoned or any(g.note == NOTE_NO_VERDICT for g in matched) else self._about(matched, goals, w)
             wants_one = bool(topic or asked.sections or asked.number) or asked.verdict is None and asked.implicit
-            none_assessed = all(states[d] == NO_ASSESSMENTS for d in documents)
+            none_assessed = len(states.listed(NO_ASSESSMENTS)) == len(documents)
             if asked.implicit and len(documents) == 1:
                 # "lomma fastighetsunderhåll bedömning" of a report without kontrollmål, or one whose kontrollmål none
                 # matched: its assessment is the overall one, when that is about what the question names (an English
@@ -506,14 +549,15 @@ class FindingsAnswerer:
         return "\n".join(lines)
 
     def _verdict_overview(
-        self, documents: list[str], found: KindFindings, verdict: Verdict | None, states: dict[str, Status],
+        self, documents: list[str], found: KindFindings, verdict: Verdict | None, states: "_States",
         cite: _Citations, page: Page, w: Wording, verdicts: bool = True,
     ) -> tuple[str, Paged | None]:
-        """The kontrollmål of several reports; beyond a page of reports, counted, and the page's reports set out."""
-        assessed = [d for d in documents if states[d] == ASSESSED]
+        """The kontrollmål of several reports; beyond a page of reports, counted, and the page's reports set out. Over
+        every report, what it counts is derived once (see _scope); what it sets out is the page."""
+        assessed = states.listed(ASSESSED)
         blocks = []
         if verdict is not None:
-            hits = [d for d in assessed if found.count_of(d, verdict)]
+            hits = states.remember(("hits", verdict), lambda: [d for d in assessed if found.count_of(d, verdict)])
             shown, paged = Paged.of(hits or assessed, page)
             # Few reports without the verdict are named briefly (listing their verdicts would only bury the answer);
             # many are counted.
@@ -521,7 +565,7 @@ class FindingsAnswerer:
             found.read(assessed if brief else shown)
             several = w.verdict_words(verdict, 2)
             if hits and paged:
-                given = sum(found.count_of(d, verdict) for d in hits)
+                given = states.remember(("given", verdict), lambda: sum(found.count_of(d, verdict) for d in hits))
                 blocks.append(w.assessed_as_in_reports[given != 1].format(
                     count=w.count_of(given, "kontrollmal"), verdict=w.verdict_words(verdict, given), n=len(hits), of=len(assessed),
                 ))
@@ -529,10 +573,12 @@ class FindingsAnswerer:
                 blocks.append(w.assessed_as_in.format(verdict=several, names=w.joined_names([self._label(d) for d in hits])))
             else:
                 blocks.append(w.none_assessed_in_any.format(verdict=several))
-            for document_id in assessed:
-                if document_id in shown:
+            # The page's reports in the order of `assessed` (of which `shown` is a slice); a brief answer also names the rest.
+            on_page, hit = set(shown), set(hits)
+            for document_id in assessed if brief else shown:
+                if document_id in on_page:
                     blocks.append(self._verdict_block(document_id, found[document_id], verdict, cite, w))
-                elif hits and document_id not in hits and brief:
+                elif hits and document_id not in hit:
                     blocks.append(w.report_none_assessed_as.format(label=self._label(document_id), verdict=several, tally=self._tally(found[document_id], w)))
             if hits and not brief and len(assessed) > len(hits):
                 others = len(assessed) - len(hits)
@@ -541,7 +587,7 @@ class FindingsAnswerer:
             shown, paged = Paged.of(assessed, page)
             found.read(shown)
             if paged:
-                tally = found.tally(assessed)
+                tally = states.remember("tally", lambda: found.tally(assessed))
                 blocks.append(w.reports_assess.format(n=len(assessed), count=w.count_of(sum(tally.values()), "kontrollmal"), tally=w.tally(tally)))
             blocks += [self._verdict_block(d, found[d], None, cite, w, verdicts) for d in shown]
         blocks += self._not_assessed_lines(documents, states, w, page)
@@ -549,39 +595,48 @@ class FindingsAnswerer:
             blocks.append(paged.describe(w))
         return "\n\n".join(blocks), paged
 
-    def _not_assessed_lines(self, documents: list[str], states: dict[str, Status], w: Wording, page: Page = Page()) -> list[str]:
+    def _not_assessed_lines(self, documents: list[str], states: "_States", w: Wording, page: Page = Page()) -> list[str]:
         """What the reports without readable kontrollmål do: assess none, or assess in a form the findings do not hold."""
         lines = []
         for state, says in ((NO_ASSESSMENTS, w.assesses_no_goals), (UNREAD, w.unread_goals)):
-            labels = [self._label(d) for d in documents if states[d] == state]
-            if labels:
-                lines.append(_say((f"{{reports}} {says[0]}.", f"{{reports}} {says[1]}."), labels, page, w))
+            listed = states.listed(state)
+            if listed:
+                lines.append(self._say((f"{{reports}} {says[0]}.", f"{{reports}} {says[1]}."), listed, page, w))
         return lines
+
+    def _named(self, documents: list[str], page: Page) -> list[str]:
+        """These reports' labels for `_reports`; more than a page of them are only counted, so none is labelled."""
+        return documents if len(documents) > page.limit else [self._label(d) for d in documents]
+
+    def _say(self, forms: Forms, documents: list[str], page: Page, w: Wording, **values: str) -> str:
+        """A sentence about these reports, in the form for one report or for several."""
+        return forms[len(documents) != 1].format(reports=_reports(self._named(documents, page), page, w), **values)
 
     def _counted(self, kind: Kind, comparison: Comparison, documents: list[str], found: KindFindings, page: Page, w: Wording) -> Answer | None:
         """The report that gives the most (fewest) recommendations or revisionsfrågor, with each report's count, cited
         where it lists them; a report that gives none is named apart (an excerpt may leave them out)."""
-        counts = {d: found.count(d) for d in documents if found.count(d)}
+        counts = found.remember("counts", lambda: {d: found.count(d) for d in documents if found.count(d)})
         if len(counts) < 2:
             return None  # nothing to compare: retrieval may still find what the question asks
         best = (min if comparison == "fewest" else max)(counts.values())
         winners = [d for d in counts if counts[d] == best]
         phrase = w.counted_most[comparison].format(plural=w.noun(kind, 2))
         cite = _Citations(self.chunks)
-        names = _reports([self._label(d) for d in winners], page, w, bare=True)
+        names = _reports(self._named(winners, page), page, w, bare=True)
         lines = [w.compared["had"].format(names=names, what=phrase) + (f"{w.tied}." if len(winners) > 1 else ".")]
-        shown, paged = Paged.of(sorted(counts, key=lambda d: (-counts[d] if comparison == "most" else counts[d])), page)
+        ranked = found.remember(("ranked", comparison), lambda: sorted(counts, key=lambda d: (-counts[d] if comparison == "most" else counts[d])))
+        shown, paged = Paged.of(ranked, page)
         found.read(shown)
         for document_id in shown:
             sources = [f.sources[0] for f in found[document_id] if f.sources]
             lines.append(f"{self._label(document_id)}: {w.count_of(counts[document_id], kind)} {cite.together(document_id, sources)}".rstrip())
-        without = [self._label(d) for d in documents if d not in counts]
+        without = found.remember("without", lambda: [d for d in documents if d not in counts])
         if without:
-            lines.append(_say(w.states_none, without, page, w, noun=w.noun(kind)))
+            lines.append(self._say(w.states_none, without, page, w, noun=w.noun(kind)))
         return self._paged_answer(lines, "\n", cite, paged, {"kind": kind, "comparison": comparison}, w)
 
     def _comparison(
-        self, comparison: Comparison, documents: list[str], assessed: list[str], found: KindFindings, states: dict[str, Status],
+        self, comparison: Comparison, documents: list[str], assessed: list[str], found: KindFindings, states: "_States",
         page: Page, w: Wording,
     ) -> Answer:
         """The report that had the most (fewest) kontrollmål, or the harshest (mildest) verdicts, against the others:
@@ -589,27 +644,32 @@ class FindingsAnswerer:
         cite = _Citations(self.chunks)
 
         def share(document_id: str, verdict: str) -> float:
-            goals = found[document_id]
-            return sum(g.verdict == verdict for g in goals) / len(goals)
+            return found.count_of(document_id, verdict) / found.count(document_id)
 
-        if comparison in ("most", "fewest"):
-            key = {d: len(found[d]) for d in assessed}
-        elif comparison == "harshest":
-            key = {d: (share(d, "ej uppfyllt"), share(d, "ej uppfyllt") + share(d, "delvis uppfyllt")) for d in assessed}
-        else:
-            key = {d: (share(d, "uppfyllt"), -share(d, "ej uppfyllt")) for d in assessed}
-        best = (min if comparison == "fewest" else max)(key.values())
-        winners = [d for d in assessed if key[d] == best]
+        def compared() -> list[str]:
+            """The reports that win the comparison, from the counts (the same numbers as the findings read in full)."""
+            if comparison in ("most", "fewest"):
+                key = {d: found.count(d) for d in assessed}
+            elif comparison == "harshest":
+                key = {d: (share(d, "ej uppfyllt"), share(d, "ej uppfyllt") + share(d, "delvis uppfyllt")) for d in assessed}
+            else:
+                key = {d: (share(d, "uppfyllt"), -share(d, "ej uppfyllt")) for d in assessed}
+            best = (min if comparison == "fewest" else max)(key.values())
+            return [d for d in assessed if key[d] == best]
+
+        winners = states.remember(("compared", comparison), compared)
         # What decides: the lists of kontrollmål for a count, the verdicts of the kind compared for the rest.
         decisive = {"harshest": "ej uppfyllt", "mildest": "uppfyllt"}.get(comparison)
-        names = _reports([self._label(d) for d in winners], page, w, bare=True)
+        names = _reports(self._named(winners, page), page, w, bare=True)
         lead = w.compared["got" if decisive else "had"].format(names=names, what=w.comparisons[comparison])
         lines = [lead + (f"{w.tied}." if len(winners) > 1 else ".")]
-        shown, paged = Paged.of(sorted(assessed, key=lambda d: d not in winners), page)
+        won = set(winners)
+        shown, paged = Paged.of(states.remember(("ranked", comparison), lambda: sorted(assessed, key=lambda d: d not in won)), page)
+        found.read(shown)
         for document_id in shown:
             goals = found[document_id]
             line = f"{self._label(document_id)}: {w.count_of(len(goals), 'kontrollmal')} – {self._tally(goals, w)}"
-            deciding = [g for g in goals if g.verdict == decisive and g.sources] if document_id in winners else []
+            deciding = [g for g in goals if g.verdict == decisive and g.sources] if document_id in won else []
             if deciding:
                 marks = "".join(cite.source(document_id, g.sources[0]) for g in deciding)
                 # The verdict as the report labels it ("Ej uppfyllt"), then the kontrollmål it was given to.
@@ -702,7 +762,7 @@ class FindingsAnswerer:
         reasons: bool = False, should: bool = False,
     ) -> Answer | None:
         singular, plural = w.noun(kind), w.noun(kind, 2)
-        with_items = [d for d in documents if found.count(d)]
+        with_items = found.having()
         if not with_items and any(self._names_kind(d, kind) or should and _SHOULD.search(self._text(d)) for d in documents):
             # The text speaks of them though none was extracted ("KPMG rekommenderar därför att …" in running
             # text), or the question asks what someone should do and the text says what someone "bör" do: a
@@ -721,7 +781,7 @@ class FindingsAnswerer:
         found.read(shown)
         blocks = []
         if paged:
-            total = sum(found.count(d) for d in with_items)
+            total = found.remember("total", lambda: sum(found.count(d) for d in with_items))
             blocks.append(w.counted_in_reports.format(count=w.count_of(total, kind), n=len(with_items)))
         for document_id in shown:
             items = found[document_id]
@@ -740,9 +800,9 @@ class FindingsAnswerer:
                     lines.append(w.sections_recommendations.format(noun=w.noun("rekommendation", len(concluding))))
                     lines += [self._item_line(f, cite, w) for f in concluding]
             blocks.append("\n".join(lines))
-        without = [self._label(d) for d in documents if not found.count(d)]
+        without = found.remember("lacking", lambda: [d for d in documents if not found.count(d)])
         if without:
-            blocks.append(_say(w.states_none, without, page, w, noun=singular))
+            blocks.append(self._say(w.states_none, without, page, w, noun=singular))
         if paged:
             blocks.append(paged.describe(w))
         return Answer(
@@ -804,9 +864,28 @@ def _reports(labels: list[str], page: Page, w: Wording, bare: bool = False) -> s
     return w.reports_from[len(labels) != 1].format(names=w.joined_names(labels))
 
 
-def _say(forms: Forms, labels: list[str], page: Page, w: Wording, **values: str) -> str:
-    """A sentence about the reports `labels` names, in the form for one report or for several."""
-    return forms[len(labels) != 1].format(reports=_reports(labels, page, w), **values)
+class _States(dict):
+    """Each report's status for one question (document id -> Status), and what an answer derives from them and the
+    counts (the reports of a status, those given a verdict), derived once: over every report, the states are kept
+    while the findings stay as they are (FindingsAnswerer._scope), and so is what they remember."""
+
+    def __init__(self, states: dict[str, Status]) -> None:
+        super().__init__(states)
+        self._derived: dict = {}
+
+    def listed(self, state: Status) -> list[str]:
+        """The reports of this status, in the answer's order."""
+        return self.remember(("listed", state), lambda: [d for d, s in self.items() if s == state])
+
+    def remember(self, key, derive: Callable[[], object]):
+        return _keep(self._derived, key, derive)
+
+
+def _keep(kept: dict, key, derive: Callable[[], object]):
+    """`derive()`, computed once per `kept` (two requests at once may both compute it: the same value)."""
+    if key not in kept:
+        kept[key] = derive()
+    return kept[key]
 
 
 def _state(status: Status, unfound: int, assessed: bool) -> Status:

@@ -28,8 +28,6 @@ from service.query.retrieval import EVERYTHING, Access, CorpusView, Filters, Hyb
 # The findings and report answerers run before the question is embedded: they read neither hits nor the query vector.
 _NOT_EMBEDDED = np.empty(0, dtype=np.float32)
 
-_WORDS = re.compile(r"[^\W\d_]+")
-
 
 class DocumentNotFoundError(Exception):
     """No live document has this id."""
@@ -101,9 +99,8 @@ class QAService:
     def _rebuild_answerers(self) -> None:
         summary = self._summary = self._read_summary()
         view = self.retriever.view
-        texts = [r.chunk.text for r in view.records.values()]
         self.extractive = ExtractiveAnswerer(
-            self.retriever.store, summary, view.lexical.text_stem_frequencies(view.records.values()), len(texts),
+            self.retriever.store, summary, view.lexical.text_stem_frequencies(view.records.values()), len(view.records),
             Thresholds.from_settings(self.settings), terms=self.retriever.terms,
         )
         self.findings_store = FindingsStore(self.settings.catalog_path)
@@ -113,8 +110,8 @@ class QAService:
         self.report_answerer = ReportAnswerer(self.retriever.view, terms=self.retriever.terms)
         self.repair = QuestionRepair(
             (*swedish_municipalities(), *self.retriever.view.municipalities),
-            # One pass over the texts joined (a line break parts words as a chunk boundary does): faster at start-up.
-            _WORDS.findall("\n".join(texts)),
+            # Added up from each report's counts, kept with the lexical index by ingest, not read from every text.
+            view.lexical.surface_counts(view.records.values()),
         )
 
     @property
@@ -130,8 +127,9 @@ class QAService:
         return self._summary
 
     def _read_summary(self) -> CorpusSummary:
+        """From the documents the view was read with (the caller's only), not a second read of every document."""
         reports = sorted(
-            {(d.metadata.municipality or d.document_id, d.metadata.year, d.metadata.title or d.document_id) for d in self.documents()},
+            {(m.municipality or d, m.year, m.title or d) for d, m in self.retriever.view.document_metadata.items() if self.access.admits(m)},
             key=lambda r: (r[0], r[1] or 0),
         )
         return CorpusSummary(tuple(reports))
@@ -304,6 +302,25 @@ class QAService:
 
     def findings(self, municipality: str | None = None, verdict: str | None = None, document_id: str | None = None, kind: str | None = None) -> list[Finding]:
         """Findings of the live reports; a value no report has raises UnknownFilterError naming the valid ones."""
+        self._check_findings_filters(municipality, verdict, document_id, kind)
+        found = self.findings_store.query(municipality, verdict, document_id, kind)
+        # live_hashes holds only the documents the caller may see.
+        live = self.retriever.view.live_hashes
+        return [f for f in found if f.document_id in live]
+
+    def findings_page(
+        self, municipality: str | None, verdict: str | None, document_id: str | None, kind: str | None, offset: int, limit: int
+    ) -> tuple[list[Finding], int]:
+        """`limit` of `findings` from `offset`, and how many there are: counted and cut in SQL where every report with
+        findings is one this view holds (the usual case), so a page reads its own findings, not every report's; else
+        (a caller who may not see some, a report being switched) all read and cut here."""
+        if not self.findings_answerer.sees_every_report():
+            found = self.findings(municipality, verdict, document_id, kind)
+            return found[offset : offset + limit], len(found)
+        self._check_findings_filters(municipality, verdict, document_id, kind)
+        return self.findings_store.page(municipality, verdict, document_id, kind, offset, limit)
+
+    def _check_findings_filters(self, municipality: str | None, verdict: str | None, document_id: str | None, kind: str | None) -> None:
         view = self.retriever.view
         for name, value, valid in (
             ("municipality", municipality, view.municipalities),
@@ -313,9 +330,6 @@ class QAService:
         ):
             if value is not None and value not in valid:
                 raise UnknownFilterError(name, [value], list(valid))
-        found = self.findings_store.query(municipality, verdict, document_id, kind)
-        # live_hashes holds only the documents the caller may see.
-        return [f for f in found if f.document_id in view.live_hashes]
 
     def findings_summary(self) -> list[dict]:
         live = self.retriever.view.live_hashes

@@ -9,6 +9,7 @@ contain leaves the question to retrieval.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.documents.metadata import DocumentMetadata
@@ -18,7 +19,7 @@ from ingest.language.sentences import split_sentences
 from ingest.language.terms import TermExpander
 from ingest.language.words import same_family
 from ingest.structure.parts import COVER
-from service.answering.base import Answer, AnswerRequest, Citations
+from service.answering.base import Answer, AnswerRequest, Citations, Page, Paged
 from service.answering.wording import Wording
 from service.query.report_questions import Asked
 from service.query.retrieval import CorpusView
@@ -36,6 +37,12 @@ _ABOUT = re.compile(
 )
 
 
+def _paged(items: Sequence, page: Page) -> tuple[Sequence, Paged | None]:
+    """`Paged.of` for a list over more reports than a page; a list that fits on one is set out whole whatever the
+    offset, as before lists were paged."""
+    return (items, None) if len(items) <= page.limit else Paged.of(items, page)
+
+
 @dataclass(frozen=True)
 class _Stated:
     """A metadata value and the span of the report's text that states it."""
@@ -49,9 +56,8 @@ class ReportAnswerer:
     name = "report"
 
     def __init__(self, view: CorpusView, terms: TermExpander | None = None) -> None:
-        self.chunks: dict[str, list[ChunkRecord]] = {}
-        for record in sorted(view.records.values(), key=lambda r: r.chunk.char_start):
-            self.chunks.setdefault(record.chunk.document_id, []).append(record)
+        self.view = view
+        self.chunks: dict[str, list[ChunkRecord]] = view.in_text_order
         self._places = Citations(self.chunks)  # only its lookup of the chunk holding a span
         # An English question's subject in the reports' Swedish terms ("crisis preparedness" -> "krisberedskap").
         self.terms = terms
@@ -60,25 +66,36 @@ class ReportAnswerer:
         asked = request.analysis.report
         if asked is None:
             return None
-        documents = [d for d, records in self.chunks.items() if request.filters.admits(records[0])]
-        documents.sort(key=lambda d: (self._meta(d).municipality or d, self._meta(d).year or 0))
+        documents = self.view.listed(request.filters)
         cite = Citations(self.chunks)
         w = request.wording
+        paged = None
         if asked == "oldest":
-            lines = self._oldest(documents, cite, w)
+            lines, paged = self._oldest(documents, cite, request.page, w)
         elif asked == "by_firm":
-            lines = self._by_firm(request.question, documents, cite, w)
+            lines, paged = self._by_firm(request.question, documents, cite, request.page, w)
         elif asked == "about":
-            lines = self._about(request, documents, cite, w)
+            lines, paged = self._about(request, documents, cite, request.page, w)
         elif asked == "count":
-            # Every report counts; one whose title its text does not state is listed by its metadata, uncited.
-            listed = [self._line("title", d, cite, w) or f"{self._label(d, w)}" for d in documents]
-            lines = [w.report_count[len(listed) != 1].format(n=len(listed)), *listed] if listed else []
+            # Every report counts; one whose title its text does not state is listed by its metadata, uncited. More
+            # than a page of them are counted, and the page's listed.
+            shown, paged = _paged(documents, request.page)
+            listed = [self._line("title", d, cite, w) or f"{self._label(d, w)}" for d in shown]
+            lines = [w.report_count[len(documents) != 1].format(n=len(documents)), *listed] if documents else []
         else:
-            lines = [line for d in documents if (line := self._line(asked, d, cite, w))]
+            # A fact of each report ("Vem skrev rapporterna?"): more than a page of reports are set out a page at a
+            # time, each listed where its text states the fact.
+            shown, paged = _paged(documents, request.page)
+            lines = [line for d in shown if (line := self._line(asked, d, cite, w))]
         if not cite.cited:
-            return None
-        return Answer("\n".join(lines), grounded=True, citations=tuple(cite.cited), answerer=self.name, evidence={"asked": asked})
+            # A page past the last, or one whose reports state none of it, says where the list ends, as a findings
+            # list does; an answer that fits on one page and cites nothing is left to retrieval, as before.
+            return Answer(paged.describe(w), grounded=False, answerer=self.name, evidence={"asked": asked}, page=paged) if paged else None
+        if paged:
+            lines.append(paged.describe(w))
+        return Answer(
+            "\n".join(lines), grounded=True, citations=tuple(cite.cited), answerer=self.name, evidence={"asked": asked}, page=paged,
+        )
 
     def _meta(self, document_id: str) -> DocumentMetadata:
         return self.chunks[document_id][0].metadata
@@ -132,33 +149,62 @@ class ReportAnswerer:
         # Cited after the cover: the numbers follow the order of the answer's text.
         return line + (w.and_conducted_by.format(by=f"{firm.value} {self._mark(document_id, firm, cite)}") if firm else "")
 
-    def _by_firm(self, question: str, documents: list[str], cite: Citations, w: Wording) -> list[str]:
-        """The reports the firms the question names made, each cited where the report names its firm."""
+    def _by_firm(self, question: str, documents: Sequence[str], cite: Citations, page: Page, w: Wording) -> tuple[list[str], Paged | None]:
+        """The reports the firms the question names made, each cited where the report names its firm. Which firm made
+        a report is its metadata's (`firms_of_documents`); more than a page of a firm's reports are counted by it, and
+        the page's set out, those of them whose text names the firm, as always."""
         asked = [name for name, pattern in firms().items() if re.search(pattern, question, re.IGNORECASE)]
-        lines = []
+        firms_of = self.view.firms_of_documents
+        lines, pages = [], []
         for name in asked:
-            made = [(d, firm) for d in documents if (firm := self._firm(d)) and (firm.value == name or re.search(firms()[name], firm.value))]
+            by = [d for d in documents if (firm := firms_of.get(d)) and (firm == name or re.search(firms()[name], firm))]
+            shown, paged = _paged(by, page)
+            made = [(d, firm) for d in shown if (firm := self._firm(d))]
             if made:
-                lines.append(w.reports_by_firm.format(firm=name, n=len(made)))
+                lines.append(w.reports_by_firm.format(firm=name, n=len(by) if paged else len(made)))
                 lines += [f"- {self._label(d, w)} {self._mark(d, firm, cite)}" for d, firm in made]
-        return lines
+            pages += [paged] if paged else []
+        # Where several firms are asked for, the page is that of the longest list.
+        return lines, max(pages, key=lambda p: p.total, default=None)
 
-    def _about(self, request: AnswerRequest, documents: list[str], cite: Citations, w: Wording) -> list[str]:
-        """The reports whose titles name the subject asked about, each cited where its text first names it."""
+    def _about(self, request: AnswerRequest, documents: Sequence[str], cite: Citations, page: Page, w: Wording) -> tuple[list[str], Paged | None]:
+        """The reports whose titles name the subject asked about, each cited where its text first names it. The
+        titles are looked up by word (`_titled`), not read one by one; more than a page of reports are counted by
+        their titles, and the page's set out: those of them whose text names the subject, as always."""
         parts = _ABOUT.split(request.question, maxsplit=1)
         if len(parts) < 2:
-            return []  # "Vilka kommuner har granskats?" names no subject
+            return [], None  # "Vilka kommuner har granskats?" names no subject
         subject = parts[1]
+        # An English question's subject in the reports' Swedish terms ("crisis preparedness" -> "krisberedskap").
         translated = self.terms.expand(subject)[len(subject) :] if self.terms and request.analysis.language == "en" else ""
         words = re.findall(r"[^\W\d_]{4,}", f"{subject} {translated}".casefold())
+        named = self._titled(words, documents)
+        titled = self.view.in_listing_order(named)
+        shown, paged = _paged(titled, page)
         lines = []
-        for document_id in documents:
-            title = (self._meta(document_id).title or "").casefold()
-            named = next((w for w in words for t in re.findall(r"[^\W\d_]+", title) if w == t or same_family(w, t, min_prefix=5, max_extra=3)), None)
-            stated = self._find(document_id, named, rf"\b{re.escape(named[:5])}\w*") if named else None
+        for document_id in shown:
+            word = named[document_id]
+            stated = self._find(document_id, word, rf"\b{re.escape(word[:5])}\w*")
             if stated is not None:
                 lines.append(f"- {self._label(document_id, w)} {self._mark(document_id, stated, cite)}")
-        return [w.reports_about.format(subject=subject.strip(" ?."), n=len(lines)), *lines] if lines else []
+        count = len(titled) if paged else len(lines)
+        return ([w.reports_about.format(subject=subject.strip(" ?."), n=count), *lines] if lines else []), paged
+
+    def _titled(self, words: list[str], documents: Sequence[str]) -> dict[str, str]:
+        """The documents (of `documents`) whose title has a word of the family of one of `words`, each with the first
+        of `words` that it has: found through the view's index of title words, so a question costs the distinct
+        title words and the reports found, not a pass over every title."""
+        index = self.view.title_words
+        named: dict[str, str] = {}
+        for word in words:
+            for title_word, holders in index.items():
+                if word == title_word or same_family(word, title_word, min_prefix=5, max_extra=3):
+                    for document_id in holders:
+                        named.setdefault(document_id, word)
+        if len(documents) < len(self.view.listing_order):
+            scope = set(documents)
+            return {d: word for d, word in named.items() if d in scope}
+        return named
 
     def _cover(self, document_id: str) -> _Stated | None:
         """A report's cover, when it is short enough to quote whole (title, municipality, date, names)."""
@@ -167,18 +213,21 @@ class ReportAnswerer:
             return None
         return _Stated(record.chunk.text, record.chunk.char_start, record.chunk.char_end)
 
-    def _oldest(self, documents: list[str], cite: Citations, w: Wording) -> list[str]:
+    def _oldest(self, documents: Sequence[str], cite: Citations, page: Page, w: Wording) -> tuple[list[str], Paged | None]:
+        """The oldest and the newest report, and (a page of them at a time) those between, each by the date its text
+        states. Every report's date is read to find them."""
         dated = sorted((stated.value, d, stated) for d in documents if (stated := self._date(d)))
         if len(dated) < 2:
-            return []
+            return [], None
         lines = [
             template.format(label=self._label(d, w), date=w.date(value), mark=self._mark(d, stated, cite))
             for template, (value, d, stated) in ((w.oldest, dated[0]), (w.newest, dated[-1]))
         ]
-        if len(dated) > 2:
-            between = ", ".join(f"{self._label(d, w)} {w.date(value)} {self._mark(d, stated, cite)}" for value, d, stated in dated[1:-1])
+        shown, paged = _paged(dated[1:-1], page)
+        if shown:
+            between = ", ".join(f"{self._label(d, w)} {w.date(value)} {self._mark(d, stated, cite)}" for value, d, stated in shown)
             lines.append(w.between.format(items=between))
-        return lines
+        return lines, paged
 
     def _date(self, document_id: str) -> _Stated | None:
         iso = self._meta(document_id).date

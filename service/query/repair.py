@@ -13,7 +13,7 @@ first, and the repaired form is what "Tolkad som" shows:
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 from ingest.language.english import is_english
@@ -55,7 +55,9 @@ def _styled(word: str, like: str) -> str:
 
 
 class QuestionRepair:
-    def __init__(self, municipalities: Iterable[str], vocabulary: Iterable[str]) -> None:
+    def __init__(self, municipalities: Iterable[str], vocabulary: Mapping[str, int]) -> None:
+        """`vocabulary`: how often the reports write each word, as written, in the order the words first occur (a
+        tie between two spellings of one word goes to the one the reports use first)."""
         names: dict[str, str] = {}
         short: dict[str, str] = {}
         for name in municipalities:
@@ -76,10 +78,9 @@ class QuestionRepair:
         # "kalmarrapporten", "umeagranskningen": the place run into the report noun, as the language compounds it,
         # written as the reports write the place ("Kalmarrapporten", which the question reader takes as Kalmar's report).
         self._compounded = re.compile(rf"(?<![\w-])({_alternation(self._names)})(?=(?:revisions)?(?:rapport|granskning)\w*)")
-        # Counted as written, then by lower-case form: one lower() per distinct word, not per occurrence (start-up),
-        # and the same counts in the same first-seen order.
+        # Counted by lower-case form: one lower() per distinct word, not per occurrence (start-up), in first-seen order.
         words: Counter = Counter()
-        for word, n in Counter(vocabulary).items():
+        for word, n in vocabulary.items():
             words[word.lower()] += n
         self._known = frozenset(words)
         restored: dict[str, Counter] = {}

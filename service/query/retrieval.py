@@ -2,6 +2,7 @@
 
 import copy
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -10,14 +11,21 @@ from typing import Literal
 import numpy as np
 
 from ingest.config import Settings
+from ingest.documents.metadata import DocumentMetadata
 from ingest.embedding import Embedder
-from ingest.index.catalog import Catalog, ChunkRecord
+from ingest.index.catalog import Catalog, ChunkRecord, DocumentRecord
 from ingest.index.lexical import LexicalIndex, ensure_fresh
-from ingest.index.vectors import DenseHit, VectorStore, access_where
+from ingest.index.vectors import DenseHit, VectorStore, access_where, vector_id
 from ingest.language.terms import TermExpander
 
 Mode = Literal["lexical", "dense", "hybrid"]
 
+_TITLE_WORD = re.compile(r"[^\W\d_]+")
+# A filter admitting at most this many chunks, and at most this share of the live ones, is searched exactly over their
+# vectors read by id (see _dense): reading a vector costs about 0.15 ms, Chroma's filtered search a pass over every
+# record, so the exact search pays for a few hundred chunks at 1,000 reports and a couple of thousand at 10,000.
+EXACT_UP_TO = 2_000
+EXACT_SHARE = 0.05
 # The share of the chunks a caller may see below which dense search asks Chroma for those only (see _dense).
 _ACCESS_CLAUSE_BELOW = 0.25
 
@@ -98,6 +106,8 @@ class CorpusView:
     generation: int = -1
     # Each live document's access groups (() = public).
     access_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Each live document's metadata, as the catalog's documents were read with the records.
+    document_metadata: dict[str, DocumentMetadata] = field(default_factory=dict)
 
     def visible_to(self, access: Access) -> "CorpusView":
         """The part of this view the caller may see; the BM25 index is shared, its candidates are taken from `records`."""
@@ -113,6 +123,7 @@ class CorpusView:
             document_count=len(visible),
             access_groups={d: g for d, g in self.access_groups.items() if d in visible},
             generation=self.generation,
+            document_metadata={d: m for d, m in self.document_metadata.items() if d in visible},
         )
 
     @cached_property
@@ -134,6 +145,77 @@ class CorpusView:
         for record in self.records.values():
             documents.setdefault(record.chunk.document_id, []).append(record)
         return documents
+
+    @cached_property
+    def in_text_order(self) -> dict[str, list[ChunkRecord]]:
+        """Each live document's chunk records in the order of their text (where the answerers look up the chunk that
+        holds a span they cite); the documents in the order of their first chunk's offset."""
+        documents: dict[str, list[ChunkRecord]] = {}
+        for record in sorted(self.records.values(), key=lambda r: r.chunk.char_start):
+            documents.setdefault(record.chunk.document_id, []).append(record)
+        return documents
+
+    @cached_property
+    def listing_order(self) -> tuple[str, ...]:
+        """The live documents as an answer over several reports lists them: by municipality (else id), then year."""
+        first = {d: records[0].metadata for d, records in self.in_text_order.items()}
+        return tuple(sorted(first, key=lambda d: (first[d].municipality or d, first[d].year or 0)))
+
+    def listed(self, filters: "Filters") -> Sequence[str]:
+        """The live documents `filters` admit, in `listing_order`: found in the view's indexes of municipalities,
+        years and ids, not by checking every document on each question."""
+        return self.listing_order if not filters else self.in_listing_order(self._admitted(filters))
+
+    def in_listing_order(self, documents: Iterable[str]) -> list[str]:
+        """These live documents in `listing_order` (sorted by their place in it, not found by a pass over it)."""
+        rank = self._ranks[1]
+        return sorted(documents, key=rank.__getitem__)
+
+    def documents_in(self, filters: "Filters") -> list[str]:
+        """The live documents `filters` admit, in the view's order (that of `by_document`)."""
+        if not filters:
+            return list(self.by_document)
+        rank = self._ranks[0]
+        return sorted(self._admitted(filters), key=rank.__getitem__)
+
+    @cached_property
+    def _ranks(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Each document's place in `by_document` and in `listing_order`."""
+        return {d: i for i, d in enumerate(self.by_document)}, {d: i for i, d in enumerate(self.listing_order)}
+
+    @cached_property
+    def _by_value(self) -> tuple[dict[str, set[str]], dict[int, set[str]]]:
+        """The live documents of each municipality and of each year."""
+        municipalities: dict[str, set[str]] = {}
+        years: dict[int, set[str]] = {}
+        for document_id, records in self.by_document.items():
+            meta = records[0].metadata
+            municipalities.setdefault(meta.municipality, set()).add(document_id)
+            years.setdefault(meta.year, set()).add(document_id)
+        return municipalities, years
+
+    def _admitted(self, filters: "Filters") -> set[str]:
+        """What `Filters.admits` admits, by document (its chunks share its metadata)."""
+        municipalities, years = self._by_value
+        admitted: set[str] | None = None
+        for values, index in ((filters.municipality, municipalities), (filters.year, years)):
+            if values:
+                found = set().union(*(index.get(v, ()) for v in values))
+                admitted = found if admitted is None else admitted & found
+        if filters.document_id:
+            named = {d for d in filters.document_id if d in self.by_document}
+            admitted = named if admitted is None else admitted & named
+        return admitted or set()
+
+    @cached_property
+    def title_words(self) -> dict[str, list[str]]:
+        """Each word of the live documents' titles (case-folded, letters only) and the documents whose title has it."""
+        words: dict[str, list[str]] = {}
+        for document_id, records in self.by_document.items():
+            title = (records[0].metadata.title or "").casefold()
+            for word in dict.fromkeys(_TITLE_WORD.findall(title)):
+                words.setdefault(word, []).append(document_id)
+        return words
 
     @cached_property
     def years_by_municipality(self) -> dict[str, frozenset[int]]:
@@ -189,10 +271,14 @@ class HybridRetriever:
         if if_changed and self.view.generation == generation:
             return False
         lexical = ensure_fresh(self.catalog, self.settings.lexical_path)
-        records = self.catalog.chunks()
-        documents = self.catalog.documents()
-        # Dense search is restricted to the versions of `records`: documents() is read a moment later and may
-        # already show a newer version than the chunks were read at.
+        if self.view.records:
+            documents = self.catalog.documents()
+            records = self._records_since(self.view, documents)
+        else:
+            records = self.catalog.chunks()
+            documents = self.catalog.documents()
+        # Dense search is restricted to the versions of `records`: documents() may show a newer version than the
+        # chunks were read at.
         live_hashes = {d.document_id: d.content_hash for d in documents} | {r.chunk.document_id: r.content_hash for r in records}
         access_groups = {d.document_id: d.metadata.access_groups for d in documents} | {
             r.chunk.document_id: r.metadata.access_groups for r in records
@@ -205,8 +291,21 @@ class HybridRetriever:
             document_count=len(documents),
             access_groups=access_groups,
             generation=generation,
+            document_metadata={d.document_id: d.metadata for d in documents},
         )
         return True
+
+    def _records_since(self, before: CorpusView, documents: list[DocumentRecord]) -> list[ChunkRecord]:
+        """Every live chunk record, in the catalog's order, reading only the documents whose live version is not the one
+        `before` holds: a reload after an upload or a delete reads that document's chunks, not every one's again (a
+        version's chunks never change), and the records of the others are those of the view before."""
+        held = {d: records[0].content_hash for d, records in before.by_document.items()}
+        changed = [d.document_id for d in documents if held.get(d.document_id) != d.content_hash]
+        fresh: dict[str, list[ChunkRecord]] = {}
+        for record in self.catalog.chunks(changed) if changed else ():
+            fresh.setdefault(record.chunk.document_id, []).append(record)
+        live = sorted({d.document_id for d in documents} | set(fresh))
+        return [r for d in live for r in fresh.get(d, before.by_document.get(d, []) if d not in changed else [])]
 
     def visible_to(self, access: Access) -> "HybridRetriever":
         """This retriever as a caller with `access` may use it: its view holds only the documents the caller may
@@ -327,7 +426,15 @@ class HybridRetriever:
         """The `depth` nearest live chunks. Liveness is checked here, against the view, not by a `where` on every live
         version's content hash: Chroma evaluates such a filter over every record (O(documents) per question). A
         version not live (being written, replaced and not yet deleted, left by a crash) is rare and dropped; when
-        drops leave fewer than `depth`, the query is repeated twice as deep."""
+        drops leave fewer than `depth`, the query is repeated twice as deep. A filter that admits few chunks (a
+        municipality's or a report's) is searched exactly over those chunks' vectors, read by id: Chroma's filtered
+        search checks the filter against every record (O(corpus): 270-480 ms at 10,000 reports under load, against
+        25-140 ms for the 600-850 chunks of a municipality there, the same ranking; docs/scale.md). A filter that
+        admits many (a year's 1,200 chunks at 1,000 reports) is left to Chroma, which is faster there."""
+        if filters:
+            admitted = list(self.records_in(filters))
+            if len(admitted) <= min(EXACT_UP_TO, EXACT_SHARE * len((self._whole or self.view).records)):
+                return self._dense_exact(vector, depth, admitted)
         clauses: list[dict] = []
         if filters.document_id:
             clauses.append({"document_id": {"$in": list(filters.document_id)}})
@@ -353,6 +460,22 @@ class HybridRetriever:
         records = self.view.records
         return [(h.chunk_id, h.score) for h in live[:wanted] if records[h.chunk_id].chunk.quotable]
 
+    def _dense_exact(self, vector: np.ndarray, depth: int, records: list[ChunkRecord]) -> list[tuple[str, float]]:
+        """The `depth` chunks of `records` nearest `vector` by cosine similarity, as Chroma ranks them, scored exactly."""
+        ids = [vector_id(r.chunk.chunk_id, r.content_hash) for r in records]
+        stored = self.store.vectors_by_id(ids)
+        present = [(record, stored[i]) for record, i in zip(records, ids, strict=True) if i in stored]
+        if not present:
+            return []
+        matrix = np.stack([v for _, v in present])
+        query = np.asarray(vector, dtype=np.float32)
+        scores = matrix @ query / (np.linalg.norm(matrix, axis=1) * np.linalg.norm(query)).clip(1e-12)
+        wanted = min(depth, len(self.view.records))
+        return [
+            (present[i][0].chunk.chunk_id, float(scores[i])) for i in np.argsort(-scores, kind="stable")[:wanted]
+            if present[i][0].chunk.quotable
+        ]
+
     def _live(self, hit: DenseHit) -> bool:
         record = self.view.records.get(hit.chunk_id)
         return record is not None and record.content_hash == hit.content_hash
@@ -360,22 +483,43 @@ class HybridRetriever:
     def _lexical(self, query: str, depth: int, filters: Filters) -> list[tuple[str, float]]:
         index = self.view.lexical
         scores = index.scores(self.terms.expand(query) if self.terms else query)
-        candidates = []
-        # Only chunks with a query word are ranked: sorting every chunk's score was O(corpus) per question.
-        matching = np.flatnonzero(scores > 0)
-        for position in matching[np.argsort(-scores[matching], kind="stable")]:
-            if len(candidates) >= depth:
-                break
-            chunk_id = index.chunk_ids[position]
-            # A chunk of a document the caller may not see is no candidate: the view holds none of them.
-            record = self.view.records.get(chunk_id)
-            if record is not None and (not filters or filters.admits(record)) and self.access.admits(record.metadata):
-                candidates.append((chunk_id, float(scores[position])))
-        return candidates
+        # Only chunks with a query word are ranked, and with filters only the chunks they admit (found per document):
+        # sorting every chunk's score was O(corpus) per question.
+        if filters:
+            rows = index.rows_of(r.chunk.chunk_id for r in self.records_in(filters))
+            matching = rows[scores[rows] > 0]
+        else:
+            matching = np.flatnonzero(scores > 0)
+        # The best `ranked` of them in order, more only when too few of those are candidates.
+        ranked = depth
+        while True:
+            candidates = []
+            for position in _best_first(scores, matching, ranked):
+                if len(candidates) >= depth:
+                    break
+                chunk_id = index.chunk_ids[position]
+                # A chunk of a document the caller may not see is no candidate: the view holds none of them.
+                record = self.view.records.get(chunk_id)
+                if record is not None and (not filters or filters.admits(record)) and self.access.admits(record.metadata):
+                    candidates.append((chunk_id, float(scores[position])))
+            if len(candidates) >= depth or ranked >= len(matching):
+                return candidates
+            ranked *= 4
 
     def records_in(self, filters: Filters) -> Iterable[ChunkRecord]:
-        # Filters are on a document's metadata, which its chunks share: one check per document, not per chunk.
-        return (r for records in self.view.by_document.values() if filters.admits(records[0]) for r in records)
+        by_document = self.view.by_document
+        return (r for d in self.view.documents_in(filters) for r in by_document[d])
+
+
+def _best_first(scores: np.ndarray, positions: np.ndarray, count: int) -> np.ndarray:
+    """The `count` positions (ascending, of `scores`) with the highest scores, and any tied with the last of them, by
+    score and then position: the first of the order a stable sort of all of them gives, without sorting them all."""
+    values = scores[positions]
+    if len(positions) > count:
+        threshold = np.partition(values, len(values) - count)[len(values) - count]
+        positions = positions[values >= threshold]
+        values = scores[positions]
+    return positions[np.argsort(-values, kind="stable")]
 
 
 def rrf(

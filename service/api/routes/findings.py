@@ -19,11 +19,9 @@ def findings(
     limit: int = Query(default=500, ge=1, le=1000, description="Findings per page."),
 ) -> FindingList:
     # An empty parameter ("?verdict=") means no filter, as forms send it.
-    found = qa.findings(municipality or None, verdict or None, document_id or None, kind or None)
+    found, total = qa.findings_page(municipality or None, verdict or None, document_id or None, kind or None, offset, limit)
     end = offset + limit
-    return FindingList(
-        findings=[FindingOut(**f.to_dict()) for f in found[offset:end]], total=len(found), next_offset=end if end < len(found) else None
-    )
+    return FindingList(findings=[FindingOut(**f.to_dict()) for f in found], total=total, next_offset=end if end < total else None)
 
 
 @router.get("/v1/findings/summary", response_model=FindingsSummary, responses=documented(*ACCESS, 503))

@@ -1,8 +1,10 @@
-"""The stem frequencies the extractive answerer weighs words with, derived from the lexical index's word counts: after
-adds, a change and a delete through ingest (fake embedder, real embedded Chroma and catalog) they equal those of
-analysing every live chunk's own text, for the whole corpus, a part of it, and an index loaded before the last
-change."""
+"""The stem frequencies the extractive answerer weighs words with, derived from the lexical index's word counts, and the
+words as written that the question repair counts, added up from each document's counts: after adds, a change and a
+delete through ingest (fake embedder, real embedded Chroma and catalog) they equal those of analysing every live
+chunk's own text (the words as written in the same first-seen order), for the whole corpus, a part of it, and an
+index loaded before the last change."""
 
+import re
 import shutil
 from collections import Counter
 
@@ -23,11 +25,18 @@ def _analysed(records: list[ChunkRecord]) -> Counter:
     return Counter(stem for r in records for stem in set(analyzer(r.chunk.text)))
 
 
+def _written(records: list[ChunkRecord]) -> list[tuple[str, int]]:
+    """Every text's words as written, counted in one pass over the texts joined: as the repair vocabulary was read."""
+    return list(Counter(re.findall(r"[^\W\d_]+", "\n".join(r.chunk.text for r in records))).items())
+
+
 def _assert_derived_as_analysed(index: LexicalIndex, records: list[ChunkRecord]) -> None:
     assert index.text_stem_frequencies(records) == _analysed(records)
+    assert list(index.surface_counts(records).items()) == _written(records)
     some = {r.chunk.document_id for r in records[::2]}
     part = [r for r in records if r.chunk.document_id in some]
     assert index.text_stem_frequencies(part) == _analysed(part)
+    assert list(index.surface_counts(part).items()) == _written(part)
 
 
 def test_derived_frequencies_follow_adds_a_change_and_a_delete(tmp_path):

@@ -2,6 +2,7 @@
 limit in /v1/ask, the page in the response), and no response carries a chunk's text twice. /v1/findings pages too.
 The real app, pipeline and Chroma (embedded) with the fake embedder, on generated reports."""
 
+import dataclasses
 import json
 import re
 
@@ -134,7 +135,55 @@ def test_a_paged_answer_counted_in_sql_is_the_one_reading_every_finding_gives(cl
         return KindFindings.given(kind, {d: found[d] for d in documents})
 
     monkeypatch.setattr(store, "of_kind", every_finding_read)
+    rewrite_findings(store, sorted(store.statuses())[0])  # what was counted before is counted again
     assert qa.ask(question, limit=5).answer == paged
+    monkeypatch.undo()
+    rewrite_findings(store, sorted(store.statuses())[0])  # nothing derived from the stand-in is kept for later tests
+
+
+def rewrite_findings(store, document_id: str) -> None:
+    """A report's findings written again as they are: the findings' stamp moves on, nothing else changes."""
+    store.replace(document_id, store.query(document_id=document_id), store.status(document_id))
+
+
+def test_counts_over_every_report_are_kept_until_the_findings_change(client, monkeypatch):
+    qa = client.app.state.qa
+    store = qa.findings_store
+    first = qa.ask(NOT_MET, limit=5).answer
+    counted: list = []
+    counts = store.counts
+    monkeypatch.setattr(store, "counts", lambda *args: counted.append(args) or counts(*args))
+    # Asked again (another page too), nothing is counted or read over every report: only the page's findings.
+    assert qa.ask(NOT_MET, limit=5).answer == first
+    assert qa.ask(NOT_MET, offset=5, limit=5).answer.page.offset == 5
+    assert counted == []
+    # A report's findings change (as an ingest in another process changes them, after its catalog switch): the next
+    # answer counts again, and counts the change.
+    hit = next(d for d in store.statuses() if any(f.verdict == "ej uppfyllt" for f in store.query(document_id=d, kind="kontrollmal")))
+    findings = store.query(document_id=hit)
+    status = store.status(hit)
+    try:
+        store.replace(hit, [dataclasses.replace(f, verdict="uppfyllt") if f.verdict == "ej uppfyllt" else f for f in findings], status)
+        changed = qa.ask(NOT_MET, limit=5).answer
+        assert counted and changed.page.total == first.page.total - 1
+    finally:
+        store.replace(hit, findings, status)
+    assert qa.ask(NOT_MET, limit=5).answer == first
+
+
+def test_a_list_of_reports_by_subject_and_the_count_of_reports_are_paged(client):
+    for question, lead in (("Vilka rapporter handlar om intern kontroll?", "Rapporter om intern kontroll (30):"),
+                           ("Hur många rapporter finns det?", f"{REPORTS} rapporter:")):
+        seen, offset = [], 0
+        while offset is not None:
+            body = client.post("/v1/ask", json={"question": question, "offset": offset, "limit": 12}).json()
+            assert body["answerer"] == "report" and body["answer"].startswith(lead)
+            assert body["page"]["total"] == REPORTS and len(body["citations"]) <= 12
+            seen += [c["document_id"] for c in body["citations"]]
+            offset = body["page"]["next_offset"]
+        assert len(seen) == len(set(seen)) == REPORTS
+        whole = client.post("/v1/ask", json={"question": question, "limit": REPORTS}).json()
+        assert whole["page"] is None and [c["document_id"] for c in whole["citations"]] == seen
 
 
 def test_findings_counted_in_sql_are_those_read(client, monkeypatch):
@@ -152,3 +201,38 @@ def test_findings_counted_in_sql_are_those_read(client, monkeypatch):
     # Counts of verdicts, as the answers give them.
     kontrollmal = store.of_kind("kontrollmal", sorted(store.statuses()), every=True)
     assert sum(kontrollmal.count_of(d, "ej uppfyllt") for d in kontrollmal) == len(store.query(kind="kontrollmal", verdict="ej uppfyllt"))
+
+
+@pytest.mark.parametrize("params", [{}, {"kind": "kontrollmal", "verdict": "ej uppfyllt"}, {"municipality": "MORA"}, {"kind": "rekommendation"}])
+def test_findings_pages_counted_and_cut_in_sql_are_those_of_reading_every_finding(client, params):
+    qa = client.app.state.qa
+    if "municipality" in params:
+        params = {**params, "municipality": qa.retriever.view.municipalities[3]}
+    every = [f.to_dict() for f in qa.findings(**params)]
+    assert qa.findings_answerer.sees_every_report()
+    pages, offset = [], 0
+    while offset is not None:
+        body = client.get("/v1/findings", params={**params, "offset": offset, "limit": 7}).json()
+        assert body["total"] == len(every) and len(body["findings"]) <= 7
+        pages += body["findings"]
+        offset = body["next_offset"]
+    assert pages == every
+
+
+def test_the_reports_between_the_oldest_and_the_newest_and_a_fact_of_every_report_are_paged(client):
+    oldest = client.post("/v1/ask", json={"question": "Vilken rapport är äldst?", "limit": 12}).json()
+    assert oldest["answerer"] == "report" and oldest["answer"].startswith("Äldst: ")
+    assert oldest["page"] == {"offset": 0, "limit": 12, "total": REPORTS - 2, "next_offset": 12}
+    whole = client.post("/v1/ask", json={"question": "Vilken rapport är äldst?", "limit": REPORTS}).json()
+    assert whole["page"] is None and len(whole["citations"]) == REPORTS
+    dated = client.post("/v1/ask", json={"question": "När är rapporterna daterade?", "limit": 12}).json()
+    assert dated["answerer"] == "report" and dated["page"]["total"] == REPORTS and len(dated["citations"]) == 12
+
+
+def test_a_report_list_past_its_last_page_says_where_it_ends_and_one_that_fits_a_page_is_whole(client):
+    past = client.post("/v1/ask", json={"question": "När är rapporterna daterade?", "offset": 40}).json()
+    assert past["answerer"] == "report" and past["answer"] == f"Inga fler rapporter: svaret omfattar {REPORTS}." and not past["grounded"]
+    assert past["page"]["total"] == REPORTS and past["page"]["next_offset"] is None
+    municipality = client.app.state.qa.retriever.view.municipalities[0]
+    one = [client.post("/v1/ask", json={"question": f"När är rapporten från {municipality} daterad?", "offset": offset}).json() for offset in (0, 20)]
+    assert one[0]["grounded"] and one[0]["page"] is None and one[1] | {"conversation_id": None} == one[0] | {"conversation_id": None}

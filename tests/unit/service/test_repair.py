@@ -1,6 +1,7 @@
 """Hurried typing repaired before a question is read."""
 
 import unicodedata
+from collections import Counter
 
 import pytest
 
@@ -12,7 +13,7 @@ VOCABULARY = "kontrollmål bedömdes uppfyllda rekommendationer revisionsfrågor
 
 @pytest.fixture(scope="module")
 def repair():
-    return QuestionRepair(swedish_municipalities(), VOCABULARY)
+    return QuestionRepair(swedish_municipalities(), Counter(VOCABULARY))
 
 
 @pytest.mark.parametrize(("typed", "repaired"), [

@@ -12,8 +12,9 @@ from fixtures.many_reports import write_reports
 from ingest.index.vectors import VectorStore
 from ingest.pipeline import Ingestor
 from service.answering.qa import QAService
+from service.query import retrieval
 from service.query.analysis import analyze_question
-from service.query.retrieval import Access, Filters, HybridRetriever
+from service.query.retrieval import Access, Filters, HybridRetriever, _best_first
 
 REPORTS = 40
 PUBLIC = 5  # the first five reports are public, the others restricted to the group "revision"
@@ -125,3 +126,110 @@ def test_the_chunks_in_a_filter_are_those_of_the_reports_it_admits(corpus):
     for filters in (Filters(document_id=tuple(some)), Filters(municipality=(place,)), Filters(year=view.years[:2]), Filters()):
         expected = [r for r in view.records.values() if filters.admits(r)]
         assert expected and list(qa.retriever.records_in(filters)) == expected
+
+
+@pytest.mark.parametrize("caller", [Access(everything=True), Access(groups=frozenset())])
+def test_documents_found_by_filter_through_the_views_indexes_are_those_every_chunk_admits(corpus, caller):
+    qa, _ = service(corpus)
+    view = qa.visible_to(caller).retriever.view
+    some = list(view.municipalities)
+    filters = [
+        Filters(), Filters(municipality=(some[0],)), Filters(municipality=(some[1], some[-1]), year=tuple(view.years[:6])),
+        Filters(year=(view.years[2],)), Filters(document_id=tuple(view.document_ids[::3]) + ("no-such-report",), year=tuple(view.years[::2])),
+        Filters(municipality=("Ingenstans",)),
+    ]
+    text = view.in_text_order
+    listing = sorted(text, key=lambda d: (text[d][0].metadata.municipality or d, text[d][0].metadata.year or 0))
+    for f in filters:
+        admitted = [d for d, records in view.by_document.items() if f.admits(records[0])]
+        assert view.documents_in(f) == admitted
+        assert list(view.listed(f)) == [d for d in listing if d in admitted]
+        assert list(qa.retriever.visible_to(caller).records_in(f)) == [r for r in view.records.values() if f.admits(r)]
+
+
+def test_the_best_lexical_scores_are_taken_in_the_order_a_full_sort_gives():
+    rng = np.random.default_rng(15)
+    for size, count in ((0, 10), (5, 10), (1000, 40), (1000, 1), (200, 199), (200, 200)):
+        scores = rng.integers(0, 6, size).astype(np.float32)  # few values: many ties
+        positions = np.flatnonzero(scores > 0)
+        whole = positions[np.argsort(-scores[positions], kind="stable")]
+        best = _best_first(scores, positions, count)
+        assert len(best) >= min(count, len(positions))
+        assert best.tolist() == whole[: len(best)].tolist()
+
+
+def test_a_filter_of_few_chunks_is_searched_exactly_and_ranks_as_chromas_filtered_search(corpus, monkeypatch):
+    qa, store = service(corpus)
+    view = qa.retriever.view
+    some = list(view.municipalities)
+    questions = ["Vilka kontrollmål bedömdes ej uppfyllda?", QUESTION, "Hur följer kommunstyrelsen upp den interna kontrollen?"]
+    filters = [Filters(municipality=(some[0],)), Filters(municipality=tuple(some[:7])), Filters(year=tuple(view.years[:3]))]
+    for question in questions:
+        vector = qa.embedder.embed_query(question)
+        for f in filters:
+            store.searches = 0
+            monkeypatch.setattr(retrieval, "EXACT_SHARE", 1.0)  # this corpus is small: every filter counts as few chunks
+            exact = qa.retriever._dense(vector, 40, f)
+            assert store.searches == 0 and exact
+            monkeypatch.setattr(retrieval, "EXACT_UP_TO", 0)
+            searched = qa.retriever._dense(vector, 40, f)
+            monkeypatch.undo()
+            assert store.searches >= 1
+            # The same scores in the same order; chunks of equal text (the generated reports share most of theirs)
+            # tie, and Chroma orders a tie as it finds it.
+            assert np.allclose([s for _, s in exact], [s for _, s in searched], atol=1e-5)
+            assert tied(exact) == tied(searched)
+
+
+def test_a_filter_of_many_chunks_is_left_to_chromas_filtered_search(corpus):
+    qa, store = service(corpus)
+    view = qa.retriever.view
+    vector = qa.embedder.embed_query(QUESTION)
+    one, many = Filters(municipality=(view.municipalities[0],)), Filters(year=tuple(view.years))
+    assert len(list(qa.retriever.records_in(one))) <= retrieval.EXACT_SHARE * len(view.records) < len(list(qa.retriever.records_in(many)))
+    store.searches = 0
+    qa.retriever._dense(vector, 40, one)
+    assert store.searches == 0
+    qa.retriever._dense(vector, 40, many)
+    assert store.searches >= 1
+
+
+def tied(ranking: list[tuple[str, float]]) -> list[set[str]]:
+    """The chunks of a ranking grouped by equal score (to float32's precision), in order."""
+    groups: list[tuple[float, set[str]]] = []
+    for chunk_id, score in ranking:
+        if groups and abs(groups[-1][0] - score) < 1e-5:
+            groups[-1][1].add(chunk_id)
+        else:
+            groups.append((score, {chunk_id}))
+    return [ids for _, ids in groups[:-1]]  # the last group is cut off by the depth
+
+
+def test_a_reload_reads_only_the_documents_that_changed_and_builds_the_view_a_full_read_gives(tmp_path):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    written = list(write_reports(folder, 8))
+    settings = make_settings(tmp_path / "home", corpus_dir=folder)
+    ingestor = Ingestor(settings, FakeEmbedder())
+    ingestor.run(folder)
+    retriever = HybridRetriever(settings, FakeEmbedder())
+    retriever.warm_up()
+    before = retriever.view
+    changed = folder / f"{written[2]}.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n6. Tillägg\n\nKommunstyrelsen har beslutat om en ny plan.\n", encoding="utf-8")
+    write_reports(folder, 9, seed=16)  # other municipalities: new reports
+    (folder / f"{written[5]}.txt").unlink()
+    report = ingestor.run(folder)
+    assert report.updated and report.added and ingestor.remove(written[5])
+    read: list = []
+    chunks = retriever.catalog.chunks
+    retriever.catalog.chunks = lambda documents=None: read.append(documents) or chunks(documents)
+    retriever.reload()
+    assert read and all(documents is not None for documents in read)
+    assert set(read[0]) == {written[2], *report.added}
+    whole = HybridRetriever(settings, FakeEmbedder())
+    whole.warm_up()
+    assert list(retriever.view.records.items()) == list(whole.view.records.items())
+    assert retriever.view.live_hashes == whole.view.live_hashes and retriever.view.order == whole.view.order
+    # The records of the documents that did not change are those of the view before, not read again.
+    assert retriever.view.records[before.by_document[written[0]][0].chunk.chunk_id] is before.by_document[written[0]][0]
