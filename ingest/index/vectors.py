@@ -365,9 +365,12 @@ class VectorStore:
         result = self.chunks.query(
             query_embeddings=[vector.astype(np.float32)], n_results=k, where=where, include=["distances", "metadatas"]
         )
-        return [
-            DenseHit(m["chunk_id"], 1.0 - d, m["content_hash"]) for m, d in zip(result["metadatas"][0], result["distances"][0])
-        ]
+        # A local Chroma 1.5.9 queried while another thread writes to the collection may return a hit without its
+        # metadata, or none at all (seen once in tests/integration/ingest/test_crash_safety.py under load; cf.
+        # chroma-core/chroma#4897). Such a hit cannot be checked for being live, so it is no hit.
+        metadatas = (result.get("metadatas") or [[]])[0] or []
+        distances = (result.get("distances") or [[]])[0] or []
+        return [DenseHit(m["chunk_id"], 1.0 - d, m["content_hash"]) for m, d in zip(metadatas, distances) if m]
 
     @_guarded
     def unit_vectors(self, records: list[ChunkRecord]) -> dict[str, UnitVectors]:
