@@ -132,6 +132,12 @@ def opinion_holder_pattern() -> re.Pattern:
 
 
 @lru_cache
+def grade_phrases(level: str) -> tuple[str, ...]:
+    """The genre's words for one grade of its ordinal scale ("partly": "delvis", "i begränsad omfattning" …)."""
+    return tuple(lexicon()["verdicts"]["grades"][level])
+
+
+@lru_cache
 def english_verdicts() -> dict[str, str]:
     """The grades an English question asks for ("partly", "not", "fully"), each as one alternation of its patterns."""
     return {grade: "|".join(f"(?:{p})" for p in patterns) for grade, patterns in lexicon()["english"]["verdicts"].items()}

@@ -110,8 +110,12 @@ def _mention(name: str, question: str) -> bool:
     lower = name.lower()
     if lower in AMBIGUOUS_NAMES or len(lower) < 4:
         return bool(re.search(rf"(?<![\w-]){re.escape(lower)}s? kommun", question.lower()))
+    # In lower case, typed in a hurry: after a preposition, before "kommun", or naming its report ("umeå rapporten").
     return bool(
-        re.search(rf"(?:{_PREPOSITION}\s+{re.escape(lower)}s?(?![\w-]))|(?<![\w-]){re.escape(lower)}s? kommun", question.lower())
+        re.search(
+            rf"(?:{_PREPOSITION}\s+{re.escape(lower)}s?(?![\w-]))|(?<![\w-]){re.escape(lower)}s?(?: kommun|[\s-]?(?:rapport|granskning)(?:en)?\b)",
+            question.lower(),
+        )
     )
 
 

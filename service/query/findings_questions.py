@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ingest.findings.model import Kind, Verdict
-from ingest.language.lexicon import english_verdicts, ordinals, others_recommendations
+from ingest.language.lexicon import english_verdicts, grade_phrases, ordinals, others_recommendations
 
 # The earliest mention decides the kind: "Vilka rekommendationer gavs för kontrollmålen …" asks for recommendations.
 _KIND_CUES: tuple[tuple[Kind, re.Pattern], ...] = (
@@ -33,7 +33,8 @@ _NAMED_OVERALL = re.compile(r"\bbedömning|\bassessment|\bverdict|\bopinion")
 # Checked in this order: "inte helt uppfyllt" is a partial verdict, not a negative one. English questions ask in the
 # words of `[english.verdicts]` (lexicon.toml), checked in the same order.
 _SWEDISH_VERDICT_CUES: tuple[tuple[Verdict, str], ...] = (
-    ("delvis uppfyllt", r"\bgul[at]?\b|\bdelvis\b|\btill (?:viss )?del\b|\b(?:inte|ej) (?:helt|fullt ut)\b"),
+    # The genre's partial grades, as the reports write them ("i begränsad omfattning", "endast till viss del").
+    ("delvis uppfyllt", r"\bgul[at]?\b|" + "|".join(rf"\b{re.escape(phrase)}\b" for phrase in grade_phrases("partly"))),
     # Colour grades: a table's "Röd" is the genre's "ej uppfyllt" ("Röda korset" is an organisation).
     (
         "ej uppfyllt",
@@ -71,7 +72,7 @@ _WHICH_REPORT = re.compile(
     r"|\bwhich (?:of the )?(?:municipalit|reports?\b|audits?\b)"
 )
 _ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
-_ONE_QUESTION = re.compile(r"\b(?:revisions|gransknings)frågan\b|\bfrågeställningen\b|\b(?:the|this|that) audit question\b(?!s)")
+_ONE_QUESTION = re.compile(r"\b(?:revisions|gransknings)frågan\b|\bfrågeställningen\b|\b(?:the|this|that) (?:\w+ )?audit question\b(?!s)")
 _ASSESSED = re.compile(
     r"\bbedöm(?:s|de|des|t|ts|er|as|ning\w*)\b|\bbesvara(?:de?s?)\b|\bsvar(?:et|en|ade|ar)?\b|\bassess\w*|\bjudged\b|\brated\b|\banswer(?:ed|s)?\b"
     # A yes/no question in the words the genre assesses with ("Är styrningen ändamålsenlig?", "Is the internal
@@ -92,7 +93,7 @@ _ONE_GOAL_QUALIFIED = re.compile(r"\b(?:the|this|that) \w+ (?:control|audit) obj
 _SECTION_NUMBER = re.compile(r"(?<![\d.])\d{1,2}(?:\.\d{1,2})+(?![\d.])")
 # Asks for the gist of a report: its overall assessment and what it recommends.
 _SUMMARY = re.compile(
-    r"\bsammanfatta\w*|\bsammanfattning(?:en)? av\b|\bvad kom (?:\S+\s+){0,3}?(?:granskning(?:en)?|revisorerna|rapport(?:en)?|utredning(?:en)?|revision(?:en)?|uppföljning(?:en)?|förstudie(?:n)?)\b.{0,80}?\bfram till\b"
+    r"\bsammanfatta\w*|\bsammanfattning(?:en)? av\b|^sammanfattning(?:en)?\b|\bvad kom (?:\S+\s+){0,3}?(?:granskning(?:en)?|revisorerna|rapport(?:en)?|utredning(?:en)?|revision(?:en)?|uppföljning(?:en)?|förstudie(?:n)?)\b.{0,80}?\bfram till\b"
     r"|\bvad visade (?:granskningen|rapporten|revisionen|uppföljningen|förstudien)\b|\bvad blev (?:resultatet|utfallet) av (?:granskningen|revisionen)\b|\bhuvudsakliga (?:slutsatser|resultat)|\bvad (?:är|var) (?:det )?viktigaste\b"
     # Comparing what audits concluded sets out each one's gist side by side.
     r"|\bjämför (?:\w+ ){0,2}?(?:bedömning\w*|slutsats\w*|resultat\w*|granskning\w*|rapport\w*)\b"

@@ -88,6 +88,8 @@ _PLURAL_PRONOUN = re.compile(
 )
 # A pronoun beside a verb of saying or of making a report stands for the report: "Vad säger den om bostäder?",
 # "När skrevs den?".
+# "När är den daterad?" after a question with no topic of its own ("Vem skrev rapporten från Kalmar?"): the report.
+_DATED = re.compile(r"(?<![\w-])(?:är|var|is|was)\s+(det|den|it)(?=\s+(?:daterad|dated)\b)", re.IGNORECASE)
 _REPORT_VERB = re.compile(
     r"(?<![\w-])(?:säger|sade|sa|skriver|anger|angav|beskriver|visar|visade|konstaterar|skrevs|daterades|publicerades|lämnades"
     r"|gjordes|genomfördes|says|said|states|stated|shows|showed|written|published|done|conducted)\s+(det|den|it)(?![\w-])",
@@ -325,7 +327,7 @@ class FollowUpResolver:
             text = _BARE_ORDINAL.sub(lambda m: _ONE.sub("", m.group(0)) + " " + item, text, count=1)
         elif plural:
             text = _PLURAL_PRONOUN.sub(lambda m: ("these " if next(g for g in m.groups() if g).lower() in ("them", "those") else "dessa ") + plural, text, count=1)
-        report = _REPORT_VERB.search(text)
+        report = _REPORT_VERB.search(text) or (_DATED.search(text) if not topic else None)
         if report:
             text = text[: report.start(1)] + ("the report" if english else "rapporten") + text[report.end(1) :]
         elif topic and not one_of and topic.split()[-1].lower().endswith("na") and _THEY.search(text):
@@ -367,7 +369,7 @@ class FollowUpResolver:
             compound = re.match(r"s?" + _COMPOUND, after, re.IGNORECASE)
             if compound:
                 continue  # "Kalmarrapporten" is a topic in itself
-            prep = re.search(r"\s*(?:\b(?:i|för|in|for|inom|hos)\s+)?$", text[: mention.start], re.IGNORECASE)
+            prep = re.search(r"\s*(?:\b(?:i|för|in|for|inom|hos|från|from)\s+)?$", text[: mention.start], re.IGNORECASE)
             tail = re.match(r"s?(?:\s+kommun\w*)?", after)
             text = text[: prep.start()] + text[mention.end + tail.end() :]
         text = _YEAR.sub("", text)

@@ -101,7 +101,7 @@ TWINS = [
 
 
 def test_hurried_english_is_written_out_and_read_as_english():
-    repair = QuestionRepair(("Lomma", "Umeå"), ("rekommendationer",))
+    repair = QuestionRepair(("Lomma", "Umeå"), {"rekommendationer": 1})
     assert repair.run("recs lomma") == "recommendations Lomma" and is_english(repair.run("recs lomma"))
     assert repair.run("rek lomma") == "rekommendationer Lomma" and not is_english(repair.run("rek lomma"))
     assert analyze_question(repair.run("summary umea"), MUNICIPALITIES, YEARS).findings.summary

@@ -119,6 +119,9 @@ def test_a_municipality_typed_in_lower_case_is_named_unless_its_name_is_a_word()
     # "mark" is a Swedish word: in lower case only "mark kommun" names the municipality.
     assert analyze_question("hur förorenad var marken i mark", corpus, ()).municipalities == ()
     assert analyze_question("vilka brister fann man i mark kommun", corpus, ()).municipalities == ("Mark",)
+    # Naming its report: "umeå rapporten", as hurried typing writes "Umeå-rapporten".
+    assert analyze_question("vem skrev umeå rapporten", ("Umeå", "Mark"), ()).municipalities == ("Umeå",)
+    assert analyze_question("vem skrev mark rapporten", ("Umeå", "Mark"), ()).municipalities == ()
 
 
 def test_questions_across_reports_are_recognized():

@@ -172,3 +172,12 @@ def test_comparisons_of_reports_are_recognized(question, comparison):
 def test_shortcomings_comparisons_and_proposals_are_read(question, kind, comparison, shortcomings):
     asked = read_question(question)
     assert (asked.kind, asked.comparison, asked.shortcomings) == (kind, comparison, shortcomings)
+
+
+def test_the_genres_partial_grades_ask_for_partly_met_items():
+    for question in ("Vilka kontrollmål bedömdes i begränsad omfattning uppfyllda?", "Vilka kontrollmål uppfylldes endast till viss del?"):
+        assert read_question(question).verdict == "delvis uppfyllt", question
+
+
+def test_a_summary_asked_for_by_the_noun_alone():
+    assert read_question("sammanfattning Umeå").summary

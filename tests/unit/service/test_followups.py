@@ -60,6 +60,8 @@ def conversation(resolver: FollowUpResolver, *questions: str) -> list[str]:
         # "det"/"den" stand for the previous question's topic.
         (["Vad säger rapporten om samordningen av integrationsarbetet i Alvesta?", "Hur bedömdes det?"], "Hur bedömdes samordningen av integrationsarbetet i Alvesta?"),
         (["Vem skrev Kalmarrapporten?", "När är den daterad?"], "När är Kalmarrapporten daterad?"),
+        # A question with no topic but the report: what is dated is the report.
+        (["Vem skrev rapporten från Kalmar?", "När är den daterad?"], "När är rapporten daterad i Kalmar?"),
         (["Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", "Hur bedömdes det?"], "Hur bedömdes dessa kontrollmål i Alvesta?"),
         # "det första" after a list of items is the first of them.
         (["Vilka kontrollmål hade granskningen i Lidköping?", "Hur bedömdes det första?"], "Hur bedömdes det första kontrollmålet i Lidköping?"),

@@ -11,6 +11,7 @@ CORPUS = ("Alvesta", "Hultsfred", "Kalmar")
     ("Skriv ett mejl till min chef om granskningen i Alvesta", "task"),
     ("Write an email to the board about the findings", "task"),
     ("Kan du översätta rekommendationerna till engelska?", "task"),
+    ("Kan du skriva ett mejl till min chef om granskningen?", "task"),
     ("Kommer Alvesta att lyckas bättre nästa år?", "prediction"),
     ("Will Hultsfred succeed with its integration work?", "prediction"),
     ("Vad tycker du om kommunens arbete?", "opinion"),
