@@ -15,7 +15,7 @@ _KIND_CUES: tuple[tuple[Kind, re.Pattern], ...] = (
     (
         "rekommendation",
         re.compile(
-            r"\brekommend|\brecommend|\bvad (?:bör|borde)\b|\bvad (?:föreslår|föreslog|har \w+ föreslagit)\b|\bvilka förslag\b|\bwhat (?:do|did) (?:\w+ )?(?:auditors )?(?:propose|suggest)\b|\bvad ska\b.{0,60}\b(?:göra|förbättra|utveckla|åtgärda)\b"
+            r"\brekommend|\brecommend|\bvad (?:bör|borde)\b|\bvad (?:föreslår|föreslog) (?:revisor\w*|granskning\w*|rapport\w*|revision\w*|granskarna|de|man)\b|\bvad har (?:revisor\w*|granskning\w*|rapport\w*|revision\w*|granskarna) föreslagit\b|\bvilka förslag (?:lämnar|lämnade|ger|gav|har) (?:revisor\w*|granskning\w*|rapport\w*|revision\w*|granskarna)\b|\bwhat (?:do|did) (?:\w+ )?(?:auditors )?(?:propose|suggest)\b|\bvad ska\b.{0,60}\b(?:göra|förbättra|utveckla|åtgärda)\b"
             r"|\bwhat (?:should|ought)\b"
         ),
     ),

@@ -181,3 +181,9 @@ def test_the_genres_partial_grades_ask_for_partly_met_items():
 
 def test_a_summary_asked_for_by_the_noun_alone():
     assert read_question("sammanfattning Umeå").summary
+
+
+def test_someone_elses_proposals_are_not_the_recommendations():
+    assert read_question("Vilka förslag lämnade utredaren i sin slutrapport?") is None
+    assert read_question("Vad föreslår kommunstyrelsen?") is None
+    assert read_question("Vilka förslag lämnade revisorerna?").kind == "rekommendation"
