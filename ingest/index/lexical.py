@@ -85,6 +85,11 @@ class SwedishAnalyzer:
         self._stemmer = Stemmer.Stemmer("swedish") if stem else None
         self.splitter = splitter
 
+    @staticmethod
+    def stopword(word: str) -> bool:
+        """Whether the analyzer drops the word ("under", "efter"): a word all the same, though no stem of the index."""
+        return word in _STOPWORDS
+
     def words(self, text: str) -> list[str]:
         words = [_FORMS.get(w, w) for w in _TOKEN.findall(text.lower().replace("\u00ad", "")) if w not in _STOPWORDS]
         return [p for w in words for p in ([w] if "-" not in w else [w, *w.split("-")]) if p]

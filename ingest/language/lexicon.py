@@ -87,6 +87,12 @@ def causal_pattern() -> re.Pattern:
 
 
 @lru_cache
+def measure_pattern() -> re.Pattern:
+    """The words that ask for a measure ("hur lång tid tog det"), which the answer's form answers."""
+    return re.compile(phrase_pattern(lexicon()["measure_phrases"]).pattern, re.IGNORECASE)
+
+
+@lru_cache
 def authorship_pattern() -> re.Pattern:
     """A question about who made the report ("Vem står som författare …", "Vem var projektledare …")."""
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(c) for c in lexicon()["authorship_cues"]) + ")", re.IGNORECASE)
@@ -112,6 +118,14 @@ def word_forms() -> dict[str, str]:
 
 def verb_particles() -> dict[str, str]:
     return dict(lexicon()["verb_particles"])
+
+
+def descriptive_nouns() -> tuple[str, ...]:
+    return tuple(lexicon()["descriptive_nouns"])
+
+
+def interrogatives() -> frozenset[str]:
+    return frozenset(lexicon()["interrogatives"])
 
 
 def person_roles() -> tuple[str, ...]:

@@ -3,7 +3,7 @@ with its particle as the noun of its family begins ("följs upp" / "uppföljning
 
 import re
 
-from ingest.language.lexicon import verb_particles
+from ingest.language.lexicon import interrogatives, verb_particles
 
 
 def shared_prefix(a: str, b: str) -> int:
@@ -37,7 +37,8 @@ def particle_joined(text: str) -> list[str]:
         inverted = sentence.rstrip().endswith("?")
         for i, word in enumerate(words[1:], start=1):
             if word in particles and words[i - 1] not in particles:
-                # The particle follows its verb, or in a question the subject after it ("Följer nämnden upp …?").
-                verbs = [words[i - 1]] + ([words[0]] if inverted and i == 2 else [])
+                # The particle follows its verb, or in a question the subject after it ("Följer nämnden upp …?",
+                # "Följs kostnaderna för lokalerna upp?").
+                verbs = [words[i - 1]] + ([words[0]] if inverted and (i == 2 or i > 2 and words[0] not in interrogatives()) else [])
                 joined += [particles[word] + verb for verb in verbs]
     return joined

@@ -24,14 +24,17 @@ from ingest.language.lexicon import (
     authorship_pattern,
     causal_pattern,
     definite_endings,
+    descriptive_nouns,
     firm_pattern,
+    measure_pattern,
     month_alternation,
     negations,
+    part_headings,
     person_roles,
 )
 from ingest.language.ordinals import numbered_headings
 from ingest.language.terms import TermExpander
-from ingest.language.words import particle_joined, same_family
+from ingest.language.words import particle_joined, same_family, shared_prefix
 from ingest.structure.chunking import Chunk, table_cells, unit_contexts
 from ingest.structure.parts import COVER, PURPOSE
 from service.answering.base import Answer, AnswerRequest, Citation, CorpusSummary, refusal
@@ -73,6 +76,7 @@ _AGENT = re.compile(f"{_NAME.pattern}|{_FIRM.pattern}")
 _QUESTION_WORDS = frozenset(
     """vad vilka vilken vilket hur när var vem varför finns fanns många mycket står enligt rapporten rapport
     granskningen granskning granska granskat granskade granskas granskats revisorerna kommun kommunen kommunens
+    gjordes gjorde gjort görs genomfördes genomförde genomförts
     what which how when who where why does did
     the report audit municipality""".split()
 )
@@ -166,8 +170,17 @@ class ExtractiveAnswerer:
             return 0.0
         stems = set(self._analyzer(sentence))
         weights = {q: self._idf.get(q, self._unseen_idf) for q in question_stems}
-        found = sum(w for q, w in weights.items() if q in stems or any(_related(q, s) or in_compound(q, s) for s in stems))
+        found = sum(w for q, w in weights.items() if q in stems or any(self._family(q, s) or in_compound(q, s) for s in stems))
         return found / sum(weights.values())
+
+    def _family(self, a: str, b: str) -> bool:
+        """Stems of one word family ("utfört"/"utför", "bedömd"/"bedömning"); not two compounds of a preposition
+        ("underskott"/"underlag" share "under", "efterlevnad"/"efterfrågan" "efter")."""
+        if not _related(a, b):
+            return False
+        shorter = min(a, b, key=len)
+        shared = shared_prefix(a, b)
+        return shared == len(shorter) or not self._analyzer.stopword(a[:shared])
 
     def content_stems(self, question: str, exclude: tuple[str, ...]) -> set[str]:
         """The stems of the words a question asks about: not its question words, not the places it names."""
@@ -201,7 +214,8 @@ class ExtractiveAnswerer:
     @staticmethod
     def _content_words(question: str, exclude: tuple[str, ...]) -> list[str]:
         skip = {w.lower() for w in exclude} | _QUESTION_WORDS
-        return [w for w in re.findall(r"[^\W\d_]+", question.lower()) if w not in skip and w.rstrip("s") not in skip]
+        asked = measure_pattern().sub(" ", question.lower())
+        return [w for w in re.findall(r"[^\W\d_]+", asked) if w not in skip and w.rstrip("s") not in skip]
 
     def _unmentioned(self, question: str, exclude: tuple[str, ...]) -> bool:
         """Whether the question asks about a word no report uses, nor its parts ("bostadssituationen" is mentioned
@@ -267,7 +281,8 @@ class ExtractiveAnswerer:
             return refusal(w.this_question, self.summary, w, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])
         question_stems = self.content_stems(request.question, request.analysis.municipalities)
-        role = self._role_stems(request) if request.analysis.answer_type in ("person", "name") else set()
+        # "Vem är uppdragsgivare …?" asks for a part of the frame, stated by its formula, not for an office's holder.
+        role = self._role_stems(request) if request.analysis.answer_type in ("person", "name") and request.analysis.asked_part is None else set()
         ordinal = request.analysis.ordinal
         # A year the question names ("Vilken förändring år 2010 …") marks the sentences about it.
         years = request.analysis.mentioned_years
@@ -293,7 +308,9 @@ class ExtractiveAnswerer:
                     continue  # a heading or letterhead in capitals, run into the text of a scanned letter
                 if table_cells(sentence) and not any(table_cells(line) for line in context.splitlines()):
                     continue  # a table's header row: its labels, no statement
-                if hit.record.chunk.part == COVER and not cover_may_answer(request, bool(role) and names_role(role, set(self._analyzer(sentence)))):
+                # The missiv states on whose commission the audit was made, as much as who made it.
+                states_asked = asked_part is not None and asked_part not in part_headings() and bool(asked_parts()[asked_part].stated.search(sentence))
+                if hit.record.chunk.part == COVER and not states_asked and not cover_may_answer(request, bool(role) and names_role(role, set(self._analyzer(sentence)))):
                     continue
                 lead = text[unit[0] - base : unit[1] - base].rstrip().endswith(":")
                 if _asks(sentence) and not states_purpose and not (lead and asks_for_questions):
@@ -359,15 +376,24 @@ class ExtractiveAnswerer:
         # A Syfte section is the purpose by the report's own structure, however its sentence reads.
         stated_purpose = purpose and (best.record.chunk.part == PURPOSE or _PURPOSE.search(best.text) and best_similarity >= self.thresholds.relaxed_similarity)
         # Likewise the part asked for, by the heading it stands under, or in the words that state it and alike.
-        stated_part = asked_part is not None and (_in_part(best.record.chunk, asked_part) or best_similarity >= self.thresholds.relaxed_similarity)
+        # A part with no heading of its own is stated by its formula alone, which every candidate left has.
+        stated_part = asked_part is not None and (
+            _in_part(best.record.chunk, asked_part) or asked_part not in part_headings() or best_similarity >= self.thresholds.relaxed_similarity
+        )
         if not (self._supported(best_similarity, best_overlap, request) or stated_purpose or stated_part or self._translated_support(best, request)):
             return refusal(w.this_question, self.summary, w, evidence=evidence)
-        head = _ASKED_NOUN.match(request.question.strip())
+        head = _ASKED_NOUN.match(request.question.strip()) or _WHAT_IS.match(request.question.strip())
         general = request.analysis.answer_type == "general" and not _answered_by_form(request) and not firm_pattern().search(request.question)
         if general and request.analysis.language == "sv" and head and self._nowhere(head.group(1), request.analysis.municipalities):
             # "Vilket betyg fick …?": what is asked for is a thing no report speaks of, whatever else the question shares.
             # Not a firm, a date, a person or a figure: those are recognised by their form, whatever the question calls them.
             return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={**evidence, "reason": "unmentioned"})
+        # "Vilken kommun …?" names no thing: a municipality is the report's, not its text's.
+        asked_thing = self.content_stems(head.group(1), ()) if head and not head.group(1).casefold().startswith(descriptive_nouns()) else set()
+        if general and request.analysis.language == "sv" and asked_part is None and asked_thing and not self._overlap(asked_thing, f"{best.context}\n{best.text}"):
+            # "Vilken lön har revisorn …?" answered by a sentence about the auditors that names no pay: the thing asked
+            # for is what the answer must name, however much else it shares with the question.
+            return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={**evidence, "reason": "unnamed"})
         unread = self._unused_compound(request)
         if unread and not _FIRM.search(best.text) and not any(part in best.text.casefold() for part in unread):
             # "Vad kostar en ransomwareattack?": a compound no report uses, answered by a sentence with neither of its
@@ -410,6 +436,14 @@ class ExtractiveAnswerer:
         share = bool(_SHARE.search(request.question))
         cost = bool(_COST.search(request.question))
         if not _has_asked_for_fact(request.analysis.answer_type, chosen, request.analysis.language, measured, share, cost):
+            # The sentence that restates the topic ("Granskningen har genomförts genom intervjuer med bygglovschefen och
+            # handläggare") may read closest to "Hur lång tid tog det att handlägga bygglov?"; the one that holds the
+            # figure, nearly as close, is the answer.
+            chosen = [
+                c for c in candidates
+                if request.analysis.answer_type in _FIGURES and c.score >= best_score - _FACT_MARGIN and _has_asked_for_fact(request.analysis.answer_type, [c], request.analysis.language, measured, share, cost)
+            ][: self.max_sentences]
+        if not chosen:
             # A question for a figure or a date answered without one would only look like an answer.
             return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={**evidence, "reason": "no_fact"})
         return self._compose(chosen, evidence, w)
@@ -565,6 +599,8 @@ _ANSWERED_ELSEWHERE = frozenset({"deficiency", "example", "reason", "count", "du
 _COMPOUND_PART = 4
 # "Vilket betyg …", "Hur många invånare …": the noun a question asks for.
 _ASKED_NOUN = re.compile(r"^(?:vilken|vilket|vilka|hur många|hur mycket)\s+([^\W\d_]{3,})\b", re.IGNORECASE)
+# "Vad är Sveriges BNP?": the one thing a what-is question names, after an optional genitive, at its end.
+_WHAT_IS = re.compile(r"^vad\s+(?:är|var|blev)\s+(?:[^\W\d_]+s\s+)?([^\W\d_]{2,})\s*\??$", re.IGNORECASE)
 # "Vem är socialnämndens ordförande …?", "Vad heter kommunchefen?": the role a question asks the holder of, after an
 # optional genitive.
 _ROLE = re.compile(
@@ -643,6 +679,10 @@ def _cue_bonus(answer_type: str, sentence: str, part: str | None = None) -> floa
 
 # The sentence carrying the fact must also be about what was asked, not just hold a number.
 _FACT_OVERLAP = 0.25
+# How far below the best sentence one that holds the figure asked for may score and still answer; a name is no
+# figure: a cover's names are no answer to "Vilket signalsystem …?" however near it scores.
+_FACT_MARGIN = 0.1
+_FIGURES = frozenset({"count", "duration", "amount"})
 # A share ("Hur stor andel …?") is answered by a percentage.
 _SHARE = re.compile(r"\b(?:andel(?:en)?|procent|hur stor del|what share|what proportion|what percentage)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"\d\s?%|\d\s+procent\b|\bper ?cent\b", re.IGNORECASE)
@@ -702,8 +742,9 @@ class _Measure:
     def counted_in(self, text: str) -> bool:
         """Whether a number in the sentence counts what was asked: "sex ramavtal", "antalet ramavtal var 12", and
         not "sex kontrollmål … kommunens ramavtal"."""
-        words = re.findall(r"[\w,]+", text.casefold())
-        numbers = [i for i, w in enumerate(words) if _COUNT.fullmatch(w.rstrip(","))]
+        words = re.findall(r"[\w,%]+", text.casefold())
+        # "Antalet brukare har ökat med 14 procent": a share is no count of them.
+        numbers = [i for i, w in enumerate(words) if _COUNT.fullmatch(w.rstrip(",")) and words[i + 1 : i + 2] not in (["procent"], ["%"])]
         named = [i for i, w in enumerate(words) if self._names(w.rstrip(","))]
         # "antalet tjänster, som …, uppgår till 21,85": the sentence states the number of them, however far on.
         counted = [i for i in named if any(w.rstrip(",") in ("antal", "antalet") for w in words[max(0, i - 2) : i])]

@@ -36,6 +36,9 @@ _NOT_TOPIC = re.compile(
     r"|tyck\w*|ans[åe]g?\w*|think|om|av|med|till|på|för|i|inom|kring)$"
 )
 _CLEAR_LEAD = 0.1
+# How much of a topic a finding's wording must cover to be about it, across the reports.
+_TOPIC_COVERAGE = 0.6
+_GRADED_KINDS = frozenset({"kontrollmal", "revisionsfraga"})
 # The words of asking what the auditors found wanting, which name no subject of it.
 _SHORTCOMING_WORDS = re.compile(
     r"\b(?:brist\w*|svaghet\w*|förbättringsområd\w*|kritik\w*|kritiser\w*|påpekande\w*|påtala\w*|fann|finns|fanns|funnit|hittade?|hittat"
@@ -276,7 +279,7 @@ class FindingsAnswerer:
         (`kept`) while the findings stay as they are, as for a list over every report."""
         topic = self.matcher.topic(_SHORTCOMING_WORDS.sub(" ", self._in_swedish(request)))
         if len(documents) != 1 and topic:
-            return None
+            return self._shortcomings_on(topic, documents, found, request.page, w, kept)
         if topic:
             title = set(self.matcher.analyzer(self._meta(documents[0]).title or ""))
             narrower = [t for t in topic if not any(_stems_match(t, s) for s in title)]
@@ -309,6 +312,37 @@ class FindingsAnswerer:
                 lines += self._headed(recommendations[document_id], cite, w, counted=True)
             blocks.append("\n".join(lines))
         return self._paged_answer(blocks, "\n\n", cite, paged, {"kind": "shortcomings"}, w)
+
+    def _shortcomings_on(self, topic: list[str], documents: list[str], found: KindFindings, page: Page, w: Wording, kept: dict) -> Answer | None:
+        """Across the reports, what they found wanting on one topic ("Vilka kommuner fick kritik för sin interna
+        kontroll?"): in each report that finds something wanting, the overall assessments and the graded items below
+        fully whose wording covers the topic, each cited. None where no report's findings word it: retrieval may find
+        it said in other words. A report that assesses the topic as sufficient is no answer, however well it matches."""
+        wanting = _keep(kept, "wanting", lambda: self._wanting(documents, found))
+        found.read(wanting)
+        graded = self._graded(wanting)
+        matched: dict[str, list[Finding]] = {}
+        for document_id in wanting:
+            said = [f for f in (*found[document_id], *graded[document_id]) if f.level in _WANTING]
+            hits = self.matcher.best(topic, said, _TOPIC_COVERAGE, 1)
+            if hits:
+                matched[document_id] = hits
+        if not matched:
+            return None
+        cite = _Citations(self.chunks)
+        shown, paged = Paged.of(list(matched), page)
+        blocks = []
+        for document_id in shown:
+            lines = [w.shortcomings_of.format(label=self._label(document_id))]
+            for finding in matched[document_id]:
+                if finding.kind in _GRADED_KINDS:
+                    lines.append(self._goal_line(finding, cite, graded[document_id], w))
+                    motivation = self._motivation(finding, cite, w, reason=True)
+                    lines += [f"  {motivation}"] if motivation else []
+                else:
+                    lines += self._headed([finding], cite, w)
+            blocks.append("\n".join(lines))
+        return self._paged_answer(blocks, "\n\n", cite, paged, {"kind": "shortcomings", "topic": " ".join(topic)}, w)
 
     def _wanting(self, documents: list[str], found: KindFindings) -> list[str]:
         """The reports that find something wanting: items graded partly or not met, or an overall assessment that is,

@@ -13,7 +13,7 @@ from ingest.embedding import Embedder
 from ingest.findings.model import VERDICTS, Finding, Kind
 from ingest.index.catalog import DocumentRecord
 from ingest.index.findings_store import FindingsStore
-from ingest.language.lexicon import firms, one_report_pattern
+from ingest.language.lexicon import asked_parts, firms, one_report_pattern, part_headings
 from ingest.language.ordinals import Ordinal, numbered_headings
 from ingest.structure.parts import COVER, PURPOSE, SUMMARY
 from service.answering.base import Answer, Answerer, AnswerRequest, CorpusSummary, Page, filter_excludes, framed, out_of_scope, refusal
@@ -283,8 +283,13 @@ class QAService:
         if analysis.asked_part is not None:
             # The frame asked for ("Vilka intervjuades?"): the chunks under its heading, and the summary, which often
             # states what was audited and how ("… genomfört en granskning av socialnämnden", "Som underlag har vi …").
+            # A part the genre gives no heading of its own (who commissioned the audit) is offered where it is stated.
             asked = analysis.asked_part
-            return [r.chunk.chunk_id for r in self.retriever.records_in(filters) if r.chunk.units and (r.chunk.stands_under(asked) or r.chunk.part == SUMMARY)]
+            headless = asked not in part_headings()
+            return [
+                r.chunk.chunk_id for r in self.retriever.records_in(filters)
+                if r.chunk.units and (r.chunk.stands_under(asked) or r.chunk.part == SUMMARY or headless and asked_parts()[asked].stated.search(r.chunk.text))
+            ]
         part = COVER if analysis.answer_type in COVER_ANSWERS else PURPOSE if analysis.answer_type == "purpose" else None
         if part is None:
             return []

@@ -146,7 +146,8 @@ _ANSWER_TYPES = (
     ("duration", r"\bhur (?:lång tid|länge)\b|\bhur långa? (?:var|är|blev) (?:\w+)?(?:handläggnings|vänte|svars|ledig)?tid\w*|\bhow long\b"),
     ("amount", r"\bhur (mycket|stor[at]?|hög[at]?)\b|\bvad (?:kostade|kostar)\b|\bbelopp\b|\bkostnad|\bmnkr|\btkr|\bhow much\b|\bwhat (?:percentage|share|proportion)\b|\bbudget"
      r"|\bwhat (?:did|does|do|will)\b.{0,60}\bcost\b"),
-    ("date", r"\bnär\b|\bvilket (datum|år)\b|\bvilken månad\b|\bdatum\b|\bdaterad\w*|\bwhen\b|\bwhat date\b|\bwhich (year|month)\b"),
+    # "när" asks when only where it opens the question: "… använder när arbetet rapporteras?" is a clause of time.
+    ("date", r"(?:^|[,:;]\s*)(?:och\s+)?när\b|\bsedan när\b|\bvilket (datum|år)\b|\bvilken månad\b|\bdatum\b|\bdaterad\w*|\bwhen\b|\bwhat date\b|\bwhich (year|month)\b"),
     ("name", r"\bvad heter\b|\bwhat is the name\b|\bnamnet på\b"),
     ("firm", r"\bvilken (revisionsbyrå|revisionsfirma|byrå|konsult)|\bvilket (revisionsbolag|konsultföretag|företag)\b|\bwhich (audit |accounting )?firm\b"),
     (

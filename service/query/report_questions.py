@@ -18,10 +18,10 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
     (
         "by_firm",
         re.compile(
-            rf"\b{_WHICH}\b[^?]*\b(?:av|från|gjorde|gjort|genomförde|genomfört|skrev|skrivit|by|did|made|conducted|wrote)\b"
+            rf"\b{_WHICH}\b[^?]*\b(?:av|från|gjorde|gjort|genomförde|genomfört|granskade|granskat|skrev|skrivit|by|did|made|conducted|wrote|audited)\b"
             rf"|\bvilka (?:granskningar|rapporter) har (?!\w+ (?:om|kring)\b)\S+ (?:gjort|genomfört|skrivit)\b"
-            # "Vilka granskningar gjorde PwC?": the verb before the firm.
-            rf"|\bvilka (?:granskningar|rapporter) (?:gjorde|genomförde|skrev|utförde)\b"
+            # "Vilka granskningar gjorde PwC?": the verb before the firm; "Hur många rapporter skrev EY?" counts them.
+            rf"|\b(?:vilka|hur många) (?:granskningar|rapporter) (?:har )?(?:gjorde|gjort|genomförde|genomfört|skrev|skrivit|utförde|utfört)\b"
         ),
     ),
     # "Hur många rapporter finns det?", "Hur många granskningar finns från Halmstad?": the reports counted and listed.
@@ -33,6 +33,12 @@ _QUESTIONS: tuple[tuple[Asked, re.Pattern], ...] = (
             r"|^how many (?:reports|audits)(?: are there| do you have| are| were)?(?: (?:in|from|for) (?:[^\W\d_]+|(?:19|20)\d\d)| in total| there)*\s*\??$"
             # "Vilka kommuner har granskats?", "Vilka kommuner finns det rapporter från?": every report, listed.
             r"|^(?:i |från )?vilka kommuner (?:har granskats|finns(?: det)?(?: rapporter| granskningar)?(?: från)?|ingår)\s*\??$"
+            # "Vilka granskningar gjordes 2020?": the reports of a year, counted and listed.
+            r"|^vilka (?:revisions)?(?:rapporter|granskningar) (?:gjordes|genomfördes|skrevs|publicerades|finns(?: det)?|är|har vi)"
+            r"(?: (?:från|för|under|i|år))* (?:19|20)\d\d\s*\??$"
+            r"|^vilka (?:revisions)?(?:rapporter|granskningar) (?:från|för|under) (?:år )?(?:19|20)\d\d (?:finns(?: det)?|har (?:du|vi))\s*\??$"
+            r"|^which (?:reports|audits) (?:were (?:made|written|done|carried out|published)|are there|are|do you have)"
+            r"(?: (?:from|for|in|during))* (?:19|20)\d\d\s*\??$"
         ),
     ),
     (

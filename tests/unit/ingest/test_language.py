@@ -72,3 +72,5 @@ def test_a_verb_and_its_particle_join_as_their_noun_begins():
     assert particle_joined("En andel av platserna gick till kvinnor.") == []
     # A question puts the subject between the verb and its particle.
     assert "uppföljer" in particle_joined("Följer nämnden upp elevhälsans arbete?")
+    # A question that opens with its verb: the particle however far on.
+    assert "uppföljs" in particle_joined("Följs kostnaderna för lokalerna upp?")

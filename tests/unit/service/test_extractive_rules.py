@@ -93,6 +93,9 @@ def test_the_first_question_word_decides_what_is_asked():
 
     assert kind("Vem yrkade bifall till yttrandet när rapporten behandlades i Luleå?") == "person"
     assert kind("När och under vilken paragraf behandlades rapporten?") == "date"
+    # A clause of time inside the question asks for no date.
+    assert kind("Vilken lag slutade gälla när dataskyddsförordningen infördes?") != "date"
+    assert kind("Och när behandlades rapporten?") == "date"
     assert kind("Vilken revisionsbyrå genomförde granskningen?") == "firm"
     assert kind("Hur många platser har avdelningen?") == "count"
     # What a report is about is what it set out to examine.
@@ -192,6 +195,10 @@ def test_a_count_must_count_what_was_asked():
     assert agreements.counted_in("Antalet granskade ramavtal uppgick till 14.")
     assert agreements.counted_in("Antalet ramavtal, som upphandlades gemensamt med grannkommunerna under året, uppgick till 14.")
     assert not agreements.counted_in("Prövningen av granskningens sex kontrollmål leder till bedömningen att inköpen sker mot kommunens ramavtal.")
+    # A share of them is no count of them.
+    users = _measured(analyze_question("Hur många brukare har hemtjänsten?", (), ()).measured_word, SwedishAnalyzer())
+    assert not users.counted_in("Antalet brukare har ökat med 14 procent sedan 2015.")
+    assert users.counted_in("Antalet brukare var 1 240 år 2018.")
 
 
 def test_whose_view_is_asked_for():
@@ -265,3 +272,13 @@ def test_a_questions_words_are_read_as_the_reports_write_them():
     assert answerer._unused_compound(_request("Varför granskades dataskyddet i Hultsfred?")) == []
     # "Vilka ransomwareattacker …?" asks for members of a kind, which sentences name by their own names.
     assert answerer._unused_compound(_request("Vilka ransomwareattacker nämns?")) == []
+
+
+def test_words_of_one_family_and_compounds_of_a_preposition():
+    answerer = _answerer("Nämnden redovisar ett underskott.", "Alla får samma underlag.", "Revisorerna gör bedömningen att målen nås.")
+    # "underskott" and "underlag" share only the preposition "under"; "bedömde" and "bedömningen" are one family.
+    assert answerer._overlap({"underskot"}, "Alla får samma underlag.") == 0
+    assert answerer._overlap({"underskot"}, "Nämnden redovisar ett underskott.") == 1
+    assert answerer._overlap(answerer.content_stems("Hur bedömde revisorerna målen?", ()), "Revisorerna gör bedömningen att målen nås.") == 1
+    # The words that ask for a length of time are answered by its form, not shared by the sentence.
+    assert answerer.content_stems("Hur lång tid tog det att handlägga bygglov?", ()) == answerer.content_stems("handlägga bygglov", ())

@@ -241,3 +241,15 @@ def test_a_report_that_grades_no_items_gives_its_overall_assessment_and_what_it_
     assert body["answerer"] == "findings", body
     assert "inte i tillräcklig utsträckning styr" in body["answer"], body["answer"]
     assert "följa upp restiderna varje kvartal" in body["answer"] and "anta en ny riktlinje" in body["answer"], body["answer"]
+
+
+def test_across_the_reports_shortcomings_on_a_topic_are_the_findings_below_fully_that_word_it(readable):
+    body = ask(readable, "Vilka kommuner fick kritik för sin interna kontroll?")
+    assert body["answerer"] == "findings", body
+    assert "Mora (2022) – brister enligt granskningen:" in body["answer"] and "till viss del säkerställer en tillräcklig intern kontroll" in body["answer"]
+    assert "Sala" not in body["answer"], body["answer"]
+    body = ask(readable, "I vilka kommuner fanns brister i uppföljningen av kostnaderna?")
+    assert "Följs kostnaderna för lokalerna upp? – ej uppfyllt" in body["answer"] and "Mora" not in body["answer"], body["answer"]
+    # Sala's plan is graded met, and its responsibility only partly: criticism of its planning is no finding of it.
+    body = ask(readable, "Vilka kommuner fick kritik för planeringen av lokalförsörjningen?")
+    assert "brister enligt granskningen" not in body["answer"], body["answer"]

@@ -86,7 +86,18 @@ def lenient(tmp_path_factory):
     ("Hur har granskningen avgränsats?", "avgränsning"),
     ("Who was interviewed in Vadstena?", "metod"),
     ("Vilken nämnd granskades i Vadstena?", "avgränsning"),
+    ("Vem beställde granskningen i Vadstena?", "uppdrag"),
+    ("På vems uppdrag gjordes rapporten?", "uppdrag"),
+    ("Who commissioned the audit in Vadstena?", "uppdrag"),
+    ("Varför gjordes granskningen i Vadstena?", "bakgrund"),
+    ("Vad var bakgrunden till granskningen?", "bakgrund"),
+    ("Varför granskades gatuunderhållet?", "bakgrund"),
     ("Vilka rekommendationer lämnades?", None),
+    # A duty someone was given, an order someone placed: not on whose commission the audit was made.
+    ("Vem gav gatuchefen i uppdrag att ta fram en plan?", None),
+    ("Vem beställde beläggningen av gatorna?", None),
+    # Why something in the audited body happened is a finding's reason.
+    ("Varför reviderades inte underhållsplanen?", None),
     # What the interviews or samples showed, a municipality's own method or criteria: findings, not the frame.
     ("Vad framkom vid intervjuerna i Vadstena?", None),
     ("Hur många stickprov saknade avtal?", None),
@@ -117,6 +128,15 @@ def test_what_was_audited_is_read_from_the_summary_where_no_heading_names_the_sc
     assert body["grounded"] and body["citations"][0]["quote"].startswith("Revisorerna har låtit genomföra en granskning"), body["answer"]
 
 
+def test_who_commissioned_the_audit_is_read_from_the_commission_formula(lenient):
+    # The genre has no part for it, and the formula shares none of the question's words.
+    body = lenient.post("/v1/ask", json={"question": "Vem beställde granskningen i Ydre?"}).json()
+    assert body["grounded"] and body["citations"][0]["quote"].startswith("Revisorerna har låtit genomföra en granskning"), body["answer"]
+    # A report that does not state it does not say, though its revisionsfrågor and purpose read like the audit's.
+    body = lenient.post("/v1/ask", json={"question": "Vem beställde granskningen i Vadstena?"}).json()
+    assert not body["grounded"] and "anger inte" in body["answer"], body["answer"]
+
+
 def test_a_report_without_the_part_does_not_say(client):
     body = client.post("/v1/ask", json={"question": "Vilka revisionskriterier användes i Ydre?"}).json()
     assert not body["grounded"] and not body["citations"], body["answer"]
@@ -144,3 +164,14 @@ def test_a_cost_is_a_sum_of_money_and_a_length_of_time_a_duration(lenient):
     assert body["grounded"] and "12 dagar" in body["citations"][0]["quote"], body["answer"]
     # How many streets were finished is no length of time.
     assert not ask("Hur lång tid tog det för de gator som skulle beläggas under 2020 att bli klara?")["grounded"]
+
+
+def test_the_thing_a_question_asks_for_is_named_by_its_answer(lenient):
+    def ask(question):
+        return lenient.post("/v1/ask", json={"question": question}).json()
+
+    # The method's sentence names the street manager and nothing of pay; no report speaks of the country's GDP.
+    body = ask("Vilken lön har gatuchefen i Vadstena?")
+    assert not body["grounded"] and "anger inte" in body["answer"], body["answer"]
+    body = ask("Vad är Sveriges BNP?")
+    assert not body["grounded"] and "anger inte" in body["answer"], body["answer"]
