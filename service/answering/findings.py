@@ -17,7 +17,7 @@ from ingest.findings.model import ASSESSED, NO_ASSESSMENTS, NOTE_NO_VERDICT, UNR
 from ingest.index.catalog import ChunkRecord
 from ingest.index.findings_store import FindingCounts, FindingsStore, KindFindings
 from ingest.index.lexical import SwedishAnalyzer
-from ingest.language.lexicon import causal_pattern, firm_pattern
+from ingest.language.lexicon import causal_pattern, firm_pattern, verb_particles
 from ingest.language.sentences import split_sentences
 from ingest.language.terms import TermExpander
 from ingest.language.words import particle_joined, same_family
@@ -70,10 +70,14 @@ class _GoalMatcher:
             if not _NOT_TOPIC.match(w) and w not in self.names and w.removesuffix("s") not in self.names
         ]
         text = " ".join(words)
-        return list(dict.fromkeys(self.analyzer(" ".join([text, *particle_joined(text)]))))
+        # A verb with its particle is one thing asked about: "följa upp" is "uppfölj", not also any "följa".
+        joined = particle_joined(text)
+        particles = tuple(verb_particles().values())
+        verbs = set(self.analyzer(" ".join(j[len(p) :] for j in joined for p in particles if j.startswith(p))))
+        return [t for t in dict.fromkeys(self.analyzer(" ".join([text, *joined]))) if t not in verbs]
 
-    def best(self, topic: list[str], goals: list[Finding], min_coverage: float, min_words: int) -> list[Finding]:
-        """The kontrollmål whose wording covers most of the topic; several when none clearly leads."""
+    def covering(self, topic: list[str], goals: list[Finding], min_coverage: float, min_words: int = 1) -> list[tuple[float, Finding]]:
+        """The findings whose wording covers at least `min_coverage` of the topic, with how much."""
         scored = []
         for goal in goals:
             stems = set(self.analyzer(" ".join([goal.text, *particle_joined(goal.text)])))
@@ -81,6 +85,11 @@ class _GoalMatcher:
             coverage = len(matched) / len(topic)
             if coverage >= min_coverage and len(matched) >= min_words:
                 scored.append((coverage, goal))
+        return scored
+
+    def best(self, topic: list[str], goals: list[Finding], min_coverage: float, min_words: int) -> list[Finding]:
+        """The kontrollmål whose wording covers most of the topic; several when none clearly leads."""
+        scored = self.covering(topic, goals, min_coverage, min_words)
         if not scored:
             return []
         top = max(coverage for coverage, _ in scored)
@@ -847,14 +856,14 @@ class FindingsAnswerer:
     def _on_topic(self, question: str, documents: list[str], found: KindFindings) -> dict[str, list[Finding]] | None:
         """Over every report, the recommendations on what the question names ("Vilka kommuner fick rekommendationen att
         ta fram rutiner?"), or None where it names nothing but recommendations."""
-        topic = [t for t in self.matcher.topic(_RECOMMENDING.sub(" ", question)) if len(t) >= _TOPIC_STEM]
+        # A particle alone ("fram" of "ta fram") says nothing of the topic; the verb it joins ("framta") does.
+        particles = set(verb_particles())
+        topic = [t for t in self.matcher.topic(_RECOMMENDING.sub(" ", question)) if len(t) >= _TOPIC_STEM and t not in particles]
         if not topic:
             return None
         found.read(documents)
-        return {
-            d: [f for f in found[d] if any(_stems_match(t, s) for t in topic for s in self.matcher.analyzer(f.text))]
-            for d in documents
-        }
+        # Most of what it names: "att följa upp avtalstroheten" is not any recommendation to follow something up.
+        return {d: [f for _, f in self.matcher.covering(topic, found[d], _TOPIC_COVERAGE)] for d in documents}
 
     @staticmethod
     def _picked_questions(asked: FindingsQuestion, documents: list[str], found: Mapping[str, list[Finding]]) -> dict[str, list[Finding]] | None:

@@ -71,6 +71,13 @@ _WHICH_REPORT = re.compile(
     r"\bvilk(?:en|et|a) (?:av )?(?:kommun|kommunerna|kommuner|rapport|rapporterna|rapporter|granskning|granskningarna|granskningar)\b"
     r"|\bwhich (?:of the )?(?:municipalit|reports?\b|audits?\b)"
 )
+# "Vilken av Timrå och Växjö …": a choice between reports named in the question.
+_WHICH_OF_NAMED = re.compile(r"\bvilken av \w+ (?:och|eller) \w+\b|\bwhich of \w+ (?:and|or) \w+\b")
+# What a comparison of verdicts grades: the outcome of the audit, not how well a report describes something.
+_OUTCOME = re.compile(
+    r"\b(?:bäst|sämst|mest positiv|mest kritisk|minst kritisk)\w*\s+(?:resultat\w*|bedömning\w*|betyg\w*|omdöme\w*|utfall\w*)"
+    r"|\b(?:är|var|blev)\s+(?:den\s+)?(?:mest|minst)\s+(?:positiv|kritisk)|\b(?:best|worst)\s+(?:result|assessment|verdict)s?\b"
+)
 _ONE_GOAL = re.compile(r"\bkontrollmålet\b|\bkontrollfrågan\b|\b(?:the|this|that) (?:control|audit) objective\b(?!s)")
 _ONE_QUESTION = re.compile(r"\b(?:revisions|gransknings)frågan\b|\bfrågeställningen\b|\b(?:the|this|that) (?:\w+ )?audit question\b(?!s)")
 _ASSESSED = re.compile(
@@ -143,6 +150,10 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
             # "Vilken rapport har flest brister?" compares the reports' verdicts.
             return FindingsQuestion("kontrollmal", comparison="harshest")
         return FindingsQuestion("revisionell_bedomning", shortcomings=True)
+    graded = next((c for c, cue in _COMPARISON_CUES if c in ("harshest", "mildest") and cue.search(q)), None)
+    if not mentions and graded and _OUTCOME.search(q) and (_WHICH_REPORT.search(q) or _WHICH_OF_NAMED.search(q)):
+        # "Vilken rapport har bäst resultat?", "Vilken av Timrå och Växjö fick bäst bedömning?": their verdicts compared.
+        return FindingsQuestion("kontrollmal", comparison=graded)
     if not mentions and not assessed:
         return None
     kind = min(mentions)[1] if mentions else "kontrollmal"
@@ -165,7 +176,7 @@ def read_findings_question(question: str) -> FindingsQuestion | None:
         # report may still conclude in other words, which retrieval can find.
         return FindingsQuestion(kind, implicit=kind == "revisionell_bedomning" and not _NAMED_OVERALL.search(q), assessed=assessed)
     comparison = next((c for c, cue in _COMPARISON_CUES if cue.search(q)), None)
-    if not mentions and not (comparison in ("harshest", "mildest") and _WHICH_MUNICIPALITY.search(q)):
+    if not mentions and not (comparison in ("harshest", "mildest") and (_WHICH_MUNICIPALITY.search(q) or _WHICH_OF_NAMED.search(q))):
         # Without a findings word only "Vilken kommun fick den mest kritiska bedömningen?" compares: "flest" counts
         # something else, and "på bästa sätt" grades nothing.
         comparison = None

@@ -196,6 +196,22 @@ def test_the_report_with_the_most_recommendations_is_named_with_each_reports_cou
     assert {c["document_id"] for c in body["citations"]} == set(reports)
 
 
+def test_the_reports_recommended_something_are_those_whose_recommendation_says_most_of_it(tmp_path_factory):
+    def report(municipality: str, items: list[str]) -> str:
+        listed = "".join(f"- {item}\n" for item in items)
+        return f"Granskning av upphandlingen\n\n{municipality} kommun\n\n1. Rekommendationer\n\nVi rekommenderar nämnden att:\n\n{listed}"
+
+    reports = {
+        "bjuv-2020-upphandling": report("Bjuvs", ["ta fram rutiner för direktupphandling", "följa upp avtalstroheten löpande"]),
+        "osby-2021-upphandling": report("Osby", ["ta fram en inköpsplan", "följa upp kostnaderna varje kvartal"]),
+    }
+    with _client(tmp_path_factory, "on-topic", reports) as client:
+        # Osby's "ta fram" and "följa upp" are of other things: not a recommendation on rutiner or avtalstrohet.
+        for question in ("Vilka kommuner fick rekommendationen att ta fram rutiner?", "Vilka kommuner fick rekommendationen att följa upp avtalstroheten?"):
+            body = ask(client, question)
+            assert body["answerer"] == "findings" and "Bjuv" in body["answer"] and "Osby" not in body["answer"], body["answer"]
+
+
 def test_what_the_auditors_found_wanting_is_the_overall_assessment_and_the_items_graded_below_fully(readable):
     body = ask(readable, "Vilka brister fann revisorerna i Mora?")
     assert body["answerer"] == "findings" and "Mora (2022) – brister enligt granskningen:" in body["answer"], body

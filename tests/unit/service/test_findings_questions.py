@@ -154,6 +154,11 @@ def test_other_questions_are_left_to_retrieval(question):
         ("Vilken kommun fick flest rekommendationer?", "most"),
         ("Vilken rapport har färst revisionsfrågor?", "fewest"),
         ("Vilka rekommendationer fick flest nämnder?", None),  # counts nämnder, not reports
+        # The audit's outcome compared without a findings word, between all reports or two named ones.
+        ("Vilken rapport har bäst resultat?", "mildest"),
+        ("Vilken av Timrå och Växjö fick bäst bedömning?", "mildest"),
+        ("Vilken granskning var mest kritisk?", "harshest"),
+        ("Vilken rapport beskriver bäst hur nämnden arbetar?", None),
     ],
 )
 def test_comparisons_of_reports_are_recognized(question, comparison):
