@@ -33,7 +33,7 @@ _NOT_TOPIC = re.compile(
     r"^(?:kontrollmål\w*|kontrollfråg\w*|bedöm\w*|uppfyll\w*|revisor\w*|revision\w*|gransk\w*|rapport\w*|kommun(?:en|ens|er|erna)?"
     r"|vad|vilk\w*|hur|blev|fick|gav|gavs|delvis|helt|ej|inte|icke|enligt|control|objectives?|audit\w*|assess\w*|judged|rated"
     r"|was|were|is|are|the|this|that|how|what|which|did|does|do|met|not|fulfilled|partly|partially|in|of|on|about|for|by"
-    r"|tyck\w*|ans[åe]g?\w*|think|om|av|med|till|på|för|i|inom|kring)$"
+    r"|tyck\w*|ans[åe]g?\w*|think|om|av|med|till|på|för|i|inom|kring|sin|sitt|sina|dess|deras|its|their)$"
 )
 _CLEAR_LEAD = 0.1
 # How much of a topic a finding's wording must cover to be about it, across the reports.

@@ -87,14 +87,14 @@ _PLURAL_PRONOUN = re.compile(
     re.IGNORECASE,
 )
 # A pronoun beside a verb of saying or of making a report stands for the report: "Vad säger den om bostäder?",
-# "När skrevs den?", "Vem skrev den?".
+# "När skrevs den?", "Vem skrev den?", "Vem beställde den?".
 # "När är den daterad?" after a question with no topic of its own ("Vem skrev rapporten från Kalmar?"): the report.
 _DATED = re.compile(r"(?<![\w-])(?:är|var|is|was)\s+(det|den|it)(?=\s+(?:daterad|dated)\b)", re.IGNORECASE)
 _REPORT_VERB = re.compile(
     r"(?<![\w-])(?:säger|sade|sa|skriver|anger|angav|beskriver|visar|visade|konstaterar|skrevs|daterades|publicerades|lämnades"
     r"|gjordes|genomfördes|says|said|states|stated|shows|showed|written|published|done|conducted"
     # "Vem skrev den?": who made it is asked of the report, whatever the previous question was about.
-    r"|skrev|skrivit|författade|författat|undertecknade|undertecknat|wrote|authored|signed)\s+(det|den|it)(?![\w-])",
+    r"|skrev|skrivit|författade|författat|undertecknade|undertecknat|beställde|beställt|wrote|authored|signed|commissioned)\s+(det|den|it)(?![\w-])",
     re.IGNORECASE,
 )
 _THERE = re.compile(r"(?<![\w-])(där|there)(?![\w-])(?=\s*(?:[?.!,;:]|$|\s+(?:då|också|egentligen|too|then|(?:19|20)\d\d)\b))", re.IGNORECASE)

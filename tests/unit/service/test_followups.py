@@ -101,6 +101,7 @@ def conversation(resolver: FollowUpResolver, *questions: str) -> list[str]:
         (["Vad säger rapporten om SFI i Umeå?", "Och vad säger den om bostäder?"], "Vad säger rapporten om bostäder i Umeå?"),
         (["Vem skrev rapporten om Kalmar?", "När skrevs den?"], "När skrevs rapporten i Kalmar?"),
         (["Vad var syftet med granskningen av integrationen i Kalmar?", "Och vem skrev den?"], "Vem skrev rapporten i Kalmar?"),
+        (["Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", "Vem beställde den?"], "Vem beställde rapporten i Alvesta?"),
         # A bare question word asks the previous question again.
         (["Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", "Varför?"], "Varför kontrollmål bedömdes ej uppfyllda i Alvesta?"),
         # "Och hur ...": the lead-in goes, the rest is a whole question.
