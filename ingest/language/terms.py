@@ -31,12 +31,14 @@ class TermExpander:
     """Appends to a query the other forms of each term it contains."""
 
     def __init__(self, groups: list[list[str]], translations: list[dict[str, list[str]]] = ()) -> None:
-        """`groups`: forms matched as written; `translations`: {"en": [...], "sv": [...]}, Swedish forms inflected."""
+        """`groups`: forms matched as written; `translations`: {"en": [...], "sv": [...]}, Swedish forms inflected; with
+        "one_way", an English form holds a Swedish word ("personal" in "personal data"), and a Swedish text gains none."""
         for group in (*groups, *([*g["en"], *g["sv"]] for g in translations)):
             if len(group) < 2 or any(not form for form in group):
                 raise ValueError(f"en termgrupp behöver minst två former: {group}")
         self.groups = [[_form(form) for form in group] for group in groups]
         self.translations = [([_form(f) for f in g["en"]], [_form(f, inflected=True) for f in g["sv"]]) for g in translations]
+        self._one_way = [bool(g.get("one_way")) for g in translations]
 
     @classmethod
     def bundled(cls) -> "TermExpander":
@@ -84,8 +86,8 @@ class TermExpander:
         ]
         # Across languages only: a Swedish text gains the English terms, an English one the Swedish terms.
         translated: dict[str, None] = {}
-        for english, swedish in self.translations if translate else ():
-            for present, other in ((english, swedish), (swedish, english)):
+        for (english, swedish), one_way in zip(self.translations, self._one_way) if translate else ():
+            for present, other in ((english, swedish), *(() if one_way else ((swedish, english),))):
                 if any(form.pattern.search(query) for form in present):
                     translated.update((form.text, None) for form in other if not form.pattern.search(query))
         extra += [term for term in translated if term not in extra]

@@ -272,7 +272,7 @@ class ExtractiveAnswerer:
         if not hits:
             return refusal(w.this_question, self.summary, w, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])
-        question_stems, unread = self._reading(request)
+        question_stems, unknown, read = self._reading(request)
         # An English question's similarity to a Swedish sentence is lower than its Swedish twin's by about this much.
         shift = self.thresholds.cross_language_gap if request.analysis.language != "sv" else 0.0
         role = self._role_stems(request) if request.analysis.answer_type in ("person", "name") else set()
@@ -320,7 +320,7 @@ class ExtractiveAnswerer:
                 matched = f"{qualifier}\n{context}\n{sentence}"
                 # Word overlap stays within Swedish: English questions are carried by similarity (the translated terms
                 # only widen retrieval; in the overlap they favoured sentences that merely name the same body).
-                overlap = self._overlap(question_stems, self.terms.expand(matched, translate=False) if self.terms else matched, unread)
+                overlap = self._overlap(question_stems, self.terms.expand(matched, translate=False) if self.terms else matched, unknown)
                 cue = _cue_bonus(request.analysis.answer_type, sentence, hit.record.chunk.part) + (1 if heading else 0)
                 cue += 1 if any(year in sentence for year in years) else 0
                 # The part asked for: under its heading, and more so in the words that state it ("Vi har intervjuat …"
@@ -369,7 +369,7 @@ class ExtractiveAnswerer:
         stated_purpose = purpose and (best.record.chunk.part == PURPOSE or _PURPOSE.search(best.text) and best_similarity >= self.thresholds.relaxed_similarity)
         # Likewise the part asked for, by the heading it stands under, or in the words that state it and alike.
         stated_part = asked_part is not None and (_in_part(best.record.chunk, asked_part) or best_similarity >= self.thresholds.relaxed_similarity)
-        if not (self._supported(best_similarity, best_overlap, request, question_stems) or stated_purpose or stated_part):
+        if not (self._supported(best_similarity, best_overlap, request, read) or stated_purpose or stated_part):
             return refusal(w.this_question, self.summary, w, evidence=evidence)
         head = _ASKED_NOUN.match(request.question.strip())
         general = request.analysis.answer_type == "general" and not _answered_by_form(request) and not firm_pattern().search(request.question)
@@ -383,8 +383,9 @@ class ExtractiveAnswerer:
             # parts, is answered about something else (what a home care service cost). A firm is recognised by its
             # name, whatever compound the question calls firms by ("revisionsbyråerna").
             return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={**evidence, "reason": "unmentioned"})
-        if question_stems and best_overlap == 0 and not _answered_by_form(request) and asked_part is None:
-            # The best sentence has none of the question's words (an English question's in the glossary's Swedish):
+        if read and not unknown and question_stems and best_overlap == 0 and not _answered_by_form(request) and asked_part is None:
+            # The best sentence has none of the question's words (an English question's in the glossary's Swedish, where
+            # the glossary gives every word it asks with: one term of a longer question may only name the report's subject):
             # what merely reads alike (a sentence on the data protection regulation for "dataskyddsombud", the audit's
             # method for "Vilka åtgärder har Nacka vidtagit sedan granskningen?") is no answer. A date, a firm or who
             # made the report is recognised by its form, the method or the criteria asked for by their part.
@@ -434,7 +435,7 @@ class ExtractiveAnswerer:
             (c for c in candidates if c.score >= floor and (_ENUMERATION.search(c.text) or _EXAMPLES.search(c.text)) and c not in chosen),
             None,
         )
-        if best is None or not self._supported(best.similarity, best.overlap, request, self._reading(request)[0]):
+        if best is None or not self._supported(best.similarity, best.overlap, request, self._reading(request)[2]):
             return []
         return [_with_next_sentence(best, "list")]
 
@@ -452,22 +453,20 @@ class ExtractiveAnswerer:
         added = []
         for name in groups:
             best = next((c for c in candidates if group(c) == name), None)
-            if name not in covered and best is not None and self._supported(best.similarity, best.overlap, request, self._reading(request)[0]):
+            if name not in covered and best is not None and self._supported(best.similarity, best.overlap, request, self._reading(request)[2]):
                 added.append(best)
         return added
 
-    def _supported(self, similarity: float, overlap: float, request: AnswerRequest, question_stems: set[str]) -> bool:
+    def _supported(self, similarity: float, overlap: float, request: AnswerRequest, read: bool) -> bool:
         """Whether a sentence supports an answer: similar enough and sharing enough of the question's words. An English
-        question's similarity comes shifted onto the Swedish scale (Thresholds.cross_language_gap), and its words are
-        the glossary's Swedish ones; one with none of those is held to the cross-language similarity alone."""
+        question's similarity comes shifted onto the Swedish scale (Thresholds.cross_language_gap) and its words are the
+        glossary's Swedish ones: similarity alone supports it at the cross-language similarity, and where the glossary
+        reads it, shared words support it as they support a Swedish question."""
         t = self.thresholds
-        if request.analysis.language != "sv" and not question_stems:
-            return similarity - t.cross_language_gap >= t.cross_language_similarity
-        return (
-            similarity >= t.strong_similarity
-            or (similarity >= t.min_similarity and overlap >= t.min_overlap)
-            or (similarity >= t.relaxed_similarity and overlap >= t.strong_overlap)
-        )
+        shared = (similarity >= t.min_similarity and overlap >= t.min_overlap) or (similarity >= t.relaxed_similarity and overlap >= t.strong_overlap)
+        if request.analysis.language != "sv":
+            return similarity - t.cross_language_gap >= t.cross_language_similarity or read and shared
+        return similarity >= t.strong_similarity or shared
 
     def _role_stems(self, request: AnswerRequest) -> set[str]:
         """The stems of the role a who-question names ("ordförande"; an English one by its Swedish term), which
@@ -493,23 +492,26 @@ class ExtractiveAnswerer:
         own = {stem for stem in self.content_stems(taken, places) if stem in self._idf}
         return (self.content_stems(swedish, places) if swedish else set()) | own
 
-    def _reading(self, request: AnswerRequest) -> tuple[set[str], float]:
-        """The question's stems as the reports write them, and the weight of its words they cannot be given in. A
-        Swedish question's are its own content words; an English one's the Swedish terms the glossary gives for its
-        genre terms and the names and Swedish words it takes from the reports, with the IDF of a typical word of the
-        reports for each other word it asks with ("appointed" in "Has a data protection officer been appointed?")."""
+    def _reading(self, request: AnswerRequest) -> tuple[set[str], float, bool]:
+        """The question's stems as the reports write them, the weight of its words they cannot be given in, and whether
+        the stems read the question (carry _READ_SHARE of its weight). A Swedish question's are its own content
+        words; an English one's the Swedish terms the glossary gives for its genre terms and the names and Swedish words
+        it takes from the reports, with the IDF of a typical word of the reports for each other word it asks with
+        ("appointed" in "Has a data protection officer been appointed?")."""
         places = request.analysis.municipalities
         if request.analysis.language == "sv" or self.terms is None:
-            return self.content_stems(request.question, places), 0.0
+            return self.content_stems(request.question, places), 0.0, request.analysis.language == "sv"
         stems = self._as_the_reports_write(request)
         if not stems:
-            return set(), 0.0
+            return set(), 0.0, False
         taken = {w.casefold() for w in (*request.analysis.capitalized, *places)}
         rest = [
             w for w in self._content_words(self.terms.untranslated(request.question), places)
             if w not in _english_words() and w not in taken and not re.search(r"[åäö]", w) and len(w) > 2
         ]
-        return stems, len(rest) * self._typical_idf
+        unread = len(rest) * self._typical_idf
+        weight = sum(self._idf.get(q, self._unseen_idf) for q in stems)
+        return stems, unread, weight >= _READ_SHARE * (weight + unread)
 
     def _compose(self, chosen: list["_Candidate"], evidence: dict, w: Wording) -> Answer:
         # Report order reads better than score order, and keeps one citation per chunk.
@@ -617,9 +619,10 @@ def _typical_idf(idf: Mapping[str, float], chunk_frequencies: Mapping[str, int])
 
 @lru_cache
 def _english_words() -> frozenset[str]:
-    """English words that ask rather than name what is asked about: function words, question words, auxiliaries."""
+    """English words that ask rather than name what is asked about: function words, question words, auxiliaries, the
+    words of a quantity or of what a report says, and ordinals (read as such by the question reader)."""
     table = lexicon()["english"]
-    return frozenset((*table["function_words"], *table["question_starts"]))
+    return frozenset((*table["function_words"], *table["question_starts"], *table["asking_words"], *lexicon()["ordinals"]["en"]))
 
 
 @lru_cache
@@ -679,6 +682,9 @@ def _cue_bonus(answer_type: str, sentence: str, part: str | None = None) -> floa
     return _CUE_WEIGHTS.get(answer_type, 1.0) if cue is not None and cue.search(sentence) else 0.0
 
 
+# An English question is read in the glossary's Swedish terms where they carry this share of its words' weight: then it
+# is held to the Swedish rules of overlap; below it, too little of what it asks is known to refuse on its words.
+_READ_SHARE = 1 / 3
 # The sentence carrying the fact must also be about what was asked, not just hold a number.
 _FACT_OVERLAP = 0.25
 # A share ("Hur stor andel …?") is answered by a percentage.

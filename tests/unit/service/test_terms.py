@@ -23,3 +23,17 @@ def test_abbreviations_match_only_as_written_or_in_capitals():
 def test_a_group_needs_two_forms():
     with pytest.raises(ValueError, match="minst två former"):
         TermExpander([["HVB"]])
+
+
+def test_an_english_term_inside_a_longer_one_is_read_as_part_of_it():
+    terms = TermExpander([], [
+        {"en": ["data protection"], "sv": ["dataskydd"]},
+        {"en": ["data protection officer"], "sv": ["dataskyddsombud"]},
+        {"en": ["audit criteria"], "sv": ["revisionskriterier"]},
+    ])
+    question = "Has a data protection officer been appointed, and by which audit criteria?"
+    assert terms.in_swedish(question) == ["dataskydd", "dataskyddsombud", "revisionskriterier"]
+    assert terms.in_swedish(question, longest=True) == ["dataskyddsombud", "revisionskriterier"]
+    # What the glossary cannot give in Swedish is left: the words no Swedish sentence can be searched for.
+    assert terms.untranslated(question).split() == ["Has", "a", "been", "appointed,", "and", "by", "which", "?"]
+    assert terms.untranslated("Who wrote it?") == "Who wrote it?"
