@@ -21,11 +21,11 @@ from ingest.index.lexical import CompoundSplitter, SwedishAnalyzer
 from ingest.index.vectors import VectorStore
 from ingest.language.lexicon import (
     asked_parts,
-    lexicon,
     authorship_pattern,
     causal_pattern,
     definite_endings,
     firm_pattern,
+    lexicon,
     month_alternation,
     negations,
     person_roles,
@@ -318,8 +318,8 @@ class ExtractiveAnswerer:
                 # "Åtgärds katalog 1" is what the question calls "första åtgärdskatalog".
                 qualifier = ordinal.phrase if heading else ""
                 matched = f"{qualifier}\n{context}\n{sentence}"
-                # Word overlap stays within Swedish: English questions are carried by similarity (the translated terms
-                # only widen retrieval; in the overlap they favoured sentences that merely name the same body).
+                # Word overlap stays within Swedish: an English question's words are the glossary's Swedish terms
+                # (_reading), and its words the glossary does not give weigh as words the sentence lacks.
                 overlap = self._overlap(question_stems, self.terms.expand(matched, translate=False) if self.terms else matched, unknown)
                 cue = _cue_bonus(request.analysis.answer_type, sentence, hit.record.chunk.part) + (1 if heading else 0)
                 cue += 1 if any(year in sentence for year in years) else 0
