@@ -501,7 +501,9 @@ class ExtractiveAnswerer:
         places = request.analysis.municipalities
         if request.analysis.language == "sv" or self.terms is None:
             return self.content_stems(request.question, places), 0.0, request.analysis.language == "sv"
-        stems = self._as_the_reports_write(request)
+        # "auditors" is "revisor", of the family of the words every report shares ("revisorerna"), which a Swedish
+        # question's reading leaves out.
+        stems = {q for q in self._as_the_reports_write(request) if not any(_related(q, w) for w in self._question_stems)}
         if not stems:
             return set(), 0.0, False
         taken = {w.casefold() for w in (*request.analysis.capitalized, *places)}

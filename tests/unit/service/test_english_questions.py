@@ -96,7 +96,7 @@ TWINS = [
     ("How has the Mora audit been conducted?", "Hur har granskningen i Mora genomförts?"),
     ("Who was interviewed in the Mora audit?", "Vilka intervjuades i granskningen i Mora?"),
     ("Which documents were reviewed in the audit in Sala?", "Vilka dokument granskades i granskningen i Sala?"),
-    ("What method did the auditors use in Sala?", "Vilken metod använde revisorerna i Sala?"),
+    ("What method was used in the Sala audit?", "Vilken metod användes i granskningen i Sala?"),
     ("How was the audit in Mora delimited?", "Hur avgränsades granskningen i Mora?"),
     ("What did the audit in Sala cover?", "Vad omfattade granskningen i Sala?"),
     ("Which committees were audited in Mora?", "Vilka nämnder granskades i Mora?"),
