@@ -70,7 +70,11 @@ class Settings(BaseSettings):
     answer_relaxed_similarity: float = Field(default=0.78, gt=0, le=1, description="Similarity enough when the overlap is strong.")
     answer_strong_overlap: float = Field(default=0.35, ge=0, le=1, description="Overlap that counts as strong.")
     answer_cross_language_similarity: float = Field(
-        default=0.80, gt=0, le=1, description="Similarity an English question needs (it shares no words with Swedish text)."
+        default=0.80, gt=0, le=1, description="Similarity an English question needs where none of its words is a term the glossary gives in Swedish."
+    )
+    answer_cross_language_gap: float = Field(
+        default=0.05, ge=0, lt=1,
+        description="How much less similar an English question is to a Swedish passage than its Swedish twin (measured on tuning pairs): added to an English question's similarity before the Swedish thresholds.",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -31,12 +31,14 @@ class TermExpander:
     """Appends to a query the other forms of each term it contains."""
 
     def __init__(self, groups: list[list[str]], translations: list[dict[str, list[str]]] = ()) -> None:
-        """`groups`: forms matched as written; `translations`: {"en": [...], "sv": [...]}, Swedish forms inflected."""
+        """`groups`: forms matched as written; `translations`: {"en": [...], "sv": [...]}, Swedish forms inflected; with
+        "one_way", an English form holds a Swedish word ("personal" in "personal data"), and a Swedish text gains none."""
         for group in (*groups, *([*g["en"], *g["sv"]] for g in translations)):
             if len(group) < 2 or any(not form for form in group):
                 raise ValueError(f"en termgrupp behöver minst två former: {group}")
         self.groups = [[_form(form) for form in group] for group in groups]
         self.translations = [([_form(f) for f in g["en"]], [_form(f, inflected=True) for f in g["sv"]]) for g in translations]
+        self._one_way = [bool(g.get("one_way")) for g in translations]
 
     @classmethod
     def bundled(cls) -> "TermExpander":
@@ -44,13 +46,34 @@ class TermExpander:
         lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
         return cls([[form.strip() for form in line.split(" = ")] for line in lines], lexicon()["english_terms"]["groups"])
 
-    def in_swedish(self, query: str) -> list[str]:
-        """The Swedish forms of the genre's English terms in `query` ("Red Cross" -> "Röda korset"), none of its own."""
+    def in_swedish(self, query: str, longest: bool = False) -> list[str]:
+        """The Swedish forms of the genre's English terms in `query` ("Red Cross" -> "Röda korset"), none of its own.
+        With `longest`, a term inside a longer one is read as part of it: "data protection officer" is a
+        "dataskyddsombud", not "dataskydd" too."""
         found: dict[str, None] = {}
-        for english, swedish in self.translations:
-            if any(form.pattern.search(query) for form in english):
-                found.update((form.text, None) for form in swedish if not form.pattern.search(query))
+        for _, swedish in self._translated(query, longest):
+            found.update((form.text, None) for form in swedish if not form.pattern.search(query))
         return list(found)
+
+    def untranslated(self, query: str) -> str:
+        """`query` without the genre's English terms it holds (the longest where they overlap)."""
+        kept, end = [], 0
+        for (start, stop), _ in sorted(self._translated(query, longest=True), key=lambda found: found[0]):
+            kept.append(query[end:start])
+            end = max(end, stop)
+        return " ".join([*kept, query[end:]])
+
+    def _translated(self, query: str, longest: bool) -> list[tuple[tuple[int, int], list[_Form]]]:
+        """Where each English term of the genre stands in `query`, with its Swedish forms, in the glossary's order."""
+        found = [
+            ((m.start(), m.end()), swedish)
+            for english, swedish in self.translations
+            for form in english
+            for m in form.pattern.finditer(query)
+        ]
+        if not longest:
+            return found
+        return [(span, swedish) for span, swedish in found if not any(_inside(span, other) for other, _ in found)]
 
     def expand(self, query: str, translate: bool = True) -> str:
         """`query` with the other forms of its terms; `translate=False` keeps to one language."""
@@ -63,9 +86,14 @@ class TermExpander:
         ]
         # Across languages only: a Swedish text gains the English terms, an English one the Swedish terms.
         translated: dict[str, None] = {}
-        for english, swedish in self.translations if translate else ():
-            for present, other in ((english, swedish), (swedish, english)):
+        for (english, swedish), one_way in zip(self.translations, self._one_way) if translate else ():
+            for present, other in ((english, swedish), *(() if one_way else ((swedish, english),))):
                 if any(form.pattern.search(query) for form in present):
                     translated.update((form.text, None) for form in other if not form.pattern.search(query))
         extra += [term for term in translated if term not in extra]
         return f"{query} {' '.join(extra)}" if extra else query
+
+
+def _inside(span: tuple[int, int], other: tuple[int, int]) -> bool:
+    """Whether `span` lies within a longer `other`."""
+    return other[0] <= span[0] and span[1] <= other[1] and other != span

@@ -25,6 +25,7 @@ from ingest.language.lexicon import (
     causal_pattern,
     definite_endings,
     firm_pattern,
+    lexicon,
     measure_pattern,
     month_alternation,
     negations,
@@ -119,12 +120,14 @@ class Thresholds:
     relaxed_similarity: float = _SETTING["answer_relaxed_similarity"].default
     strong_overlap: float = _SETTING["answer_strong_overlap"].default
     cross_language_similarity: float = _SETTING["answer_cross_language_similarity"].default
+    cross_language_gap: float = _SETTING["answer_cross_language_gap"].default
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Thresholds":
         return cls(
             settings.answer_min_similarity, settings.answer_min_overlap, settings.answer_strong_similarity,
             settings.answer_relaxed_similarity, settings.answer_strong_overlap, settings.answer_cross_language_similarity,
+            settings.answer_cross_language_gap,
         )
 
 
@@ -161,16 +164,19 @@ class ExtractiveAnswerer:
         self._vocabulary = sorted(self._idf)
         self._stemmer = Stemmer.Stemmer("swedish")
         self._unseen_idf = math.log(1 + total)
+        self._typical_idf = _typical_idf(self._idf, chunk_frequencies) if self._idf else self._unseen_idf
 
-    def _overlap(self, question_stems: set[str], sentence: str) -> float:
+    def _overlap(self, question_stems: set[str], sentence: str, unread: float = 0.0) -> float:
         """IDF-weighted share of the question's stems found in the sentence; a shared 5-letter prefix counts, and so
-        does a compound that begins or ends with the stem ("informationssäkerhetspolicy" for "informationssäkerhet")."""
+        does a compound that begins or ends with the stem ("informationssäkerhetspolicy" for "informationssäkerhet").
+        `unread` weighs the question's words no sentence can be searched for (an English question's words the glossary
+        does not give in Swedish): a sentence lacks them as it lacks a Swedish question's words it does not use."""
         if not question_stems:
             return 0.0
         stems = set(self._analyzer(sentence))
         weights = {q: self._idf.get(q, self._unseen_idf) for q in question_stems}
         found = sum(w for q, w in weights.items() if q in stems or any(self._family(q, s) or in_compound(q, s) for s in stems))
-        return found / sum(weights.values())
+        return found / (sum(weights.values()) + unread)
 
     def _family(self, a: str, b: str) -> bool:
         """Stems of one word family ("utfört"/"utför", "bedömd"/"bedömning"); not two compounds of a preposition
@@ -279,7 +285,9 @@ class ExtractiveAnswerer:
         if not hits:
             return refusal(w.this_question, self.summary, w, evidence={"reason": "no_hits"})
         vectors = self.store.unit_vectors([h.record for h in hits])
-        question_stems = self.content_stems(request.question, request.analysis.municipalities)
+        question_stems, unknown, read = self._reading(request)
+        # An English question's similarity to a Swedish sentence is lower than its Swedish twin's by about this much.
+        shift = self.thresholds.cross_language_gap if request.analysis.language != "sv" else 0.0
         # "Vem är uppdragsgivare …?" asks for a part of the frame, stated by its formula, not for an office's holder.
         role = self._role_stems(request) if request.analysis.answer_type in ("person", "name") and request.analysis.asked_part is None else set()
         ordinal = request.analysis.ordinal
@@ -326,17 +334,18 @@ class ExtractiveAnswerer:
                 # "Åtgärds katalog 1" is what the question calls "första åtgärdskatalog".
                 qualifier = ordinal.phrase if heading else ""
                 matched = f"{qualifier}\n{context}\n{sentence}"
-                # Word overlap stays within Swedish: English questions are carried by similarity (the translated terms
-                # only widen retrieval; in the overlap they favoured sentences that merely name the same body).
-                overlap = self._overlap(question_stems, self.terms.expand(matched, translate=False) if self.terms else matched)
+                # Word overlap stays within Swedish: an English question's words are the glossary's Swedish terms
+                # (_reading), and its words the glossary does not give weigh as words the sentence lacks.
+                overlap = self._overlap(question_stems, self.terms.expand(matched, translate=False) if self.terms else matched, unknown)
                 cue = _cue_bonus(request.analysis.answer_type, sentence, hit.record.chunk.part) + (1 if heading else 0)
                 cue += 1 if any(year in sentence for year in years) else 0
                 # The part asked for: under its heading, and more so in the words that state it ("Vi har intervjuat …"
                 # under "Avgränsning och metod" for how the audit was done).
                 cue += _CUE_WEIGHTS["part"] * _in_part(hit.record.chunk, asked_part) + (asked_part is not None and bool(asked_parts()[asked_part].stated.search(sentence)))
                 cue += 1 if wants_total and _TOTAL_ROW.search(sentence) else 0
-                score = float(similarity) + 0.25 * overlap + 0.04 * cue + 0.02 / (rank + 1)
-                candidates.append(_Candidate(score, float(similarity), overlap, hit.record, start, end, context))
+                similarity = float(similarity) + shift
+                score = similarity + 0.25 * overlap + 0.04 * cue + 0.02 / (rank + 1)
+                candidates.append(_Candidate(score, similarity, overlap, hit.record, start, end, context))
         places = {m.casefold() for m in request.analysis.municipalities}
         # Names in the question other than the municipality asked about ("Hultsfreds" included).
         names = [n.casefold() for n in request.analysis.capitalized if n.casefold() not in places and n.casefold()[:-1] not in places]
@@ -379,7 +388,7 @@ class ExtractiveAnswerer:
         stated_part = asked_part is not None and (
             _in_part(best.record.chunk, asked_part) or asked_part not in part_headings() or best_similarity >= self.thresholds.relaxed_similarity
         )
-        if not (self._supported(best_similarity, best_overlap, request) or stated_purpose or stated_part or self._translated_support(best, request)):
+        if not (self._supported(best_similarity, best_overlap, request, read) or stated_purpose or stated_part):
             return refusal(w.this_question, self.summary, w, evidence=evidence)
         head = _ASKED_NOUN.match(request.question.strip()) or _WHAT_IS.match(request.question.strip())
         general = request.analysis.answer_type == "general" and not _answered_by_form(request) and not firm_pattern().search(request.question)
@@ -393,11 +402,12 @@ class ExtractiveAnswerer:
             # parts, is answered about something else (what a home care service cost). A firm is recognised by its
             # name, whatever compound the question calls firms by ("revisionsbyråerna").
             return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={**evidence, "reason": "unmentioned"})
-        if question_stems and best_overlap == 0 and not _answered_by_form(request) and asked_part is None:
-            # The best sentence has none of a Swedish question's words: what merely reads alike (a sentence on the data
-            # protection regulation for "dataskyddsombud", the audit's method for "Vilka åtgärder har Nacka vidtagit
-            # sedan granskningen?") is no answer. A date, a firm or who made the report is recognised by its form, the
-            # method or the criteria asked for by their part.
+        if read and not unknown and question_stems and best_overlap == 0 and not _answered_by_form(request) and asked_part is None:
+            # The best sentence has none of the question's words (an English question's in the glossary's Swedish, where
+            # the glossary gives every word it asks with: one term of a longer question may only name the report's subject):
+            # what merely reads alike (a sentence on the data protection regulation for "dataskyddsombud", the audit's
+            # method for "Vilka åtgärder har Nacka vidtagit sedan granskningen?") is no answer. A date, a firm or who
+            # made the report is recognised by its form, the method or the criteria asked for by their part.
             return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={**evidence, "reason": "unmentioned"})
         limit = self.max_sentences + (2 if request.analysis.answer_type == "list" else 0)
         chosen = []
@@ -452,7 +462,7 @@ class ExtractiveAnswerer:
             (c for c in candidates if c.score >= floor and (_ENUMERATION.search(c.text) or _EXAMPLES.search(c.text)) and c not in chosen),
             None,
         )
-        if best is None or not self._supported(best.similarity, best.overlap, request):
+        if best is None or not self._supported(best.similarity, best.overlap, request, self._reading(request)[2]):
             return []
         return [_with_next_sentence(best, "list")]
 
@@ -470,19 +480,20 @@ class ExtractiveAnswerer:
         added = []
         for name in groups:
             best = next((c for c in candidates if group(c) == name), None)
-            if name not in covered and best is not None and self._supported(best.similarity, best.overlap, request):
+            if name not in covered and best is not None and self._supported(best.similarity, best.overlap, request, self._reading(request)[2]):
                 added.append(best)
         return added
 
-    def _supported(self, similarity: float, overlap: float, request: AnswerRequest) -> bool:
+    def _supported(self, similarity: float, overlap: float, request: AnswerRequest, read: bool) -> bool:
+        """Whether a sentence supports an answer: similar enough and sharing enough of the question's words. An English
+        question's similarity comes shifted onto the Swedish scale (Thresholds.cross_language_gap) and its words are the
+        glossary's Swedish ones: similarity alone supports it at the cross-language similarity, and where the glossary
+        reads it, shared words support it as they support a Swedish question."""
         t = self.thresholds
+        shared = (similarity >= t.min_similarity and overlap >= t.min_overlap) or (similarity >= t.relaxed_similarity and overlap >= t.strong_overlap)
         if request.analysis.language != "sv":
-            return similarity >= t.cross_language_similarity
-        return (
-            similarity >= t.strong_similarity
-            or (similarity >= t.min_similarity and overlap >= t.min_overlap)
-            or (similarity >= t.relaxed_similarity and overlap >= t.strong_overlap)
-        )
+            return similarity - t.cross_language_gap >= t.cross_language_similarity or read and shared
+        return similarity >= t.strong_similarity or shared
 
     def _role_stems(self, request: AnswerRequest) -> set[str]:
         """The stems of the role a who-question names ("ordförande"; an English one by its Swedish term), which
@@ -503,21 +514,33 @@ class ExtractiveAnswerer:
         to, and of the names and Swedish words it takes from the reports ("Arbetsförmedlingen", "SFI", "nyanlända");
         not its English words, whose stems may be a Swedish word's ("service" in "serviceenheten")."""
         places = request.analysis.municipalities
-        swedish = " ".join(self.terms.in_swedish(request.question)) if self.terms else ""
+        swedish = " ".join(self.terms.in_swedish(request.question, longest=True)) if self.terms else ""
         taken = " ".join((*request.analysis.capitalized, *re.findall(r"\w*[åäöÅÄÖ]\w*", request.question)))
         own = {stem for stem in self.content_stems(taken, places) if stem in self._idf}
         return (self.content_stems(swedish, places) if swedish else set()) | own
 
-    def _translated_support(self, best: "_Candidate", request: AnswerRequest) -> bool:
-        """An English question a little below the cross-language similarity is supported where the best sentence
-        has the Swedish genre terms its words translate to ("continuity" -> "kontinuitet"), as a Swedish question's
-        own words would support it."""
-        if request.analysis.language != "en" or self.terms is None:
-            return False
-        swedish = self.terms.expand(request.question)[len(request.question) :]
-        stems = self.content_stems(swedish, request.analysis.municipalities) if swedish else set()
-        t = self.thresholds
-        return bool(stems) and best.similarity >= t.relaxed_similarity and self._overlap(stems, best.text) >= t.min_overlap
+    def _reading(self, request: AnswerRequest) -> tuple[set[str], float, bool]:
+        """The question's stems as the reports write them, the weight of its words they cannot be given in, and whether
+        the stems read the question (carry _READ_SHARE of its weight). A Swedish question's are its own content
+        words; an English one's the Swedish terms the glossary gives for its genre terms and the names and Swedish words
+        it takes from the reports, with the IDF of a typical word of the reports for each other word it asks with
+        ("appointed" in "Has a data protection officer been appointed?")."""
+        places = request.analysis.municipalities
+        if request.analysis.language == "sv" or self.terms is None:
+            return self.content_stems(request.question, places), 0.0, request.analysis.language == "sv"
+        # "auditors" is "revisor", of the family of the words every report shares ("revisorerna"), which a Swedish
+        # question's reading leaves out.
+        stems = {q for q in self._as_the_reports_write(request) if not any(_related(q, w) for w in self._question_stems)}
+        if not stems:
+            return set(), 0.0, False
+        taken = {w.casefold() for w in (*request.analysis.capitalized, *places)}
+        rest = [
+            w for w in self._content_words(self.terms.untranslated(request.question), places)
+            if w not in _english_words() and w not in taken and not re.search(r"[åäö]", w) and len(w) > 2
+        ]
+        unread = len(rest) * self._typical_idf
+        weight = sum(self._idf.get(q, self._unseen_idf) for q in stems)
+        return stems, unread, weight >= _READ_SHARE * (weight + unread)
 
     def _compose(self, chosen: list["_Candidate"], evidence: dict, w: Wording) -> Answer:
         # Report order reads better than score order, and keeps one citation per chunk.
@@ -613,6 +636,26 @@ def cover_may_answer(request: AnswerRequest, names_asked_role: bool) -> bool:
     return names_asked_role
 
 
+def _typical_idf(idf: Mapping[str, float], chunk_frequencies: Mapping[str, int]) -> float:
+    """The IDF of a typical word of the reports' running text: the median over every stem's chunks, not over the
+    vocabulary, where the rare stems of one passage outnumber the rest."""
+    ranked = sorted(idf, key=idf.__getitem__)
+    half, seen = sum(chunk_frequencies[s] for s in ranked) / 2, 0
+    for stem in ranked:
+        seen += chunk_frequencies[stem]
+        if seen >= half:
+            return idf[stem]
+    return idf[ranked[-1]]
+
+
+@lru_cache
+def _english_words() -> frozenset[str]:
+    """English words that ask rather than name what is asked about: function words, question words, auxiliaries, the
+    words of a quantity or of what a report says, and ordinals (read as such by the question reader)."""
+    table = lexicon()["english"]
+    return frozenset((*table["function_words"], *table["question_starts"], *table["asking_words"], *lexicon()["ordinals"]["en"]))
+
+
 @lru_cache
 def _offices() -> tuple[str, ...]:
     return tuple(Stemmer.Stemmer("swedish").stemWords(list(person_roles())))
@@ -639,9 +682,9 @@ def _asked_role(question: str, municipalities: tuple[str, ...]) -> str | None:
 
 def _answered_by_form(request: AnswerRequest) -> bool:
     """Whether the answer is recognised by its form rather than by the question's words: a date, a purpose, a firm,
-    the names on a cover for who made the report, and any English question (its words are not the report's)."""
+    the names on a cover for who made the report."""
     analysis = request.analysis
-    if analysis.language != "sv" or analysis.answer_type in ("date", "purpose", "firm"):
+    if analysis.answer_type in ("date", "purpose", "firm"):
         return True
     return analysis.answer_type in ("person", "name") and bool(authorship_pattern().search(request.question))
 
@@ -670,6 +713,9 @@ def _cue_bonus(answer_type: str, sentence: str, part: str | None = None) -> floa
     return _CUE_WEIGHTS.get(answer_type, 1.0) if cue is not None and cue.search(sentence) else 0.0
 
 
+# An English question is read in the glossary's Swedish terms where they carry this share of its words' weight: then it
+# is held to the Swedish rules of overlap; below it, too little of what it asks is known to refuse on its words.
+_READ_SHARE = 1 / 3
 # The sentence carrying the fact must also be about what was asked, not just hold a number.
 _FACT_OVERLAP = 0.25
 # How far below the best sentence one that holds the figure asked for may score and still answer; a name is no

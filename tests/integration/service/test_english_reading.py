@@ -34,3 +34,110 @@ def test_an_english_request_gets_the_swedish_answer_in_an_english_frame(ask, eng
     en, sv = ask(english), ask(swedish)
     assert en["answer"].startswith("According to the reports (quoted in Swedish):")
     assert [c["quote"] for c in en["citations"]] == [c["quote"] for c in sv["citations"]] and en["citations"]
+
+
+# Written for these tests in the genre's conventions: a report on data protection with its frame under headings, and
+# one that states no frame. Neither says whether a data protection officer has been appointed.
+DATA_PROTECTION = """Granskning av kommunens dataskyddsarbete
+Tranås kommun
+Revisionsrapport, mars 2021
+
+1 Sammanfattning
+Vi bedömer att kommunstyrelsen delvis har säkerställt ett ändamålsenligt arbete med dataskyddsförordningen.
+Förordningen började gälla i maj 2018 och ställer krav på hur personuppgifter behandlas.
+Kommunstyrelsen har antagit en rutin för personuppgiftsincidenter, men incidenterna följs inte upp.
+2 Inledning
+2.1 Syfte och revisionsfrågor
+Syftet är att bedöma om kommunstyrelsen har säkerställt att dataskyddsförordningen följs.
+2.2 Revisionskriterier
+Dataskyddsförordningen, lagen med kompletterande bestämmelser och kommunstyrelsens reglemente.
+2.3 Avgränsning och metod
+Granskningen avser kommunstyrelsen och socialnämnden under 2020.
+Vi har intervjuat kommundirektören, socialchefen och två systemförvaltare.
+3 Iakttagelser
+3.1 Personuppgiftsincidenter
+Under 2020 anmäldes sju personuppgiftsincidenter till Integritetsskyddsmyndigheten.
+Registret över behandlingar av personuppgifter uppdaterades senast i januari 2019.
+"""
+
+WITHOUT_FRAME = """Granskning av bygglovshandläggningen
+Eksjö kommun
+
+Sammanfattning
+
+Revisorerna har låtit granska hur byggnadsnämnden handlägger ansökningar om bygglov.
+Vi bedömer att handläggningen i huvudsak är ändamålsenlig men att tidsfristerna inte alltid hålls.
+
+Iakttagelser
+
+Av 40 ärenden i stickprovet avgjordes 31 inom tio veckor.
+"""
+
+
+@pytest.fixture(scope="module")
+def twins_client(tmp_path_factory, embedder):
+    from fastapi.testclient import TestClient
+    from fixtures.homes import make_settings
+
+    from ingest.pipeline import Ingestor
+    from service.api.app import create_app
+
+    folder = tmp_path_factory.mktemp("english-twins-reports")
+    (folder / "tranas-2021-dataskydd.txt").write_text(DATA_PROTECTION, encoding="utf-8")
+    (folder / "eksjo-2019-bygglov.txt").write_text(WITHOUT_FRAME, encoding="utf-8")
+    settings = make_settings(tmp_path_factory.mktemp("english-twins-home"), corpus_dir=folder)
+    assert not Ingestor(settings, embedder).run_files(sorted(folder.glob("*.txt"))).failed
+    with TestClient(create_app(settings, embedder)) as client:
+        yield client
+
+
+def _asked(client, question: str) -> dict:
+    response = client.post("/v1/ask", json={"question": question})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _quotes(body: dict) -> list[str]:
+    return [c["quote"] for c in body["citations"]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("english", "swedish", "quoted"), [
+    # The frame, from the part under its heading, though no sentence there names it.
+    ("What audit criteria were used in Tranås?", "Vilka revisionskriterier användes i Tranås?", "Dataskyddsförordningen, lagen"),
+    ("Who was interviewed in the Tranås audit?", "Vilka intervjuades i granskningen i Tranås?", "Vi har intervjuat"),
+    ("What was the purpose of the audit in Tranås?", "Vad var syftet med granskningen i Tranås?", "Syftet är att bedöma"),
+    # Findings, by the glossary's Swedish terms for the English ones.
+    ("How many personal data incidents were reported in Tranås in 2020?", "Hur många personuppgiftsincidenter anmäldes i Tranås 2020?", "Under 2020 anmäldes sju"),
+    ("How many building permit cases were decided within ten weeks in Eksjö?", "Hur många bygglovsärenden avgjordes inom tio veckor i Eksjö?", "Av 40 ärenden"),
+])
+def test_an_english_question_is_answered_from_the_passage_its_swedish_twin_is(twins_client, english, swedish, quoted):
+    en, sv = _asked(twins_client, english), _asked(twins_client, swedish)
+    assert sv["grounded"] and _quotes(sv)[0].startswith(quoted), sv["answer"]
+    assert en["grounded"] and _quotes(en) == _quotes(sv), en["answer"]
+    assert en["answer"].startswith("According to the reports (quoted in Swedish):")
+
+
+@pytest.mark.slow
+def test_what_an_english_question_asks_of_the_scope_is_read_under_its_heading(twins_client):
+    # Under "Avgränsning och metod" both sentences stand under the part asked for; the English question's similarities
+    # lie closer together than its Swedish twin's, and it may quote the next sentence of the same part too.
+    en, sv = _asked(twins_client, "What did the audit in Tranås cover?"), _asked(twins_client, "Vad omfattade granskningen i Tranås?")
+    assert _quotes(sv) == ["Granskningen avser kommunstyrelsen och socialnämnden under 2020."], sv["answer"]
+    assert len(_quotes(en)) == 1 and _quotes(en)[0].startswith(_quotes(sv)[0]), en["answer"]
+    assert {c["section"] for c in en["citations"]} == {c["section"] for c in sv["citations"]} == {"2.3"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("english", "swedish"), [
+    # The report names the regulation, never an officer: a sentence that reads alike is no answer in either language.
+    ("Has a data protection officer been appointed in Tranås?", "Har ett dataskyddsombud utsetts i Tranås?"),
+    ("How much did the new IT system cost in Tranås?", "Vad kostade det nya IT-systemet i Tranås?"),
+    ("How many fire inspections were made in Eksjö?", "Hur många brandtillsyner gjordes i Eksjö?"),
+    # A report without the part does not say.
+    ("What audit criteria were used in Eksjö?", "Vilka revisionskriterier användes i Eksjö?"),
+])
+def test_an_english_question_is_refused_where_its_swedish_twin_is(twins_client, english, swedish):
+    en, sv = _asked(twins_client, english), _asked(twins_client, swedish)
+    assert not sv["grounded"], sv["answer"]
+    assert not en["grounded"] and not en["citations"], en["answer"]

@@ -190,7 +190,9 @@ def test_a_date_in_the_running_text_is_not_the_reports_date(client):
     ("Vem var projektledare för granskningen?", True),
     ("När antogs riktlinjerna?", True),
     ("Vad är syftet med granskningen?", True),
-    ("Who is the data protection officer in Vimmerby?", True),
+    # An English question is read in the glossary's Swedish terms: its words count as its Swedish twin's do.
+    ("Who is the data protection officer in Vimmerby?", False),
+    ("When is the report on pupil health dated?", True),
 ])
 def test_only_answers_recognised_by_their_form_may_share_no_word_with_the_question(question, by_form):
     analysis = analyze_question(question, ("Vimmerby",), (2021,))

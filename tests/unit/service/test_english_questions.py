@@ -32,6 +32,7 @@ def _reading(question: str) -> dict:
         "report": analysis.report,
         "out_of_scope": analysis.out_of_scope,
         "ordinal": analysis.ordinal and analysis.ordinal.number,
+        "asked_part": analysis.asked_part,
     }
 
 
@@ -88,6 +89,21 @@ TWINS = [
     ("How many reports are there?", "Hur många rapporter finns det?"),
     ("Which reports are about crisis preparedness?", "Vilka rapporter handlar om krisberedskap?"),
     ("Which municipality audited crisis preparedness?", "Vilken kommun har granskat krisberedskap?"),
+    # The report's frame: its criteria, how the audit was done, what it covered.
+    ("What audit criteria were used in Sala?", "Vilka revisionskriterier användes i Sala?"),
+    ("Which criteria was the audit in Mora assessed against?", "Mot vilka kriterier bedömdes granskningen i Mora?"),
+    ("How was the audit in Sala carried out?", "Hur genomfördes granskningen i Sala?"),
+    ("How has the Mora audit been conducted?", "Hur har granskningen i Mora genomförts?"),
+    ("Who was interviewed in the Mora audit?", "Vilka intervjuades i granskningen i Mora?"),
+    ("Which documents were reviewed in the audit in Sala?", "Vilka dokument granskades i granskningen i Sala?"),
+    ("What method was used in the Sala audit?", "Vilken metod användes i granskningen i Sala?"),
+    ("How was the audit in Mora delimited?", "Hur avgränsades granskningen i Mora?"),
+    ("What did the audit in Sala cover?", "Vad omfattade granskningen i Sala?"),
+    ("Which committees were audited in Mora?", "Vilka nämnder granskades i Mora?"),
+    ("What was the scope of the audit in Lomma?", "Vad var granskningens avgränsning i Lomma?"),
+    # Not the frame: what the audit found, how something other than the audit was done.
+    ("How was the budget followed up in Sala?", "Hur följdes budgeten upp i Sala?"),
+    ("What did the audit find about housing in Mora?", "Vad kom granskningen fram till om bostäder i Mora?"),
     # Out of scope: requests, predictions, opinions, world affairs.
     ("Write an email to my boss", "Skriv ett mejl till min chef"),
     ("Translate the Alvesta summary into English", "Översätt sammanfattningen från Alvesta till engelska"),
