@@ -9,6 +9,8 @@ from fixtures.fake_embedder import FakeEmbedder
 from fixtures.homes import make_settings
 from fixtures.many_reports import write_reports
 
+from ingest.index import catalog as catalog_module
+from ingest.index.catalog import Catalog
 from ingest.index.vectors import VectorStore
 from ingest.pipeline import Ingestor
 from service.answering.qa import QAService
@@ -233,3 +235,26 @@ def test_a_reload_reads_only_the_documents_that_changed_and_builds_the_view_a_fu
     assert retriever.view.live_hashes == whole.view.live_hashes and retriever.view.order == whole.view.order
     # The records of the documents that did not change are those of the view before, not read again.
     assert retriever.view.records[before.by_document[written[0]][0].chunk.chunk_id] is before.by_document[written[0]][0]
+
+
+def test_chunk_records_read_a_page_at_a_time_are_those_of_one_read(corpus, monkeypatch):
+    """The view's records are read a page of rows and one document's text at a time (a page boundary inside a
+    document, more documents asked for than one statement binds): the same records, in the same order, each text
+    its document's span, and the values a document's chunks repeat held once."""
+    home, folder = corpus[:2]
+    catalog = Catalog(make_settings(home, corpus_dir=folder).catalog_path)
+    whole = catalog.chunks()
+    some = sorted({r.chunk.document_id for r in whole})[::3]
+    monkeypatch.setattr(catalog_module, "_ROWS_PER_PAGE", 7)
+    monkeypatch.setattr(catalog_module, "_KEYS_PER_READ", 4)
+    paged = catalog.chunks()
+    assert paged == whole and len(paged) > 7 * 4
+    assert catalog.chunks(some) == [r for r in whole if r.chunk.document_id in some]
+    texts = {d: catalog.document_text(d) for d in some}
+    for record in catalog.chunks(some):
+        chunk = record.chunk
+        assert chunk.text == texts[chunk.document_id][chunk.char_start : chunk.char_end]
+    for document_id in some:
+        records = [r for r in paged if r.chunk.document_id == document_id]
+        assert len({id(r.chunk.document_id) for r in records}) == len({id(r.content_hash) for r in records}) == 1
+        assert len({id(r.chunk.kind) for r in records}) == len({r.chunk.kind for r in records})
