@@ -344,8 +344,10 @@ class Catalog:
                 "SELECT chunk_id, document_id, position, char_start, char_end, section, heading_path, kind, context,"
                 f" units, page, content_hash, part FROM chunks{where} ORDER BY document_id, position", keys
             )
-            # A page of rows, and one document's text, at a time: holding every row, every text and every chunk's
-            # parsed spans at once left the process hundreds of MB larger at 10,000 reports than the records are.
+            # A page of rows, and one document's text, at a time (the texts in the same order as the rows): holding
+            # every row, every text and every chunk's parsed spans at once left the process hundreds of MB larger at
+            # 10,000 reports than the records are.
+            texts = db.execute(f"SELECT document_id, text FROM documents{where} ORDER BY document_id", keys)
             reading, text = None, ""
             while page := rows.fetchmany(_ROWS_PER_PAGE):
                 if wanted is not None:  # more documents asked for than one statement binds
@@ -353,9 +355,8 @@ class Catalog:
                 # A page's sentence spans parsed in one pass: a parse per chunk was a second of start-up at 10,000 reports.
                 spans = json.loads("[" + ",".join(row[9] for row in page) + "]")
                 for (chunk_id, document_id, position, start, end, section, path, kind, context, _, number, content_hash, part), units in zip(page, spans, strict=True):
-                    if document_id != reading:
-                        reading = document_id
-                        text = db.execute("SELECT text FROM documents WHERE document_id=?", (document_id,)).fetchone()[0]
+                    while reading != document_id:  # documents without chunks are passed over
+                        reading, text = next(texts)
                     metadata, pages = docs[document_id]
                     chunk = Chunk(
                         chunk_id=chunk_id, document_id=same(document_id, document_id), char_start=start, char_end=end,

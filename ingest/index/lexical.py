@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,7 @@ SURFACE_WORD = re.compile(r"[^\W\d_]+")
 _STOPWORDS = frozenset(STOPWORDS_SWEDISH)
 # Forms the stemmer leaves apart from their word: "rött" is "röd" (grade colours, in the reviewed lexicon).
 _FORMS = word_forms()
+_DOCUMENT_ID, _CONTENT_HASH, _POSITION = attrgetter("chunk.document_id"), attrgetter("content_hash"), attrgetter("position")
 # The shortest compound part, and so the shortest corpus stem a part is checked against.
 MIN_PART = 4
 
@@ -409,17 +411,22 @@ class LexicalIndex:
 
     def _records_held(self, records: Iterable[ChunkRecord]) -> int | None:
         """How many records these are, where they are of exactly the versions the index holds, in the catalog's order
-        (documents by id): what is derived from every chunk of them then depends on the index's state alone (a
-        version's chunks never change). None for other records (a caller's part of the view, a newer version)."""
+        (by document id and position): what is derived from every chunk of them then depends on the index's state
+        alone (a version's chunks never change). None for other records (a caller's part of the view, a newer
+        version)."""
         if self._derived is None:
             return None
-        versions: dict[str, str] = {}
-        n = 0
-        for n, record in enumerate(records, 1):
-            if versions.setdefault(record.chunk.document_id, record.content_hash) != record.content_hash:
-                return None
+        records = list(records)
+        documents = list(map(_DOCUMENT_ID, records))
+        hashes = list(map(_CONTENT_HASH, records))
+        versions = dict(zip(documents, hashes))
+        in_order = list(zip(documents, map(_POSITION, records)))
         counts = self._counts
-        return n if list(versions) == counts.documents and list(versions.values()) == counts.hashes else None
+        held = (
+            list(versions) == counts.documents and list(versions.values()) == counts.hashes
+            and len(set(zip(documents, hashes))) == len(versions) and in_order == sorted(in_order)
+        )
+        return len(records) if held else None
 
     def _kept(self, name: str, records: Iterable[ChunkRecord]) -> dict[str, int] | None:
         held = self._records_held(records)

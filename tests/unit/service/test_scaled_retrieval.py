@@ -16,7 +16,7 @@ from ingest.pipeline import Ingestor
 from service.answering.qa import QAService
 from service.query import retrieval
 from service.query.analysis import analyze_question
-from service.query.retrieval import Access, Filters, HybridRetriever, _best_first
+from service.query.retrieval import Access, CorpusView, Filters, HybridRetriever, _best_first
 
 REPORTS = 40
 PUBLIC = 5  # the first five reports are public, the others restricted to the group "revision"
@@ -258,3 +258,16 @@ def test_chunk_records_read_a_page_at_a_time_are_those_of_one_read(corpus, monke
         records = [r for r in paged if r.chunk.document_id == document_id]
         assert len({id(r.chunk.document_id) for r in records}) == len({id(r.content_hash) for r in records}) == 1
         assert len({id(r.chunk.kind) for r in records}) == len({r.chunk.kind for r in records})
+
+
+def test_chunks_in_text_order_are_those_one_stable_sort_of_every_record_gives(corpus):
+    qa, _ = service(corpus)
+    view = qa.retriever.view
+    scrambled = list(view.records.values())[::-1]  # documents and chunks out of order, offsets tied across documents
+    for records in (list(view.records.values()), scrambled):
+        expected: dict[str, list] = {}
+        for record in sorted(records, key=lambda r: r.chunk.char_start):
+            expected.setdefault(record.chunk.document_id, []).append(record)
+        built = CorpusView(records={r.chunk.chunk_id: r for r in records}, order=[r.chunk.chunk_id for r in records]).in_text_order
+        assert list(built.items()) == list(expected.items())
+        assert len({records[0].chunk.char_start for records in built.values()}) < len(built), "ties between documents"
