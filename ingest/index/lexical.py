@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import uuid
-import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -326,7 +325,7 @@ class LexicalIndex:
             "surface_indptr": counts.surface.indptr, "surface_indices": counts.surface.indices,
             "surface_values": counts.surface.data, "terms": _packed(self._terms), "weights": self._weights.data,
             "weight_indices": self._weights.indices, "weight_indptr": self._weights.indptr,
-            "stems": _packed(sorted(splitter.stems) if splitter else []), "split": np.asarray(splitter is not None),
+            "stems": _packed(sorted(splitter.stems) if splitter else []), "split": np.asarray([splitter is not None]),
         }
 
     @classmethod
@@ -340,7 +339,7 @@ class LexicalIndex:
             sparse.csr_matrix((f["surface_values"], f["surface_indices"], f["surface_indptr"]), shape=(len(documents), len(surface_words))),
         )
         weights = sparse.csc_matrix((f["weights"], f["weight_indices"], f["weight_indptr"]), shape=(len(chunk_ids), len(terms)))
-        splitter = CompoundSplitter(_unpacked(f["stems"])) if bool(f["split"]) else None
+        splitter = CompoundSplitter(_unpacked(f["stems"])) if bool(f["split"][0]) else None
         return cls(chunk_ids, generation, SwedishAnalyzer(splitter=splitter), {t: i for i, t in enumerate(terms)}, weights, counts, derived)
 
     @cached_property
@@ -431,7 +430,7 @@ class LexicalIndex:
     def _kept(self, name: str, records: Iterable[ChunkRecord]) -> dict[str, int] | None:
         held = self._records_held(records)
         saved = None if held is None else _read_arrays(self._derived, name)
-        if saved is None or int(saved["records"]) != held:  # not every chunk of those versions
+        if saved is None or int(saved["records"][0]) != held:  # not every chunk of those versions
             return None
         return dict(zip(_unpacked(saved["keys"]), saved["values"].tolist(), strict=True))
 
@@ -442,9 +441,9 @@ class LexicalIndex:
         folder = self._derived.parent
         with file_lock(folder, exclusive=False):
             # Not once `_update` has replaced the index's segments (and removed what was derived from them).
-            if folder.joinpath(f"{self._derived.name}-index.npz").exists():
+            if folder.joinpath(f"{self._derived.name}-index.json").exists():
                 values = np.fromiter(found.values(), dtype=np.int64, count=len(found))
-                _write_arrays(self._derived, name, lambda: {"keys": _packed(found), "values": values, "records": np.asarray(held)})
+                _write_arrays(self._derived, name, lambda: {"keys": _packed(found), "values": values, "records": np.asarray([held])})
 
     def _surface_counts(self, records: Iterable[ChunkRecord]) -> dict[str, int]:
         """`surface_counts`, added up."""
@@ -530,26 +529,44 @@ def _unpacked(packed: np.ndarray) -> list[str]:
 
 
 def _read_arrays(derived: Path, name: str) -> dict[str, np.ndarray] | None:
-    """The arrays saved as `name` beside the index, or None where there are none (not yet derived, removed with their
-    segments, or a file left half-written by a crash: it is derived again)."""
+    """The arrays saved as `name` beside the index, mapped rather than read (a page is read when it is used, and the
+    processes that map a file share its pages: the word counts, 70 MB at 10,000 reports, are used only for a caller
+    who may see part of the corpus); copy-on-write, as SciPy sorts a matrix's indices in place where it finds them
+    unsorted. None where there are none (not derived yet, or removed with their segments)."""
     try:
-        with np.load(derived.with_name(f"{derived.name}-{name}.npz")) as f:
-            return {key: f[key] for key in f.files}
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        keys = json.loads(derived.with_name(f"{derived.name}-{name}.json").read_text(encoding="utf-8"))
+        return {key: np.load(derived.with_name(f"{derived.name}-{name}-{key}.npy"), mmap_mode="c") for key in keys}
+    except (OSError, ValueError, TypeError):
         return None
 
 
 def _write_arrays(derived: Path, name: str, arrays: Callable[[], dict[str, np.ndarray]]) -> None:
-    """Under a temporary name first: a reader never finds half of it (zip's checksums catch a file a crash left). Not
-    saved where it cannot be (`_packed`, a full or read-only disk): it is derived again at the next start."""
-    path = derived.with_name(f"{derived.name}-{name}.npz")
+    """An array a file (`<derived>-<name>-<key>.npy`, each written under a temporary name, flushed to disk and then
+    renamed), then the list of them (`<derived>-<name>.json`) the same way: a reader finds the list only once every
+    array is whole, and a file is never changed once there (a process may have it mapped). Not saved where it cannot
+    be (`_packed`, a full or read-only disk): it is derived again at the next start."""
+    written: list[Path] = []
+    try:
+        for key, array in {**arrays()}.items():
+            written.append(_written(derived.with_name(f"{derived.name}-{name}-{key}.npy"), lambda handle, a=array: np.save(handle, a)))
+        keys = json.dumps([path.name.removeprefix(f"{derived.name}-{name}-").removesuffix(".npy") for path in written])
+        _written(derived.with_name(f"{derived.name}-{name}.json"), lambda handle: handle.write(keys.encode()))
+    except (OSError, ValueError):
+        for path in written:
+            path.unlink(missing_ok=True)
+
+
+def _written(path: Path, write: Callable) -> Path:
     tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays())
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
         tmp.replace(path)
-    except (OSError, ValueError):
+    finally:
         tmp.unlink(missing_ok=True)
+    return path
 
 
 def _taken(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
