@@ -298,19 +298,20 @@ class LexicalIndex:
         return cls.loaded(folder, manifest)
 
     @classmethod
-    def loaded(cls, folder: Path, manifest: dict) -> "LexicalIndex":
+    def loaded(cls, folder: Path, manifest: dict, keep: bool = True) -> "LexicalIndex":
         """The index of the segments `manifest` lists (the caller holds the lock). Its stems, compound splits and BM25
         weights are derived from every live chunk's counts (at 10,000 reports 5-6 s of start-up: joining the segments,
-        splitting every word, weighing every term), but they change only with the segments: they are saved beside
-        them, under a name of the manifest's digest, the first time they are derived, and a process that finds the
-        same manifest again (a restart with the corpus unchanged, another worker) reads them instead."""
+        splitting every word, weighing every term), but they change only with the segments: with `keep` they are
+        saved beside them, under a name of the manifest's digest, the first time they are derived, and a process that
+        finds the same manifest again (a restart with the corpus unchanged, another worker) reads them instead."""
         derived = folder / f"{DERIVED}{hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:24]}"
         saved = _read_arrays(derived, "index")
         if saved is not None:
             return cls._of_arrays(saved, manifest["generation"], derived)
         index = cls.over(_saved_counts(folder, manifest), manifest["generation"])
         index._derived = derived
-        _write_arrays(derived, "index", index._arrays)
+        if keep:
+            _write_arrays(derived, "index", index._arrays)
         return index
 
     def _arrays(self) -> dict[str, np.ndarray]:
@@ -613,8 +614,9 @@ def ensure_saved(catalog: Catalog, path: Path) -> None:
             _update(catalog, path)
 
 
-def ensure_fresh(catalog: Catalog, path: Path) -> LexicalIndex:
-    """The index of the live chunks, its saved counts brought up to the catalog's generation first if they are behind.
+def ensure_fresh(catalog: Catalog, path: Path, keep: bool = True) -> LexicalIndex:
+    """The index of the live chunks, its saved counts brought up to the catalog's generation first if they are behind;
+    with `keep`, what is derived from them is saved for the next process (`LexicalIndex.loaded`).
 
     Readers (a reload) and writers (an ingest) may run this at the same time, in threads or processes: the saved
     segments are changed under an exclusive lock and read under a shared one, so no one reads them half-written and
@@ -624,9 +626,9 @@ def ensure_fresh(catalog: Catalog, path: Path) -> LexicalIndex:
     with file_lock(path, exclusive=False):
         manifest = _manifest(path)
         if manifest is not None and manifest["generation"] == generation:
-            return LexicalIndex.loaded(path, manifest)
+            return LexicalIndex.loaded(path, manifest, keep)
     with file_lock(path, exclusive=True):
-        return LexicalIndex.loaded(path, _update(catalog, path))
+        return LexicalIndex.loaded(path, _update(catalog, path), keep)
 
 
 def _update(catalog: Catalog, path: Path) -> dict:

@@ -229,8 +229,10 @@ def test_a_reload_reads_only_the_documents_that_changed_and_builds_the_view_a_fu
     retriever.reload()
     assert read and all(documents is not None for documents in read)
     assert set(read[0]) == {written[2], *report.added}
+    assert not list(settings.lexical_path.glob("derived-*")), "a reload does not wait for the derived index to be saved"
     whole = HybridRetriever(settings, FakeEmbedder())
     whole.warm_up()
+    assert list(settings.lexical_path.glob("derived-*-index.json")), "a start saves it"
     assert list(retriever.view.records.items()) == list(whole.view.records.items())
     assert retriever.view.live_hashes == whole.view.live_hashes and retriever.view.order == whole.view.order
     # The records of the documents that did not change are those of the view before, not read again.
