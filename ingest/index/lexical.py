@@ -367,6 +367,7 @@ class LexicalIndex:
         """`stem_frequencies` of these chunks' own texts (without the line and context `embedding_text` adds); for the
         chunks of exactly the versions the index holds (a whole view read at the index's state), read from the index's
         derived files once they hold it (`_kept`)."""
+        records = list(records)  # read more than once
         kept = self._kept("stems", records)
         if kept is not None:
             return Counter(kept)
@@ -402,6 +403,7 @@ class LexicalIndex:
         words gives, added up from each document's counts saved at ingest rather than by reading 60 MB of text at
         10,000 reports. A document the index does not hold in its records' version is read. Kept with the index's
         derived files as `text_stem_frequencies` is."""
+        records = list(records)  # read more than once
         kept = self._kept("surface", records)
         if kept is not None:
             return kept
@@ -409,14 +411,13 @@ class LexicalIndex:
         self._keep("surface", records, found)
         return found
 
-    def _records_held(self, records: Iterable[ChunkRecord]) -> int | None:
+    def _records_held(self, records: list[ChunkRecord]) -> int | None:
         """How many records these are, where they are of exactly the versions the index holds, in the catalog's order
         (by document id and position): what is derived from every chunk of them then depends on the index's state
         alone (a version's chunks never change). None for other records (a caller's part of the view, a newer
         version)."""
         if self._derived is None:
             return None
-        records = list(records)
         documents = list(map(_DOCUMENT_ID, records))
         hashes = list(map(_CONTENT_HASH, records))
         versions = dict(zip(documents, hashes))
@@ -428,21 +429,23 @@ class LexicalIndex:
         )
         return len(records) if held else None
 
-    def _kept(self, name: str, records: Iterable[ChunkRecord]) -> dict[str, int] | None:
-        held = self._records_held(records)
-        saved = None if held is None else _read_arrays(self._derived, name)
-        if saved is None or int(saved["records"][0]) != held:  # not every chunk of those versions
+    def _kept(self, name: str, records: list[ChunkRecord]) -> dict[str, int] | None:
+        saved = None if self._derived is None else _read_arrays(self._derived, name)
+        if saved is None or int(saved["records"][0]) != self._records_held(records):  # not every chunk of those versions
             return None
         return dict(zip(_unpacked(saved["keys"]), saved["values"].tolist(), strict=True))
 
-    def _keep(self, name: str, records: Iterable[ChunkRecord], found: dict[str, int]) -> None:
-        held = self._records_held(records)
-        if held is None:
+    def _keep(self, name: str, records: list[ChunkRecord], found: dict[str, int]) -> None:
+        if self._derived is None:
             return
         folder = self._derived.parent
         with file_lock(folder, exclusive=False):
-            # Not once `_update` has replaced the index's segments (and removed what was derived from them).
-            if folder.joinpath(f"{self._derived.name}-index.json").exists():
+            # Only beside the index they go with (not saved by a reload), and not once `_update` has replaced its
+            # segments (and removed what was derived from them).
+            if not folder.joinpath(f"{self._derived.name}-index.json").exists():
+                return
+            held = self._records_held(records)
+            if held is not None:
                 values = np.fromiter(found.values(), dtype=np.int64, count=len(found))
                 _write_arrays(self._derived, name, lambda: {"keys": _packed(found), "values": values, "records": np.asarray([held])})
 
