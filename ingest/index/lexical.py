@@ -7,15 +7,17 @@ BM25 weights depend on the whole corpus (a word splits against the stems of ever
 length move with every document) and are derived from the counts where the index is loaded, with array operations:
 the result ranks as an index built from scratch over the same chunks does."""
 
+import hashlib
 import json
 import os
 import re
 import shutil
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +37,7 @@ SURFACE_WORD = re.compile(r"[^\W\d_]+")
 _STOPWORDS = frozenset(STOPWORDS_SWEDISH)
 # Forms the stemmer leaves apart from their word: "rött" is "röd" (grade colours, in the reviewed lexicon).
 _FORMS = word_forms()
+_DOCUMENT_ID, _CONTENT_HASH, _POSITION = attrgetter("chunk.document_id"), attrgetter("content_hash"), attrgetter("position")
 # The shortest compound part, and so the shortest corpus stem a part is checked against.
 MIN_PART = 4
 
@@ -109,6 +112,9 @@ EMPTY = "\u2205"
 # written), it is replaced whole.
 FORMAT = 3
 MANIFEST = "auditqa.json"
+# What is derived from the whole saved index (see `LexicalIndex.loaded`), kept beside its segments for a restart at the
+# same saved state; `_update` removes it with the segments it was derived from.
+DERIVED = "derived-"
 
 
 @dataclass
@@ -259,6 +265,8 @@ class LexicalIndex:
     _weights: sparse.csc_matrix
     # The word counts the index was derived from, rows aligned with chunk_ids.
     _counts: WordCounts
+    # Where what is derived from this index is kept on disk (`loaded`); None for an index kept in memory only.
+    _derived: Path | None = None
 
     @classmethod
     def build(cls, chunk_ids: list[str], texts: list[str], generation: int, split_compounds: bool = True) -> "LexicalIndex":
@@ -292,7 +300,53 @@ class LexicalIndex:
         manifest = _manifest(folder)
         if manifest is None:
             return None
-        return cls.over(_saved_counts(folder, manifest), manifest["generation"])
+        return cls.loaded(folder, manifest)
+
+    @classmethod
+    def loaded(cls, folder: Path, manifest: dict, keep: bool = True) -> "LexicalIndex":
+        """The index of the segments `manifest` lists (the caller holds the lock). Its stems, compound splits and BM25
+        weights are derived from every live chunk's counts (at 10,000 reports 5-6 s of start-up: joining the segments,
+        splitting every word, weighing every term), but they change only with the segments: with `keep` they are
+        saved beside them, under a name of the manifest's digest, the first time they are derived, and a process that
+        finds the same manifest again (a restart with the corpus unchanged, another worker) reads them instead."""
+        derived = folder / f"{DERIVED}{hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:24]}"
+        saved = _read_arrays(derived, "index")
+        if saved is not None:
+            return cls._of_arrays(saved, manifest["generation"], derived)
+        index = cls.over(_saved_counts(folder, manifest), manifest["generation"])
+        index._derived = derived
+        if keep:
+            _write_arrays(derived, "index", index._arrays)
+        return index
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        """What `_of_arrays` makes this index again from, bit for bit (the counts, the terms, the weights, the stems
+        that compounds split against)."""
+        counts = self._counts
+        splitter = self._analyzer.splitter
+        return {
+            "documents": _packed(counts.documents), "hashes": _packed(counts.hashes), "doc_starts": counts.doc_starts,
+            "chunk_ids": _packed(counts.chunk_ids), "words": _packed(counts.words), "indptr": counts.counts.indptr,
+            "indices": counts.counts.indices, "values": counts.counts.data, "surface_words": _packed(counts.surface_words),
+            "surface_indptr": counts.surface.indptr, "surface_indices": counts.surface.indices,
+            "surface_values": counts.surface.data, "terms": _packed(self._terms), "weights": self._weights.data,
+            "weight_indices": self._weights.indices, "weight_indptr": self._weights.indptr,
+            "stems": _packed(sorted(splitter.stems) if splitter else []), "split": np.asarray([splitter is not None]),
+        }
+
+    @classmethod
+    def _of_arrays(cls, f: dict[str, np.ndarray], generation: int, derived: Path) -> "LexicalIndex":
+        chunk_ids, words, documents, terms = (_unpacked(f[k]) for k in ("chunk_ids", "words", "documents", "terms"))
+        surface_words = _unpacked(f["surface_words"])
+        counts = WordCounts(
+            documents, _unpacked(f["hashes"]), f["doc_starts"], chunk_ids, words,
+            sparse.csr_matrix((f["values"], f["indices"], f["indptr"]), shape=(len(chunk_ids), len(words))),
+            surface_words,
+            sparse.csr_matrix((f["surface_values"], f["surface_indices"], f["surface_indptr"]), shape=(len(documents), len(surface_words))),
+        )
+        weights = sparse.csc_matrix((f["weights"], f["weight_indices"], f["weight_indptr"]), shape=(len(chunk_ids), len(terms)))
+        splitter = CompoundSplitter(_unpacked(f["stems"])) if bool(f["split"][0]) else None
+        return cls(chunk_ids, generation, SwedishAnalyzer(splitter=splitter), {t: i for i, t in enumerate(terms)}, weights, counts, derived)
 
     @cached_property
     def _row_of(self) -> dict[str, int]:
@@ -315,7 +369,19 @@ class LexicalIndex:
         return scores
 
     def text_stem_frequencies(self, records: Iterable[ChunkRecord]) -> Counter:
-        """`stem_frequencies` of these chunks' own texts (without the line and context `embedding_text` adds).
+        """`stem_frequencies` of these chunks' own texts (without the line and context `embedding_text` adds); for the
+        chunks of exactly the versions the index holds (a whole view read at the index's state), read from the index's
+        derived files once they hold it (`_kept`)."""
+        records = list(records)  # read more than once
+        kept = self._kept("stems", records)
+        if kept is not None:
+            return Counter(kept)
+        frequency = self._text_stem_frequencies(records)
+        self._keep("stems", records, frequency)
+        return frequency
+
+    def _text_stem_frequencies(self, records: Iterable[ChunkRecord]) -> Counter:
+        """`text_stem_frequencies`, derived.
 
         Derived from the counts already loaded, not by analysing every text again (most of a second of start-up at
         1,000 reports): the words of an embedding text are those of its parts (the line break that joins them parts
@@ -340,7 +406,56 @@ class LexicalIndex:
         """How often each word as written (`SURFACE_WORD`) occurs in these chunks' own texts, in the order the words
         first occur in them (the records in their order, each document's together): what counting every text's
         words gives, added up from each document's counts saved at ingest rather than by reading 60 MB of text at
-        10,000 reports. A document the index does not hold in its records' version is read."""
+        10,000 reports. A document the index does not hold in its records' version is read. Kept with the index's
+        derived files as `text_stem_frequencies` is."""
+        records = list(records)  # read more than once
+        kept = self._kept("surface", records)
+        if kept is not None:
+            return kept
+        found = self._surface_counts(records)
+        self._keep("surface", records, found)
+        return found
+
+    def _records_held(self, records: list[ChunkRecord]) -> int | None:
+        """How many records these are, where they are of exactly the versions the index holds, in the catalog's order
+        (by document id and position): what is derived from every chunk of them then depends on the index's state
+        alone (a version's chunks never change). None for other records (a caller's part of the view, a newer
+        version)."""
+        if self._derived is None:
+            return None
+        documents = list(map(_DOCUMENT_ID, records))
+        hashes = list(map(_CONTENT_HASH, records))
+        versions = dict(zip(documents, hashes))
+        in_order = list(zip(documents, map(_POSITION, records)))
+        counts = self._counts
+        held = (
+            list(versions) == counts.documents and list(versions.values()) == counts.hashes
+            and len(set(zip(documents, hashes))) == len(versions) and in_order == sorted(in_order)
+        )
+        return len(records) if held else None
+
+    def _kept(self, name: str, records: list[ChunkRecord]) -> dict[str, int] | None:
+        saved = None if self._derived is None else _read_arrays(self._derived, name)
+        if saved is None or int(saved["records"][0]) != self._records_held(records):  # not every chunk of those versions
+            return None
+        return dict(zip(_unpacked(saved["keys"]), saved["values"].tolist(), strict=True))
+
+    def _keep(self, name: str, records: list[ChunkRecord], found: dict[str, int]) -> None:
+        if self._derived is None:
+            return
+        folder = self._derived.parent
+        with file_lock(folder, exclusive=False):
+            # Only beside the index they go with (not saved by a reload), and not once `_update` has replaced its
+            # segments (and removed what was derived from them).
+            if not folder.joinpath(f"{self._derived.name}-index.json").exists():
+                return
+            held = self._records_held(records)
+            if held is not None:
+                values = np.fromiter(found.values(), dtype=np.int64, count=len(found))
+                _write_arrays(self._derived, name, lambda: {"keys": _packed(found), "values": values, "records": np.asarray([held])})
+
+    def _surface_counts(self, records: Iterable[ChunkRecord]) -> dict[str, int]:
+        """`surface_counts`, added up."""
         counts = self._counts
         row_of = {d: i for i, d in enumerate(counts.documents)}
         indexed = dict(zip(counts.documents, counts.hashes))
@@ -408,6 +523,61 @@ class LexicalIndex:
         return _taken(counts.counts, np.asarray(rows, dtype=np.int64)) - added_matrix[lines] - added_matrix[contexts], analysed
 
 
+def _packed(strings: Sequence[str]) -> np.ndarray:
+    """Strings as one UTF-8 array, a line break between them: read back in one split, where a NumPy array of strings
+    (4 bytes a character, padded to the longest) is read one string at a time. Words, stems and hashes hold no line
+    break; an id that does (a file name may) raises ValueError, and nothing is saved."""
+    joined = "\n".join(strings)
+    if joined.count("\n") != max(len(strings) - 1, 0):
+        raise ValueError("a string with a line break cannot be packed")
+    return np.frombuffer(joined.encode(), dtype=np.uint8)
+
+
+def _unpacked(packed: np.ndarray) -> list[str]:
+    return packed.tobytes().decode().split("\n") if len(packed) else []
+
+
+def _read_arrays(derived: Path, name: str) -> dict[str, np.ndarray] | None:
+    """The arrays saved as `name` beside the index, mapped rather than read (a page is read when it is used, and the
+    processes that map a file share its pages: the word counts, 70 MB at 10,000 reports, are used only for a caller
+    who may see part of the corpus); copy-on-write, as SciPy sorts a matrix's indices in place where it finds them
+    unsorted. None where there are none (not derived yet, or removed with their segments)."""
+    try:
+        keys = json.loads(derived.with_name(f"{derived.name}-{name}.json").read_text(encoding="utf-8"))
+        return {key: np.load(derived.with_name(f"{derived.name}-{name}-{key}.npy"), mmap_mode="c") for key in keys}
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _write_arrays(derived: Path, name: str, arrays: Callable[[], dict[str, np.ndarray]]) -> None:
+    """An array a file (`<derived>-<name>-<key>.npy`, each written under a temporary name, flushed to disk and then
+    renamed), then the list of them (`<derived>-<name>.json`) the same way: a reader finds the list only once every
+    array is whole, and a file is never changed once there (a process may have it mapped). Not saved where it cannot
+    be (`_packed`, a full or read-only disk): it is derived again at the next start."""
+    written: list[Path] = []
+    try:
+        for key, array in {**arrays()}.items():
+            written.append(_written(derived.with_name(f"{derived.name}-{name}-{key}.npy"), lambda handle, a=array: np.save(handle, a)))
+        keys = json.dumps([path.name.removeprefix(f"{derived.name}-{name}-").removesuffix(".npy") for path in written])
+        _written(derived.with_name(f"{derived.name}-{name}.json"), lambda handle: handle.write(keys.encode()))
+    except (OSError, ValueError):
+        for path in written:
+            path.unlink(missing_ok=True)
+
+
+def _written(path: Path, write: Callable) -> Path:
+    tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            write(handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
 def _taken(matrix: sparse.csr_matrix, rows: np.ndarray) -> sparse.csr_matrix:
     """These rows of the matrix; the matrix itself where they are all of its rows in order (the usual case: copying a
     matrix of every chunk's counts row by row is most of a second at 10,000 reports)."""
@@ -452,8 +622,9 @@ def ensure_saved(catalog: Catalog, path: Path) -> None:
             _update(catalog, path)
 
 
-def ensure_fresh(catalog: Catalog, path: Path) -> LexicalIndex:
-    """The index of the live chunks, its saved counts brought up to the catalog's generation first if they are behind.
+def ensure_fresh(catalog: Catalog, path: Path, keep: bool = True) -> LexicalIndex:
+    """The index of the live chunks, its saved counts brought up to the catalog's generation first if they are behind;
+    with `keep`, what is derived from them is saved for the next process (`LexicalIndex.loaded`).
 
     Readers (a reload) and writers (an ingest) may run this at the same time, in threads or processes: the saved
     segments are changed under an exclusive lock and read under a shared one, so no one reads them half-written and
@@ -463,10 +634,9 @@ def ensure_fresh(catalog: Catalog, path: Path) -> LexicalIndex:
     with file_lock(path, exclusive=False):
         manifest = _manifest(path)
         if manifest is not None and manifest["generation"] == generation:
-            return LexicalIndex.over(_saved_counts(path, manifest), generation)
+            return LexicalIndex.loaded(path, manifest, keep)
     with file_lock(path, exclusive=True):
-        manifest = _update(catalog, path)
-        return LexicalIndex.over(_saved_counts(path, manifest), manifest["generation"])
+        return LexicalIndex.loaded(path, _update(catalog, path), keep)
 
 
 def _update(catalog: Catalog, path: Path) -> dict:

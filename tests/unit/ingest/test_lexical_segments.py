@@ -12,7 +12,7 @@ from fixtures.fake_embedder import FakeEmbedder
 from fixtures.homes import CORPUS, make_settings
 
 from evals.corpus_generator import write_corpus
-from ingest.index.lexical import MANIFEST, LexicalIndex, WordCounts, ensure_fresh
+from ingest.index.lexical import DERIVED, MANIFEST, LexicalIndex, WordCounts, ensure_fresh
 from ingest.pipeline import Ingestor
 from ingest.structure.chunking import embedding_text
 
@@ -128,3 +128,46 @@ def test_an_index_of_the_earlier_layout_is_replaced(folders, tmp_path):
     ingestor.run(bundled)
     assert not (settings.lexical_path / "params.index.json").exists()
     _assert_ranks_as_rebuilt(ingestor)
+
+
+def test_what_is_derived_from_the_whole_index_is_read_back_at_the_same_state_and_dropped_with_it(folders, tmp_path, monkeypatch):
+    """The stems, compound splits and BM25 weights, and the answerers' word weights and written words over a whole
+    view, are saved beside the segments the first time they are derived; a process finding the same segments reads
+    them (nothing derived again) and gets the same index bit for bit; an ingest's change removes them; a damaged
+    file is derived again."""
+    bundled, generated = folders
+    ingestor = Ingestor(make_settings(tmp_path / "home"), FakeEmbedder())
+    ingestor.run(bundled)
+    catalog, folder = ingestor.catalog, ingestor.settings.lexical_path
+    records = catalog.chunks()
+    part = [r for r in records if r.chunk.document_id.startswith(("lulea", "umea"))]
+    first = ensure_fresh(catalog, folder)
+    stems, written = first.text_stem_frequencies(records), first.surface_counts(records)
+    part_stems, part_written = first.text_stem_frequencies(part), first.surface_counts(part)
+    kept = sorted(p.name.split("-")[2] for p in folder.glob(f"{DERIVED}*.json"))
+    assert kept == ["index.json", "stems.json", "surface.json"], "a caller's part of the view is not kept"
+
+    with monkeypatch.context() as patched:
+        for name in ("over", "_text_stem_frequencies", "_surface_counts"):
+            patched.setattr(LexicalIndex, name, lambda *args, **kwargs: pytest.fail("derived again"))
+        again = ensure_fresh(catalog, folder)
+        assert again.chunk_ids == first.chunk_ids and again._terms == first._terms
+        assert again._analyzer.splitter.stems == first._analyzer.splitter.stems
+        assert all(np.array_equal(getattr(again._weights, a), getattr(first._weights, a)) for a in ("data", "indices", "indptr"))
+        for query in QUERIES:
+            assert np.array_equal(again.scores(query), first.scores(query)), query
+        assert again.text_stem_frequencies(records) == stems
+        assert list(again.surface_counts(records).items()) == list(written.items())
+    # A part of the view is derived, as before.
+    assert again.text_stem_frequencies(part) == part_stems
+    assert list(again.surface_counts(part).items()) == list(part_written.items())
+
+    write_corpus(generated, 1)
+    assert len(ingestor.run(generated).added) == 1
+    assert not list(folder.glob(f"{DERIVED}*")), "removed with the segments they were derived from"
+    after = _assert_ranks_as_rebuilt(ingestor)
+    weights = next(folder.glob(f"{DERIVED}*-index-weights.npy"))
+    whole = weights.read_bytes()
+    weights.write_bytes(whole[: len(whole) // 2])  # as a disk that lost a write might leave it
+    damaged = _assert_ranks_as_rebuilt(ingestor)
+    assert damaged.chunk_ids == after.chunk_ids and weights.read_bytes() == whole, "derived and saved again"

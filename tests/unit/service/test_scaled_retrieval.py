@@ -9,12 +9,14 @@ from fixtures.fake_embedder import FakeEmbedder
 from fixtures.homes import make_settings
 from fixtures.many_reports import write_reports
 
+from ingest.index import catalog as catalog_module
+from ingest.index.catalog import Catalog
 from ingest.index.vectors import VectorStore
 from ingest.pipeline import Ingestor
 from service.answering.qa import QAService
 from service.query import retrieval
 from service.query.analysis import analyze_question
-from service.query.retrieval import Access, Filters, HybridRetriever, _best_first
+from service.query.retrieval import Access, CorpusView, Filters, HybridRetriever, _best_first
 
 REPORTS = 40
 PUBLIC = 5  # the first five reports are public, the others restricted to the group "revision"
@@ -227,9 +229,47 @@ def test_a_reload_reads_only_the_documents_that_changed_and_builds_the_view_a_fu
     retriever.reload()
     assert read and all(documents is not None for documents in read)
     assert set(read[0]) == {written[2], *report.added}
+    assert not list(settings.lexical_path.glob("derived-*")), "a reload does not wait for the derived index to be saved"
     whole = HybridRetriever(settings, FakeEmbedder())
     whole.warm_up()
+    assert list(settings.lexical_path.glob("derived-*-index.json")), "a start saves it"
     assert list(retriever.view.records.items()) == list(whole.view.records.items())
     assert retriever.view.live_hashes == whole.view.live_hashes and retriever.view.order == whole.view.order
     # The records of the documents that did not change are those of the view before, not read again.
     assert retriever.view.records[before.by_document[written[0]][0].chunk.chunk_id] is before.by_document[written[0]][0]
+
+
+def test_chunk_records_read_a_page_at_a_time_are_those_of_one_read(corpus, monkeypatch):
+    """The view's records are read a page of rows and one document's text at a time (a page boundary inside a
+    document, more documents asked for than one statement binds): the same records, in the same order, each text
+    its document's span, and the values a document's chunks repeat held once."""
+    home, folder = corpus[:2]
+    catalog = Catalog(make_settings(home, corpus_dir=folder).catalog_path)
+    whole = catalog.chunks()
+    some = sorted({r.chunk.document_id for r in whole})[::3]
+    monkeypatch.setattr(catalog_module, "_ROWS_PER_PAGE", 7)
+    monkeypatch.setattr(catalog_module, "_KEYS_PER_READ", 4)
+    paged = catalog.chunks()
+    assert paged == whole and len(paged) > 7 * 4
+    assert catalog.chunks(some) == [r for r in whole if r.chunk.document_id in some]
+    texts = {d: catalog.document_text(d) for d in some}
+    for record in catalog.chunks(some):
+        chunk = record.chunk
+        assert chunk.text == texts[chunk.document_id][chunk.char_start : chunk.char_end]
+    for document_id in some:
+        records = [r for r in paged if r.chunk.document_id == document_id]
+        assert len({id(r.chunk.document_id) for r in records}) == len({id(r.content_hash) for r in records}) == 1
+        assert len({id(r.chunk.kind) for r in records}) == len({r.chunk.kind for r in records})
+
+
+def test_chunks_in_text_order_are_those_one_stable_sort_of_every_record_gives(corpus):
+    qa, _ = service(corpus)
+    view = qa.retriever.view
+    scrambled = list(view.records.values())[::-1]  # documents and chunks out of order, offsets tied across documents
+    for records in (list(view.records.values()), scrambled):
+        expected: dict[str, list] = {}
+        for record in sorted(records, key=lambda r: r.chunk.char_start):
+            expected.setdefault(record.chunk.document_id, []).append(record)
+        built = CorpusView(records={r.chunk.chunk_id: r for r in records}, order=[r.chunk.chunk_id for r in records]).in_text_order
+        assert list(built.items()) == list(expected.items())
+        assert len({records[0].chunk.char_start for records in built.values()}) < len(built), "ties between documents"
