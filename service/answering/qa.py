@@ -4,6 +4,7 @@ import copy
 import re
 import threading
 from dataclasses import dataclass, replace
+from difflib import get_close_matches
 from typing import get_args
 
 import numpy as np
@@ -25,6 +26,8 @@ from service.query.analysis import QuestionAnalysis, analyze_question, check_que
 from service.query.repair import QuestionRepair
 from service.query.retrieval import EVERYTHING, Access, CorpusView, Filters, HybridRetriever, Mode, ScoredChunk, UnknownFilterError
 
+# A 404 for an unknown document names the known ones up to this many (else the ids most like the one asked for).
+KNOWN_DOCUMENTS_NAMED = 20
 # The findings and report answerers run before the question is embedded: they read neither hits nor the query vector.
 _NOT_EMBEDDED = np.empty(0, dtype=np.float32)
 
@@ -118,9 +121,13 @@ class QAService:
     def ready(self) -> bool:
         return self.retriever.ready
 
-    def documents(self) -> list[DocumentRecord]:
-        """The live documents the caller may see."""
-        return [d for d in self.retriever.catalog.documents() if self.access.admits(d.metadata)]
+    def documents(self, offset: int = 0, limit: int | None = None) -> tuple[list[DocumentRecord], int]:
+        """`limit` of the live documents the caller may see, by id, from `offset`, and how many there are: the page's
+        ids from the view (the caller's, sorted once per view), their rows read by key, so that a page costs its own
+        documents, not every one's. A document deleted since the view was built is left out of its page."""
+        ids = self.retriever.view.document_ids
+        page = ids[offset:] if limit is None else ids[offset : offset + limit]
+        return [d for d in self.retriever.catalog.documents(page) if self.access.admits(d.metadata)], len(ids)
 
     def summary(self) -> CorpusSummary:
         """What the live reports the caller may see cover; read once per view, not on every refusal."""
@@ -135,13 +142,20 @@ class QAService:
         return CorpusSummary(tuple(reports))
 
     def document(self, document_id: str) -> tuple[DocumentRecord, str]:
-        """A document and its text; one the caller may not see is as unknown as one that does not exist."""
-        records = self.documents()
-        record = next((d for d in records if d.document_id == document_id), None)
-        if record is None:
-            known = ", ".join(d.document_id for d in records)
-            raise DocumentNotFoundError(f"Dokumentet '{document_id}' finns inte. Kända dokument: {known}")
+        """A document and its text, read by key; one the caller may not see is as unknown as one that does not exist."""
+        record = self.retriever.catalog.document(document_id)
+        if record is None or not self.access.admits(record.metadata):
+            raise DocumentNotFoundError(f"Dokumentet '{document_id}' finns inte. {self._known_documents(document_id)}")
         return record, self.retriever.catalog.document_text(document_id) or ""
+
+    def _known_documents(self, document_id: str) -> str:
+        """What a 404 names: every document the caller may see where they are few, else how many and the ids like the
+        one asked for (the list itself is GET /v1/documents, paged)."""
+        known = self.retriever.view.document_ids
+        if len(known) <= KNOWN_DOCUMENTS_NAMED:
+            return f"Kända dokument: {', '.join(known)}"
+        similar = [d for d in known if document_id in d][:5] or get_close_matches(document_id, known, n=5)
+        return f"{len(known)} dokument finns (GET /v1/documents listar dem)" + (f"; liknande id: {', '.join(similar)}" if similar else "")
 
     def search(self, query: str, top_k: int = 10, filters: Filters = Filters(), mode: Mode = "hybrid") -> list[ScoredChunk]:
         query = check_question(query, self.settings.max_question_chars)

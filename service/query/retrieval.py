@@ -194,6 +194,12 @@ class CorpusView:
             years.setdefault(meta.year, set()).add(document_id)
         return municipalities, years
 
+    @cached_property
+    def reports_per_municipality(self) -> dict[str, int]:
+        """How many live documents each municipality has, by name."""
+        municipalities = self._by_value[0]
+        return {m: len(municipalities[m]) for m in sorted(m for m in municipalities if m)}
+
     def _admitted(self, filters: "Filters") -> set[str]:
         """What `Filters.admits` admits, by document (its chunks share its metadata)."""
         municipalities, years = self._by_value
