@@ -181,13 +181,12 @@ class QAService:
         named = [pattern for pattern in firms().values() if re.search(pattern, question)]
         if not named:
             return Filters()
-        firms_of = self.retriever.view.firms_of_documents
-        made = {d for d, firm in firms_of.items() if any(re.search(p, firm) for p in named)}
+        view = self.retriever.view
+        made = {d for firm, documents in view.documents_by_firm.items() if any(re.search(p, firm) for p in named) for d in documents}
         if not made:
             return Filters()
         # A report whose metadata names no firm may be the named firm's: it stays in.
-        unknown = set(self.retriever.view.document_ids) - set(firms_of)
-        return Filters(document_id=tuple(sorted(made | unknown)))
+        return Filters(document_id=tuple(sorted(made | view.documents_without_firm)))
 
     def _titled(self, question: str, analysis: QuestionAnalysis, filters: Filters) -> Filters:
         """One report, where the question names its subject and no other report's title has it: one of a

@@ -239,6 +239,20 @@ class CorpusView:
         return {r.metadata.document_id: r.metadata.firm for r in self.records.values() if r.metadata.firm}
 
     @cached_property
+    def documents_by_firm(self) -> dict[str, list[str]]:
+        """The live documents of each audit firm their metadata names, in the view's order: a question's firm is
+        compared with the few firms' names, not with every report's."""
+        firms: dict[str, list[str]] = {}
+        for document_id, firm in self.firms_of_documents.items():
+            firms.setdefault(firm, []).append(document_id)
+        return firms
+
+    @cached_property
+    def documents_without_firm(self) -> frozenset[str]:
+        """The live documents whose metadata names no firm."""
+        return frozenset(self.document_ids) - self.firms_of_documents.keys()
+
+    @cached_property
     def titles_by_municipality(self) -> dict[str, dict[str, str]]:
         """Each municipality's live documents and their titles."""
         titles: dict[str, dict[str, str]] = {}

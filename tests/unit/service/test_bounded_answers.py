@@ -319,3 +319,25 @@ def test_follow_ups_over_every_report_are_derived_once_until_the_findings_change
         for document_id, (findings, status) in kept.items():
             store.replace(document_id, findings, status)
     assert follow_ups(client, question) == first
+
+
+def test_the_reports_dates_are_searched_for_once_per_view_and_a_filter_takes_its_reports_in_that_order(client, monkeypatch):
+    def by_date(body: dict) -> list[str]:
+        """The reports an answer dates, oldest first: it cites the oldest, the newest, then those between in order."""
+        cited = [c["document_id"] for c in body["citations"]]
+        return [cited[0], *cited[2:], cited[1]]
+
+    question = {"question": "Vilken rapport är äldst?", "limit": REPORTS}
+    whole = client.post("/v1/ask", json=question).json()
+    answerer = client.app.state.qa.report_answerer
+    searched: list[str] = []
+    date = answerer._date
+    monkeypatch.setattr(answerer, "_date", lambda document_id: searched.append(document_id) or date(document_id))
+    assert client.post("/v1/ask", json=question).json() == whole
+    listed = client.get("/v1/documents").json()
+    some = list(listed["municipalities"])[3:9]
+    theirs = {d["document_id"] for d in listed["documents"] if d["municipality"] in some}
+    part = client.post("/v1/ask", json={**question, "filters": {"municipality": some}}).json()
+    assert part["answerer"] == "report" and part["answer"].startswith("Äldst: ")
+    assert by_date(part) == [d for d in by_date(whole) if d in theirs] and len(theirs) == 6
+    assert searched == []
