@@ -121,13 +121,12 @@ class QAService:
     def ready(self) -> bool:
         return self.retriever.ready
 
-    def documents(self, offset: int = 0, limit: int | None = None) -> tuple[list[DocumentRecord], int]:
+    def documents(self, offset: int, limit: int) -> tuple[list[DocumentRecord], int]:
         """`limit` of the live documents the caller may see, by id, from `offset`, and how many there are: the page's
         ids from the view (the caller's, sorted once per view), their rows read by key, so that a page costs its own
         documents, not every one's. A document deleted since the view was built is left out of its page."""
         ids = self.retriever.view.document_ids
-        page = ids[offset:] if limit is None else ids[offset : offset + limit]
-        return [d for d in self.retriever.catalog.documents(page) if self.access.admits(d.metadata)], len(ids)
+        return [d for d in self.retriever.catalog.documents(ids[offset : offset + limit]) if self.access.admits(d.metadata)], len(ids)
 
     def summary(self) -> CorpusSummary:
         """What the live reports the caller may see cover; read once per view, not on every refusal."""
