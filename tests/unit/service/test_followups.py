@@ -312,3 +312,25 @@ def test_an_acknowledged_turn_survives_the_process_being_killed(tmp_path):
     killed = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env, timeout=120)
     assert killed.returncode == -signal.SIGKILL and killed.stdout.strip() == "2", killed.stderr  # 2: FULL
     assert [t.question for t in ConversationStore(path).history("c1")] == ["Vilka rekommendationer gavs i Alvesta?"]
+
+
+def test_workers_sharing_the_file_number_every_turn_once(tmp_path):
+    """Two stores over one file (two API workers), each appending from several threads on their kept connections:
+    every turn is kept under its own number, and either worker reads the latest as the last turn."""
+    import threading
+
+    workers = [ConversationStore(tmp_path / "c.sqlite3", max_turns=100) for _ in range(2)]
+    numbers: list[int] = []
+
+    def ask(store: ConversationStore, name: str) -> None:
+        for i in range(10):
+            numbers.append(store.append("c1", Turn(f"{name} {i}?", f"{name} {i}?")))
+
+    threads = [threading.Thread(target=ask, args=(store, f"w{w}t{t}")) for w, store in enumerate(workers) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(numbers) == list(range(1, 81))
+    history = workers[0].history("c1")
+    assert [t.seq for t in history] == list(range(1, 81)) and workers[1].last_turn("c1") == history[-1]
