@@ -142,9 +142,9 @@ def _ingested_home(folder: Path, auditqa: str) -> Path:
 
 
 @contextmanager
-def served(home: Path, log_path: Path) -> Iterator[tuple[str, subprocess.Popen, float]]:
+def served(home: Path, log_path: Path, start_limit_s: float = 120) -> Iterator[tuple[str, subprocess.Popen, float]]:
     """`auditqa serve` over `home` on a free loopback port without the rate limit: (base URL, process, seconds from
-    start to a healthy /healthz); stopped afterwards. Raises RuntimeError when it does not come up."""
+    start to a healthy /healthz); stopped afterwards. Raises RuntimeError when it is not up within `start_limit_s`."""
     auditqa = str(Path(sys.executable).parent / "auditqa")
     port = _free_port()
     env = {**os.environ, "AUDITQA_HOME": str(home), "AUDITQA_RATE_LIMIT_PER_MINUTE": "0"}
@@ -153,13 +153,17 @@ def served(home: Path, log_path: Path) -> Iterator[tuple[str, subprocess.Popen, 
         started = time.perf_counter()
         server = subprocess.Popen([auditqa, "serve", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
-            yield base, server, _healthy(base, server, started)
+            yield base, server, _healthy(base, server, started, start_limit_s)
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # still building its index: SIGTERM waits for the lifespan
+                server.kill()
+                server.wait()
 
 
-def _healthy(base: str, server: subprocess.Popen, started: float) -> float:
+def _healthy(base: str, server: subprocess.Popen, started: float, limit_s: float) -> float:
     with httpx.Client(base_url=base, timeout=30) as client:
         while True:
             try:
@@ -170,7 +174,7 @@ def _healthy(base: str, server: subprocess.Popen, started: float) -> float:
                     raise RuntimeError("index missing: run `auditqa ingest` first")
             except httpx.TransportError:
                 pass
-            if server.poll() is not None or time.perf_counter() - started > 120:
+            if server.poll() is not None or time.perf_counter() - started > limit_s:
                 raise RuntimeError("server did not start")
             time.sleep(0.05)
 

@@ -321,8 +321,8 @@ class JobRunner:
             with self._lock:
                 if self._pending_ingest(document_id):
                     return
-                live = {d.document_id for d in qa.retriever.catalog.documents()}
-            if document_id not in live:
+                live = qa.retriever.catalog.content_hash(document_id) is not None
+            if not live:
                 for path in _uploaded_files(qa.settings.uploads_path, document_id):
                     log.warning("removing %s, left by a failed upload of %s", path, document_id)
                     path.unlink(missing_ok=True)
@@ -372,7 +372,7 @@ class JobRunner:
 
         metadata = dict(upload.metadata)
         if "access_groups" not in metadata:
-            live = next((d for d in ingestor.catalog.documents() if d.document_id == job.document_id), None)
+            live = ingestor.catalog.document(job.document_id)
             if live is not None and live.metadata.access_groups:
                 # A replacement keeps who may see the report unless the upload says: leaving the field out never
                 # makes a restricted report public.
@@ -392,7 +392,7 @@ class JobRunner:
                 message += f" (uppladdad som '{upload.original_name}')"
             raise (DocumentLimitExceeded if name in report.too_large else UnreadableDocumentError)(message)
         state = "added" if report.added else "updated" if report.updated else "unchanged"
-        record = next(d for d in ingestor.catalog.documents() if d.document_id == job.document_id)
+        record = ingestor.catalog.document(job.document_id)
         _keep_only_source(uploads, record)
         self._qa().reload(if_changed=True)  # the view was rebuilt when the version went live, unless that failed
         job.stage = "done"
@@ -401,7 +401,7 @@ class JobRunner:
     def _delete(self, job: Job) -> DeletedDocument:
         qa = self._qa()
         ingestor = self._ingestor(qa)
-        record = next((d for d in ingestor.catalog.documents() if d.document_id == job.document_id), None)
+        record = ingestor.catalog.document(job.document_id)
         if record is None:
             raise DocumentNotFoundError(f"Dokumentet '{job.document_id}' finns inte; inget togs bort.")
         self._checkpoint(job)

@@ -286,17 +286,29 @@ class Catalog:
             " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
 
-    def documents(self) -> list[DocumentRecord]:
+    def documents(self, document_ids: Collection[str] | None = None) -> list[DocumentRecord]:
+        """Every live document (or those of `document_ids`, read by key: a page of a list, one document), by id."""
+        wanted = None if document_ids is None else sorted(set(document_ids))
+        batches = [None] if wanted is None else [wanted[i : i + _KEYS_PER_READ] for i in range(0, len(wanted), _KEYS_PER_READ)]
+        rows = []
         with self._connect() as db:
-            rows = db.execute(
-                "SELECT d.document_id, d.content_hash, d.metadata, d.source_path, d.pages,"
-                " (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.document_id)"
-                " FROM documents d ORDER BY d.document_id"
-            ).fetchall()
+            db.execute("BEGIN")  # the batches of one read see one state of the catalog
+            for batch in batches:
+                where = "" if batch is None else f" WHERE d.document_id IN ({','.join('?' * len(batch))})"
+                rows += db.execute(
+                    "SELECT d.document_id, d.content_hash, d.metadata, d.source_path, d.pages,"
+                    " (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.document_id)"
+                    f" FROM documents d{where} ORDER BY d.document_id", batch or ()
+                ).fetchall()
         return [
             DocumentRecord(r[0], r[1], _metadata(r[2]), r[3], r[5], tuple(tuple(p) for p in json.loads(r[4])))
             for r in rows
         ]
+
+    def document(self, document_id: str) -> DocumentRecord | None:
+        """One live document, by key."""
+        found = self.documents((document_id,))
+        return found[0] if found else None
 
     def document_text(self, document_id: str) -> str | None:
         with self._connect() as db:

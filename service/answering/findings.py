@@ -9,8 +9,9 @@ retrieval and the extractive answerer.
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from typing import get_args
 
 from ingest.documents.metadata import DocumentMetadata
 from ingest.findings.model import ASSESSED, NO_ASSESSMENTS, NOTE_NO_VERDICT, UNREAD, Finding, FindingSource, Kind, Status, Verdict
@@ -237,6 +238,39 @@ class FindingsAnswerer:
         kept = self._kept_now()
         statuses = _keep(kept, "statuses", self.store.statuses)
         return _keep(kept, "every report seen", lambda: all(d in self.view.live_hashes for d in statuses))
+
+    def stated(self, documents: Sequence[str]) -> set[tuple[Kind, str | None]]:
+        """What these reports' findings state: (kind, verdict) for each verdict found, None for a finding without one,
+        and (kind, None) for each kind they have; counted for these reports only (by key), none read."""
+        pairs: set[tuple[Kind, str | None]] = set()
+        for kind in get_args(Kind):
+            for counts in self.store.counts(kind, documents).values():
+                pairs |= {(kind, None), *((kind, verdict) for verdict in counts.verdicts)}
+        return pairs
+
+    def stated_by_municipality(self) -> dict[str, set[tuple[Kind, str | None]]]:
+        """What each municipality's reports' findings state (as `stated`), for the municipalities with a report that
+        assesses kontrollmål, in the order of the first such report by id; derived from the counts over every report
+        once while the findings stay as they are."""
+        kept = self._kept_now()
+
+        def derive() -> dict[str, set[tuple[Kind, str | None]]]:
+            counted = [(kind, self._scope(Filters(), kind, kept)[2]) for kind in get_args(Kind)]
+            places: dict[str, set[tuple[Kind, str | None]]] = {}
+            stating: dict[str, set[tuple[Kind, str | None]]] = {}
+            for document_id in self.view.document_ids:  # by id, as the findings are read
+                meta = self.view.document_metadata.get(document_id)
+                if meta is None or not meta.municipality:
+                    continue
+                pairs = stating.setdefault(meta.municipality, set())
+                for kind, found in counted:
+                    if found.count(document_id):
+                        pairs |= {(kind, None), *((kind, verdict) for verdict in found.tally([document_id]))}
+                        if kind == "kontrollmal":
+                            places.setdefault(meta.municipality, pairs)
+            return places
+
+        return _keep(kept, "stated by municipality", derive)
 
     def _scope(self, filters: Filters, kind: Kind, kept: dict) -> tuple[list[str], dict[str, Status], KindFindings]:
         """The reports in scope whose findings were extracted (an index built before findings existed has none), in

@@ -4,6 +4,7 @@ import copy
 import re
 import threading
 from dataclasses import dataclass, replace
+from difflib import get_close_matches
 from typing import get_args
 
 import numpy as np
@@ -25,6 +26,8 @@ from service.query.analysis import QuestionAnalysis, analyze_question, check_que
 from service.query.repair import QuestionRepair
 from service.query.retrieval import EVERYTHING, Access, CorpusView, Filters, HybridRetriever, Mode, ScoredChunk, UnknownFilterError
 
+# A 404 for an unknown document names the known ones up to this many (else the ids most like the one asked for).
+KNOWN_DOCUMENTS_NAMED = 20
 # The findings and report answerers run before the question is embedded: they read neither hits nor the query vector.
 _NOT_EMBEDDED = np.empty(0, dtype=np.float32)
 
@@ -118,9 +121,12 @@ class QAService:
     def ready(self) -> bool:
         return self.retriever.ready
 
-    def documents(self) -> list[DocumentRecord]:
-        """The live documents the caller may see."""
-        return [d for d in self.retriever.catalog.documents() if self.access.admits(d.metadata)]
+    def documents(self, offset: int, limit: int) -> tuple[list[DocumentRecord], int]:
+        """`limit` of the live documents the caller may see, by id, from `offset`, and how many there are: the page's
+        ids from the view (the caller's, sorted once per view), their rows read by key, so that a page costs its own
+        documents, not every one's. A document deleted since the view was built is left out of its page."""
+        ids = self.retriever.view.document_ids
+        return [d for d in self.retriever.catalog.documents(ids[offset : offset + limit]) if self.access.admits(d.metadata)], len(ids)
 
     def summary(self) -> CorpusSummary:
         """What the live reports the caller may see cover; read once per view, not on every refusal."""
@@ -135,13 +141,20 @@ class QAService:
         return CorpusSummary(tuple(reports))
 
     def document(self, document_id: str) -> tuple[DocumentRecord, str]:
-        """A document and its text; one the caller may not see is as unknown as one that does not exist."""
-        records = self.documents()
-        record = next((d for d in records if d.document_id == document_id), None)
-        if record is None:
-            known = ", ".join(d.document_id for d in records)
-            raise DocumentNotFoundError(f"Dokumentet '{document_id}' finns inte. Kända dokument: {known}")
+        """A document and its text, read by key; one the caller may not see is as unknown as one that does not exist."""
+        record = self.retriever.catalog.document(document_id)
+        if record is None or not self.access.admits(record.metadata):
+            raise DocumentNotFoundError(f"Dokumentet '{document_id}' finns inte. {self._known_documents(document_id)}")
         return record, self.retriever.catalog.document_text(document_id) or ""
+
+    def _known_documents(self, document_id: str) -> str:
+        """What a 404 names: every document the caller may see where they are few, else how many and the ids like the
+        one asked for (the list itself is GET /v1/documents, paged)."""
+        known = self.retriever.view.document_ids
+        if len(known) <= KNOWN_DOCUMENTS_NAMED:
+            return f"Kända dokument: {', '.join(known)}"
+        similar = [d for d in known if document_id in d][:5] or get_close_matches(document_id, known, n=5)
+        return f"{len(known)} dokument finns (GET /v1/documents listar dem)" + (f"; liknande id: {', '.join(similar)}" if similar else "")
 
     def search(self, query: str, top_k: int = 10, filters: Filters = Filters(), mode: Mode = "hybrid") -> list[ScoredChunk]:
         query = check_question(query, self.settings.max_question_chars)
@@ -167,13 +180,12 @@ class QAService:
         named = [pattern for pattern in firms().values() if re.search(pattern, question)]
         if not named:
             return Filters()
-        firms_of = self.retriever.view.firms_of_documents
-        made = {d for d, firm in firms_of.items() if any(re.search(p, firm) for p in named)}
+        view = self.retriever.view
+        made = {d for firm, documents in view.documents_by_firm.items() if any(re.search(p, firm) for p in named) for d in documents}
         if not made:
             return Filters()
         # A report whose metadata names no firm may be the named firm's: it stays in.
-        unknown = set(self.retriever.view.document_ids) - set(firms_of)
-        return Filters(document_id=tuple(sorted(made | unknown)))
+        return Filters(document_id=tuple(sorted(made | view.documents_without_firm)))
 
     def _titled(self, question: str, analysis: QuestionAnalysis, filters: Filters) -> Filters:
         """One report, where the question names its subject and no other report's title has it: one of a

@@ -11,6 +11,7 @@ contain leaves the question to retrieval.
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from ingest.documents.metadata import DocumentMetadata
 from ingest.index.catalog import ChunkRecord
@@ -151,13 +152,13 @@ class ReportAnswerer:
 
     def _by_firm(self, question: str, documents: Sequence[str], cite: Citations, page: Page, w: Wording) -> tuple[list[str], Paged | None]:
         """The reports the firms the question names made, each cited where the report names its firm. Which firm made
-        a report is its metadata's (`firms_of_documents`); more than a page of a firm's reports are counted by it, and
+        a report is its metadata's (`documents_by_firm`); more than a page of a firm's reports are counted by it, and
         the page's set out, those of them whose text names the firm, as always."""
         asked = [name for name, pattern in firms().items() if re.search(pattern, question, re.IGNORECASE)]
-        firms_of = self.view.firms_of_documents
         lines, pages = [], []
         for name in asked:
-            by = [d for d in documents if (firm := firms_of.get(d)) and (firm == name or re.search(firms()[name], firm))]
+            made_by = {d for firm, ds in self.view.documents_by_firm.items() if firm == name or re.search(firms()[name], firm) for d in ds}
+            by = [d for d in documents if d in made_by]
             shown, paged = _paged(by, page)
             made = [(d, firm) for d in shown if (firm := self._firm(d))]
             if made:
@@ -213,10 +214,22 @@ class ReportAnswerer:
             return None
         return _Stated(record.chunk.text, record.chunk.char_start, record.chunk.char_end)
 
+    @cached_property
+    def _dates(self) -> dict[str, tuple[str, str, _Stated]]:
+        """Each live report whose text states its date: (the date, the report, where). Each report's text is searched
+        for its date once per view, on the first question that needs it, not at every question."""
+        return {d: (stated.value, d, stated) for d in self.view.listing_order if (stated := self._date(d))}
+
+    @cached_property
+    def _by_date(self) -> list[tuple[str, str, _Stated]]:
+        return sorted(self._dates.values())
+
     def _oldest(self, documents: Sequence[str], cite: Citations, page: Page, w: Wording) -> tuple[list[str], Paged | None]:
         """The oldest and the newest report, and (a page of them at a time) those between, each by the date its text
-        states. Every report's date is read to find them."""
-        dated = sorted((stated.value, d, stated) for d in documents if (stated := self._date(d)))
+        states."""
+        # `documents` are some of the view's (a filter's) or all of them.
+        every = len(documents) == len(self.view.listing_order)
+        dated = self._by_date if every else sorted(self._dates[d] for d in documents if d in self._dates)
         if len(dated) < 2:
             return [], None
         lines = [

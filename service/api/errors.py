@@ -91,12 +91,25 @@ def _filter_body(exc: Exception) -> dict:
     return {"detail": f"Okänt filter: {exc}.", "valid": {exc.field_name: exc.valid}}
 
 
+# Pydantic's messages for a number out of its bounds or not a number, in Swedish (a paging parameter's usual faults);
+# others keep pydantic's wording inside the Swedish frame.
+_SWEDISH_CHECKS = {
+    "greater_than_equal": "ska vara minst {ge}",
+    "greater_than": "ska vara större än {gt}",
+    "less_than_equal": "får vara högst {le}",
+    "less_than": "ska vara mindre än {lt}",
+    "int_parsing": "ska vara ett heltal",
+    "int_from_float": "ska vara ett heltal",
+}
+
+
 def _validation_body(exc: Exception) -> dict:
     assert isinstance(exc, RequestValidationError)
     problems = []
     for error in exc.errors():
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
-        message = str(error.get("msg")).removeprefix("Value error, ")
+        swedish = _SWEDISH_CHECKS.get(str(error.get("type")))
+        message = swedish.format(**error.get("ctx", {})) if swedish else str(error.get("msg")).removeprefix("Value error, ")
         problems.append(f"{where or 'begäran'}: {message} (fick {error.get('input')!r})")
     return {"detail": "Ogiltig begäran: " + "; ".join(problems)}
 

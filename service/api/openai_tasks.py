@@ -15,6 +15,7 @@ from typing import Literal
 from service.answering.qa import QAService
 from service.chat.service import resolve_all
 from service.query.analysis import QuestionAnalysis, analyze_question
+from service.query.retrieval import Filters
 
 TaskName = Literal["queries", "title", "tags", "follow_ups"]
 
@@ -203,16 +204,19 @@ def follow_ups(qa: QAService, words: Wording, analyses: list[tuple[QuestionAnaly
     """Questions the loaded reports answer: about the municipality the conversation is on (the latest named), else
     about the reports that have findings; none the conversation has asked already."""
     named = [m for analysis, _ in reversed(analyses) for m in analysis.municipalities]
-    findings = qa.findings()
-    have = {(f.municipality, f.kind, None) for f in findings} | {(f.municipality, f.kind, f.verdict) for f in findings}
-    municipalities = named[:1] or list(dict.fromkeys(f.municipality for f in findings if f.kind == "kontrollmal" and f.municipality))
+    answerer = qa.findings_answerer
+    if named:
+        # The named municipality's reports' findings, counted by key: not every report's.
+        stated = {named[0]: answerer.stated(qa.retriever.view.listed(Filters(municipality=(named[0],))))}
+    else:
+        stated = answerer.stated_by_municipality()  # kept while the findings stay as they are
     asked = {" ".join(q.lower().rstrip("?").split()) for _, q in analyses}
     suggestions = []
     for requirements, question in words.follow_ups:
-        for municipality in municipalities:
-            if any((municipality, kind, verdict) in have for kind, verdict in requirements):
+        for municipality, have in stated.items():
+            if any(pair in have for pair in requirements):
                 suggestions.append(question.format(m=municipality))
-    if not named and len(municipalities) > 1 and words.comparison:
+    if not named and len(stated) > 1 and words.comparison:
         suggestions.insert(1, words.comparison)
     fresh = [q for q in dict.fromkeys(suggestions) if " ".join(q.lower().rstrip("?").split()) not in asked]
     return fresh[:MAX_FOLLOW_UPS]

@@ -137,7 +137,10 @@ class DocumentOut(BaseModel):
 
 
 class DocumentList(BaseModel):
-    documents: list[DocumentOut]
+    documents: list[DocumentOut] = Field(description="`limit` of the documents the key may see, by id, from `offset`.")
+    total: int = Field(description="Documents the key may see.")
+    next_offset: int | None = Field(description="The offset of the next page; null on the last page.")
+    municipalities: dict[str, int] = Field(description="Documents per municipality over every page, by name.")
 
 
 class PageSpan(BaseModel):

@@ -59,16 +59,17 @@ class ChatService:
         caller's) starts a new one under an id the server makes, so a client can never choose or join an id.
         """
         question = check_question(question, self.qa.settings.max_question_chars)
-        history = self.store.history(conversation_id, self.owner) if conversation_id else []
-        if not history:
+        # A follow-up is resolved against the last turn: the others, their answers and citations, are not read.
+        last = self.store.last_turn(conversation_id, self.owner) if conversation_id else None
+        if last is None:
             conversation_id = uuid.uuid4().hex if keep or conversation_id else None
         resolver = resolver_for(self.qa)
         readable = self.qa.readable(question)
-        if not history and resolver.needs_context(readable):
+        if last is None and resolver.needs_context(readable):
             result = self._clarify(readable, resolver.named(readable), filters)
             resolved = question
         else:
-            resolved = resolver.within(resolver.resolve(history, readable), readable, filters.municipality)
+            resolved = resolver.within(resolver.resolve([last] if last else [], readable), readable, filters.municipality)
             result = self.qa.ask(resolved, filters, top_k, offset, limit)
         seq = None
         if conversation_id is not None:

@@ -78,7 +78,10 @@ class ConversationStore:
     One connection per thread, opened on the thread's first call and kept (a question costs its statements, not an
     open and a close of the file); writes are short IMMEDIATE transactions in WAL mode, so the store is safe to share
     between request threads and between processes over the same file. A connection that fails is dropped and the
-    thread's next call opens a new one.
+    thread's next call opens a new one. Every connection commits with `synchronous=FULL`: the log is on the disk
+    before `append` returns, so a turn acknowledged to a client survives a crash of the process or of the machine.
+    A question reads the conversation's last turn only (what a follow-up is resolved against), and a turn added to a
+    conversation checks the bound on conversations only when it starts one (the check walks every conversation).
     """
 
     def __init__(self, path: Path, ttl_s: float = 24 * 3600, max_turns: int = 20, max_conversations: int = 10_000, clock: Callable[[], float] = time.time) -> None:
@@ -117,6 +120,7 @@ class ConversationStore:
         db = getattr(self._local, "db", None)
         if db is None:
             db = self._local.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA synchronous=FULL")  # SQLite's usual default, but a build may lower it for WAL
         try:
             yield db
         except sqlite3.Error:
@@ -132,6 +136,15 @@ class ConversationStore:
 
     def history(self, conversation_id: str, owner: str = "") -> list[Turn]:
         """The kept turns, oldest first; [] for an unknown or expired conversation, or one of another owner."""
+        return self._turns(conversation_id, owner, -1)
+
+    def last_turn(self, conversation_id: str, owner: str = "") -> Turn | None:
+        """The latest kept turn (what a follow-up is resolved against), one row read; None as `history` gives []."""
+        turns = self._turns(conversation_id, owner, 1)
+        return turns[0] if turns else None
+
+    def _turns(self, conversation_id: str, owner: str, limit: int) -> list[Turn]:
+        """The latest `limit` turns (-1: all), oldest first."""
         now = self.clock()
         try:
             with self._connection() as db:
@@ -145,9 +158,9 @@ class ConversationStore:
                     return []
                 rows = db.execute(
                     "SELECT question, resolved_question, answer, grounded, document_ids, created_at, citations, answerer, seq FROM turns"
-                    " WHERE conversation_id = ? ORDER BY seq",
-                    (conversation_id,),
-                ).fetchall()
+                    " WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?",
+                    (conversation_id, limit),
+                ).fetchall()[::-1]
         except sqlite3.Error as exc:
             raise ConversationError(f"{self.path}: {exc}") from exc
         return [Turn(q, r, a, bool(g), tuple(json.loads(d)), c, tuple(json.loads(cs)), w, n) for q, r, a, g, d, c, cs, w, n in rows]
@@ -181,7 +194,7 @@ class ConversationStore:
                         ),
                     )
                     db.execute("DELETE FROM turns WHERE conversation_id = ? AND seq <= ?", (conversation_id, seq - self.max_turns))
-                    self._evict(db, now)
+                    self._evict(db, now, started=row is None)
                     db.execute("COMMIT")
                 except BaseException:
                     db.execute("ROLLBACK")
@@ -227,14 +240,16 @@ class ConversationStore:
         if not changed:
             raise ConversationNotFoundError(f"Samtalet '{conversation_id}' finns inte (okänt, utgånget eller någon annans).")
 
-    def _evict(self, db: sqlite3.Connection, now: float) -> None:
+    def _evict(self, db: sqlite3.Connection, now: float, started: bool) -> None:
+        """Forget the expired conversations (found by the index on updated_at) and, where a conversation was just
+        `started` (only that adds one), the least recently used beyond the bound."""
         expired = [r[0] for r in db.execute("SELECT id FROM conversations WHERE updated_at < ?", (now - self.ttl_s,))]
         surplus = [
             r[0]
             for r in db.execute(
                 "SELECT id FROM conversations ORDER BY updated_at DESC, rowid DESC LIMIT -1 OFFSET ?", (self.max_conversations,)
             )
-        ]
+        ] if started else []
         self._delete(db, list(dict.fromkeys(expired + surplus)))
 
     @staticmethod

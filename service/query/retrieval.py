@@ -202,6 +202,12 @@ class CorpusView:
             years.setdefault(meta.year, set()).add(document_id)
         return municipalities, years
 
+    @cached_property
+    def reports_per_municipality(self) -> dict[str, int]:
+        """How many live documents each municipality has, by name."""
+        municipalities = self._by_value[0]
+        return {m: len(municipalities[m]) for m in sorted(m for m in municipalities if m)}
+
     def _admitted(self, filters: "Filters") -> set[str]:
         """What `Filters.admits` admits, by document (its chunks share its metadata)."""
         municipalities, years = self._by_value
@@ -239,6 +245,20 @@ class CorpusView:
     def firms_of_documents(self) -> dict[str, str]:
         """Each live document's audit firm, where its metadata names one."""
         return {r.metadata.document_id: r.metadata.firm for r in self.records.values() if r.metadata.firm}
+
+    @cached_property
+    def documents_by_firm(self) -> dict[str, list[str]]:
+        """The live documents of each audit firm their metadata names, in the view's order: a question's firm is
+        compared with the few firms' names, not with every report's."""
+        firms: dict[str, list[str]] = {}
+        for document_id, firm in self.firms_of_documents.items():
+            firms.setdefault(firm, []).append(document_id)
+        return firms
+
+    @cached_property
+    def documents_without_firm(self) -> frozenset[str]:
+        """The live documents whose metadata names no firm."""
+        return frozenset(self.document_ids) - self.firms_of_documents.keys()
 
     @cached_property
     def titles_by_municipality(self) -> dict[str, dict[str, str]]:

@@ -58,9 +58,12 @@ def test_ask_stream_open_citation_and_screenshot(browser, server_url, tmp_path):
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(server_url + "/")
-    # The municipality filter is filled from /v1/documents.
+    # The municipality filter and the count are filled from /v1/documents (its municipalities and total).
     page.locator("#municipality option").nth(1).wait_for(state="attached")
     assert "Alvesta" in page.locator("#municipality").inner_text()
+    listed = httpx.get(f"{server_url}/v1/documents", timeout=60).json()
+    assert page.locator("#municipality option").count() == len(listed["municipalities"]) + 1
+    assert page.locator("#corpus-status").inner_text().startswith(f"{listed['total']} rapporter från {len(listed['municipalities'])} kommuner")
     question = page.get_by_label("Din fråga")
     assert question.evaluate("el => el === document.activeElement")
 

@@ -1,4 +1,4 @@
-"""Adding and removing reports over HTTP: `POST /v1/documents`, `DELETE /v1/documents/{id}`, `GET /v1/jobs/{id}`.
+"""Reports over HTTP: listing and reading them (`GET /v1/documents`, `GET /v1/documents/{id}`), adding and removing them (`POST /v1/documents`, `DELETE /v1/documents/{id}`, `GET /v1/jobs/{id}`).
 
 Contract:
 - `POST /v1/documents` (multipart/form-data: `file`, optional `municipality`, `year`, `title`, `date`, `auditor`,
@@ -13,6 +13,9 @@ Contract:
   as a scanned PDF that needs OCR, fail the job with status 422.
 - `GET /v1/jobs/{id}`: status queued|running|done|failed|cancelled, progress (stage loading|parsing|embedding|storing|live,
   chunks done/total), the document when done, `error` {status_code, detail} when failed.
+- `GET /v1/documents?offset=&limit=` lists the live documents the key may see, by id, `limit` (default and at most
+  1000) from `offset`, with `total`, `next_offset` and the reports per municipality over every page;
+  `GET /v1/documents/{id}` reads one by key.
 - `DELETE /v1/documents/{id}` removes the document from the vector store, catalog, BM25 index and findings,
   and its uploaded file; it runs on the same queue as uploads (after any upload queued before it) and
   answers when done. An unknown id is a 404. It is all or nothing: a store that fails mid-delete answers 503 with
@@ -51,6 +54,8 @@ router = APIRouter(tags=["Dokument"])
 UPLOAD_PATH = "/v1/documents"
 
 WAIT_TIMEOUT_S = 600.0
+# GET /v1/documents: documents per page, by default and at most (every report, up to a thousand, as before paging).
+DOCUMENTS_PAGE = 1000
 # What a multipart body may carry beyond the file itself: boundaries, part headers, the metadata fields.
 FORM_OVERHEAD_BYTES = 64 * 1024
 
@@ -132,7 +137,8 @@ async def _read_form(request: Request, limit_mb: float) -> tuple[UploadFile, Upl
 
 
 def _live_groups(qa: QAService, document_id: str) -> tuple[str, ...]:
-    return next((d.metadata.access_groups for d in qa.retriever.catalog.documents() if d.document_id == document_id), ())
+    record = qa.retriever.catalog.document(document_id)
+    return record.metadata.access_groups if record else ()
 
 
 def _stage(jobs: JobRunner, qa: QAService, upload: UploadFile, data: bytes, metadata: UploadMetadata, replace: bool) -> Job:
@@ -252,10 +258,10 @@ def cancel_job(job_id: str, request: Request, jobs: JobsDep) -> JobOut:
     },
 )
 async def delete_document(document_id: str, request: Request, jobs: JobsDep, qa: QADep):
-    live = {d.document_id: d.metadata.access_groups for d in await run_in_threadpool(qa.retriever.catalog.documents)}
-    if document_id not in live and not jobs.pending_for(document_id):
+    live = await run_in_threadpool(qa.retriever.catalog.document, document_id)
+    if live is None and not jobs.pending_for(document_id):
         raise DocumentNotFoundError(f"Dokumentet '{document_id}' finns inte; inget togs bort.")
-    job = jobs.submit_delete(document_id, live.get(document_id, ()))
+    job = jobs.submit_delete(document_id, live.metadata.access_groups if live else ())
     if not await _wait(job):
         return _accepted(request, job)
     if job.exception is not None:
@@ -263,9 +269,21 @@ async def delete_document(document_id: str, request: Request, jobs: JobsDep, qa:
     return deleted_out(job.result)
 
 
-@router.get("/v1/documents", response_model=DocumentList, dependencies=[READ], responses=documented(*ACCESS, 503))
-def documents(qa: VisibleQADep) -> DocumentList:
-    return DocumentList(documents=[document_out(d) for d in qa.documents()])
+@router.get(
+    "/v1/documents", response_model=DocumentList, dependencies=[READ],
+    responses=documented(*ACCESS, 422, 503, described={422: "A negative offset, or a limit outside 1–1000"}),
+)
+def documents(
+    qa: VisibleQADep,
+    offset: int = Query(default=0, ge=0, description="The first document to return, by id (the previous page's next_offset)."),
+    limit: int = Query(default=DOCUMENTS_PAGE, ge=1, le=DOCUMENTS_PAGE, description="Documents per page."),
+) -> DocumentList:
+    found, total = qa.documents(offset, limit)
+    end = offset + limit
+    return DocumentList(
+        documents=[document_out(d) for d in found], total=total, next_offset=end if end < total else None,
+        municipalities=qa.retriever.view.reports_per_municipality,
+    )
 
 
 @router.get(

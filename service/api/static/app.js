@@ -122,23 +122,24 @@
     try {
       const response = await api("/v1/documents", { headers: { Accept: "application/json" } });
       if (!response.ok) throw new Error(String(response.status));
-      const { documents } = await response.json();
+      // The first page of the list (up to 1,000 reports); the count and the municipalities are over every page.
+      const { documents, total, municipalities } = await response.json();
       state.documents.clear();
       municipality.replaceChildren(new Option("Alla kommuner", ""));
       for (const d of documents) state.documents.set(d.document_id, d);
-      const names = [...new Set(documents.map((d) => d.municipality).filter(Boolean))].sort((a, b) => a.localeCompare(b, "sv"));
+      const names = Object.keys(municipalities).sort((a, b) => a.localeCompare(b, "sv"));
       for (const name of names) {
-        const count = documents.filter((d) => d.municipality === name).length;
+        const count = municipalities[name];
         municipality.append(new Option(count > 1 ? `${name} (${count} rapporter)` : name, name));
       }
       // Page numbers are promised only where a loaded report has pages.
       const paged = documents.some((d) => d.pages);
-      welcomeText.textContent = documents.length
+      welcomeText.textContent = total
         ? `Varje svar är hämtat ordagrant ur rapporterna och pekar ut dokument, avsnitt${paged ? ", sida" : ""} och exakt textställe. Finns inget stöd i rapporterna får du veta det.`
         : "Inga rapporter är inlästa ännu. Ladda upp en rapport för att börja.";
       loadExamples();
-      corpusStatus.textContent = documents.length
-        ? `${documents.length} ${documents.length === 1 ? "rapport" : "rapporter"} från ${names.length} ${names.length === 1 ? "kommun" : "kommuner"} · svar med exakta källhänvisningar`
+      corpusStatus.textContent = total
+        ? `${total} ${total === 1 ? "rapport" : "rapporter"} från ${names.length} ${names.length === 1 ? "kommun" : "kommuner"} · svar med exakta källhänvisningar`
         : "Inga rapporter är inlästa ännu";
     } catch (error) {
       corpusStatus.textContent = error instanceof KeyNeeded ? "Ange en API-nyckel för att använda tjänsten" : "Kunde inte hämta listan över rapporter";

@@ -147,8 +147,10 @@ def test_retrieval_of_an_outsider_never_ranks_the_restricted_report(client):
 
 def test_document_list_and_detail(client):
     for key, sees in ((INSIDER, True), (ADMIN, True), (OUTSIDER, False), (PLAIN, False)):
-        listed = {d["document_id"] for d in call(client, key, "GET", "/v1/documents").json()["documents"]}
-        assert (RESTRICTED in listed) is sees and len(listed) == (5 if sees else 4)
+        body = call(client, key, "GET", "/v1/documents").json()
+        listed = {d["document_id"] for d in body["documents"]}
+        assert (RESTRICTED in listed) is sees and len(listed) == body["total"] == (5 if sees else 4)
+        assert ("Hultsfred" in body["municipalities"]) is sees and sum(body["municipalities"].values()) == body["total"]
         detail = call(client, key, "GET", f"/v1/documents/{RESTRICTED}")
         assert detail.status_code == (200 if sees else 404)
     hidden = call(client, OUTSIDER, "GET", f"/v1/documents/{RESTRICTED}").json()["detail"]

@@ -236,3 +236,108 @@ def test_a_report_list_past_its_last_page_says_where_it_ends_and_one_that_fits_a
     municipality = client.app.state.qa.retriever.view.municipalities[0]
     one = [client.post("/v1/ask", json={"question": f"När är rapporten från {municipality} daterad?", "offset": offset}).json() for offset in (0, 20)]
     assert one[0]["grounded"] and one[0]["page"] is None and one[1] | {"conversation_id": None} == one[0] | {"conversation_id": None}
+
+
+# -- the OpenAI-compatible follow-up suggestions ---------------------------------------------------------------
+
+FOLLOW_UPS = (
+    "### Task:\nSuggest 3-5 relevant follow-up questions or prompts that the user might naturally ask next in this conversation.\n"
+    '### Output:\nJSON format: { "follow_ups": ["Question 1?", "Question 2?"] }\n### Chat History:\n<chat_history>\nUSER: {question}\n'
+    "ASSISTANT: …\n</chat_history>"
+)
+NOT_MET_IN = "Vilka kontrollmål bedömdes ej uppfyllda i {}?"
+
+
+def follow_ups(client: TestClient, question: str) -> list[str]:
+    prompt = FOLLOW_UPS.replace("{question}", question)
+    body = client.post("/v1/chat/completions", json={"model": "auditqa-extractive", "messages": [{"role": "user", "content": prompt}]}).json()
+    return json.loads(body["choices"][0]["message"]["content"])["follow_ups"]
+
+
+def every_finding(client: TestClient, **params) -> list[dict]:
+    found, offset = [], 0
+    while offset is not None:
+        page = client.get("/v1/findings", params={**params, "offset": offset, "limit": 1000}).json()
+        found += page["findings"]
+        offset = page["next_offset"]
+    return found
+
+
+def spy_on_findings(store, monkeypatch) -> tuple[list, list]:
+    """What the findings store is asked from now on: the documents each count is of, and every read."""
+    counted, read = [], []
+    counts, query = store.counts, store.query
+    monkeypatch.setattr(store, "counts", lambda kind, documents=None: counted.append(documents) or counts(kind, documents))
+    monkeypatch.setattr(store, "query", lambda *args, **kwargs: read.append(kwargs) or query(*args, **kwargs))
+    return counted, read
+
+
+def test_follow_ups_on_a_municipality_count_its_reports_findings_only(client, monkeypatch):
+    qa = client.app.state.qa
+    municipality = next(f["municipality"] for f in every_finding(client, kind="kontrollmal", verdict="ej uppfyllt"))
+    its_reports = sorted(d for d, meta in qa.retriever.view.document_metadata.items() if meta.municipality == municipality)
+    counted, read = spy_on_findings(qa.findings_store, monkeypatch)
+    suggested = follow_ups(client, f"Vilka rekommendationer gavs i {municipality}?")
+    assert counted and all(documents is not None and sorted(documents) == its_reports for documents in counted) and not read
+    monkeypatch.undo()
+    stated = every_finding(client, municipality=municipality)
+    assert NOT_MET_IN.format(municipality) == suggested[0] and f"Vilka rekommendationer gavs i {municipality}?" not in suggested
+    assert (f"Hur bedömdes kontrollmålen i {municipality}?" in suggested) is any(f["kind"] == "kontrollmal" for f in stated)
+    for question in suggested:
+        answer = client.post("/v1/ask", json={"question": question}).json()
+        assert answer["grounded"] and answer["answerer"] == "findings", (question, answer["answer"])
+
+
+def test_follow_ups_over_every_report_are_derived_once_until_the_findings_change(client, monkeypatch):
+    def expected() -> list[str]:
+        """The reports' own order (by id): the municipalities whose reports assess kontrollmål, those with one not met
+        asked about first, the comparison second."""
+        goals = every_finding(client, kind="kontrollmal")
+        not_met = {f["municipality"] for f in goals if f["verdict"] == "ej uppfyllt"}
+        places = [m for m in dict.fromkeys(f["municipality"] for f in goals) if m in not_met]
+        assert len(places) >= 4
+        return [NOT_MET_IN.format(places[0]), "Vilken kommun fick den mest kritiska bedömningen?", *map(NOT_MET_IN.format, places[1:4])]
+
+    question = "Vilka rekommendationer gavs i rapporterna?"
+    first = follow_ups(client, question)
+    assert first == expected()
+    store = client.app.state.qa.findings_store
+    counted, read = spy_on_findings(store, monkeypatch)
+    assert follow_ups(client, question) == first and not counted and not read
+    monkeypatch.undo()
+    # The first municipality's kontrollmål all met now (as an ingest in another process would change them): the next
+    # suggestions count again, and leave it out.
+    municipality = first[0].removeprefix("Vilka kontrollmål bedömdes ej uppfyllda i ").removesuffix("?")
+    changed = sorted({f["document_id"] for f in every_finding(client, municipality=municipality, kind="kontrollmal")})
+    kept = {d: (store.query(document_id=d), store.status(d)) for d in changed}
+    try:
+        for document_id, (findings, status) in kept.items():
+            store.replace(document_id, [dataclasses.replace(f, verdict="uppfyllt") if f.verdict == "ej uppfyllt" else f for f in findings], status)
+        again = follow_ups(client, question)
+        assert again == expected() and NOT_MET_IN.format(municipality) not in again
+    finally:
+        for document_id, (findings, status) in kept.items():
+            store.replace(document_id, findings, status)
+    assert follow_ups(client, question) == first
+
+
+def test_the_reports_dates_are_searched_for_once_per_view_and_a_filter_takes_its_reports_in_that_order(client, monkeypatch):
+    def by_date(body: dict) -> list[str]:
+        """The reports an answer dates, oldest first: it cites the oldest, the newest, then those between in order."""
+        cited = [c["document_id"] for c in body["citations"]]
+        return [cited[0], *cited[2:], cited[1]]
+
+    question = {"question": "Vilken rapport är äldst?", "limit": REPORTS}
+    whole = client.post("/v1/ask", json=question).json()
+    answerer = client.app.state.qa.report_answerer
+    searched: list[str] = []
+    date = answerer._date
+    monkeypatch.setattr(answerer, "_date", lambda document_id: searched.append(document_id) or date(document_id))
+    assert client.post("/v1/ask", json=question).json() == whole
+    listed = client.get("/v1/documents").json()
+    some = list(listed["municipalities"])[3:9]
+    theirs = {d["document_id"] for d in listed["documents"] if d["municipality"] in some}
+    part = client.post("/v1/ask", json={**question, "filters": {"municipality": some}}).json()
+    assert part["answerer"] == "report" and part["answer"].startswith("Äldst: ")
+    assert by_date(part) == [d for d in by_date(whole) if d in theirs] and len(theirs) == 6
+    assert searched == []

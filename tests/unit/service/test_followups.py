@@ -6,10 +6,19 @@ The resolver and store tests are fast (no model); the API tests run the real app
 
 
 
-import pytest
-from fixtures.clock import Clock
+import os
+import signal
+import subprocess
+import sys
 
-from ingest.config import Settings
+import pytest
+from fastapi.testclient import TestClient
+from fixtures.clock import Clock
+from fixtures.fake_embedder import FakeEmbedder
+from fixtures.homes import ingested_corpus
+
+from ingest.config import PROJECT_ROOT, Settings
+from service.api.app import create_app
 from service.api.streaming import answer_pieces
 from service.chat.store import ConversationError, ConversationStore, Turn
 from service.query.followups import FollowUpResolver, resolve
@@ -262,3 +271,68 @@ def test_store_keeps_one_connection_per_thread(tmp_path, monkeypatch):
 def test_a_fragment_names_nothing_but_a_place_a_year_or_an_ordinal(resolver, question, fragment):
     assert resolver.needs_context(question) is fragment
     assert conversation(resolver, "Vilka kontrollmål bedömdes ej uppfyllda i Alvesta?", question)[1] != question or not fragment
+
+
+def test_the_last_turn_is_the_historys_last_read_alone(tmp_path):
+    clock = Clock()
+    store = ConversationStore(tmp_path / "c.sqlite3", ttl_s=60, max_turns=3, clock=clock)
+    assert store.last_turn("c1") is None
+    for i in range(5):
+        store.append("c1", Turn(f"Fråga {i}?", f"Fråga {i} om Alvesta?", f"svar {i} [1]", True, (ALVESTA,), citations=({"n": 1, "text": "…"},)))
+        assert store.last_turn("c1") == store.history("c1")[-1]
+    assert store.last_turn("c1").seq == 5 and store.last_turn("c1").citations == ({"n": 1, "text": "…"},)
+    assert store.last_turn("c1", owner="någon annan") is None
+    clock.now += 61
+    assert store.last_turn("c1") is None and store.count() == 0
+
+
+def test_a_question_in_a_conversation_reads_its_last_turn_only(tmp_path_factory, monkeypatch):
+    with TestClient(create_app(ingested_corpus(tmp_path_factory, "last-turn"), FakeEmbedder())) as client:
+        first = client.post("/v1/ask", json={"question": "Vilka rekommendationer gavs i Alvesta?", "conversation": True}).json()
+        conversation_id = first["conversation_id"]
+        client.post("/v1/ask", json={"question": "Och i Hultsfred?", "conversation_id": conversation_id})
+        monkeypatch.setattr(client.app.state.conversations, "history", lambda *args: pytest.fail("the whole conversation was read"))
+        third = client.post("/v1/ask", json={"question": "Och i Kalmar?", "conversation_id": conversation_id}).json()
+        assert third["resolved_question"] == "Vilka rekommendationer gavs i Kalmar?"
+        assert (third["conversation_id"], third["turn"]) == (conversation_id, 3)
+
+
+def test_an_acknowledged_turn_survives_the_process_being_killed(tmp_path):
+    """`append` returns once the turn is committed with synchronous=FULL (the log synced to the disk, so a machine's
+    crash keeps it too); the process killed at once, the next one reads it."""
+    path = tmp_path / "c.sqlite3"
+    code = (
+        "import os, signal, sys\n"
+        "from service.chat.store import ConversationStore, Turn\n"
+        "store = ConversationStore(sys.argv[1])\n"
+        "store.append('c1', Turn('Vilka rekommendationer gavs i Alvesta?', 'Vilka rekommendationer gavs i Alvesta?', 'svar'))\n"
+        "with store._connection() as db:\n"
+        "    print(db.execute('PRAGMA synchronous').fetchone()[0], flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    killed = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env, timeout=120)
+    assert killed.returncode == -signal.SIGKILL and killed.stdout.strip() == "2", killed.stderr  # 2: FULL
+    assert [t.question for t in ConversationStore(path).history("c1")] == ["Vilka rekommendationer gavs i Alvesta?"]
+
+
+def test_workers_sharing_the_file_number_every_turn_once(tmp_path):
+    """Two stores over one file (two API workers), each appending from several threads on their kept connections:
+    every turn is kept under its own number, and either worker reads the latest as the last turn."""
+    import threading
+
+    workers = [ConversationStore(tmp_path / "c.sqlite3", max_turns=100) for _ in range(2)]
+    numbers: list[int] = []
+
+    def ask(store: ConversationStore, name: str) -> None:
+        for i in range(10):
+            numbers.append(store.append("c1", Turn(f"{name} {i}?", f"{name} {i}?")))
+
+    threads = [threading.Thread(target=ask, args=(store, f"w{w}t{t}")) for w, store in enumerate(workers) for t in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(numbers) == list(range(1, 81))
+    history = workers[0].history("c1")
+    assert [t.seq for t in history] == list(range(1, 81)) and workers[1].last_turn("c1") == history[-1]
