@@ -44,6 +44,8 @@ _GRADED_KINDS = frozenset({"kontrollmal", "revisionsfraga"})
 _SHORTCOMING_WORDS = re.compile(
     r"\b(?:brist\w*|svaghet\w*|förbättringsområd\w*|kritik\w*|kritiser\w*|påpekande\w*|påtala\w*|fann|finns|fanns|funnit|hittade?|hittat"
     r"|upptäck\w*|identifier\w*|konstater\w*|fungerar|fungerade|dåligt|sämst|några|något|någon|det|har|hade|mot|de|dem"
+    # "Vad är skälet till att Sandviken fick kritik?": the reasons, which a shortcoming's lines give, are no topic.
+    r"|skäl\w*|anledning\w*|orsak\w*|varför|motiver\w*|till|att|vad|är|var|fick|får"
     r"|shortcomings?|weakness\w*|deficienc\w*|criticism\w*|wrong|went|found|identified|there|any)\b",
     re.IGNORECASE,
 )

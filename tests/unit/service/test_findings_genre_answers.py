@@ -220,8 +220,9 @@ def test_what_the_auditors_found_wanting_is_the_overall_assessment_and_the_items
     assert "2 av 3 kontrollmål bedöms som delvis eller ej uppfyllda" in body["answer"], body["answer"]
     assert "Två av fem nämnder saknar plan" in body["answer"] and "Ingen uppföljning har rapporterats" in body["answer"]
     assert "Finns ett reglemente" not in body["answer"], body["answer"]
-    # In other words, of the report's whole subject: the same.
+    # In other words, of the report's whole subject, or asking for the reasons: the same.
     assert "brister enligt granskningen" in ask(readable, "Vad kritiserade granskningen av den interna kontrollen i Mora?")["answer"]
+    assert "Två av fem nämnder saknar plan" in ask(readable, "Vad är skälet till att Mora fick kritik?")["answer"]
     # In English: the same items, framed in English around the Swedish quotes.
     body = ask(readable, "What shortcomings did the auditors find in Mora?")
     assert "shortcomings the audit found" in body["answer"] and "2 of 3 control objectives (kontrollmål)" in body["answer"], body["answer"]
