@@ -3,11 +3,7 @@ that says who commissioned the audit in its own formula, a colour-graded table, 
 real model: who commissioned the audit, how long something took, the reports of a year and of a firm."""
 
 import pytest
-from fastapi.testclient import TestClient
-from fixtures.homes import make_settings
-
-from ingest.pipeline import Ingestor
-from service.api.app import create_app
+from fixtures.homes import app_over_reports
 
 BYGGLOV = """Missiv
 Till: Miljö- och byggnämnden
@@ -64,13 +60,8 @@ Nämnden har antagit riktlinjer för skolskjuts 2019. Riktlinjerna följs upp en
 
 @pytest.fixture(scope="module")
 def ask(tmp_path_factory, embedder):
-    folder = tmp_path_factory.mktemp("genre-reports")
-    (folder / "ange-2021-bygglov.txt").write_text(BYGGLOV, encoding="utf-8")
-    (folder / "bjurholm-2021-skolskjuts.txt").write_text(SKOLSKJUTS, encoding="utf-8")
-    settings = make_settings(tmp_path_factory.mktemp("genre-home"), corpus_dir=folder)
-    report = Ingestor(settings, embedder).run_files(sorted(folder.glob("*.txt")))
-    assert not report.failed, report.summary()
-    with TestClient(create_app(settings, embedder)) as client:
+    reports = {"ange-2021-bygglov.txt": BYGGLOV, "bjurholm-2021-skolskjuts.txt": SKOLSKJUTS}
+    with app_over_reports(tmp_path_factory, embedder, "genre", reports) as client:
         yield lambda question: client.post("/v1/ask", json={"question": question}).json()
 
 
