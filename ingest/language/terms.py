@@ -55,6 +55,14 @@ class TermExpander:
             found.update((form.text, None) for form in swedish if not form.pattern.search(query))
         return list(found)
 
+    def term_at(self, query: str, start: int) -> tuple[int, str] | None:
+        """Where the genre's English term that begins at `start` in `query` ends, with its first Swedish form (the
+        longest there: "control objectives" -> "kontrollmål"), or None where no term begins there."""
+        for (begin, end), swedish in self._translated(query, longest=True):
+            if begin == start:
+                return end, swedish[0].text
+        return None
+
     def untranslated(self, query: str) -> str:
         """`query` without the genre's English terms it holds (the longest where they overlap)."""
         kept, end = [], 0

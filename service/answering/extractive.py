@@ -390,11 +390,16 @@ class ExtractiveAnswerer:
         )
         if not (self._supported(best_similarity, best_overlap, request, read) or stated_purpose or stated_part):
             return refusal(w.this_question, self.summary, w, evidence=evidence)
-        head = _ASKED_NOUN.match(request.question.strip()) or _WHAT_IS.match(request.question.strip())
-        general = request.analysis.answer_type == "general" and not _answered_by_form(request) and not firm_pattern().search(request.question)
-        if general and request.analysis.language == "sv" and head and self._nowhere(head.group(1), request.analysis.municipalities):
+        asked = self._asked_noun(request)
+        # "Which grade …", "Does Kalmar have a handbook …": "which" asks for one or many, as "vilket" or "vilka" does not.
+        asks_thing = ("general",) if request.analysis.language == "sv" else ("general", "list", "yesno")
+        general = request.analysis.answer_type in asks_thing and not _answered_by_form(request) and not firm_pattern().search(request.question)
+        if general and asked and self._nowhere(asked, request.analysis.municipalities):
             # "Vilket betyg fick …?": what is asked for is a thing no report speaks of, whatever else the question shares.
             # Not a firm, a date, a person or a figure: those are recognised by their form, whatever the question calls them.
+            # An English question's noun is read in the glossary's Swedish; one the glossary cannot read is looked
+            # for as written ("handbook"), and where no report uses it either the question is not read: it is refused
+            # rather than answered by similarity alone.
             return refusal(w.this_question, self.summary, w, reason=w.unmentioned, evidence={**evidence, "reason": "unmentioned"})
         unread = self._unused_compound(request)
         if unread and not _FIRM.search(best.text) and not any(part in best.text.casefold() for part in unread):
@@ -426,7 +431,7 @@ class ExtractiveAnswerer:
             chosen[0] = _with_next_sentence(chosen[0], request.analysis.answer_type)
         chosen += self._enumeration(candidates, chosen, request)
         chosen += self._other_reports(candidates, chosen, request)
-        measured = _measured(request.analysis.measured_word, self._analyzer) if request.analysis.language == "sv" else None
+        measured = _measured(self._measured_word(request, asked), self._analyzer)
         naming = [c for c in chosen if names_role(role, set(self._analyzer(c.text)))] if role else chosen
         if not naming or held_by_person(role) and not any(_NAME.search(c.text) for c in naming):
             # "Vem är socialnämndens ordförande?" answered by sentences about the board that name no chair, or by one
@@ -483,6 +488,24 @@ class ExtractiveAnswerer:
             if name not in covered and best is not None and self._supported(best.similarity, best.overlap, request, self._reading(request)[2]):
                 added.append(best)
         return added
+
+    def _asked_noun(self, request: AnswerRequest) -> str | None:
+        """The noun a question asks for ("betyg" in "Vilket betyg fick …?"); an English question's in the Swedish the
+        glossary reads it as ("control objectives" -> "kontrollmål"), or as written where the glossary has no term for
+        it ("dentists"). None where the question asks for no noun, or names a place, a name or an asking word."""
+        question = request.question.strip()
+        if request.analysis.language == "sv":
+            head = _ASKED_NOUN.match(question) or _WHAT_IS.match(question)
+            return head.group(1) if head else None
+        return english_asked_noun(question, (*request.analysis.capitalized, *request.analysis.municipalities), self.terms)
+
+    @staticmethod
+    def _measured_word(request: AnswerRequest, asked: str | None) -> str | None:
+        """What a figure is asked of: the question reader's word for a Swedish question, the asked noun of an English
+        question for a count or an amount ("How many dentists …" as "Hur många tandläkare …")."""
+        if request.analysis.language == "sv":
+            return request.analysis.measured_word
+        return asked if request.analysis.answer_type in ("count", "amount") and asked else None
 
     def _supported(self, similarity: float, overlap: float, request: AnswerRequest, read: bool) -> bool:
         """Whether a sentence supports an answer: similar enough and sharing enough of the question's words. An English
@@ -657,6 +680,25 @@ def _english_words() -> frozenset[str]:
 
 
 @lru_cache
+def _english_asked() -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in lexicon()["english"]["asked_noun"])
+
+
+def english_asked_noun(question: str, names: tuple[str, ...], terms: TermExpander | None) -> str | None:
+    """The noun an English question asks for, in the glossary's Swedish where it has a term for it, else as written;
+    None where it asks for none, or for a place or a name of `names`, an asking word or a count too general to name one.
+    Of glossary terms in a row the last is the noun: "building permit cases" asks for "ärende", as "bygglovsärenden" does."""
+    found = next((m for m in (p.search(question) for p in _english_asked()) if m), None)
+    skipped = _english_words() | {w.casefold() for w in names} | set(lexicon()["english"]["general_measures"])
+    if found is None or found.group(1).casefold() in skipped:
+        return None
+    swedish, at = None, found.start(1)
+    while terms and (term := terms.term_at(question, at)):
+        at, swedish = term[0] + 1, term[1]
+    return swedish or found.group(1)
+
+
+@lru_cache
 def _offices() -> tuple[str, ...]:
     return tuple(Stemmer.Stemmer("swedish").stemWords(list(person_roles())))
 
@@ -748,11 +790,15 @@ def _has_asked_for_fact(
     and one that names what the question counts or measures, so that "Hur hög var arbetslösheten?" is not
     answered by another figure that merely shares the question's other words). A `share` asked for is a
     percentage or a count of a whole, which shows the fact by its form: the sentence need share less of the
-    question's words. A `cost` asked for is a sum of money, not any figure ("4,2 procent" is no price)."""
+    question's words. A `cost` asked for is a sum of money, not any figure ("4,2 procent" is no price). An English
+    question's overlap is that of its Swedish reading, where the words the glossary cannot give weigh as words the
+    sentence lacks: where it names no noun of the figure ("How many live in …"), the overlap is all that shows the
+    sentence on its subject; where it names one, the sentence must name it, and its other words may be the
+    glossary's less often than a Swedish twin's are the report's ("decided" for "avgjordes")."""
     pattern = {"count": _COUNT, "duration": _DURATION, "amount": _COUNT, "date": _DATE, "name": _NAME, "firm": _FIRM}.get(answer_type)
     if pattern is None:
         return True
-    min_overlap = _FACT_OVERLAP if answer_type in ("count", "duration", "amount") and language == "sv" else 0.0
+    min_overlap = _FACT_OVERLAP if answer_type in _FIGURES and (language == "sv" or measured is None) else 0.0
     if share and answer_type in ("count", "amount"):
         pattern, min_overlap = _SHARE_FORM, _SHARE_OVERLAP
     elif cost and answer_type == "amount":

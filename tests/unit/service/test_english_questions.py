@@ -15,6 +15,7 @@ from fixtures.homes import make_settings
 from ingest.language.english import is_english
 from ingest.language.terms import TermExpander
 from ingest.pipeline import Ingestor
+from service.answering.extractive import english_asked_noun
 from service.api.app import create_app
 from service.query.analysis import analyze_question
 from service.query.followups import resolve
@@ -217,6 +218,33 @@ def test_an_english_subject_in_the_reports_swedish_terms():
     ]
     # A Swedish term in the question gains no English forms: only the Swedish of the English terms.
     assert terms.in_swedish("Which municipalities mention Arbetsförmedlingen?") == []
+
+
+@pytest.mark.parametrize(("question", "asked"), [
+    # Read in the glossary's Swedish, the longest term that begins at the noun.
+    ("How many control objectives were assessed in Mora?", "kontrollmål"),
+    ("Which documents were reviewed in the Sala audit?", "dokument"),
+    ("How many posts in preschool are funded in Mora?", "tjänst"),
+    ("How many building permit cases were decided in Sala?", "ärende"),
+    # A noun the glossary has no term for is looked for as written.
+    ("Which grade did Umeå receive?", "grade"),
+    ("How many dentists does Kalmar employ?", "dentists"),
+    ("Does Kalmar have a handbook on dental care for newcomers?", "handbook"),
+    # No noun asked for: an asking word, a place, a count too general to name what it counts.
+    ("What did the auditors conclude about procurement in Lomma?", None),
+    ("How much did Hultsfred's second action catalogue cost per year?", None),
+    ("How many people live in the housing for unaccompanied minors in Alvesta?", None),
+    ("Vilket betyg fick Umeå?", None),
+])
+def test_the_noun_an_english_question_asks_for(question, asked):
+    analysis = analyze_question(question, MUNICIPALITIES, YEARS)
+    assert english_asked_noun(question, (*analysis.capitalized, *analysis.municipalities), TermExpander.bundled()) == asked
+
+
+def test_a_swedish_question_gains_no_english_form_of_a_one_way_term():
+    terms = TermExpander.bundled()
+    assert terms.term_at("Which documents were reviewed?", 6) == (15, "dokument")
+    assert terms.expand("Vilka dokument granskades?") == "Vilka dokument granskades?"
 
 
 @pytest.mark.parametrize(("history", "question", "resolved"), [
