@@ -1,6 +1,7 @@
 """English questions over the bundled reports with the real model: answered as their Swedish twins are."""
 
 import pytest
+from fixtures.homes import app_over_reports
 
 
 def _documents(body: dict) -> set[str]:
@@ -76,18 +77,8 @@ Av 40 ärenden i stickprovet avgjordes 31 inom tio veckor.
 
 @pytest.fixture(scope="module")
 def twins_client(tmp_path_factory, embedder):
-    from fastapi.testclient import TestClient
-    from fixtures.homes import make_settings
-
-    from ingest.pipeline import Ingestor
-    from service.api.app import create_app
-
-    folder = tmp_path_factory.mktemp("english-twins-reports")
-    (folder / "tranas-2021-dataskydd.txt").write_text(DATA_PROTECTION, encoding="utf-8")
-    (folder / "eksjo-2019-bygglov.txt").write_text(WITHOUT_FRAME, encoding="utf-8")
-    settings = make_settings(tmp_path_factory.mktemp("english-twins-home"), corpus_dir=folder)
-    assert not Ingestor(settings, embedder).run_files(sorted(folder.glob("*.txt"))).failed
-    with TestClient(create_app(settings, embedder)) as client:
+    reports = {"tranas-2021-dataskydd.txt": DATA_PROTECTION, "eksjo-2019-bygglov.txt": WITHOUT_FRAME}
+    with app_over_reports(tmp_path_factory, embedder, "english-twins", reports) as client:
         yield client
 
 
