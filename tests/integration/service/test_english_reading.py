@@ -1,7 +1,7 @@
 """English questions over the bundled reports with the real model: answered as their Swedish twins are."""
 
 import pytest
-from fixtures.homes import app_over_reports
+from fixtures.homes import app_over_reports, asked
 
 
 def _documents(body: dict) -> set[str]:
@@ -82,12 +82,6 @@ def twins_client(tmp_path_factory, embedder):
         yield client
 
 
-def _asked(client, question: str) -> dict:
-    response = client.post("/v1/ask", json={"question": question})
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 def _quotes(body: dict) -> list[str]:
     return [c["quote"] for c in body["citations"]]
 
@@ -103,7 +97,7 @@ def _quotes(body: dict) -> list[str]:
     ("How many building permit cases were decided within ten weeks in Eksjö?", "Hur många bygglovsärenden avgjordes inom tio veckor i Eksjö?", "Av 40 ärenden"),
 ])
 def test_an_english_question_is_answered_from_the_passage_its_swedish_twin_is(twins_client, english, swedish, quoted):
-    en, sv = _asked(twins_client, english), _asked(twins_client, swedish)
+    en, sv = asked(twins_client, english), asked(twins_client, swedish)
     assert sv["grounded"] and _quotes(sv)[0].startswith(quoted), sv["answer"]
     assert en["grounded"] and _quotes(en) == _quotes(sv), en["answer"]
     assert en["answer"].startswith("According to the reports (quoted in Swedish):")
@@ -113,7 +107,7 @@ def test_an_english_question_is_answered_from_the_passage_its_swedish_twin_is(tw
 def test_what_an_english_question_asks_of_the_scope_is_read_under_its_heading(twins_client):
     # Under "Avgränsning och metod" both sentences stand under the part asked for; the English question's similarities
     # lie closer together than its Swedish twin's, and it may quote the next sentence of the same part too.
-    en, sv = _asked(twins_client, "What did the audit in Tranås cover?"), _asked(twins_client, "Vad omfattade granskningen i Tranås?")
+    en, sv = asked(twins_client, "What did the audit in Tranås cover?"), asked(twins_client, "Vad omfattade granskningen i Tranås?")
     assert _quotes(sv) == ["Granskningen avser kommunstyrelsen och socialnämnden under 2020."], sv["answer"]
     assert len(_quotes(en)) == 1 and _quotes(en)[0].startswith(_quotes(sv)[0]), en["answer"]
     assert {c["section"] for c in en["citations"]} == {c["section"] for c in sv["citations"]} == {"2.3"}
@@ -136,7 +130,7 @@ def test_what_an_english_question_asks_of_the_scope_is_read_under_its_heading(tw
     ("How many servers were replaced in Tranås in 2020?", "Hur många servrar byttes ut i Tranås 2020?"),
 ])
 def test_an_english_question_is_refused_where_its_swedish_twin_is(twins_client, english, swedish):
-    en, sv = _asked(twins_client, english), _asked(twins_client, swedish)
+    en, sv = asked(twins_client, english), asked(twins_client, swedish)
     assert not sv["grounded"], sv["answer"]
     assert not en["grounded"] and not en["citations"], en["answer"]
 

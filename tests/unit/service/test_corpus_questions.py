@@ -5,14 +5,11 @@ in the genre's conventions."""
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 from fixtures.fake_embedder import FakeEmbedder
-from fixtures.homes import make_settings
+from fixtures.homes import app_over_reports, asked
 
-from ingest.pipeline import Ingestor
 from service.answering.base import AnswerRequest
 from service.answering.extractive import _answered_by_form, cover_may_answer, held_by_person, names_role
-from service.api.app import create_app
 from service.query.analysis import analyze_question
 from service.query.retrieval import Filters
 
@@ -115,20 +112,10 @@ REPORTS = {
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("corpus-question-reports")
-    for name, text in REPORTS.items():
-        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
-    settings = make_settings(tmp_path_factory.mktemp("corpus-question-home"), corpus_dir=folder)
-    report = Ingestor(settings, FakeEmbedder()).run_files(sorted(folder.glob("*.txt")))
-    assert not report.failed, report.summary()
-    with TestClient(create_app(settings, FakeEmbedder())) as client:
+    reports = {f"{name}.txt": text for name, text in REPORTS.items()}
+    with app_over_reports(tmp_path_factory, FakeEmbedder(), "corpus-question", reports) as client:
         yield client
 
-
-def ask(client, question: str) -> dict:
-    response = client.post("/v1/ask", json={"question": question})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def cited_documents(body: dict) -> set[str]:
@@ -137,49 +124,49 @@ def cited_documents(body: dict) -> set[str]:
 
 @pytest.mark.parametrize("question", ["Vilka kommuner har granskats av PwC?", "Vilka rapporter har PwC skrivit?", "Which reports were written by PwC?"])
 def test_the_reports_a_firm_made_are_listed_from_the_catalog(client, question):
-    body = ask(client, question)
+    body = asked(client, question)
     assert body["answerer"] == "report" and body["grounded"], body["answer"]
     assert cited_documents(body) == {"vimmerby-2021-elevhalsa", "ljusdal-2019-delarsrapport"}
     assert all("PwC" in c["quote"] for c in body["citations"])
 
 
 def test_how_many_reports_counts_every_report_of_the_place(client):
-    body = ask(client, "Hur många rapporter finns från Vimmerby?")
+    body = asked(client, "Hur många rapporter finns från Vimmerby?")
     assert body["answerer"] == "report" and body["answer"].startswith("2 rapporter:"), body["answer"]
     assert cited_documents(body) <= {"vimmerby-2021-elevhalsa", "vimmerby-2021-bostadsforsorjning"}
-    assert "4 rapporter:" in ask(client, "Hur många rapporter finns det?")["answer"]
+    assert "4 rapporter:" in asked(client, "Hur många rapporter finns det?")["answer"]
 
 
 def test_recommendations_asked_of_every_report_on_a_topic_are_those_on_it(client):
-    body = ask(client, "Vilka rekommendationer gavs om elevhälsans förebyggande arbete?")
+    body = asked(client, "Vilka rekommendationer gavs om elevhälsans förebyggande arbete?")
     assert body["answerer"] == "findings" and cited_documents(body) == {"vimmerby-2021-elevhalsa"}, body["answer"]
     # No report recommends anything on it: not the list of every recommendation, and no "none" either.
-    assert ask(client, "Vilka rekommendationer gavs om snöröjningen?")["answerer"] != "findings"
+    assert asked(client, "Vilka rekommendationer gavs om snöröjningen?")["answerer"] != "findings"
 
 
 def test_the_reports_on_a_subject_are_the_ones_whose_titles_name_it(client):
-    body = ask(client, "Vilka rapporter handlar om elevhälsa?")
+    body = asked(client, "Vilka rapporter handlar om elevhälsa?")
     assert body["answerer"] == "report" and cited_documents(body) == {"vimmerby-2021-elevhalsa"}, body["answer"]
-    assert ask(client, "Vilka rapporter handlar om äldreomsorgen?")["answerer"] != "report"
+    assert asked(client, "Vilka rapporter handlar om äldreomsorgen?")["answerer"] != "report"
 
 
 def test_the_subject_named_picks_one_of_a_municipalitys_reports(client):
-    body = ask(client, "Sammanfatta rapporten om elevhälsan i Vimmerby")
+    body = asked(client, "Sammanfatta rapporten om elevhälsan i Vimmerby")
     assert body["answerer"] == "findings" and cited_documents(body) == {"vimmerby-2021-elevhalsa"}, body["answer"]
     # The gist: the overall assessment, the graded kontrollmål (main findings) and the recommendation, each cited.
     for words in ("delvis har en ändamålsenlig styrning", "1 uppfyllt, 1 ej uppfyllt", "ta fram mål för elevhälsans"):
         assert words in body["answer"], body["answer"]
-    both = ask(client, "Sammanfatta rapporterna från Vimmerby")
+    both = asked(client, "Sammanfatta rapporterna från Vimmerby")
     assert cited_documents(both) == {"vimmerby-2021-elevhalsa", "vimmerby-2021-bostadsforsorjning"}, both["answer"]
 
 
 def test_what_the_audit_came_to_is_its_summary(client):
-    body = ask(client, "Vad kom granskningen av bostadsförsörjningen i Vimmerby fram till?")
+    body = asked(client, "Vad kom granskningen av bostadsförsörjningen i Vimmerby fram till?")
     assert body["answerer"] == "findings" and "i huvudsak har en ändamålsenlig styrning" in body["answer"], body["answer"]
 
 
 def test_a_date_in_the_running_text_is_not_the_reports_date(client):
-    body = ask(client, "När är rapporten om elevhälsan i Vimmerby daterad?")
+    body = asked(client, "När är rapporten om elevhälsan i Vimmerby daterad?")
     assert "december 2021" in body["answer"] and "2018" not in body["answer"], body["answer"]
 
 
@@ -200,26 +187,26 @@ def test_only_answers_recognised_by_their_form_may_share_no_word_with_the_questi
 
 
 def test_why_a_verdict_was_given_is_answered_with_the_reports_motivation(client):
-    body = ask(client, "Varför bedömdes kontrollmål som ej uppfyllda för elevhälsan i Vimmerby?")
+    body = asked(client, "Varför bedömdes kontrollmål som ej uppfyllda för elevhälsan i Vimmerby?")
     assert body["answerer"] == "findings" and "Motivering:" in body["answer"], body["answer"]
     assert "Det saknas mål för elevhälsans förebyggande arbete" in body["answer"]
 
 
 def test_a_kontrollmal_worded_with_a_particle_verb_is_found_by_its_noun(client):
     # "Följer nämnden upp …?" is what "uppföljningen av …" asks about.
-    body = ask(client, "Hur bedömdes uppföljningen av elevhälsans arbete i Vimmerby?")
+    body = asked(client, "Hur bedömdes uppföljningen av elevhälsans arbete i Vimmerby?")
     assert body["answerer"] == "findings" and "Följer nämnden upp elevhälsans arbete?" in body["answer"], body["answer"]
     assert "Finns det mål" not in body["answer"]
 
 
 def test_an_english_question_finds_the_kontrollmal_by_the_swedish_terms_of_its_words(client):
-    body = ask(client, "Was the control objective on goals for pupil health met in Vimmerby?")
+    body = asked(client, "Was the control objective on goals for pupil health met in Vimmerby?")
     assert body["answerer"] == "findings", body["answer"]
     assert "Finns det mål för elevhälsans arbete?" in body["answer"] and "ej uppfyllt" in body["answer"], body["answer"]
 
 
 def test_a_firm_named_without_a_municipality_narrows_to_its_reports(client):
-    body = ask(client, "Vilka rekommendationer lämnade PwC?")
+    body = asked(client, "Vilka rekommendationer lämnade PwC?")
     assert body["grounded"] and cited_documents(body) == {"vimmerby-2021-elevhalsa"}, body["answer"]
     assert "Ljusdal" in body["answer"] and "Bostad" not in body["answer"], body["answer"]
 
@@ -234,23 +221,23 @@ def test_a_firm_named_without_a_municipality_narrows_to_its_reports(client):
     "Vem är samhällsbyggnadschef i Vimmerby?",
 ])
 def test_a_question_for_what_no_report_names_is_refused(client, question):
-    body = ask(client, question)
+    body = asked(client, question)
     assert body["answerer"] == "refusal" and not body["citations"], body["answer"]
 
 
 def test_the_names_that_sign_the_cover_are_the_authors(client):
-    body = ask(client, "Vem skrev rapporten om elevhälsan i Vimmerby?")
+    body = asked(client, "Vem skrev rapporten om elevhälsan i Vimmerby?")
     assert body["answerer"] == "report" and "skriven av Sara Berg" in body["answer"], body["answer"]
 
 
 def test_an_assessment_asked_of_nothing_but_the_place_is_the_overall_assessment(client):
     # Nothing named but the place: no subject to match, the report's own overall assessment.
-    body = ask(client, "Hur bedömdes Boxholm?")
+    body = asked(client, "Hur bedömdes Boxholm?")
     assert body["answerer"] == "findings" and "inte har säkerställt en tillräcklig styrning" in body["answer"], body["answer"]
 
 
 def test_the_firm_is_cited_where_the_report_says_it_did_the_audit(client):
-    body = ask(client, "Vilken revisionsbyrå granskade färdtjänsten i Boxholm?")
+    body = asked(client, "Vilken revisionsbyrå granskade färdtjänsten i Boxholm?")
     assert body["answerer"] == "report" and "EY" in body["answer"], body["answer"]
     assert body["citations"][0]["section"] == "1", body["citations"]  # then the cover, for the author it names
 
